@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# racetrace: make | make test | make demo | make bench | make vmlinux | make clean
+OUTPUT := .output
+CLANG ?= clang-19
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Fail early, and name the fix, when the toolchain is missing.
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v $(CLANG) 2>/dev/null),)
+$(error $(CLANG) not found: run 'sudo scripts/deps.sh' (or 'make demo' / 'make test', which do))
+endif
+ifeq ($(shell command -v $(BPFTOOL) 2>/dev/null),)
+$(error bpftool not found: run 'sudo scripts/deps.sh')
+endif
+ifeq ($(shell pkg-config --atleast-version=1.4 libbpf 2>/dev/null && echo ok),)
+$(error libbpf >= 1.4 (bookworm-backports) not found: run 'sudo scripts/deps.sh')
+endif
+endif
+
+# Use clang's system include dirs for BPF code too: the BPF target has no default ones, and
+# without them <asm/types.h> and friends are not found (idea from libbpf-bootstrap).
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-I vmlinux/$(ARCH) -I bpf $(CLANG_BPF_SYS_INCLUDES)
+
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf)
+LIBBPF_STATIC := $(shell pkg-config --variable=libdir libbpf)/libbpf.a
+CFLAGS ?= -g -O2
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-format-truncation
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
+	$(LIBBPF_CFLAGS) -MMD -MP
+# libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
+# zlib dynamically, as every Debian host has them.
+LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread
+
+# maps.bpf.c first: it defines the maps the others declare extern
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL := $(OUTPUT)/racetrace.skel.h
+
+# Engine modules: pure C, no libbpf; shared by racetrace, unit tests and fuzzers.
+LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c
+ENGINE_SRCS := $(filter-out $(LIVE_SRCS),$(wildcard user/*.c))
+ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(ENGINE_SRCS))
+LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter $(wildcard user/*.c),$(LIVE_SRCS)))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
+# Unit tests run under ASan and UBSan, so the engine is built a second time for them.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/san/%.o,$(ENGINE_SRCS))
+
+BPFTEST_SRCS := $(wildcard tests/bpf/*.c)
+BPFTEST_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(BPFTEST_SRCS))
+
+# libFuzzer targets (clang); built by 'make fuzz', run briefly by tests/run_all.sh
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
+TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
+
+.PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz
+all: $(OUTPUT)/racetrace targets
+
+deps:
+	$(Q)scripts/deps.sh
+
+vmlinux:
+	$(call msg,GEN,$(VMLINUX))
+	$(Q)scripts/gen_vmlinux.sh $(VMLINUX)
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/san $(OUTPUT)/tests/unit $(OUTPUT)/targets \
+$(OUTPUT)/tests/bpf $(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/events.h bpf/common.bpf.h $(VMLINUX) | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/racetrace.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/racetrace.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name racetrace_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# live-side objects include the skeleton
+$(LIVE_OBJS): $(SKEL)
+
+$(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(SAN_ENGINE_OBJS) | $(OUTPUT)/tests/unit
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -I tests/unit $^ -lcmocka -lz -lelf -ldw -o $@
+
+$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
+	$(call msg,BPFTEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O0 $< $(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRCS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -I bpf -I user -fsanitize=fuzzer,address,undefined \
+		$^ -lz -lelf -ldw -o $@
+
+fuzz: $(FUZZ_BINS)
+
+$(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+
+targets: $(TARGET_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+e2e: $(OUTPUT)/racetrace targets
+	$(Q)tests/e2e/run.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFTEST_BINS) $(FUZZ_BINS)
+	$(Q)tests/run_all.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/san/*.d $(OUTPUT)/tests/unit/*.d)
+
+.DELETE_ON_ERROR:
+.SECONDARY:

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared by every probe family: the maps (defined once in maps.bpf.c), the target filter and
+ * the record helpers. Records are reserved straight in the ring buffer and submitted without a
+ * wakeup: on this kernel a wakeup from uprobe context stops the uprobe from firing when the
+ * consumer sleeps in epoll, and costs ~70% per call. User space drains on a short timer.
+ */
+#ifndef RT_COMMON_BPF_H
+#define RT_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+#define RT_STASH_ENTRIES 65536
+#define RT_TARGETS_MAX 1024
+
+/* Arguments saved at entry for the matching return probe. */
+struct rt_stash {
+	__u64 a1;
+	__u64 a2;
+	__u64 caller;
+};
+
+/* Maps and knobs are defined once, in maps.bpf.c (RT_DEFINE_MAPS), and linked by bpftool. */
+#ifdef RT_DEFINE_MAPS
+#define RT_EXTERN
+#else
+#define RT_EXTERN extern
+#endif
+
+/* Knobs, set through skel->rodata before load. targ_tgid == 0 means "use the targets map". */
+RT_EXTERN const volatile __u32 targ_tgid;
+
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RT_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* key: (tid << 16) | event type, so nested probed calls of different kinds do not collide */
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RT_STASH_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct rt_stash);
+} stash SEC(".maps");
+
+/* tgids to trace when targ_tgid is 0 (daemon mode) */
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RT_TARGETS_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+static __always_inline bool rt_traced(__u32 tgid)
+{
+	if (targ_tgid)
+		return tgid == targ_tgid;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline void rt_drop(__u32 reason)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&drops, &reason);
+
+	if (cnt)
+		*cnt += 1;
+}
+
+static __always_inline __u64 rt_stash_key(__u32 tid, __u16 type)
+{
+	return ((__u64)tid << 16) | type;
+}
+
+/*
+ * Reserve a record and fill its header; the caller fills the payload and calls rt_submit().
+ * Returns NULL (and counts the drop) when the ring buffer is full.
+ */
+static __always_inline struct rt_event *rt_reserve(__u16 type, __u16 flags, __u64 pid_tgid)
+{
+	struct rt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		rt_drop(RT_DROP_RINGBUF);
+		return NULL;
+	}
+	e->h.type = type;
+	e->h.flags = flags;
+	e->h.stack_id = RT_NO_STACK;
+	e->h.tid = (__u32)pid_tgid;
+	e->h.tgid = pid_tgid >> 32;
+	e->h.ktime = bpf_ktime_get_ns();
+	e->h.goid = 0;
+	e->obj = 0;
+	e->obj2 = 0;
+	e->caller = 0;
+	e->arg = 0;
+	e->ret = 0;
+	return e;
+}
+
+static __always_inline void rt_submit(struct rt_event *e)
+{
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+#endif /* RT_COMMON_BPF_H */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one contract between the BPF programs and user space: record types and their layout.
+ * Every record in the ring buffer (and in a trace file) is a struct rt_event of exactly
+ * RT_EVENT_SIZE bytes. Fixed-width types only; bump RT_EVENTS_ABI on any layout change.
+ * Meaning of the generic payload fields per type is given next to each type below.
+ */
+#ifndef RT_EVENTS_H
+#define RT_EVENTS_H
+
+#define RT_EVENTS_ABI 1
+
+#define RT_NO_ADDR 0ULL
+#define RT_NO_STACK (-1)
+#define RT_NO_OWNER 0U
+
+/*
+ * Event types. "entry" records are emitted at function entry, "return" records at function
+ * return (the entry arguments come back from the per-thread stash). obj is the sync object
+ * address, obj2 a second object, caller the return address at entry, arg an extra argument,
+ * ret the return value.
+ */
+enum rt_ev_type {
+	RT_EV_NONE = 0,
+	/* threads (sched tracepoints and pthread uprobes) */
+	RT_EV_THREAD_FORK,	/* kernel clone of a thread: arg = child tid */
+	RT_EV_THREAD_EXIT,	/* kernel exit of a thread: tid is the exiting thread */
+	RT_EV_PTHREAD_CREATE,	/* return: obj = new pthread_t, caller = call site, ret */
+	RT_EV_PTHREAD_JOIN,	/* entry: obj = pthread_t joined */
+	RT_EV_PTHREAD_JOIN_RET,	/* return: obj = pthread_t joined, ret */
+	RT_EV_PTHREAD_EXIT,	/* entry */
+	/* mutexes */
+	RT_EV_MUTEX_LOCK,	/* entry: obj = mutex (blocking acquire) */
+	RT_EV_MUTEX_TRYLOCK,	/* return: obj = mutex, ret = 0 when acquired */
+	RT_EV_MUTEX_TIMEDLOCK,	/* return: obj = mutex, ret = 0 when acquired (timed/clocklock) */
+	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex */
+	RT_EV_MUTEX_DESTROY,	/* entry: obj = mutex */
+	/* rwlocks */
+	RT_EV_RWLOCK_RDLOCK,	/* entry: obj = rwlock */
+	RT_EV_RWLOCK_WRLOCK,	/* entry: obj = rwlock */
+	RT_EV_RWLOCK_TRYRDLOCK, /* return: obj, ret = 0 when acquired (try/timed/clock) */
+	RT_EV_RWLOCK_TRYWRLOCK, /* return: obj, ret = 0 when acquired (try/timed/clock) */
+	RT_EV_RWLOCK_UNLOCK,	/* entry: obj = rwlock */
+	/* spinlocks */
+	RT_EV_SPIN_LOCK,	/* entry: obj = spinlock */
+	RT_EV_SPIN_TRYLOCK,	/* return: obj, ret = 0 when acquired */
+	RT_EV_SPIN_UNLOCK,	/* entry: obj = spinlock (glibc shares this code with spin_init) */
+	/* condition variables */
+	RT_EV_COND_WAIT,	/* entry: obj = cond, obj2 = mutex (the mutex is released) */
+	RT_EV_COND_WAIT_RET,	/* return: obj = cond, obj2 = mutex (re-acquired), ret */
+	RT_EV_COND_SIGNAL,	/* entry: obj = cond */
+	RT_EV_COND_BROADCAST,	/* entry: obj = cond */
+	/* semaphores */
+	RT_EV_SEM_WAIT,		/* return: obj = sem, ret = 0 when decremented (all wait forms) */
+	RT_EV_SEM_POST,		/* entry: obj = sem */
+	/* allocator */
+	RT_EV_ALLOC,		/* return: obj = block (ret value), arg = size; malloc/calloc */
+	RT_EV_REALLOC,		/* return: obj = new block, obj2 = old block, arg = size */
+	RT_EV_FREE,		/* entry: obj = block */
+	/* futex syscall */
+	RT_EV_FUTEX_WAIT,	/* enter: obj = uaddr, arg = futex op, ret = owner tid at uaddr+8 */
+	RT_EV_FUTEX_WAIT_RET,	/* exit: obj = uaddr, arg = futex op, ret = syscall result */
+	RT_EV_FUTEX_WAKE,	/* enter: obj = uaddr, arg = futex op */
+	RT_EV_FUTEX_WAKE_RET,	/* exit: obj = uaddr, arg = futex op, ret = woken count */
+	RT_EV_MAX,
+};
+
+/* flags in the header */
+#define RT_EVF_RET 0x1 /* record emitted at function return */
+
+/* Drop counter reasons (index into the per-CPU "drops" array). */
+enum rt_drop_reason {
+	RT_DROP_RINGBUF = 0, /* bpf_ringbuf_reserve failed: buffer full */
+	RT_DROP_STASH = 1,   /* return without a stashed entry (stash full or evicted) */
+	RT_DROP_MAX,
+};
+
+struct rt_hdr {
+	__u16 type;	/* enum rt_ev_type */
+	__u16 flags;	/* RT_EVF_* */
+	__s32 stack_id; /* RT_NO_STACK when no stack was captured */
+	__u32 tid;
+	__u32 tgid;
+	__u64 ktime; /* bpf_ktime_get_ns() */
+	__u64 goid;  /* goroutine id, 0 for non-Go code */
+};
+
+struct rt_event {
+	struct rt_hdr h;
+	__u64 obj;
+	__u64 obj2;
+	__u64 caller;
+	__u64 arg;
+	__s64 ret;
+};
+
+#define RT_EVENT_SIZE 72
+
+/*
+ * uprobe cookies: the low 16 bits are the event type to emit, bits 16-19 say what the entry
+ * program does with a call, and bits 32-47 name the stash slot that pairs an entry with its
+ * return (one slot per probed function, so nested probed calls do not collide).
+ */
+#define RT_CK_TYPE_MASK 0xffffULL
+#define RT_CK_SLOT_SHIFT 32
+#define RT_CK_SLOT(ck) (((ck) >> RT_CK_SLOT_SHIFT) & 0xffffULL)
+#define RT_CK_EMIT 0x10000ULL	   /* entry: emit a record */
+#define RT_CK_STASH 0x20000ULL	   /* entry: stash args for the return program */
+#define RT_CK_DEREF_ARG1 0x40000ULL /* return: obj = *(u64 *)arg1 (pthread_create) */
+#define RT_CK_ARG_SIZE2 0x80000ULL  /* entry: arg = arg1 * arg2 (calloc) */
+
+#endif /* RT_EVENTS_H */

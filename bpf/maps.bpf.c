@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Defines the maps and knobs that every probe family shares (declared in common.bpf.h). */
+#define RT_DEFINE_MAPS
+#include "common.bpf.h"
+
+const volatile __u32 targ_tgid = 0;
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Thread creation and exit from the scheduler's tracepoints (tp_btf, no tracefs needed). The
+ * fork record links the creating thread to the new one, which is the pthread_create -> child
+ * start edge; the exit record ends a thread (and is what pthread_join waits for).
+ */
+#include "common.bpf.h"
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct rt_event *e;
+
+	/* a new process is not a new thread of the target */
+	if (ptgid != ctgid || !rt_traced(ptgid))
+		return 0;
+	e = rt_reserve(RT_EV_THREAD_FORK, 0, bpf_get_current_pid_tgid());
+	if (!e)
+		return 0;
+	e->arg = BPF_CORE_READ(child, pid);
+	rt_submit(e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct rt_event *e;
+
+	if (!rt_traced(id >> 32))
+		return 0;
+	e = rt_reserve(RT_EV_THREAD_EXIT, 0, id);
+	if (!e)
+		return 0;
+	e->arg = BPF_CORE_READ(p, exit_code);
+	rt_submit(e);
+	return 0;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Install every Debian package that building, testing and the demo need. Idempotent: when all
+# packages are present at the wanted versions it does nothing and needs no network. libbpf,
+# bpftool and elfutils come from bookworm-backports (libbpf 1.4 with uprobe.multi, bpftool 7.5);
+# clang-19 is in bookworm itself.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "racetrace deps: need root to install packages, run: sudo $0" >&2
+	exit 1
+fi
+
+# Packages from bookworm proper.
+BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-go python3
+	   libmicrohttpd-dev)
+# Packages pinned to bookworm-backports.
+BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils)
+
+BPO_LIST=/etc/apt/sources.list.d/racetrace-backports.list
+
+have_bpo_source() {
+	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/
+}
+
+# A package is "ok" when installed and, for backports ones, at a ~bpo version.
+missing=()
+for p in "${BASE_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+bpo_missing=()
+for p in "${BPO_PKGS[@]}"; do
+	v=$(dpkg-query -W -f='${Status} ${Version}' "$p" 2>/dev/null || true)
+	case "$v" in
+	"install ok installed "*bpo*) ;;
+	*) bpo_missing+=("$p") ;;
+	esac
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if ! have_bpo_source; then
+	echo "deb http://deb.debian.org/debian bookworm-backports main" >"$BPO_LIST"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "racetrace deps: installing ${missing[*]} ${bpo_missing[*]}"
+apt-get update -qq
+if [ ${#bpo_missing[@]} -gt 0 ]; then
+	apt-get install -y -qq -t bookworm-backports "${bpo_missing[@]}" >/dev/null
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "racetrace deps: done"

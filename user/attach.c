@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * attach.h: load the skeleton for one target, resolve probe sites in its modules with libelf
+ * (.dynsym and .symtab, every symbol version), attach them with uprobe.multi links carrying
+ * per-site cookies, and destroy everything on close. The probe table below is the single list
+ * of what racetrace probes and what each probe emits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "attach.h"
+#include "log.h"
+#include "racetrace.skel.h"
+#include "util.h"
+
+#define RT_MAX_MODULES 256
+#define RT_MAX_SITES 256 /* per module and direction */
+
+/* What happens at one probed function. */
+struct probe_spec {
+	const char *name;
+	__u16 entry_type; /* emitted at entry when flags has RT_CK_EMIT */
+	__u16 ret_type;	  /* emitted at return when nonzero (needs RT_CK_STASH) */
+	__u64 flags;	  /* RT_CK_EMIT | RT_CK_STASH | RT_CK_DEREF_ARG1 | RT_CK_ARG_SIZE2 */
+};
+
+#define E RT_CK_EMIT
+#define S RT_CK_STASH
+static const struct probe_spec probes[] = {
+	{ "pthread_create", 0, RT_EV_PTHREAD_CREATE, S | RT_CK_DEREF_ARG1 },
+	{ "pthread_join", RT_EV_PTHREAD_JOIN, RT_EV_PTHREAD_JOIN_RET, E | S },
+	{ "pthread_exit", RT_EV_PTHREAD_EXIT, 0, E },
+	{ "pthread_mutex_lock", RT_EV_MUTEX_LOCK, 0, E },
+	{ "pthread_mutex_trylock", 0, RT_EV_MUTEX_TRYLOCK, S },
+	{ "pthread_mutex_timedlock", 0, RT_EV_MUTEX_TIMEDLOCK, S },
+	{ "pthread_mutex_clocklock", 0, RT_EV_MUTEX_TIMEDLOCK, S },
+	{ "pthread_mutex_unlock", RT_EV_MUTEX_UNLOCK, 0, E },
+	{ "pthread_mutex_destroy", RT_EV_MUTEX_DESTROY, 0, E },
+	{ "pthread_rwlock_rdlock", RT_EV_RWLOCK_RDLOCK, 0, E },
+	{ "pthread_rwlock_wrlock", RT_EV_RWLOCK_WRLOCK, 0, E },
+	{ "pthread_rwlock_tryrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S },
+	{ "pthread_rwlock_timedrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S },
+	{ "pthread_rwlock_clockrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S },
+	{ "pthread_rwlock_trywrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S },
+	{ "pthread_rwlock_timedwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S },
+	{ "pthread_rwlock_clockwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S },
+	{ "pthread_rwlock_unlock", RT_EV_RWLOCK_UNLOCK, 0, E },
+	{ "pthread_spin_lock", RT_EV_SPIN_LOCK, 0, E },
+	{ "pthread_spin_trylock", 0, RT_EV_SPIN_TRYLOCK, S },
+	/* glibc's pthread_spin_init is the same code as pthread_spin_unlock */
+	{ "pthread_spin_unlock", RT_EV_SPIN_UNLOCK, 0, E },
+	{ "pthread_cond_wait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S },
+	{ "pthread_cond_timedwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S },
+	{ "pthread_cond_clockwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S },
+	{ "pthread_cond_signal", RT_EV_COND_SIGNAL, 0, E },
+	{ "pthread_cond_broadcast", RT_EV_COND_BROADCAST, 0, E },
+	{ "sem_wait", 0, RT_EV_SEM_WAIT, S },
+	{ "sem_timedwait", 0, RT_EV_SEM_WAIT, S },
+	{ "sem_clockwait", 0, RT_EV_SEM_WAIT, S },
+	{ "sem_trywait", 0, RT_EV_SEM_WAIT, S },
+	{ "sem_post", RT_EV_SEM_POST, 0, E },
+	{ "malloc", 0, RT_EV_ALLOC, S },
+	{ "calloc", 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 },
+	{ "realloc", 0, RT_EV_REALLOC, S },
+	{ "free", RT_EV_FREE, 0, E },
+};
+#undef E
+#undef S
+
+struct module {
+	dev_t dev;
+	ino_t ino;
+	char path[PATH_MAX];
+	struct bpf_link *entry_link;
+	struct bpf_link *ret_link;
+	__u32 nsites;
+};
+
+struct rt_tracer {
+	struct rt_tracer_opts opts;
+	struct racetrace_bpf *skel;
+	struct bpf_link *tp_links[4];
+	struct module mods[RT_MAX_MODULES];
+	__u32 nmods;
+	__u64 probe_mask;
+	__u32 nprobes;
+};
+
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	if (level != LIBBPF_WARN && !libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool has_cap(int cap)
+{
+	char line[256];
+	bool ok = false;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long eff;
+
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			ok = eff & (1ULL << cap);
+			break;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+#define RT_CAP_SYS_PTRACE 19
+#define RT_CAP_SYS_ADMIN 21
+#define RT_CAP_PERFMON 38
+#define RT_CAP_BPF 39
+
+static int check_env(char *err, size_t errlen)
+{
+	bool bpf_ok = has_cap(RT_CAP_SYS_ADMIN) || (has_cap(RT_CAP_BPF) && has_cap(RT_CAP_PERFMON));
+
+	if (!bpf_ok) {
+		snprintf(err, errlen, "need CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE), run as root");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen,
+			 "kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel built "
+			 "with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen)
+{
+	struct bpf_program *tps[4];
+	struct rt_tracer *t;
+	int i, ret;
+
+	if (check_env(err, errlen))
+		return NULL;
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		snprintf(err, errlen, "libelf initialisation failed: %s", elf_errmsg(-1));
+		return NULL;
+	}
+
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->opts = *opts;
+	t->skel = racetrace_bpf__open();
+	if (!t->skel) {
+		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->targ_tgid = opts->pid;
+	ret = racetrace_bpf__load(t->skel);
+	if (ret) {
+		if (ret == -EPERM || ret == -EACCES)
+			snprintf(err, errlen,
+				 "loading BPF programs: %s: need CAP_BPF and CAP_PERFMON, run as root",
+				 strerror(-ret));
+		else
+			snprintf(err, errlen,
+				 "loading BPF programs failed: %s (run with -v for the verifier log)",
+				 strerror(-ret));
+		goto fail;
+	}
+
+	tps[0] = t->skel->progs.tp_btf_sched_process_fork;
+	tps[1] = t->skel->progs.tp_btf_sched_process_exit;
+	tps[2] = t->skel->progs.tp_btf_sys_enter;
+	tps[3] = t->skel->progs.tp_btf_sys_exit;
+	for (i = 0; i < 4; i++) {
+		t->tp_links[i] = bpf_program__attach(tps[i]);
+		if (!t->tp_links[i]) {
+			snprintf(err, errlen, "attach %s: %s", bpf_program__name(tps[i]),
+				 strerror(errno));
+			t->tp_links[i] = NULL;
+			goto fail;
+		}
+	}
+	return t;
+fail:
+	rt_tracer__close(t);
+	return NULL;
+}
+
+void rt_tracer__close(struct rt_tracer *t)
+{
+	__u32 i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nmods; i++) {
+		bpf_link__destroy(t->mods[i].entry_link);
+		bpf_link__destroy(t->mods[i].ret_link);
+	}
+	for (i = 0; i < RT_ARRAY_SIZE(t->tp_links); i++)
+		bpf_link__destroy(t->tp_links[i]);
+	racetrace_bpf__destroy(t->skel);
+	free(t);
+}
+
+int rt_tracer__events_fd(const struct rt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+__u64 rt_tracer__probe_mask(const struct rt_tracer *t)
+{
+	return t->probe_mask | (1ULL << RT_EV_THREAD_FORK) | (1ULL << RT_EV_THREAD_EXIT) |
+	       (1ULL << RT_EV_FUTEX_WAIT) | (1ULL << RT_EV_FUTEX_WAIT_RET) |
+	       (1ULL << RT_EV_FUTEX_WAKE) | (1ULL << RT_EV_FUTEX_WAKE_RET);
+}
+
+__u32 rt_tracer__nprobes(const struct rt_tracer *t)
+{
+	return t->nprobes;
+}
+
+int rt_tracer__drops(const struct rt_tracer *t, __u64 out[RT_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(t->skel->maps.drops);
+	__u32 r;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	for (r = 0; r < RT_DROP_MAX; r++) {
+		__u64 vals[ncpu];
+		int c;
+
+		out[r] = 0;
+		if (bpf_map_lookup_elem(fd, &r, vals))
+			return -errno;
+		for (c = 0; c < ncpu; c++)
+			out[r] += vals[c];
+	}
+	return 0;
+}
+
+/* A resolved site: file offset plus the cookie for the entry or return program. */
+struct site {
+	__u64 off;
+	__u64 cookie;
+};
+
+struct sites {
+	struct site entry[RT_MAX_SITES];
+	struct site ret[RT_MAX_SITES];
+	__u32 nentry, nret;
+	__u64 mask;
+};
+
+static const struct probe_spec *probe_by_name(const char *name, __u32 *slot)
+{
+	__u32 i;
+
+	for (i = 0; i < RT_ARRAY_SIZE(probes); i++) {
+		if (strcmp(probes[i].name, name) == 0) {
+			*slot = i + 1;
+			return &probes[i];
+		}
+	}
+	return NULL;
+}
+
+static bool site_known(const struct site *s, __u32 n, __u64 off)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].off == off)
+			return true;
+	return false;
+}
+
+/* Virtual address -> file offset through the PT_LOAD segment containing it; 0 if none. */
+static __u64 vaddr_to_off(Elf *elf, __u64 vaddr)
+{
+	size_t n, i;
+
+	if (elf_getphdrnum(elf, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz)
+			return vaddr - ph.p_vaddr + ph.p_offset;
+	}
+	return 0;
+}
+
+/*
+ * x86 uprobes refuse instructions with a lock prefix (-ENOTSUPP), and glibc's
+ * pthread_spin_lock starts with one. For the short "lock op [reg]" forms (prefix, optional REX,
+ * one- or two-byte opcode, ModRM with a plain register-indirect operand) return the length so
+ * the probe can go on the next instruction: the stack is untouched by such an instruction, so
+ * the return address is still at the top. 0 when the instruction is not of that form.
+ */
+static unsigned int lock_insn_len(const unsigned char *p, size_t avail)
+{
+	unsigned int n = 1, mod, rm;
+
+	if (avail < 6 || p[0] != 0xf0)
+		return 0;
+	if ((p[n] & 0xf0) == 0x40) /* REX */
+		n++;
+	if (p[n] == 0x0f) /* two-byte opcode: cmpxchg, xadd, bts, ... */
+		n++;
+	n++; /* opcode */
+	mod = p[n] >> 6;
+	rm = p[n] & 7;
+	if (mod != 0 || rm == 4 || rm == 5) /* no SIB, no displacement, no RIP-relative */
+		return 0;
+	return n + 1;
+}
+
+/* Move a probe off an instruction uprobes cannot take; returns the offset to use. */
+static __u64 fixup_probe_off(Elf *elf, __u64 off)
+{
+	size_t size;
+	const unsigned char *raw = (const unsigned char *)elf_rawfile(elf, &size);
+	unsigned int len;
+
+	if (!raw || off >= size)
+		return off;
+	len = lock_insn_len(raw + off, size - off);
+	return off + len;
+}
+
+static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct sites *out)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t i, n;
+
+	if (!data || !sh->sh_entsize)
+		return;
+	n = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < n; i++) {
+		const struct probe_spec *p;
+		const char *name;
+		GElf_Sym sym;
+		__u32 slot;
+		__u64 off, eoff, slotbits;
+
+		if (!gelf_getsym(data, i, &sym))
+			continue;
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC)
+			continue;
+		if (sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC)
+			continue; /* the resolver, not the function: cannot probe it */
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name || !(p = probe_by_name(name, &slot)))
+			continue;
+		off = vaddr_to_off(elf, sym.st_value);
+		if (!off)
+			continue;
+		slotbits = (__u64)slot << RT_CK_SLOT_SHIFT;
+		eoff = fixup_probe_off(elf, off);
+		if ((p->flags & (RT_CK_EMIT | RT_CK_STASH)) && out->nentry < RT_MAX_SITES &&
+		    !site_known(out->entry, out->nentry, eoff)) {
+			out->entry[out->nentry++] = (struct site){
+				.off = eoff,
+				.cookie = p->entry_type | p->flags | slotbits,
+			};
+			if (p->flags & RT_CK_EMIT)
+				out->mask |= 1ULL << p->entry_type;
+		}
+		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, off)) {
+			out->ret[out->nret++] = (struct site){
+				.off = off,
+				.cookie = p->ret_type | (p->flags & RT_CK_DEREF_ARG1) | slotbits,
+			};
+			out->mask |= 1ULL << p->ret_type;
+		}
+	}
+}
+
+/* Resolve probe sites in the ELF file at path. 0, or -errno (not an ELF file is -ENOEXEC). */
+static int resolve_sites(const char *path, struct sites *out)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB)
+			scan_symtab(elf, scn, &sh, out);
+	}
+cleanup:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+static struct module *module_find(struct rt_tracer *t, dev_t dev, ino_t ino)
+{
+	__u32 i;
+
+	for (i = 0; i < t->nmods; i++)
+		if (t->mods[i].dev == dev && t->mods[i].ino == ino)
+			return &t->mods[i];
+	return NULL;
+}
+
+static int attach_multi(struct rt_tracer *t, struct bpf_program *prog, const char *path,
+			const struct site *s, __u32 n, bool ret, struct bpf_link **out)
+{
+	unsigned long offs[RT_MAX_SITES];
+	__u64 cookies[RT_MAX_SITES];
+	__u32 i;
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uo);
+
+	for (i = 0; i < n; i++) {
+		offs[i] = s[i].off;
+		cookies[i] = s[i].cookie;
+	}
+	uo.offsets = offs;
+	uo.cookies = cookies;
+	uo.cnt = n;
+	uo.retprobe = ret;
+	*out = bpf_program__attach_uprobe_multi(prog, t->opts.pid, path, NULL, &uo);
+	if (!*out)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Attach one module (the file at path, which the target maps or will map). 1 when attached,
+ * 0 when it has nothing to probe or is already attached, -errno with err set.
+ */
+static int attach_module(struct rt_tracer *t, const char *path, char *err, size_t errlen)
+{
+	struct sites sites;
+	struct module *m;
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st))
+		return 0; /* gone or not reachable: nothing to do */
+	if (module_find(t, st.st_dev, st.st_ino))
+		return 0;
+	ret = resolve_sites(path, &sites);
+	if (ret || (!sites.nentry && !sites.nret))
+		return 0;
+	if (t->nmods >= RT_MAX_MODULES) {
+		rt_warn("too many modules, not probing %s", path);
+		return 0;
+	}
+	if (rt_log_get_level() >= RT_LOG_DEBUG) {
+		__u32 i;
+
+		for (i = 0; i < sites.nentry; i++)
+			rt_debug("%s: entry site 0x%llx cookie 0x%llx", path,
+				 (unsigned long long)sites.entry[i].off,
+				 (unsigned long long)sites.entry[i].cookie);
+		for (i = 0; i < sites.nret; i++)
+			rt_debug("%s: return site 0x%llx cookie 0x%llx", path,
+				 (unsigned long long)sites.ret[i].off,
+				 (unsigned long long)sites.ret[i].cookie);
+	}
+	m = &t->mods[t->nmods];
+	memset(m, 0, sizeof(*m));
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	snprintf(m->path, sizeof(m->path), "%s", path);
+
+	if (sites.nentry) {
+		ret = attach_multi(t, t->skel->progs.uprobe_entry, path, sites.entry, sites.nentry,
+				   false, &m->entry_link);
+		if (ret)
+			goto fail;
+	}
+	if (sites.nret) {
+		ret = attach_multi(t, t->skel->progs.uretprobe_exit, path, sites.ret, sites.nret,
+				   true, &m->ret_link);
+		if (ret)
+			goto fail;
+	}
+	m->nsites = sites.nentry + sites.nret;
+	t->nprobes += m->nsites;
+	t->probe_mask |= sites.mask;
+	t->nmods++;
+	rt_debug("attached %u probe sites in %s", m->nsites, path);
+	return 1;
+fail:
+	bpf_link__destroy(m->entry_link);
+	m->entry_link = NULL;
+	if (ret == -ESRCH)
+		snprintf(err, errlen, "pid %d exited while attaching", t->opts.pid);
+	else if (ret == -EINVAL)
+		snprintf(err, errlen,
+			 "attaching uprobes to %s failed: %s (another tracer, such as a BCC tool, "
+			 "may hold uprobes on the same functions: stop it and retry)",
+			 path, strerror(-ret));
+	else if (ret == -EOPNOTSUPP || ret == -ENOSYS)
+		snprintf(err, errlen, "this kernel does not support uprobe.multi links (need 6.6+)");
+	else
+		snprintf(err, errlen, "attaching uprobes to %s failed: %s", path, strerror(-ret));
+	return ret;
+}
+
+int rt_tracer__attach_maps(struct rt_tracer *t, char *err, size_t errlen)
+{
+	char maps[64], line[PATH_MAX + 256];
+	int attached = 0, ret;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", t->opts.pid);
+	f = fopen(maps, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "attach to pid %d: %s", t->opts.pid,
+			 ret == -ENOENT ? "no such process" : strerror(-ret));
+		return ret == -ENOENT ? -ESRCH : ret;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char perms[8], path[PATH_MAX], full[PATH_MAX + 64];
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+
+		path[0] = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms,
+			   &off, &maj, &min, &ino, path) < 8)
+			continue;
+		if (perms[2] != 'x' || path[0] != '/' || !ino)
+			continue;
+		if (strstr(path, " (deleted)")) {
+			rt_warn("pid %d maps a deleted file, not probing it: %s", t->opts.pid, path);
+			continue;
+		}
+		snprintf(full, sizeof(full), "/proc/%d/root%s", t->opts.pid, path);
+		ret = attach_module(t, full, err, errlen);
+		if (ret < 0) {
+			fclose(f);
+			return ret;
+		}
+		attached += ret;
+	}
+	fclose(f);
+	return attached;
+}
+
+/* DT_NEEDED names and DT_RUNPATH/DT_RPATH of an ELF file. */
+static int elf_needed(const char *path, char names[][256], int max, char *runpath, size_t rplen)
+{
+	Elf_Scn *scn = NULL;
+	int n = 0, fd;
+	Elf *elf;
+
+	runpath[0] = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn d;
+			const char *s;
+
+			if (!gelf_getdyn(data, i, &d))
+				break;
+			if (d.d_tag != DT_NEEDED && d.d_tag != DT_RUNPATH && d.d_tag != DT_RPATH)
+				continue;
+			s = elf_strptr(elf, sh.sh_link, d.d_un.d_val);
+			if (!s)
+				continue;
+			if (d.d_tag == DT_NEEDED && n < max)
+				snprintf(names[n++], 256, "%s", s);
+			else if (d.d_tag != DT_NEEDED)
+				snprintf(runpath, rplen, "%s", s);
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return n;
+}
+
+/* Find a library by soname the way ld.so does for a standard Debian layout. */
+static bool find_lib(const char *name, const char *runpath, const char *origin, char *out,
+		     size_t outlen)
+{
+	static const char *const std_dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+		"/lib", "/usr/lib", "/usr/local/lib",
+	};
+	const char *env = getenv("LD_LIBRARY_PATH");
+	char dirs[2][4096];
+	size_t i;
+	int d;
+
+	if (strchr(name, '/')) {
+		snprintf(out, outlen, "%s", name);
+		return access(out, R_OK) == 0;
+	}
+	snprintf(dirs[0], sizeof(dirs[0]), "%s", env ? env : "");
+	snprintf(dirs[1], sizeof(dirs[1]), "%s", runpath);
+	for (d = 0; d < 2; d++) {
+		char *save = NULL, *dir;
+
+		for (dir = strtok_r(dirs[d], ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+			if (strncmp(dir, "$ORIGIN", 7) == 0)
+				snprintf(out, outlen, "%s%s/%s", origin, dir + 7, name);
+			else
+				snprintf(out, outlen, "%s/%s", dir, name);
+			if (access(out, R_OK) == 0)
+				return true;
+		}
+	}
+	for (i = 0; i < RT_ARRAY_SIZE(std_dirs); i++) {
+		snprintf(out, outlen, "%s/%s", std_dirs[i], name);
+		if (access(out, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, size_t errlen)
+{
+	char (*queue)[PATH_MAX] = calloc(64, PATH_MAX);
+	int head = 0, tail = 0, attached = 0, ret = 0;
+
+	if (!queue) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(queue[tail++], PATH_MAX, "%s", path);
+	while (head < tail) {
+		char needed[64][256], runpath[1024], origin[PATH_MAX], *slash;
+		const char *cur = queue[head++];
+		int n, i, j;
+
+		ret = attach_module(t, cur, err, errlen);
+		if (ret < 0)
+			goto cleanup;
+		attached += ret;
+		snprintf(origin, sizeof(origin), "%s", cur);
+		slash = strrchr(origin, '/');
+		if (slash)
+			*slash = 0;
+		n = elf_needed(cur, needed, 64, runpath, sizeof(runpath));
+		for (i = 0; i < n && tail < 64; i++) {
+			char lib[PATH_MAX];
+			bool dup = false;
+
+			if (!find_lib(needed[i], runpath, origin, lib, sizeof(lib)))
+				continue;
+			for (j = 0; j < tail; j++)
+				dup |= strcmp(queue[j], lib) == 0;
+			if (!dup)
+				snprintf(queue[tail++], PATH_MAX, "%s", lib);
+		}
+	}
+cleanup:
+	free(queue);
+	return ret < 0 ? ret : attached;
+}

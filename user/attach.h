@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Finding and attaching probes: load the BPF skeleton for one target process, resolve the
+ * pthread, semaphore and allocator functions in the modules it maps (/proc/PID/maps, through
+ * /proc/PID/root so other mount namespaces work; a static binary is probed itself), and attach
+ * them with one uprobe.multi link per module and direction. Detach destroys every link.
+ */
+#ifndef RT_ATTACH_H
+#define RT_ATTACH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "events.h"
+
+struct rt_tracer;
+
+struct rt_tracer_opts {
+	pid_t pid;	/* target tgid */
+	bool verbose;	/* libbpf debug output */
+};
+
+/*
+ * Check privileges and kernel support, open and load the skeleton filtered to opts->pid, and
+ * attach the futex and scheduler tracepoints. NULL with a one-line reason in err.
+ */
+struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen);
+
+/*
+ * Attach uprobes to every module the target maps now that defines a probed function and was
+ * not attached yet. Returns the number of modules newly attached (>= 0) or a negative errno
+ * with the reason in err.
+ */
+int rt_tracer__attach_maps(struct rt_tracer *t, char *err, size_t errlen);
+
+/*
+ * Attach to an executable that is about to be exec'ed by the (stopped) target: the file itself
+ * and the shared libraries it needs, resolved like the dynamic linker does for standard
+ * layouts. Same return convention as rt_tracer__attach_maps.
+ */
+int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, size_t errlen);
+
+/* Ring buffer map fd, for the stream. */
+int rt_tracer__events_fd(const struct rt_tracer *t);
+/* Drop counters summed over CPUs. 0 or -errno. */
+int rt_tracer__drops(const struct rt_tracer *t, __u64 out[RT_DROP_MAX]);
+/* Bit i set when event type i is probed somewhere. */
+__u64 rt_tracer__probe_mask(const struct rt_tracer *t);
+/* Number of uprobe sites attached. */
+__u32 rt_tracer__nprobes(const struct rt_tracer *t);
+/* Destroy all links and the skeleton. NULL-safe. */
+void rt_tracer__close(struct rt_tracer *t);
+
+#endif /* RT_ATTACH_H */

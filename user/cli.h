@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The parsed command line, shared by main.c (which fills it) and the run modes. */
+#ifndef RT_CLI_H
+#define RT_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define RT_EXIT_OK 0
+#define RT_EXIT_ERROR 1
+#define RT_EXIT_FINDINGS 2
+
+struct rt_env {
+	pid_t pid;		/* -p */
+	char **cmd;		/* after --, NULL-terminated */
+	double duration_s;	/* -d, 0 = until the target exits or a signal */
+	bool json;		/* --json */
+	const char *json_out;	/* --json-out FILE */
+	const char *record;	/* -o FILE */
+	bool report_mode;	/* racetrace report ... */
+	const char *report_file; /* report FILE */
+	int exitcode;		/* --exitcode, status when findings were reported */
+	bool verbose;		/* -v */
+};
+
+/* Live tracing (-p or --). Returns the process exit status. */
+int rt_live_run(const struct rt_env *env);
+/* racetrace report FILE. Returns the process exit status. */
+int rt_replay_run(const struct rt_env *env);
+
+#endif /* RT_CLI_H */

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Record checks and names (event.h). The asserts pin the layout shared with bpf/events.h. */
+#include <stddef.h>
+#include <string.h>
+#include "event.h"
+
+_Static_assert(sizeof(struct rt_hdr) == 32, "rt_hdr layout");
+_Static_assert(sizeof(struct rt_event) == RT_EVENT_SIZE, "rt_event size");
+_Static_assert(offsetof(struct rt_event, obj) == 32, "rt_event.obj offset");
+_Static_assert(offsetof(struct rt_event, ret) == 64, "rt_event.ret offset");
+_Static_assert(offsetof(struct rt_hdr, ktime) == 16, "rt_hdr.ktime offset");
+_Static_assert(RT_EV_MAX < 0xffff, "event types fit the cookie");
+
+static const char *const names[RT_EV_MAX] = {
+	[RT_EV_NONE] = "none",
+	[RT_EV_THREAD_FORK] = "thread_fork",
+	[RT_EV_THREAD_EXIT] = "thread_exit",
+	[RT_EV_PTHREAD_CREATE] = "pthread_create",
+	[RT_EV_PTHREAD_JOIN] = "pthread_join",
+	[RT_EV_PTHREAD_JOIN_RET] = "pthread_join_ret",
+	[RT_EV_PTHREAD_EXIT] = "pthread_exit",
+	[RT_EV_MUTEX_LOCK] = "mutex_lock",
+	[RT_EV_MUTEX_TRYLOCK] = "mutex_trylock",
+	[RT_EV_MUTEX_TIMEDLOCK] = "mutex_timedlock",
+	[RT_EV_MUTEX_UNLOCK] = "mutex_unlock",
+	[RT_EV_MUTEX_DESTROY] = "mutex_destroy",
+	[RT_EV_RWLOCK_RDLOCK] = "rwlock_rdlock",
+	[RT_EV_RWLOCK_WRLOCK] = "rwlock_wrlock",
+	[RT_EV_RWLOCK_TRYRDLOCK] = "rwlock_tryrdlock",
+	[RT_EV_RWLOCK_TRYWRLOCK] = "rwlock_trywrlock",
+	[RT_EV_RWLOCK_UNLOCK] = "rwlock_unlock",
+	[RT_EV_SPIN_LOCK] = "spin_lock",
+	[RT_EV_SPIN_TRYLOCK] = "spin_trylock",
+	[RT_EV_SPIN_UNLOCK] = "spin_unlock",
+	[RT_EV_COND_WAIT] = "cond_wait",
+	[RT_EV_COND_WAIT_RET] = "cond_wait_ret",
+	[RT_EV_COND_SIGNAL] = "cond_signal",
+	[RT_EV_COND_BROADCAST] = "cond_broadcast",
+	[RT_EV_SEM_WAIT] = "sem_wait",
+	[RT_EV_SEM_POST] = "sem_post",
+	[RT_EV_ALLOC] = "alloc",
+	[RT_EV_REALLOC] = "realloc",
+	[RT_EV_FREE] = "free",
+	[RT_EV_FUTEX_WAIT] = "futex_wait",
+	[RT_EV_FUTEX_WAIT_RET] = "futex_wait_ret",
+	[RT_EV_FUTEX_WAKE] = "futex_wake",
+	[RT_EV_FUTEX_WAKE_RET] = "futex_wake_ret",
+};
+
+const char *rt_event_name(unsigned int type)
+{
+	if (type >= RT_EV_MAX || !names[type])
+		return "unknown";
+	return names[type];
+}
+
+unsigned int rt_event_type_by_name(const char *name)
+{
+	unsigned int t;
+
+	for (t = 1; t < RT_EV_MAX; t++)
+		if (names[t] && strcmp(names[t], name) == 0)
+			return t;
+	return RT_EV_NONE;
+}
+
+const struct rt_event *rt_event_decode(const void *data, size_t sz, const char **why)
+{
+	const struct rt_event *e = data;
+
+	if (!data || sz < sizeof(struct rt_hdr)) {
+		*why = "record shorter than its header";
+		return NULL;
+	}
+	if (sz != sizeof(*e)) {
+		*why = "record size does not match its type";
+		return NULL;
+	}
+	if (e->h.type == RT_EV_NONE || e->h.type >= RT_EV_MAX) {
+		*why = "unknown record type";
+		return NULL;
+	}
+	if (e->h.flags & ~RT_EVF_RET) {
+		*why = "unknown record flags";
+		return NULL;
+	}
+	if (e->h.tid == 0 || e->h.tgid == 0) {
+		*why = "record without a thread";
+		return NULL;
+	}
+	return e;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The decoder: checks a raw record (from the ring buffer or a trace file) before any field is
+ * trusted, and names event types. Live runs and replays go through the same check.
+ */
+#ifndef RT_EVENT_H
+#define RT_EVENT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "events.h"
+
+/*
+ * Check that data (sz bytes) holds exactly one well-formed record: size, type range, flags.
+ * Returns the record (pointing into data, no copy) or NULL with *why set to a static reason.
+ */
+const struct rt_event *rt_event_decode(const void *data, size_t sz, const char **why);
+
+/* "mutex_lock", "futex_wait", ...; "unknown" for out-of-range types. */
+const char *rt_event_name(unsigned int type);
+
+/* Look a type up by its name; returns RT_EV_NONE when unknown. */
+unsigned int rt_event_type_by_name(const char *name);
+
+#endif /* RT_EVENT_H */

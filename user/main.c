@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* racetrace: command line, exit codes and wiring to the run modes (cli.h). Nothing else. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+
+const char *argp_program_version = "racetrace 0.1";
+const char *argp_program_bug_address = "<racetrace-dev@lists.example.org>";
+
+static const char doc[] =
+	"racetrace: find concurrency bugs in a running, unmodified process.\n"
+	"\n"
+	"USAGE: racetrace [OPTIONS] -p PID\n"
+	"       racetrace [OPTIONS] -- CMD [ARGS...]\n"
+	"       racetrace report FILE [--json] [--json-out FILE]\n"
+	"\n"
+	"Attaches uprobes to the pthread, semaphore and allocator functions of the target and\n"
+	"futex/scheduler tracepoints, streams every call through a BPF ring buffer and reports\n"
+	"lock-order inversions (potential deadlocks). Findings are printed as soon as they are\n"
+	"found; a summary with event and loss counts ends the run. Needs root (CAP_BPF,\n"
+	"CAP_PERFMON, CAP_SYS_PTRACE) and a kernel with BTF.\n"
+	"\n"
+	"Exit status: 0 no findings, 1 error, 2 findings reported (see --exitcode); with -- and\n"
+	"no findings, the command's own exit status.\n"
+	"\v"
+	"EXAMPLES:\n"
+	"    racetrace -p 4242               # trace pid 4242 until Ctrl-C or its exit\n"
+	"    racetrace -p 4242 -d 30 --json  # 30 seconds, JSON Lines on stdout\n"
+	"    racetrace -- ./server --port 80 # start a command and trace it from its start\n"
+	"    racetrace -o run.rtt -- ./app   # also record the event stream to run.rtt\n"
+	"    racetrace report run.rtt        # replay a recording through the detectors\n";
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_JSON_OUT,
+	OPT_EXITCODE,
+};
+
+static const struct argp_option opts[] = {
+	{ NULL, 0, NULL, 0, "Target:", 1 },
+	{ "pid", 'p', "PID", 0, "Attach to the running process PID (all its threads)", 1 },
+	{ "duration", 'd', "SECONDS", 0, "Detach after SECONDS (default: until Ctrl-C or exit)",
+	  1 },
+	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "json", OPT_JSON, NULL, 0, "Print findings and the summary as JSON Lines", 2 },
+	{ "json-out", OPT_JSON_OUT, "FILE", 0, "Write the JSON Lines to FILE instead of stdout",
+	  2 },
+	{ "output", 'o', "FILE", 0, "Record the raw event stream to a trace FILE", 2 },
+	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
+	  2 },
+	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 2 },
+	{},
+};
+
+static int parse_num(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct rt_env *env = state->input;
+	double v;
+
+	switch (key) {
+	case 'p':
+		if (parse_num(arg, 1, INT_MAX, &v) || v != (int)v)
+			argp_error(state, "invalid PID '%s'", arg);
+		env->pid = v;
+		break;
+	case 'd':
+		if (parse_num(arg, 0.001, 1e9, &v))
+			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
+		env->duration_s = v;
+		break;
+	case OPT_JSON:
+		env->json = true;
+		break;
+	case OPT_JSON_OUT:
+		env->json_out = arg;
+		break;
+	case 'o':
+		env->record = arg;
+		break;
+	case OPT_EXITCODE:
+		if (parse_num(arg, 0, 255, &v) || v != (int)v)
+			argp_error(state, "invalid exit code '%s' (0-255)", arg);
+		env->exitcode = v;
+		break;
+	case 'v':
+		env->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (env->report_mode && !env->report_file) {
+			env->report_file = arg;
+			break;
+		}
+		argp_error(state, "unexpected argument '%s' (a command goes after --)", arg);
+		break;
+	case ARGP_KEY_END:
+		if (env->report_mode) {
+			if (!env->report_file)
+				argp_error(state, "report needs a trace FILE");
+			if (env->pid || env->cmd)
+				argp_error(state, "report takes a FILE, not -p or a command");
+			break;
+		}
+		if (!env->pid && !env->cmd)
+			argp_error(state, "give -p PID or -- CMD to trace, or report FILE");
+		if (env->pid && env->cmd)
+			argp_error(state, "give either -p PID or -- CMD, not both");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rt_env env = {
+		.exitcode = RT_EXIT_FINDINGS,
+	};
+	const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.doc = doc,
+	};
+	int err, i, nargs = argc;
+
+	/* argp exits 64 on usage errors; we promise 1 */
+	argp_err_exit_status = RT_EXIT_ERROR;
+	if (argc > 1 && strcmp(argv[1], "report") == 0) {
+		/* racetrace report FILE [options]: parse what follows the word */
+		env.report_mode = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+		nargs = argc;
+	} else {
+		/* everything after the first -- is the command, untouched by argp */
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--") == 0) {
+				nargs = i;
+				if (i + 1 >= argc) {
+					fprintf(stderr, "racetrace: nothing to run after --\n");
+					return RT_EXIT_ERROR;
+				}
+				env.cmd = &argv[i + 1];
+				break;
+			}
+		}
+	}
+	err = argp_parse(&argp, nargs, argv, 0, NULL, &env);
+	if (err)
+		return RT_EXIT_ERROR;
+	if (env.verbose)
+		rt_log_set_level(RT_LOG_DEBUG);
+	if (env.report_file)
+		return rt_replay_run(&env);
+	return rt_live_run(&env);
+}

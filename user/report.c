@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The finding sink: de-duplicates findings by id, keeps their counts, and hands printing to
+ * report_text.c or report_json.c. Decides text vs JSON in one place.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+#include "util.h"
+
+struct rt_report {
+	struct rt_report_opts opts;
+	struct rt_finding *fs; /* in order of first sight */
+	__u64 *counts;
+	size_t n, cap, ccap;
+	struct rt_map by_id; /* id -> index + 1 */
+};
+
+static const char *const kind_names[RT_K_MAX] = {
+	[RT_K_LOCK_ORDER_INVERSION] = "lock-order-inversion",
+	[RT_K_DEADLOCK] = "deadlock",
+	[RT_K_HANG] = "hang",
+	[RT_K_UNLOCK_UNHELD] = "unlock-unheld",
+	[RT_K_UNLOCK_NON_OWNER] = "unlock-non-owner",
+	[RT_K_DOUBLE_LOCK] = "double-lock",
+	[RT_K_DESTROY_LOCKED] = "destroy-locked",
+	[RT_K_FREE_LOCKED] = "free-locked",
+	[RT_K_EXIT_HOLDING_LOCK] = "exit-holding-lock",
+	[RT_K_COND_WAIT_UNHELD] = "cond-wait-unheld",
+	[RT_K_DOUBLE_FREE] = "double-free",
+	[RT_K_GO_MAP_RACE] = "go-map-race",
+	[RT_K_GO_CHAN_DOUBLE_CLOSE] = "go-chan-double-close",
+	[RT_K_GO_GOROUTINE_LEAK] = "go-goroutine-leak",
+	[RT_K_DATA_RACE] = "data-race",
+};
+
+const char *rt_kind_name(enum rt_kind k)
+{
+	if ((unsigned int)k >= RT_K_MAX)
+		return "unknown";
+	return kind_names[k];
+}
+
+struct rt_report *rt_report__new(const struct rt_report_opts *opts)
+{
+	struct rt_report *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->opts = *opts;
+	if (!r->opts.out)
+		r->opts.out = stdout;
+	rt_map_init(&r->by_id);
+	return r;
+}
+
+int rt_report__add(struct rt_report *r, const struct rt_finding *f)
+{
+	__u64 *idx = rt_map_get(&r->by_id, f->id ? f->id : 1);
+
+	if (idx) {
+		r->counts[*idx - 1]++;
+		return 0;
+	}
+	if (rt_grow((void **)&r->fs, &r->cap, r->n + 1, sizeof(*r->fs)) ||
+	    rt_grow((void **)&r->counts, &r->ccap, r->n + 1, sizeof(*r->counts)))
+		return -ENOMEM;
+	if (rt_map_put(&r->by_id, f->id ? f->id : 1, r->n + 1))
+		return -ENOMEM;
+	r->fs[r->n] = *f;
+	r->counts[r->n] = 1;
+	r->n++;
+	if (r->opts.json)
+		rt_report__json_finding(&r->opts, f, 1);
+	else
+		rt_report__text_finding(&r->opts, f, r->n);
+	fflush(r->opts.out);
+	return 1;
+}
+
+__u32 rt_report__count(const struct rt_report *r)
+{
+	return r->n;
+}
+
+void rt_report__summary(struct rt_report *r, const struct rt_summary *s)
+{
+	if (r->opts.json)
+		rt_report__json_summary(&r->opts, s, r->fs, r->counts, r->n);
+	else
+		rt_report__text_summary(&r->opts, s, r->fs, r->counts, r->n);
+	fflush(r->opts.out);
+}
+
+void rt_report__free(struct rt_report *r)
+{
+	if (!r)
+		return;
+	free(r->fs);
+	free(r->counts);
+	rt_map_free(&r->by_id);
+	free(r);
+}

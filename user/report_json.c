@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* JSON Lines output: one object per finding, then one summary object (docs/output.md). */
+#include <stdio.h>
+#include "event.h"
+#include "report.h"
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_addr(FILE *out, __u64 a)
+{
+	fprintf(out, "\"0x%llx\"", (unsigned long long)a);
+}
+
+/* a code site: "0x..." plus, when symbolized, a parallel "sym" string */
+static void json_site(const struct rt_report_opts *o, __u32 pid, __u64 a)
+{
+	char buf[512];
+	const char *s = o->symbolize && a ? o->symbolize(o->sym_ctx, pid, a, buf, sizeof(buf)) :
+					    NULL;
+
+	fputs("{\"addr\":", o->out);
+	json_addr(o->out, a);
+	fputs(",\"sym\":", o->out);
+	if (s)
+		json_str(o->out, s);
+	else
+		fputs("null", o->out);
+	fputc('}', o->out);
+}
+
+void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_finding *f,
+			     __u64 count)
+{
+	FILE *out = o->out;
+	__u32 i;
+
+	fputs("{\"kind\":", out);
+	json_str(out, rt_kind_name(f->kind));
+	fprintf(out, ",\"id\":\"%016llx\",\"pid\":%u,\"threads\":[", (unsigned long long)f->id,
+		f->pid);
+	for (i = 0; i < f->nthreads; i++)
+		fprintf(out, "%s%u", i ? "," : "", f->threads[i]);
+	fputs("],\"locks\":[", out);
+	for (i = 0; i < f->nlocks; i++) {
+		fputs(i ? ",{\"addr\":" : "{\"addr\":", out);
+		json_addr(out, f->locks[i].addr);
+		fputs(",\"type\":", out);
+		json_str(out, f->locks[i].kind);
+		fputs(",\"name\":null}", out);
+	}
+	fputs("],\"sites\":[", out);
+	for (i = 0; i < f->nsites; i++) {
+		if (i)
+			fputc(',', out);
+		json_addr(out, f->sites[i]);
+	}
+	fputs("],\"edges\":[", out);
+	for (i = 0; i < f->nedges; i++) {
+		const struct rt_finding_edge *e = &f->edges[i];
+
+		fputs(i ? ",{\"from\":" : "{\"from\":", out);
+		json_addr(out, e->from);
+		fputs(",\"to\":", out);
+		json_addr(out, e->to);
+		fprintf(out, ",\"tid\":%u,\"held_site\":", e->tid);
+		json_site(o, f->pid, e->held_site);
+		fputs(",\"acquire_site\":", out);
+		json_site(o, f->pid, e->acquire_site);
+		fputc('}', out);
+	}
+	fprintf(out, "],\"count\":%llu,\"message\":", (unsigned long long)count);
+	json_str(out, f->message);
+	fputs("}\n", out);
+}
+
+void rt_report__json_summary(const struct rt_report_opts *o, const struct rt_summary *s,
+			     const struct rt_finding *fs, const __u64 *counts, __u32 n)
+{
+	FILE *out = o->out;
+	unsigned int t;
+	__u32 i;
+	int first = 1;
+
+	fprintf(out,
+		"{\"kind\":\"summary\",\"pid\":%u,\"events\":%llu,\"lost\":%llu,"
+		"\"lost_by_reason\":{\"ringbuf_full\":%llu,\"no_entry\":%llu},"
+		"\"threads\":%u,\"duration_s\":%.3f,\"findings\":%u,\"events_by_type\":{",
+		s->pid, (unsigned long long)s->events, (unsigned long long)s->lost,
+		(unsigned long long)s->lost_by_reason[RT_DROP_RINGBUF],
+		(unsigned long long)s->lost_by_reason[RT_DROP_STASH], s->threads, s->duration_s,
+		n);
+	for (t = 1; t < RT_EV_MAX; t++) {
+		if (!s->by_type[t])
+			continue;
+		fprintf(out, "%s\"%s\":%llu", first ? "" : ",", rt_event_name(t),
+			(unsigned long long)s->by_type[t]);
+		first = 0;
+	}
+	fputs("},\"counts\":{", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s\"%016llx\":%llu", i ? "," : "", (unsigned long long)fs[i].id,
+			(unsigned long long)counts[i]);
+	fputs("}}\n", out);
+}

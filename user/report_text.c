@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Human-readable report blocks in the spirit of ThreadSanitizer's WARNING blocks. */
+#include <stdio.h>
+#include "event.h"
+#include "report.h"
+
+#define RT_RULE "=================="
+
+static void text_site(const struct rt_report_opts *o, __u32 pid, const char *indent, __u64 a)
+{
+	char buf[512];
+	const char *s = o->symbolize && a ? o->symbolize(o->sym_ctx, pid, a, buf, sizeof(buf)) :
+					    NULL;
+
+	fprintf(o->out, "%s#0 0x%llx%s%s\n", indent, (unsigned long long)a, s ? " " : "",
+		s ? s : "");
+}
+
+static int lock_index(const struct rt_finding *f, __u64 addr)
+{
+	__u32 i;
+
+	for (i = 0; i < f->nlocks; i++)
+		if (f->locks[i].addr == addr)
+			return i + 1;
+	return 0;
+}
+
+void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_finding *f,
+			     __u32 seq)
+{
+	FILE *out = o->out;
+	__u32 i;
+
+	fprintf(out, "%s\nWARNING: racetrace: %s (pid=%u, finding #%u)\n", RT_RULE,
+		rt_kind_name(f->kind), f->pid, seq);
+	fprintf(out, "  %s\n", f->message);
+	if (f->kind == RT_K_LOCK_ORDER_INVERSION && f->nlocks) {
+		fputs("  Cycle in lock order graph: ", out);
+		for (i = 0; i < f->nlocks; i++)
+			fprintf(out, "L%u (%s 0x%llx) => ", i + 1, f->locks[i].kind,
+				(unsigned long long)f->locks[i].addr);
+		fputs("L1\n", out);
+	}
+	for (i = 0; i < f->nedges; i++) {
+		const struct rt_finding_edge *e = &f->edges[i];
+
+		fprintf(out, "\n  L%d acquired here while holding L%d, in thread T%u:\n",
+			lock_index(f, e->to), lock_index(f, e->from), e->tid);
+		text_site(o, f->pid, "    ", e->acquire_site);
+		fprintf(out, "  L%d previously acquired by the same thread here:\n",
+			lock_index(f, e->from));
+		text_site(o, f->pid, "    ", e->held_site);
+	}
+	if (f->nsites) {
+		char buf[512];
+		const char *s = o->symbolize ? o->symbolize(o->sym_ctx, f->pid, f->sites[0], buf,
+							    sizeof(buf)) :
+					       NULL;
+
+		fprintf(out, "\nSUMMARY: racetrace: %s %s\n", rt_kind_name(f->kind),
+			s ? s : "");
+		if (!s)
+			fprintf(out, "  at 0x%llx\n", (unsigned long long)f->sites[0]);
+	} else {
+		fprintf(out, "\nSUMMARY: racetrace: %s\n", rt_kind_name(f->kind));
+	}
+	fprintf(out, "%s\n", RT_RULE);
+}
+
+void rt_report__text_summary(const struct rt_report_opts *o, const struct rt_summary *s,
+			     const struct rt_finding *fs, const __u64 *counts, __u32 n)
+{
+	FILE *out = o->out;
+	__u32 i;
+
+	fprintf(out, "racetrace: pid %u: %llu events from %u threads in %.1f s, %llu lost", s->pid,
+		(unsigned long long)s->events, s->threads, s->duration_s,
+		(unsigned long long)s->lost);
+	if (s->lost)
+		fprintf(out, " (ring buffer full: %llu, return without entry: %llu)",
+			(unsigned long long)s->lost_by_reason[RT_DROP_RINGBUF],
+			(unsigned long long)s->lost_by_reason[RT_DROP_STASH]);
+	fprintf(out, "\nracetrace: reported %u finding%s\n", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		fprintf(out, "  #%u %s seen %llu time%s\n", i + 1, rt_kind_name(fs[i].kind),
+			(unsigned long long)counts[i], counts[i] == 1 ? "" : "s");
+}

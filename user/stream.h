@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Draining the ring buffer: every record is checked by the decoder (event.h) in place, with no
+ * copy, and handed to one callback. No policy here.
+ */
+#ifndef RT_STREAM_H
+#define RT_STREAM_H
+
+#include <linux/types.h>
+#include "events.h"
+
+/* Return 0 to go on; a negative value stops the drain and is returned by rt_stream__drain. */
+typedef int (*rt_stream_fn)(void *ctx, const struct rt_event *e);
+
+struct rt_stream;
+
+/* NULL with errno set on failure. */
+struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx);
+/* Consume everything in the ring now. Records consumed (>= 0) or a negative error. */
+long rt_stream__drain(struct rt_stream *s);
+/* Records that failed the decoder check (skipped and counted). */
+__u64 rt_stream__bad(const struct rt_stream *s);
+void rt_stream__free(struct rt_stream *s);
+
+#endif /* RT_STREAM_H */
