@@ -135,7 +135,15 @@ $(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
 
-targets: $(TARGET_BINS)
+# Examples are built like the tests' targets: -O2, frame pointers, debug info.
+EXAMPLE_BINS := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(wildcard examples/*.c))
+$(OUTPUT)/examples:
+	$(Q)mkdir -p $@
+$(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
+	$(call msg,EXAMPLE,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+
+targets: $(TARGET_BINS) $(EXAMPLE_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
