@@ -8,7 +8,7 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 1
+#define RT_EVENTS_ABI 2
 
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)
@@ -24,13 +24,15 @@ enum rt_ev_type {
 	RT_EV_NONE = 0,
 	/* threads (sched tracepoints and pthread uprobes) */
 	RT_EV_THREAD_FORK,	/* kernel clone of a thread: arg = child tid */
-	RT_EV_THREAD_EXIT,	/* kernel exit of a thread: tid is the exiting thread */
+	RT_EV_THREAD_EXIT,	/* kernel exit of a thread: arg = exit code, ret = 1 when the
+				 * whole process is exiting (exit_group, fatal signal) */
 	RT_EV_PTHREAD_CREATE,	/* return: obj = new pthread_t, caller = call site, ret */
 	RT_EV_PTHREAD_JOIN,	/* entry: obj = pthread_t joined */
 	RT_EV_PTHREAD_JOIN_RET,	/* return: obj = pthread_t joined, ret */
 	RT_EV_PTHREAD_EXIT,	/* entry */
 	/* mutexes */
-	RT_EV_MUTEX_LOCK,	/* entry: obj = mutex (blocking acquire) */
+	RT_EV_MUTEX_LOCK,	/* entry: obj = mutex (blocking acquire), arg = the mutex's kind
+				 * word (glibc __kind at +16: type in the low 2 bits) */
 	RT_EV_MUTEX_TRYLOCK,	/* return: obj = mutex, ret = 0 when acquired */
 	RT_EV_MUTEX_TIMEDLOCK,	/* return: obj = mutex, ret = 0 when acquired (timed/clocklock) */
 	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex */
@@ -54,14 +56,20 @@ enum rt_ev_type {
 	RT_EV_SEM_WAIT,		/* return: obj = sem, ret = 0 when decremented (all wait forms) */
 	RT_EV_SEM_POST,		/* entry: obj = sem */
 	/* allocator */
-	RT_EV_ALLOC,		/* return: obj = block (ret value), arg = size; malloc/calloc */
+	RT_EV_ALLOC,		/* return: obj = block (ret value), arg = size; malloc, calloc,
+				 * memalign family (posix_memalign: obj read through arg1) */
 	RT_EV_REALLOC,		/* return: obj = new block, obj2 = old block, arg = size */
 	RT_EV_FREE,		/* entry: obj = block */
 	/* futex syscall */
-	RT_EV_FUTEX_WAIT,	/* enter: obj = uaddr, arg = futex op, ret = owner tid at uaddr+8 */
+	RT_EV_FUTEX_WAIT,	/* enter: obj = uaddr, arg = futex op, ret = u32 at uaddr+8 (a
+				 * glibc mutex's owner tid), obj2 = u32 at uaddr+16 | u32 at
+				 * uaddr+12 << 32 (a glibc rwlock's writer tid at +24 when uaddr
+				 * is its +8 or +12 futex word) */
 	RT_EV_FUTEX_WAIT_RET,	/* exit: obj = uaddr, arg = futex op, ret = syscall result */
 	RT_EV_FUTEX_WAKE,	/* enter: obj = uaddr, arg = futex op */
 	RT_EV_FUTEX_WAKE_RET,	/* exit: obj = uaddr, arg = futex op, ret = woken count */
+	RT_EV_TICK,		/* made by user space, never by BPF: ktime = now, so that
+				 * time-based detectors (deadlock, hang) replay exactly */
 	RT_EV_MAX,
 };
 
@@ -97,7 +105,7 @@ struct rt_event {
 #define RT_EVENT_SIZE 72
 
 /*
- * uprobe cookies: the low 16 bits are the event type to emit, bits 16-19 say what the entry
+ * uprobe cookies: the low 16 bits are the event type to emit, bits 16-21 say what the entry
  * program does with a call, and bits 32-47 name the stash slot that pairs an entry with its
  * return (one slot per probed function, so nested probed calls do not collide).
  */
@@ -107,6 +115,8 @@ struct rt_event {
 #define RT_CK_EMIT 0x10000ULL	   /* entry: emit a record */
 #define RT_CK_STASH 0x20000ULL	   /* entry: stash args for the return program */
 #define RT_CK_DEREF_ARG1 0x40000ULL /* return: obj = *(u64 *)arg1 (pthread_create) */
-#define RT_CK_ARG_SIZE2 0x80000ULL  /* entry: arg = arg1 * arg2 (calloc) */
+#define RT_CK_ARG_SIZE2 0x80000ULL  /* entry: size = arg1 * arg2 (calloc) */
+#define RT_CK_SIZE_ARG2 0x100000ULL /* entry: size = arg2 (memalign, aligned_alloc) */
+#define RT_CK_SIZE_ARG3 0x200000ULL /* entry: size = arg3 (posix_memalign) */
 
 #endif /* RT_EVENTS_H */

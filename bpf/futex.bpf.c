@@ -53,7 +53,7 @@ int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long nr)
 	__u64 id, uaddr, key;
 	struct rt_stash s = {};
 	struct rt_event *e;
-	__u32 op, owner = 0;
+	__u32 op, owner = 0, w12 = 0, w16 = 0;
 	int type;
 
 	if (nr != RT_NR_FUTEX)
@@ -73,13 +73,17 @@ int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long nr)
 	key = rt_stash_key((__u32)id, RT_FUTEX_STASH_TYPE);
 	bpf_map_update_elem(&stash, &key, &s, BPF_ANY);
 
-	if (type == RT_EV_FUTEX_WAIT)
+	if (type == RT_EV_FUTEX_WAIT) {
 		bpf_probe_read_user(&owner, sizeof(owner), (void *)(uaddr + 8));
+		bpf_probe_read_user(&w12, sizeof(w12), (void *)(uaddr + 12));
+		bpf_probe_read_user(&w16, sizeof(w16), (void *)(uaddr + 16));
+	}
 
 	e = rt_reserve(type, 0, id);
 	if (!e)
 		return 0;
 	e->obj = uaddr;
+	e->obj2 = w16 | ((__u64)w12 << 32);
 	e->arg = op;
 	e->ret = owner;
 	rt_submit(e);

@@ -6,6 +6,8 @@
  */
 #include "common.bpf.h"
 
+#define RT_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -36,6 +38,9 @@ int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
 	if (!e)
 		return 0;
 	e->arg = BPF_CORE_READ(p, exit_code);
+	/* a thread killed because its process exits is not "a thread that exited" */
+	e->ret = (BPF_CORE_READ(p, signal, flags) & RT_SIGNAL_GROUP_EXIT) ||
+		 BPF_CORE_READ(p, signal, group_exec_task) != NULL;
 	rt_submit(e);
 	return 0;
 }

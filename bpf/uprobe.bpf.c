@@ -38,6 +38,10 @@ int uprobe_entry(struct pt_regs *ctx)
 
 		if (ck & RT_CK_ARG_SIZE2)
 			s.a1 = a1 * a2; /* calloc(n, size): keep the block size */
+		else if (ck & RT_CK_SIZE_ARG2)
+			s.a1 = a2; /* memalign(align, size): keep the size */
+		else if (ck & RT_CK_SIZE_ARG3)
+			s.a2 = PT_REGS_PARM3(ctx); /* posix_memalign(&p, align, size) */
 		bpf_map_update_elem(&stash, &key, &s, BPF_ANY);
 	}
 	if (!(ck & RT_CK_EMIT))
@@ -49,6 +53,13 @@ int uprobe_entry(struct pt_regs *ctx)
 	e->obj = a1;
 	e->obj2 = a2;
 	e->caller = caller;
+	if (type == RT_EV_MUTEX_LOCK) {
+		__u32 kind = 0;
+
+		/* glibc's __kind: recursive and error-checking mutexes behave differently */
+		bpf_probe_read_user(&kind, sizeof(kind), (void *)(a1 + 16));
+		e->arg = kind;
+	}
 	rt_submit(e);
 	return 0;
 }
@@ -82,8 +93,15 @@ int uretprobe_exit(struct pt_regs *ctx)
 	e->caller = s.caller;
 	switch (type) {
 	case RT_EV_ALLOC:
-		e->obj = rc;
-		e->arg = s.a1;
+		if (ck & RT_CK_DEREF_ARG1) {
+			/* posix_memalign: 0 on success, the block was stored through arg1 */
+			if (rc == 0)
+				bpf_probe_read_user(&e->obj, sizeof(e->obj), (void *)s.a1);
+			e->arg = s.a2;
+		} else {
+			e->obj = rc;
+			e->arg = s.a1;
+		}
 		break;
 	case RT_EV_REALLOC:
 		e->obj = rc;

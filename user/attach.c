@@ -32,7 +32,7 @@ struct probe_spec {
 	const char *name;
 	__u16 entry_type; /* emitted at entry when flags has RT_CK_EMIT */
 	__u16 ret_type;	  /* emitted at return when nonzero (needs RT_CK_STASH) */
-	__u64 flags;	  /* RT_CK_EMIT | RT_CK_STASH | RT_CK_DEREF_ARG1 | RT_CK_ARG_SIZE2 */
+	__u64 flags;	  /* RT_CK_* bits */
 };
 
 #define E RT_CK_EMIT
@@ -73,6 +73,11 @@ static const struct probe_spec probes[] = {
 	{ "malloc", 0, RT_EV_ALLOC, S },
 	{ "calloc", 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 },
 	{ "realloc", 0, RT_EV_REALLOC, S },
+	{ "aligned_alloc", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 },
+	{ "memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 },
+	{ "posix_memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG3 | RT_CK_DEREF_ARG1 },
+	{ "valloc", 0, RT_EV_ALLOC, S },
+	{ "pvalloc", 0, RT_EV_ALLOC, S },
 	{ "free", RT_EV_FREE, 0, E },
 };
 #undef E
