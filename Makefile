@@ -118,7 +118,7 @@ $(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(SAN_ENGINE_OBJS) | $(OUTPUT)/tests/unit
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -I tests/unit $^ -lcmocka -lz -lelf -ldw -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -I tests/unit $(filter %.c %.o,$^) -lcmocka -lz -lelf -ldw -o $@
 
 $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
 	$(call msg,BPFTEST,$@)
@@ -127,7 +127,7 @@ $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -I bpf -I user -fsanitize=fuzzer,address,undefined \
-		$^ -lz -lelf -ldw -o $@
+		$(filter %.c,$^) -lz -lelf -ldw -o $@
 
 fuzz: $(FUZZ_BINS)
 

@@ -43,15 +43,19 @@ struct rt_acq {
 
 /*
  * detect_lockorder.c: lockdep-style lock-order graph. An edge A -> B means "some thread
- * acquired B, blocking, while holding A"; the first edge that closes a cycle is reported.
+ * acquired B, blocking, while holding A"; an edge that closes a cycle that can deadlock is
+ * reported (see the file's comment for read locks and gate locks).
  */
 struct lockorder;
 struct lockorder *lockorder__new(struct rt_report *report);
 /* A blocking acquisition of a->lock while holding held[0..nheld). 0 or -ENOMEM. */
 int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struct rt_held *held,
 		       __u32 nheld);
+/* The lock at addr ended (destroyed, freed): a lock there later is a new node. */
+void lockorder__forget(struct lockorder *lo, __u64 addr);
 __u64 lockorder__nodes(const struct lockorder *lo);
 __u64 lockorder__edges(const struct lockorder *lo);
+__u64 lockorder__resets(const struct lockorder *lo);
 void lockorder__free(struct lockorder *lo);
 
 #endif /* RT_DETECT_H */

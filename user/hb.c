@@ -1,32 +1,35 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The engine (hb.h): per-thread held-lock sets built from the record stream, handed to the
- * detectors at each acquisition. Locks already held when we attached, and unlocks of locks we
- * never saw taken, are learned silently (no state to update).
+ * The engine (hb.h). For every record it updates the state in hb_int.h: per thread, the locks
+ * it holds, a blocking acquisition in progress and a futex wait in progress; per lock, owner,
+ * readers and release clocks; heap blocks and the clocks of other sync objects. It builds the
+ * happens-before order with vector clocks (vc.h) from these edges:
+ *   thread create -> child start, child exit -> join, unlock -> next acquire (rwlock: writer
+ *   unlock -> readers and writers, reader unlocks -> next writer), cond signal/broadcast ->
+ *   wait return, sem post -> wait, futex wake -> wait return, free -> later malloc of the
+ *   same address,
+ * and calls the detectors at the points they care about. A lock taken before we attached, or
+ * unlocked without our seeing it taken, is learned, never reported.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "detect.h"
-#include "hb.h"
-#include "util.h"
+#include "hb_int.h"
 
-struct hb_thread {
-	__u32 tid;
-	struct rt_held *held;
-	size_t nheld, held_cap;
-};
+#define RT_MAX_LOCKS_DEFAULT (1U << 20)
+#define RT_MAX_BLOCKS_DEFAULT (1U << 21)
+#define RT_MAX_DEAD_THREADS_DEFAULT 4096
+#define RT_MAX_SYNCS (1U << 20)
+#define RT_PAGE_SHIFT 12
+/* page map keys: page number + 1 (key 0 is reserved by rt_map) */
+#define PAGE_KEY(addr) (((addr) >> RT_PAGE_SHIFT) + 1)
 
-struct hb {
-	struct hb_opts opts;
-	struct hb_thread *threads;
-	size_t nthreads, threads_cap;
-	struct rt_map thread_of; /* tid -> index + 1 */
-	__u32 threads_seen;
-	struct lockorder *lockorder;
-	__u64 events;
-	__u64 by_type[RT_EV_MAX];
-};
+/* sync objects are keyed by address plus a kind tag in the top bits (user addresses < 2^56) */
+#define SYNC_COND (1ULL << 56)
+#define SYNC_SEM (2ULL << 56)
+#define SYNC_FUTEX (3ULL << 56)
+#define SYNC_ADDR (4ULL << 56)
 
 struct hb *hb__new(const struct hb_opts *opts)
 {
@@ -40,7 +43,21 @@ struct hb *hb__new(const struct hb_opts *opts)
 	if (!hb)
 		goto nomem;
 	hb->opts = *opts;
+	if (!hb->opts.hang_threshold_ns)
+		hb->opts.hang_threshold_ns = RT_HANG_THRESHOLD_NS;
+	if (!hb->opts.max_locks)
+		hb->opts.max_locks = RT_MAX_LOCKS_DEFAULT;
+	if (!hb->opts.max_blocks)
+		hb->opts.max_blocks = RT_MAX_BLOCKS_DEFAULT;
+	if (!hb->opts.max_dead_threads)
+		hb->opts.max_dead_threads = RT_MAX_DEAD_THREADS_DEFAULT;
+	hb->report = opts->report;
 	rt_map_init(&hb->thread_of);
+	rt_map_init(&hb->lock_of);
+	rt_map_init(&hb->lock_page);
+	rt_map_init(&hb->sync_of);
+	rt_map_init(&hb->block_of);
+	rt_map_init(&hb->pthread_of);
 	hb->lockorder = lockorder__new(opts->report);
 	if (!hb->lockorder)
 		goto nomem;
@@ -57,134 +74,890 @@ void hb__free(struct hb *hb)
 
 	if (!hb)
 		return;
-	for (i = 0; i < hb->nthreads; i++)
+	for (i = 0; i < hb->nthreads; i++) {
 		free(hb->threads[i].held);
+		vc_free(&hb->threads[i].vc);
+	}
+	for (i = 0; i < hb->nlocks; i++) {
+		sclock_free(&hb->locks[i].wclock);
+		sclock_free(&hb->locks[i].rclock);
+	}
+	for (i = 0; i < hb->nsyncs; i++)
+		sclock_free(&hb->syncs[i]);
 	free(hb->threads);
+	free(hb->free_sids);
+	free(hb->sid_clock);
+	free(hb->locks);
+	free(hb->free_locks);
+	free(hb->syncs);
+	free(hb->free_syncs);
+	free(hb->blocks);
+	free(hb->free_blocks);
 	rt_map_free(&hb->thread_of);
+	rt_map_free(&hb->lock_of);
+	rt_map_free(&hb->lock_page);
+	rt_map_free(&hb->sync_of);
+	rt_map_free(&hb->block_of);
+	rt_map_free(&hb->pthread_of);
 	lockorder__free(hb->lockorder);
 	free(hb);
 }
 
-static struct hb_thread *thread_get(struct hb *hb, __u32 tid)
-{
-	__u64 *v = rt_map_get(&hb->thread_of, tid);
-	struct hb_thread *t;
+/* ---- findings ---- */
 
-	if (v)
-		return &hb->threads[*v - 1];
-	if (rt_grow((void **)&hb->threads, &hb->threads_cap, hb->nthreads + 1,
-		    sizeof(*hb->threads)))
-		return NULL;
-	if (rt_map_put(&hb->thread_of, tid, hb->nthreads + 1))
-		return NULL;
-	t = &hb->threads[hb->nthreads++];
-	memset(t, 0, sizeof(*t));
-	t->tid = tid;
-	hb->threads_seen++;
-	return t;
+void hb_finding_init(struct hb *hb, struct rt_finding *f, enum rt_kind kind, __u32 pid)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->pid = pid;
+	f->ktime = hb->now;
 }
 
-static int held_push(struct hb_thread *t, __u64 lock, __u64 site, __u8 kind, __u8 mode)
+void hb_finding_thread(struct rt_finding *f, __u32 tid)
 {
-	if (rt_grow((void **)&t->held, &t->held_cap, t->nheld + 1, sizeof(*t->held)))
-		return -ENOMEM;
-	t->held[t->nheld++] = (struct rt_held){
-		.lock = lock, .site = site, .kind = kind, .mode = mode
-	};
+	__u32 i;
+
+	for (i = 0; i < f->nthreads; i++)
+		if (f->threads[i] == tid)
+			return;
+	if (f->nthreads < RT_FINDING_MAX)
+		f->threads[f->nthreads++] = tid;
+}
+
+void hb_finding_lock(struct rt_finding *f, const struct hb_lock *l, __u64 addr)
+{
+	__u32 i;
+
+	for (i = 0; i < f->nlocks; i++)
+		if (f->locks[i].addr == addr)
+			return;
+	if (f->nlocks >= RT_FINDING_MAX)
+		return;
+	f->locks[f->nlocks].addr = addr;
+	snprintf(f->locks[f->nlocks].kind, sizeof(f->locks[0].kind), "%s",
+		 l ? rt_lock_kind_name(l->kind) : "lock");
+	f->nlocks++;
+}
+
+/* id: the kind and the code sites, in order (the detectors list them canonically) */
+void hb_finding_id(struct rt_finding *f)
+{
+	f->id = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &f->kind, sizeof(f->kind)), f->sites,
+			 f->nsites * sizeof(f->sites[0]));
+}
+
+int hb_report(struct hb *hb, const struct rt_finding *f)
+{
+	int err = rt_report__add(hb->report, f);
+
+	return err < 0 ? err : 0;
+}
+
+/* ---- threads ---- */
+
+struct hb_thread *hb_thread_find(struct hb *hb, __u32 tid)
+{
+	__u64 *v = rt_map_get(&hb->thread_of, tid);
+
+	return v ? &hb->threads[*v - 1] : NULL;
+}
+
+static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
+{
+	if (hb->nfree_sids) {
+		*sid = hb->free_sids[--hb->nfree_sids];
+	} else {
+		if (rt_grow((void **)&hb->sid_clock, &hb->sid_clock_cap, hb->next_sid + 1,
+			    sizeof(*hb->sid_clock)))
+			return -ENOMEM;
+		*sid = hb->next_sid++;
+		hb->sid_clock[*sid] = 0;
+	}
+	/* a reused slot continues where its last thread stopped: epochs stay unique */
+	*clock = hb->sid_clock[*sid] + 1;
 	return 0;
 }
 
-/* Drop the most recent hold of lock; false when the thread did not hold it. */
-static bool held_pop(struct hb_thread *t, __u64 lock)
+/* The thread's clock is no longer needed (joined, or evicted): give its slot back. */
+static void thread_drop_vc(struct hb *hb, struct hb_thread *t)
+{
+	if (!t->has_vc)
+		return;
+	hb->sid_clock[t->sid] = vc_get(&t->vc, t->sid);
+	vc_free(&t->vc);
+	t->has_vc = false;
+	if (!rt_grow((void **)&hb->free_sids, &hb->free_sids_cap, hb->nfree_sids + 1,
+		     sizeof(*hb->free_sids)))
+		hb->free_sids[hb->nfree_sids++] = t->sid;
+}
+
+/* Reset a slot for a (new) thread tid. */
+static int thread_init(struct hb *hb, struct hb_thread *t, __u32 tid, __u32 pid)
+{
+	__u32 sid, clock;
+
+	if (sid_alloc(hb, &sid, &clock))
+		return -ENOMEM;
+	free(t->held);
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->pid = pid;
+	t->sid = sid;
+	t->alive = true;
+	vc_init(&t->vc);
+	if (vc_set(&t->vc, sid, clock))
+		return -ENOMEM;
+	t->has_vc = true;
+	hb->threads_seen++;
+	return 0;
+}
+
+/* Exited threads whose clock nobody joined: drop the oldest past the cap. */
+static void evict_dead_threads(struct hb *hb)
+{
+	size_t i, dead = 0, oldest = (size_t)-1;
+
+	for (i = 0; i < hb->nthreads; i++) {
+		if (hb->threads[i].alive || !hb->threads[i].has_vc)
+			continue;
+		dead++;
+		if (oldest == (size_t)-1 ||
+		    hb->threads[i].exit_ktime < hb->threads[oldest].exit_ktime)
+			oldest = i;
+	}
+	if (dead > hb->opts.max_dead_threads && oldest != (size_t)-1) {
+		thread_drop_vc(hb, &hb->threads[oldest]);
+		hb->cnt.dead_threads_evicted++;
+	}
+}
+
+static struct hb_thread *thread_get(struct hb *hb, __u32 tid, __u32 pid)
+{
+	struct hb_thread *t = hb_thread_find(hb, tid);
+
+	if (t) {
+		if (t->alive)
+			return t;
+		/* the tid was reused by a new thread */
+		thread_drop_vc(hb, t);
+		return thread_init(hb, t, tid, pid) ? NULL : t;
+	}
+	if (rt_grow((void **)&hb->threads, &hb->threads_cap, hb->nthreads + 1,
+		    sizeof(*hb->threads)))
+		return NULL;
+	t = &hb->threads[hb->nthreads];
+	memset(t, 0, sizeof(*t));
+	if (thread_init(hb, t, tid, pid) || rt_map_put(&hb->thread_of, tid, hb->nthreads + 1)) {
+		vc_free(&t->vc);
+		return NULL;
+	}
+	hb->nthreads++;
+	return t;
+}
+
+/* ---- locks ---- */
+
+struct hb_lock *hb_lock_find(struct hb *hb, __u64 addr)
+{
+	__u64 *v = rt_map_get(&hb->lock_of, addr);
+
+	return v ? &hb->locks[*v - 1] : NULL;
+}
+
+static void lock_unlink_page(struct hb *hb, __u32 idx)
+{
+	__u64 page = PAGE_KEY(hb->locks[idx].addr);
+	__u64 *head = rt_map_get(&hb->lock_page, page);
+	__u32 cur, prev = 0;
+
+	if (!head)
+		return;
+	for (cur = *head; cur; prev = cur, cur = hb->locks[cur - 1].page_next) {
+		if (cur - 1 != idx)
+			continue;
+		if (prev)
+			hb->locks[prev - 1].page_next = hb->locks[cur - 1].page_next;
+		else if (hb->locks[cur - 1].page_next)
+			*head = hb->locks[cur - 1].page_next;
+		else
+			rt_map_del(&hb->lock_page, page);
+		return;
+	}
+}
+
+/* The lock's identity ends (destroyed, or its memory freed or reused): forget its state. */
+static void lock_retire(struct hb *hb, struct hb_lock *l)
+{
+	__u32 idx = l - hb->locks;
+	size_t i;
+
+	/* nobody holds a lock that no longer exists */
+	for (i = 0; i < hb->nthreads && (l->owner || l->readers); i++) {
+		struct hb_thread *t = &hb->threads[i];
+		size_t j;
+
+		for (j = t->nheld; j-- > 0;) {
+			if (t->held[j].lock != l->addr)
+				continue;
+			memmove(&t->held[j], &t->held[j + 1], (t->nheld - j - 1) * sizeof(*t->held));
+			t->nheld--;
+		}
+	}
+	lockorder__forget(hb->lockorder, l->addr);
+	lock_unlink_page(hb, idx);
+	rt_map_del(&hb->lock_of, l->addr);
+	sclock_free(&l->wclock);
+	sclock_free(&l->rclock);
+	l->live = false;
+	if (!rt_grow((void **)&hb->free_locks, &hb->free_locks_cap, hb->nfree_locks + 1,
+		     sizeof(*hb->free_locks)))
+		hb->free_locks[hb->nfree_locks++] = idx;
+}
+
+/* Retire locks in [addr, addr + size): that memory now holds something else. */
+static void locks_retire_range(struct hb *hb, __u64 addr, __u64 size)
+{
+	__u64 first = PAGE_KEY(addr), last = PAGE_KEY(addr + (size ? size : 1) - 1);
+	__u64 page;
+
+	if (!hb->lock_page.len)
+		return;
+	if (last - first > hb->lock_page.len) {
+		/* a huge block: walking the locks is cheaper than walking its pages */
+		size_t i;
+
+		for (i = 0; i < hb->nlocks; i++) {
+			struct hb_lock *l = &hb->locks[i];
+
+			if (l->live && l->addr >= addr && l->addr < addr + size)
+				lock_retire(hb, l);
+		}
+		return;
+	}
+	for (page = first; page <= last; page++) {
+		__u64 *head = rt_map_get(&hb->lock_page, page);
+		__u32 cur = head ? *head : 0;
+
+		while (cur) {
+			struct hb_lock *l = &hb->locks[cur - 1];
+
+			cur = l->page_next;
+			if (l->addr >= addr && l->addr < addr + (size ? size : 1))
+				lock_retire(hb, l);
+		}
+	}
+}
+
+static struct hb_lock *lock_get(struct hb *hb, __u64 addr, __u8 kind)
+{
+	struct hb_lock *l = hb_lock_find(hb, addr);
+	__u64 page = PAGE_KEY(addr), *head;
+	__u32 idx;
+
+	if (l) {
+		if (kind && l->kind != kind) {
+			/* the memory is a different kind of lock now: a new identity */
+			lock_retire(hb, l);
+		} else {
+			return l;
+		}
+	}
+	if (hb->lock_of.len >= hb->opts.max_locks) {
+		/* at the cap: forget an idle lock (not held) to make room */
+		size_t i;
+
+		for (i = 0; i < hb->nlocks; i++) {
+			struct hb_lock *v = &hb->locks[(addr + i) % hb->nlocks];
+
+			if (v->live && !v->owner && !v->readers) {
+				lock_retire(hb, v);
+				hb->cnt.locks_evicted++;
+				break;
+			}
+		}
+	}
+	if (hb->nfree_locks) {
+		idx = hb->free_locks[--hb->nfree_locks];
+	} else {
+		if (rt_grow((void **)&hb->locks, &hb->locks_cap, hb->nlocks + 1, sizeof(*hb->locks)))
+			return NULL;
+		idx = hb->nlocks++;
+	}
+	l = &hb->locks[idx];
+	memset(l, 0, sizeof(*l));
+	l->addr = addr;
+	l->kind = kind ? kind : RT_LOCK_MUTEX;
+	l->live = true;
+	if (rt_map_put(&hb->lock_of, addr, idx + 1))
+		return NULL;
+	head = rt_map_get(&hb->lock_page, page);
+	l->page_next = head ? *head : 0;
+	if (rt_map_put(&hb->lock_page, page, idx + 1))
+		return NULL;
+	return l;
+}
+
+struct rt_held *hb_held_find(struct hb_thread *t, __u64 lock)
 {
 	size_t i;
 
-	for (i = t->nheld; i-- > 0;) {
-		if (t->held[i].lock != lock)
-			continue;
-		memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof(*t->held));
-		t->nheld--;
-		return true;
-	}
-	return false;
+	for (i = t->nheld; i-- > 0;)
+		if (t->held[i].lock == lock)
+			return &t->held[i];
+	return NULL;
 }
 
-/* A blocking acquisition: detectors see the held set before the lock joins it. */
-static int acquire(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u64 lock,
-		   __u8 kind, __u8 mode, bool blocking)
+static void held_remove(struct hb_thread *t, struct rt_held *h)
+{
+	size_t i = h - t->held;
+
+	memmove(&t->held[i], &t->held[i + 1], (t->nheld - i - 1) * sizeof(*t->held));
+	t->nheld--;
+}
+
+/* ---- sync objects (cond, sem, futex word, heap address) ---- */
+
+static struct sclock *sync_get(struct hb *hb, __u64 key, bool create)
+{
+	__u64 *v = rt_map_get(&hb->sync_of, key);
+	__u32 idx;
+
+	if (v)
+		return &hb->syncs[*v - 1];
+	if (!create)
+		return NULL;
+	if (hb->sync_of.len >= RT_MAX_SYNCS) {
+		/* at the cap: start over; only happens-before edges through them are lost */
+		size_t i;
+
+		for (i = 0; i < hb->nsyncs; i++)
+			sclock_free(&hb->syncs[i]);
+		hb->cnt.syncs_evicted += hb->sync_of.len;
+		rt_map_free(&hb->sync_of);
+		hb->nsyncs = 0;
+		hb->nfree_syncs = 0;
+	}
+	if (hb->nfree_syncs) {
+		idx = hb->free_syncs[--hb->nfree_syncs];
+	} else {
+		if (rt_grow((void **)&hb->syncs, &hb->syncs_cap, hb->nsyncs + 1, sizeof(*hb->syncs)))
+			return NULL;
+		idx = hb->nsyncs++;
+	}
+	sclock_init(&hb->syncs[idx]);
+	if (rt_map_put(&hb->sync_of, key, idx + 1))
+		return NULL;
+	return &hb->syncs[idx];
+}
+
+static void sync_drop(struct hb *hb, __u64 key)
+{
+	__u64 *v = rt_map_get(&hb->sync_of, key);
+	__u32 idx;
+
+	if (!v)
+		return;
+	idx = *v - 1;
+	sclock_free(&hb->syncs[idx]);
+	rt_map_del(&hb->sync_of, key);
+	if (!rt_grow((void **)&hb->free_syncs, &hb->free_syncs_cap, hb->nfree_syncs + 1,
+		     sizeof(*hb->free_syncs)))
+		hb->free_syncs[hb->nfree_syncs++] = idx;
+}
+
+/* thread releases into a sync object (joining), then ticks */
+static int release_into(struct hb *hb, struct hb_thread *t, __u64 key)
+{
+	struct sclock *s = sync_get(hb, key, true);
+
+	if (!s || vc_release(&t->vc, t->sid, s))
+		return -ENOMEM;
+	return vc_tick(&t->vc, t->sid);
+}
+
+static int acquire_from(struct hb *hb, struct hb_thread *t, __u64 key)
+{
+	struct sclock *s = sync_get(hb, key, false);
+
+	return s && vc_acquire(&t->vc, s) < 0 ? -ENOMEM : 0;
+}
+
+/* ---- heap blocks ---- */
+
+static struct hb_block *block_find(struct hb *hb, __u64 addr)
+{
+	__u64 *v = rt_map_get(&hb->block_of, addr);
+
+	return v ? &hb->blocks[*v - 1] : NULL;
+}
+
+static void block_drop(struct hb *hb, struct hb_block *b)
+{
+	__u32 idx = b - hb->blocks;
+
+	if (b->freed)
+		hb->nfreed--;
+	rt_map_del(&hb->block_of, b->addr);
+	if (!rt_grow((void **)&hb->free_blocks, &hb->free_blocks_cap, hb->nfree_blocks + 1,
+		     sizeof(*hb->free_blocks)))
+		hb->free_blocks[hb->nfree_blocks++] = idx;
+}
+
+static struct hb_block *block_get(struct hb *hb, __u64 addr)
+{
+	struct hb_block *b = block_find(hb, addr);
+	__u32 idx;
+
+	if (b)
+		return b;
+	if (hb->block_of.len >= hb->opts.max_blocks) {
+		/* at the cap: forget remembered frees first, they only serve double-free */
+		size_t i;
+
+		for (i = 0; i < hb->nblocks && hb->block_of.len >= hb->opts.max_blocks / 2; i++) {
+			if (rt_map_get(&hb->block_of, hb->blocks[i].addr) &&
+			    hb->blocks[i].freed) {
+				block_drop(hb, &hb->blocks[i]);
+				hb->cnt.blocks_evicted++;
+			}
+		}
+		if (hb->block_of.len >= hb->opts.max_blocks)
+			return NULL;
+	}
+	if (hb->nfree_blocks) {
+		idx = hb->free_blocks[--hb->nfree_blocks];
+	} else {
+		if (rt_grow((void **)&hb->blocks, &hb->blocks_cap, hb->nblocks + 1,
+			    sizeof(*hb->blocks)))
+			return NULL;
+		idx = hb->nblocks++;
+	}
+	b = &hb->blocks[idx];
+	memset(b, 0, sizeof(*b));
+	b->addr = addr;
+	if (rt_map_put(&hb->block_of, addr, idx + 1))
+		return NULL;
+	return b;
+}
+
+static int on_alloc(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 size, __u64 site)
+{
+	struct hb_block *b;
+
+	if (!addr)
+		return 0;
+	/* free -> malloc of the same address: the new owner sees what the freer did */
+	if (acquire_from(hb, t, SYNC_ADDR | addr))
+		return -ENOMEM;
+	sync_drop(hb, SYNC_ADDR | addr);
+	locks_retire_range(hb, addr, size);
+	b = block_get(hb, addr);
+	if (!b) {
+		hb->cnt.blocks_evicted++;
+		return 0;
+	}
+	if (b->freed)
+		hb->nfreed--;
+	b->size = size;
+	b->alloc_site = site;
+	b->alloc_tid = t->tid;
+	b->freed = false;
+	b->free_site = 0;
+	return 0;
+}
+
+static int on_free(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 site)
+{
+	struct hb_block *b;
+	int err;
+
+	if (!addr)
+		return 0;
+	b = block_get(hb, addr);
+	err = heap__free(hb, t, b, addr, site);
+	if (err)
+		return err;
+	if (b && b->freed)
+		return 0; /* a double free: the first one stands */
+	if (release_into(hb, t, SYNC_ADDR | addr))
+		return -ENOMEM;
+	locks_retire_range(hb, addr, b ? b->size : 0);
+	if (!b) {
+		hb->cnt.blocks_evicted++;
+		return 0;
+	}
+	b->freed = true;
+	b->free_site = site;
+	b->free_tid = t->tid;
+	hb->nfreed++;
+	return 0;
+}
+
+/* ---- lock operations ---- */
+
+/* t now holds l (a returned blocking call, or a successful try/timed call). */
+static int lock_acquired(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u8 mode,
+			 __u64 site)
+{
+	int err;
+
+	if (rt_grow((void **)&t->held, &t->held_cap, t->nheld + 1, sizeof(*t->held)))
+		return -ENOMEM;
+	t->held[t->nheld++] = (struct rt_held){
+		.lock = l->addr, .site = site, .kind = l->kind, .mode = mode
+	};
+	if (mode == RT_MODE_SHARED) {
+		l->readers++;
+		err = vc_acquire(&t->vc, &l->wclock);
+	} else {
+		if (l->owner == t->tid) {
+			l->depth++;
+		} else {
+			l->owner = t->tid;
+			l->depth = 1;
+			l->owner_site = site;
+		}
+		err = vc_acquire(&t->vc, &l->wclock);
+		if (err >= 0 && l->kind == RT_LOCK_RWLOCK) {
+			/* a writer follows every reader that unlocked before it */
+			err = vc_acquire(&t->vc, &l->rclock);
+			sclock_free(&l->rclock);
+		}
+	}
+	l->known = true;
+	return err < 0 ? -ENOMEM : 0;
+}
+
+/* The pending blocking acquisition returned: the thread holds the lock. */
+static int promote(struct hb *hb, struct hb_thread *t)
+{
+	struct hb_lock *l;
+
+	if (!t->has_pending)
+		return 0;
+	t->has_pending = false;
+	l = lock_get(hb, t->pending.lock, t->pending.kind);
+	if (!l)
+		return -ENOMEM;
+	return lock_acquired(hb, t, l, t->pending.mode, t->pending.site);
+}
+
+/* Entry of a blocking acquisition. */
+static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
+		      __u8 mode)
 {
 	struct rt_acq a = {
 		.pid = e->h.tgid,
 		.tid = e->h.tid,
 		.ktime = e->h.ktime,
-		.lock = lock,
+		.lock = e->obj,
 		.site = e->caller,
 		.kind = kind,
 		.mode = mode,
 	};
+	struct rt_held *prev;
+	struct hb_lock *l;
 	int err;
 
-	if (!lock)
+	if (!e->obj)
 		return 0;
-	if (blocking) {
-		err = lockorder__acquire(hb->lockorder, &a, t->held, t->nheld);
-		if (err)
-			return err;
+	l = lock_get(hb, e->obj, kind);
+	if (!l)
+		return -ENOMEM;
+	if (kind == RT_LOCK_MUTEX)
+		l->mtype = e->arg & 3;
+	prev = hb_held_find(t, e->obj);
+	if (prev) {
+		bool recursive_ok = (kind == RT_LOCK_MUTEX && l->mtype == RT_MTYPE_RECURSIVE) ||
+				    (kind == RT_LOCK_RWLOCK && mode == RT_MODE_SHARED &&
+				     prev->mode == RT_MODE_SHARED);
+
+		if (!recursive_ok)
+			/* it blocks forever (or fails with EDEADLK): it is not acquired */
+			return misuse__double_lock(hb, t, l, prev, e->caller);
+		return lock_acquired(hb, t, l, mode, e->caller);
 	}
-	return held_push(t, lock, e->caller, kind, mode);
+	err = lockorder__acquire(hb->lockorder, &a, t->held, t->nheld);
+	if (err)
+		return err;
+	t->has_pending = true;
+	t->pending = (struct rt_held){ .lock = e->obj, .site = e->caller, .kind = kind,
+				       .mode = mode };
+	t->pending_since = e->h.ktime;
+	return 0;
+}
+
+static int lock_try(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
+		    __u8 mode)
+{
+	struct hb_lock *l;
+
+	if (e->ret != 0 || !e->obj)
+		return 0;
+	l = lock_get(hb, e->obj, kind);
+	if (!l)
+		return -ENOMEM;
+	return lock_acquired(hb, t, l, mode, e->caller);
+}
+
+/* Release l held by t through h. */
+static int lock_release(struct hb *hb, struct hb_thread *t, struct hb_lock *l, struct rt_held *h)
+{
+	int err;
+
+	if (h->mode == RT_MODE_SHARED) {
+		if (l->readers)
+			l->readers--;
+		err = vc_release(&t->vc, t->sid, &l->rclock);
+	} else {
+		if (l->depth > 1 && l->owner == t->tid) {
+			l->depth--;
+		} else {
+			l->owner = 0;
+			l->depth = 0;
+		}
+		err = vc_release_store(&t->vc, t->sid, &l->wclock);
+	}
+	held_remove(t, h);
+	if (err || vc_tick(&t->vc, t->sid))
+		return -ENOMEM;
+	return 0;
+}
+
+static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
+		       bool cond_wait)
+{
+	__u64 addr = cond_wait ? e->obj2 : e->obj;
+	struct rt_held *h;
+	struct hb_lock *l;
+	int err;
+
+	if (!addr)
+		return 0;
+	l = lock_get(hb, addr, kind);
+	if (!l)
+		return -ENOMEM;
+	if (kind == RT_LOCK_MUTEX && !cond_wait)
+		l->mtype = e->arg & 3;
+	h = hb_held_find(t, addr);
+	if (h)
+		return lock_release(hb, t, l, h);
+	err = misuse__unlock_unowned(hb, t, l, e->caller, cond_wait);
+	if (err)
+		return err;
+	/* it was unlocked all the same: learn that, and order the next acquirer after us */
+	if (l->owner && l->owner != t->tid) {
+		struct hb_thread *o = hb_thread_find(hb, l->owner);
+		struct rt_held *oh = o ? hb_held_find(o, addr) : NULL;
+
+		if (oh)
+			held_remove(o, oh);
+	}
+	if (kind != RT_LOCK_RWLOCK || !l->readers) {
+		l->owner = 0;
+		l->depth = 0;
+	}
+	l->known = kind != RT_LOCK_MUTEX || l->mtype != RT_MTYPE_RECURSIVE;
+	if (vc_release_store(&t->vc, t->sid, &l->wclock) || vc_tick(&t->vc, t->sid))
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- threads ---- */
+
+static int on_fork(struct hb *hb, struct hb_thread *t, __u32 child_tid)
+{
+	struct hb_thread *c;
+
+	if (!child_tid)
+		return 0;
+	c = thread_get(hb, child_tid, t->pid);
+	t = hb_thread_find(hb, t->tid); /* thread_get may have moved the table */
+	if (!c || !t)
+		return -ENOMEM;
+	c->parent = t->tid;
+	t->last_forked = child_tid;
+	/* the child starts after everything its creator did so far */
+	if (vc_join(&c->vc, &t->vc) < 0 || vc_tick(&t->vc, t->sid))
+		return -ENOMEM;
+	return 0;
+}
+
+static int on_thread_exit(struct hb *hb, struct hb_thread *t, const struct rt_event *e)
+{
+	int err = 0;
+
+	if (!e->ret) /* the thread ended alone, not with its process */
+		err = misuse__thread_exit(hb, t, e->caller);
+	t->alive = false;
+	t->has_pending = false;
+	t->wait_uaddr = 0;
+	t->wait_lock = 0;
+	t->exit_ktime = e->h.ktime;
+	evict_dead_threads(hb);
+	return err;
+}
+
+static int on_join(struct hb *hb, struct hb_thread *t, const struct rt_event *e)
+{
+	__u64 *ctid = rt_map_get(&hb->pthread_of, e->obj);
+	struct hb_thread *c;
+
+	if (e->ret != 0 || !ctid)
+		return 0;
+	c = hb_thread_find(hb, *ctid);
+	rt_map_del(&hb->pthread_of, e->obj);
+	if (!c || c->alive || !c->has_vc)
+		return 0;
+	/* the joiner continues after everything the child did */
+	if (vc_join(&t->vc, &c->vc) < 0)
+		return -ENOMEM;
+	thread_drop_vc(hb, c);
+	return 0;
+}
+
+/* ---- the dispatcher ---- */
+
+static bool is_wait_on_pending(const struct hb_thread *t, const struct rt_event *e)
+{
+	__u64 d;
+
+	if (e->h.type != RT_EV_FUTEX_WAIT && e->h.type != RT_EV_FUTEX_WAIT_RET)
+		return false;
+	d = e->obj - t->pending.lock;
+	/* a mutex waits on its +0 word, a glibc rwlock on +8 or +12 */
+	return d == 0 || (t->pending.kind == RT_LOCK_RWLOCK && (d == 8 || d == 12));
 }
 
 int hb__event(struct hb *hb, const struct rt_event *e)
 {
 	struct hb_thread *t;
+	int err;
 
 	hb->events++;
 	hb->by_type[e->h.type]++;
-	t = thread_get(hb, e->h.tid);
+	if (e->h.ktime > hb->now)
+		hb->now = e->h.ktime;
+	if (e->h.type == RT_EV_TICK) {
+		hb->lost = e->arg;
+		return deadlock__tick(hb);
+	}
+	t = thread_get(hb, e->h.tid, e->h.tgid);
 	if (!t)
 		return -ENOMEM;
+	if (t->has_pending && !is_wait_on_pending(t, e)) {
+		err = promote(hb, t);
+		if (err)
+			return err;
+	}
 
 	switch (e->h.type) {
 	case RT_EV_MUTEX_LOCK:
-		return acquire(hb, t, e, e->obj, RT_LOCK_MUTEX, RT_MODE_EXCL, true);
+		return lock_begin(hb, t, e, RT_LOCK_MUTEX, RT_MODE_EXCL);
+	case RT_EV_RWLOCK_RDLOCK:
+		return lock_begin(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_SHARED);
+	case RT_EV_RWLOCK_WRLOCK:
+		return lock_begin(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_EXCL);
+	case RT_EV_SPIN_LOCK:
+		return lock_begin(hb, t, e, RT_LOCK_SPIN, RT_MODE_EXCL);
 	case RT_EV_MUTEX_TRYLOCK:
 	case RT_EV_MUTEX_TIMEDLOCK:
-		if (e->ret == 0)
-			return acquire(hb, t, e, e->obj, RT_LOCK_MUTEX, RT_MODE_EXCL, false);
-		return 0;
-	case RT_EV_RWLOCK_RDLOCK:
-		return acquire(hb, t, e, e->obj, RT_LOCK_RWLOCK, RT_MODE_SHARED, true);
-	case RT_EV_RWLOCK_WRLOCK:
-		return acquire(hb, t, e, e->obj, RT_LOCK_RWLOCK, RT_MODE_EXCL, true);
+		return lock_try(hb, t, e, RT_LOCK_MUTEX, RT_MODE_EXCL);
 	case RT_EV_RWLOCK_TRYRDLOCK:
-		if (e->ret == 0)
-			return acquire(hb, t, e, e->obj, RT_LOCK_RWLOCK, RT_MODE_SHARED, false);
-		return 0;
+		return lock_try(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_SHARED);
 	case RT_EV_RWLOCK_TRYWRLOCK:
-		if (e->ret == 0)
-			return acquire(hb, t, e, e->obj, RT_LOCK_RWLOCK, RT_MODE_EXCL, false);
-		return 0;
-	case RT_EV_SPIN_LOCK:
-		return acquire(hb, t, e, e->obj, RT_LOCK_SPIN, RT_MODE_EXCL, true);
+		return lock_try(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_EXCL);
 	case RT_EV_SPIN_TRYLOCK:
-		if (e->ret == 0)
-			return acquire(hb, t, e, e->obj, RT_LOCK_SPIN, RT_MODE_EXCL, false);
-		return 0;
+		return lock_try(hb, t, e, RT_LOCK_SPIN, RT_MODE_EXCL);
 	case RT_EV_MUTEX_UNLOCK:
+		return lock_unlock(hb, t, e, RT_LOCK_MUTEX, false);
 	case RT_EV_RWLOCK_UNLOCK:
+		return lock_unlock(hb, t, e, RT_LOCK_RWLOCK, false);
 	case RT_EV_SPIN_UNLOCK:
-		held_pop(t, e->obj);
-		return 0;
+		return lock_unlock(hb, t, e, RT_LOCK_SPIN, false);
+	case RT_EV_MUTEX_DESTROY: {
+		struct hb_lock *l = hb_lock_find(hb, e->obj);
+
+		if (!l)
+			return 0;
+		err = misuse__destroy(hb, t, l, e->caller);
+		lock_retire(hb, l);
+		return err;
+	}
 	case RT_EV_COND_WAIT:
-		/* the mutex is released for the wait ... */
-		held_pop(t, e->obj2);
+		return lock_unlock(hb, t, e, RT_LOCK_MUTEX, true);
+	case RT_EV_COND_WAIT_RET: {
+		struct rt_event re = *e;
+
+		/* woken: after the signal; then the mutex is taken again, blocking */
+		if (acquire_from(hb, t, SYNC_COND | e->obj))
+			return -ENOMEM;
+		if (!e->obj2)
+			return 0;
+		re.obj = e->obj2;
+		re.arg = 0;
+		{
+			struct hb_lock *l = hb_lock_find(hb, e->obj2);
+
+			if (l && l->kind == RT_LOCK_MUTEX)
+				re.arg = l->mtype;
+		}
+		err = lock_begin(hb, t, &re, RT_LOCK_MUTEX, RT_MODE_EXCL);
+		return err ? err : promote(hb, t);
+	}
+	case RT_EV_COND_SIGNAL:
+	case RT_EV_COND_BROADCAST:
+		return release_into(hb, t, SYNC_COND | e->obj);
+	case RT_EV_SEM_POST:
+		return release_into(hb, t, SYNC_SEM | e->obj);
+	case RT_EV_SEM_WAIT:
+		return e->ret == 0 ? acquire_from(hb, t, SYNC_SEM | e->obj) : 0;
+	case RT_EV_FUTEX_WAKE:
+		return release_into(hb, t, SYNC_FUTEX | e->obj);
+	case RT_EV_FUTEX_WAIT:
+		deadlock__wait(hb, t, e);
 		return 0;
-	case RT_EV_COND_WAIT_RET:
-		/* ... and taken again, blocking, before the wait returns */
-		return acquire(hb, t, e, e->obj2, RT_LOCK_MUTEX, RT_MODE_EXCL, true);
+	case RT_EV_FUTEX_WAIT_RET:
+		t->wait_uaddr = 0;
+		t->wait_lock = 0;
+		t->hang_reported = false;
+		t->deadlocked = false;
+		return e->ret == 0 ? acquire_from(hb, t, SYNC_FUTEX | e->obj) : 0;
+	case RT_EV_ALLOC:
+		return on_alloc(hb, t, e->obj, e->arg, e->caller);
+	case RT_EV_REALLOC:
+		if (e->obj2 && e->obj != e->obj2 && (e->obj || e->arg == 0)) {
+			err = on_free(hb, t, e->obj2, e->caller);
+			if (err)
+				return err;
+		}
+		if (e->obj && e->obj != e->obj2)
+			return on_alloc(hb, t, e->obj, e->arg, e->caller);
+		if (e->obj) {
+			struct hb_block *b = block_find(hb, e->obj);
+
+			if (b && !b->freed)
+				b->size = e->arg;
+		}
+		return 0;
+	case RT_EV_FREE:
+		return on_free(hb, t, e->obj, e->caller);
+	case RT_EV_THREAD_FORK:
+		return on_fork(hb, t, e->arg);
 	case RT_EV_THREAD_EXIT:
-		t->nheld = 0;
+		return on_thread_exit(hb, t, e);
+	case RT_EV_PTHREAD_CREATE:
+		if (e->ret == 0 && e->obj && t->last_forked) {
+			struct hb_thread *c = hb_thread_find(hb, t->last_forked);
+
+			if (c)
+				c->create_site = e->caller;
+			if (rt_map_put(&hb->pthread_of, e->obj, t->last_forked))
+				return -ENOMEM;
+		}
 		return 0;
+	case RT_EV_PTHREAD_JOIN_RET:
+		return on_join(hb, t, e);
 	default:
 		return 0;
 	}
@@ -198,4 +971,16 @@ void hb__stats(const struct hb *hb, struct hb_stats *st)
 	st->threads = hb->threads_seen;
 	st->locks = lockorder__nodes(hb->lockorder);
 	st->lock_edges = lockorder__edges(hb->lockorder);
+	st->mem_bytes = vc_mem_bytes();
+	st->cnt = hb->cnt;
+	st->cnt.lockorder_resets = lockorder__resets(hb->lockorder);
+}
+
+__u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid)
+{
+	const __u64 *a = rt_map_get(&hb->thread_of, tid), *b = rt_map_get(&hb->thread_of, of_tid);
+
+	if (!a || !b)
+		return 0;
+	return vc_get(&hb->threads[*a - 1].vc, hb->threads[*b - 1].sid);
 }

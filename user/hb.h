@@ -10,10 +10,28 @@
 
 #include <linux/types.h>
 #include "events.h"
+#include <stdio.h>
 #include "report.h"
+
+#define RT_HANG_THRESHOLD_NS 5000000000ULL
+#define RT_DEADLOCK_CONFIRM_NS 200000000ULL /* a wait-for cycle must last this long */
 
 struct hb_opts {
 	struct rt_report *report; /* where detectors send findings; required */
+	__u64 hang_threshold_ns;  /* 0: RT_HANG_THRESHOLD_NS */
+	__u32 max_locks;	  /* caps, 0: defaults */
+	__u32 max_blocks;
+	__u32 max_dead_threads;
+};
+
+/* Caps that were hit and what the engine did about it (exported as metrics). */
+struct hb_counters {
+	__u64 locks_evicted;	   /* lock states dropped at the cap */
+	__u64 blocks_evicted;	   /* heap blocks forgotten at the cap */
+	__u64 syncs_evicted;	   /* sync clocks (cond, sem, futex, address) dropped */
+	__u64 dead_threads_evicted; /* exited threads' clocks dropped before a join */
+	__u64 suppressed_lossy;	   /* misuse checks skipped because events were lost */
+	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
 };
 
 struct hb_stats {
@@ -22,6 +40,8 @@ struct hb_stats {
 	__u32 threads;	 /* distinct threads seen */
 	__u64 locks;	 /* lock instances in the lock-order graph */
 	__u64 lock_edges;
+	__u64 mem_bytes; /* vector clock memory */
+	struct hb_counters cnt;
 };
 
 struct hb;
@@ -31,6 +51,11 @@ struct hb *hb__new(const struct hb_opts *opts);
 /* Feed one record (already checked by rt_event_decode). 0, or -ENOMEM. */
 int hb__event(struct hb *hb, const struct rt_event *e);
 void hb__stats(const struct hb *hb, struct hb_stats *st);
+/*
+ * Happens-before query for tests and detectors: the component of thread `tid`'s vector clock
+ * for thread `of_tid` (how much of of_tid's history tid has synchronized with). 0 if unknown.
+ */
+__u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid);
 void hb__free(struct hb *hb);
 
 #endif /* RT_HB_H */

@@ -81,6 +81,14 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 	return 1;
 }
 
+void rt_report__bump(struct rt_report *r, __u64 id)
+{
+	__u64 *idx = rt_map_get(&r->by_id, id ? id : 1);
+
+	if (idx)
+		r->counts[*idx - 1]++;
+}
+
 __u32 rt_report__count(const struct rt_report *r)
 {
 	return r->n;

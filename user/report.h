@@ -46,6 +46,8 @@ struct rt_finding_edge {
 	__u64 from;
 	__u64 to;
 	__u32 tid;
+	__u8 held_mode;	   /* 0 exclusive (write), 1 shared (read) */
+	__u8 acquire_mode;
 	__u64 held_site;
 	__u64 acquire_site;
 };
@@ -98,6 +100,8 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts);
  * Returns 1 if new, 0 if a repeat, -ENOMEM.
  */
 int rt_report__add(struct rt_report *r, const struct rt_finding *f);
+/* One more sighting of a known finding (no output until the summary). */
+void rt_report__bump(struct rt_report *r, __u64 id);
 /* Number of distinct findings so far. */
 __u32 rt_report__count(const struct rt_report *r);
 /* Print the summary (with each finding's final count); call once at the end. */

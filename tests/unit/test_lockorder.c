@@ -49,7 +49,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void ev(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller, __s64 ret)
+static void ev_arg(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller, __s64 ret,
+		   __u64 arg)
 {
 	struct rt_event e;
 
@@ -62,7 +63,13 @@ static void ev(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller
 	e.obj = obj;
 	e.caller = caller;
 	e.ret = ret;
+	e.arg = arg;
 	assert_int_equal(hb__event(f->hb, &e), 0);
+}
+
+static void ev(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller, __s64 ret)
+{
+	ev_arg(f, type, tid, obj, caller, ret, 0);
 }
 
 static void lock(struct fixture *f, __u32 tid, __u64 m, __u64 site)
@@ -170,10 +177,11 @@ static void test_unknown_unlock_and_recursion(void **state)
 	struct fixture *f = *state;
 
 	unlock(f, 1, 0xA); /* attached mid-run: learned, not a finding */
-	lock(f, 1, 0xA, 0x10);
-	lock(f, 1, 0xA, 0x10); /* recursive mutex */
-	unlock(f, 1, 0xA);
-	unlock(f, 1, 0xA);
+	/* a recursive mutex (glibc __kind 1) */
+	ev_arg(f, RT_EV_MUTEX_LOCK, 1, 0xB, 0x10, 0, 1);
+	ev_arg(f, RT_EV_MUTEX_LOCK, 1, 0xB, 0x10, 0, 1);
+	ev_arg(f, RT_EV_MUTEX_UNLOCK, 1, 0xB, 0x11, 0, 1);
+	ev_arg(f, RT_EV_MUTEX_UNLOCK, 1, 0xB, 0x11, 0, 1);
 	assert_int_equal(rt_report__count(f->report), 0);
 }
 

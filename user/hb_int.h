@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The engine's state, shared by hb.c and the detectors (detect_*.c) that read it. Only hb.c
+ * changes it, except for the flags a detector owns (broken, deadlocked, hang_reported).
+ */
+#ifndef RT_HB_INT_H
+#define RT_HB_INT_H
+
+#include <stdbool.h>
+#include "detect.h"
+#include "hb.h"
+#include "util.h"
+#include "vc.h"
+
+/* glibc's mutex types: the low 2 bits of __kind */
+#define RT_MTYPE_NORMAL 0
+#define RT_MTYPE_RECURSIVE 1
+#define RT_MTYPE_ERRORCHECK 2
+#define RT_MTYPE_ADAPTIVE 3
+
+struct hb_thread {
+	__u32 tid;
+	__u32 pid;
+	__u32 sid; /* slot in vector clocks */
+	bool alive;
+	bool has_vc; /* vc holds the (final, when dead) clock */
+	bool deadlocked;
+	/* held locks, in acquisition order */
+	struct rt_held *held;
+	size_t nheld, held_cap;
+	/* a blocking acquisition seen at its entry and not known to have returned yet */
+	bool has_pending;
+	struct rt_held pending;
+	__u64 pending_since;
+	/* a futex wait in progress */
+	__u64 wait_uaddr;
+	__u64 wait_since;
+	__u64 wait_lock; /* the lock the futex belongs to, 0 when it is no lock */
+	__u32 wait_owner;
+	bool hang_reported;
+	struct vc vc;
+	__u32 last_forked; /* tid of the last thread this one created */
+	__u32 parent;
+	__u64 create_site;
+	__u64 exit_ktime;
+};
+
+struct hb_lock {
+	__u64 addr;
+	__u8 kind;  /* enum rt_lock_kind */
+	__u8 mtype; /* RT_MTYPE_*, mutexes */
+	bool known; /* its state is known since attach (we saw it acquired or unlocked) */
+	bool broken; /* misuse was reported: no more misuse reports on it */
+	__u32 owner; /* exclusive holder tid, 0 when none */
+	__u32 depth; /* recursion depth of owner */
+	__u32 readers;
+	__u64 owner_site;
+	struct sclock wclock; /* release clock of exclusive holds */
+	struct sclock rclock; /* joined release clocks of shared holds since the last writer */
+	__u32 page_next; /* next lock in the same page, index + 1 */
+	bool live;
+};
+
+struct hb_block {
+	__u64 addr;
+	__u64 size; /* 0 when unknown (allocated before attach) */
+	__u64 alloc_site;
+	__u64 free_site;
+	__u32 alloc_tid;
+	__u32 free_tid;
+	bool freed;
+};
+
+struct hb {
+	struct hb_opts opts;
+	struct rt_report *report;
+	struct hb_thread *threads;
+	size_t nthreads, threads_cap;
+	struct rt_map thread_of; /* tid -> index + 1 */
+	__u32 threads_seen;
+	__u32 *free_sids;
+	size_t nfree_sids, free_sids_cap;
+	__u32 next_sid;
+	__u32 *sid_clock; /* last own clock of every sid, so reuse keeps epochs monotonic */
+	size_t sid_clock_cap;
+	struct hb_lock *locks;
+	size_t nlocks, locks_cap;
+	struct rt_map lock_of; /* addr -> index + 1 */
+	struct rt_map lock_page; /* addr >> 12 -> first lock index + 1 */
+	__u32 *free_locks;
+	size_t nfree_locks, free_locks_cap;
+	struct rt_map sync_of; /* addr (tagged by kind) -> index + 1 into syncs */
+	struct sclock *syncs;
+	size_t nsyncs, syncs_cap;
+	__u32 *free_syncs;
+	size_t nfree_syncs, free_syncs_cap;
+	struct rt_map block_of; /* addr -> index + 1 into blocks */
+	struct hb_block *blocks;
+	size_t nblocks, blocks_cap;
+	__u32 *free_blocks;
+	size_t nfree_blocks, free_blocks_cap;
+	__u64 nfreed; /* freed blocks remembered */
+	struct rt_map pthread_of; /* pthread_t -> tid */
+	struct lockorder *lockorder;
+	__u64 now; /* ktime of the latest record */
+	__u64 lost; /* drops reported by the live side (tick records) */
+	__u64 events;
+	__u64 by_type[RT_EV_MAX];
+	struct hb_counters cnt;
+};
+
+struct hb_thread *hb_thread_find(struct hb *hb, __u32 tid);
+struct hb_lock *hb_lock_find(struct hb *hb, __u64 addr);
+/* The entry in t's held list for lock, most recent first; NULL when not held. */
+struct rt_held *hb_held_find(struct hb_thread *t, __u64 lock);
+/* Fill a finding's common fields. */
+void hb_finding_init(struct hb *hb, struct rt_finding *f, enum rt_kind kind, __u32 pid);
+void hb_finding_thread(struct rt_finding *f, __u32 tid);
+void hb_finding_lock(struct rt_finding *f, const struct hb_lock *l, __u64 addr);
+void hb_finding_id(struct rt_finding *f);
+int hb_report(struct hb *hb, const struct rt_finding *f);
+
+/* detect_misuse.c */
+int misuse__double_lock(struct hb *hb, struct hb_thread *t, struct hb_lock *l,
+			const struct rt_held *prev, __u64 site);
+/* An unlock (or cond_wait release) of l by t, who does not hold it. */
+int misuse__unlock_unowned(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u64 site,
+			   bool cond_wait);
+int misuse__destroy(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u64 site);
+int misuse__thread_exit(struct hb *hb, struct hb_thread *t, __u64 site);
+/* detect_heap.c: a free of block b (may be a remembered freed block) by t at site */
+int heap__free(struct hb *hb, struct hb_thread *t, struct hb_block *b, __u64 addr, __u64 site);
+/* detect_deadlock.c */
+void deadlock__wait(struct hb *hb, struct hb_thread *t, const struct rt_event *e);
+int deadlock__tick(struct hb *hb);
+
+#endif /* RT_HB_INT_H */
