@@ -35,7 +35,7 @@ enum rt_ev_type {
 				 * word (glibc __kind at +16: type in the low 2 bits) */
 	RT_EV_MUTEX_TRYLOCK,	/* return: obj = mutex, ret = 0 when acquired */
 	RT_EV_MUTEX_TIMEDLOCK,	/* return: obj = mutex, ret = 0 when acquired (timed/clocklock) */
-	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex */
+	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex, arg = kind word as for MUTEX_LOCK */
 	RT_EV_MUTEX_DESTROY,	/* entry: obj = mutex */
 	/* rwlocks */
 	RT_EV_RWLOCK_RDLOCK,	/* entry: obj = rwlock */
@@ -74,7 +74,8 @@ enum rt_ev_type {
 };
 
 /* flags in the header */
-#define RT_EVF_RET 0x1 /* record emitted at function return */
+#define RT_EVF_RET 0x1	 /* record emitted at function return */
+#define RT_EVF_SYNTH 0x2 /* made by user space: a futex wait already in progress at attach */
 
 /* Drop counter reasons (index into the per-CPU "drops" array). */
 enum rt_drop_reason {

@@ -53,7 +53,7 @@ int uprobe_entry(struct pt_regs *ctx)
 	e->obj = a1;
 	e->obj2 = a2;
 	e->caller = caller;
-	if (type == RT_EV_MUTEX_LOCK) {
+	if (type == RT_EV_MUTEX_LOCK || type == RT_EV_MUTEX_UNLOCK) {
 		__u32 kind = 0;
 
 		/* glibc's __kind: recursive and error-checking mutexes behave differently */
