@@ -13,6 +13,7 @@
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)
 #define RT_NO_OWNER 0U
+#define RT_FUTEX_OP_UNKNOWN 0xffffffffULL
 
 /*
  * Event types. "entry" records are emitted at function entry, "return" records at function
@@ -61,11 +62,13 @@ enum rt_ev_type {
 	RT_EV_REALLOC,		/* return: obj = new block, obj2 = old block, arg = size */
 	RT_EV_FREE,		/* entry: obj = block */
 	/* futex syscall */
-	RT_EV_FUTEX_WAIT,	/* enter: obj = uaddr, arg = futex op, ret = u32 at uaddr+8 (a
+	RT_EV_FUTEX_WAIT,	/* enter: obj = uaddr, arg = futex op | val << 32, ret = u32 at
+				 * uaddr+8 (a
 				 * glibc mutex's owner tid), obj2 = u32 at uaddr+16 | u32 at
 				 * uaddr+12 << 32 (a glibc rwlock's writer tid at +24 when uaddr
 				 * is its +8 or +12 futex word) */
-	RT_EV_FUTEX_WAIT_RET,	/* exit: obj = uaddr, arg = futex op, ret = syscall result */
+	RT_EV_FUTEX_WAIT_RET,	/* exit: obj = uaddr, arg = futex op, ret = syscall result; obj 0
+				 * and arg RT_FUTEX_OP_UNKNOWN: a futex call entered before attach */
 	RT_EV_FUTEX_WAKE,	/* enter: obj = uaddr, arg = futex op */
 	RT_EV_FUTEX_WAKE_RET,	/* exit: obj = uaddr, arg = futex op, ret = woken count */
 	RT_EV_TICK,		/* made by user space, never by BPF: ktime = now, so that

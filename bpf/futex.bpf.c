@@ -50,7 +50,7 @@ static __always_inline int futex_class(__u32 op)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long nr)
 {
-	__u64 id, uaddr, key;
+	__u64 id, uaddr, key, val;
 	struct rt_stash s = {};
 	struct rt_event *e;
 	__u32 op, owner = 0, w12 = 0, w16 = 0;
@@ -64,6 +64,7 @@ int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long nr)
 
 	uaddr = BPF_CORE_READ(regs, di);
 	op = BPF_CORE_READ(regs, si);
+	val = (__u32)BPF_CORE_READ(regs, dx);
 	type = futex_class(op);
 	if (!type)
 		return 0;
@@ -84,7 +85,7 @@ int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	e->obj = uaddr;
 	e->obj2 = w16 | ((__u64)w12 << 32);
-	e->arg = op;
+	e->arg = op | (val << 32);
 	e->ret = owner;
 	rt_submit(e);
 	return 0;
@@ -105,8 +106,19 @@ int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
 
 	key = rt_stash_key((__u32)id, RT_FUTEX_STASH_TYPE);
 	sp = bpf_map_lookup_elem(&stash, &key);
-	if (!sp)
-		return 0; /* an op we do not trace, or entered before we attached */
+	if (!sp) {
+		/*
+		 * Entered before we attached (or an op we do not trace): say that the thread is
+		 * out of the futex call, so a wait we learned at attach does not outlive it.
+		 */
+		e = rt_reserve(RT_EV_FUTEX_WAIT_RET, RT_EVF_RET, id);
+		if (!e)
+			return 0;
+		e->arg = RT_FUTEX_OP_UNKNOWN;
+		e->ret = ret;
+		rt_submit(e);
+		return 0;
+	}
 	uaddr = sp->a1;
 	op = sp->a2;
 	bpf_map_delete_elem(&stash, &key);

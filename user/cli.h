@@ -14,6 +14,7 @@ struct rt_env {
 	pid_t pid;		/* -p */
 	char **cmd;		/* after --, NULL-terminated */
 	double duration_s;	/* -d, 0 = until the target exits or a signal */
+	double hang_threshold_s; /* --hang-threshold */
 	bool json;		/* --json */
 	const char *json_out;	/* --json-out FILE */
 	const char *record;	/* -o FILE */

@@ -35,6 +35,7 @@ void deadlock__wait(struct hb *hb, struct hb_thread *t, const struct rt_event *e
 	t->wait_since = e->h.ktime;
 	t->wait_lock = 0;
 	t->wait_owner = 0;
+	t->wait_guess = false;
 	t->hang_reported = false;
 
 	if ((l = hb_lock_find(hb, e->obj)) && l->kind == RT_LOCK_MUTEX) {
@@ -43,10 +44,14 @@ void deadlock__wait(struct hb *hb, struct hb_thread *t, const struct rt_event *e
 		owner = alive_tid(hb, w16, t->tid) ? w16 : l->owner;
 	} else if ((l = hb_lock_find(hb, e->obj - 12)) && l->kind == RT_LOCK_RWLOCK) {
 		owner = alive_tid(hb, w12, t->tid) ? w12 : l->owner;
-	} else if (val == RT_FUTEX_WAIT_VAL_LOCKED && alive_tid(hb, word8, t->tid)) {
-		/* a mutex we never saw locked (the process was stuck before we attached) */
+	} else if (val == RT_FUTEX_WAIT_VAL_LOCKED && word8 && word8 != t->tid) {
+		/*
+		 * Looks like a mutex we never saw locked (the process was stuck before we
+		 * attached). Only trusted if the owner turns out to be a thread of ours.
+		 */
 		l = NULL;
 		owner = word8;
+		t->wait_guess = true;
 	} else {
 		return; /* a condition variable, a semaphore, ...: no owner */
 	}
@@ -70,7 +75,10 @@ static __u64 wait_site(struct hb_thread *t)
 
 static bool waiting_long(struct hb *hb, struct hb_thread *t, __u64 ns)
 {
-	return t->alive && t->wait_lock && hb->now - t->wait_since >= ns;
+	if (!t->alive || !t->wait_lock || hb->now - t->wait_since < ns)
+		return false;
+	/* a guessed mutex counts only when its owner is a thread we know */
+	return !t->wait_guess || alive_tid(hb, t->wait_owner, t->tid);
 }
 
 static int report_cycle(struct hb *hb, struct hb_thread **cyc, __u32 n)

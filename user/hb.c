@@ -850,6 +850,12 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		if (err)
 			return err;
 	}
+	if (t->wait_uaddr && e->h.type != RT_EV_FUTEX_WAIT && e->h.type != RT_EV_FUTEX_WAIT_RET) {
+		/* it does something else, so it is not blocked in that wait any more */
+		t->wait_uaddr = 0;
+		t->wait_lock = 0;
+		t->deadlocked = false;
+	}
 
 	switch (e->h.type) {
 	case RT_EV_MUTEX_LOCK:

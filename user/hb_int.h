@@ -37,6 +37,7 @@ struct hb_thread {
 	__u64 wait_since;
 	__u64 wait_lock; /* the lock the futex belongs to, 0 when it is no lock */
 	__u32 wait_owner;
+	bool wait_guess; /* the futex looked like a mutex we never saw (see detect_deadlock.c) */
 	bool hang_reported;
 	struct vc vc;
 	__u32 last_forked; /* tid of the last thread this one created */

@@ -5,6 +5,7 @@
  * exit. The target is never signalled or stopped by us, except the command we start ourselves,
  * which waits on a pipe until the probes are in place.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,7 +28,9 @@
 #include "trace.h"
 
 #define RT_DRAIN_INTERVAL_MS 10
+#define RT_TICK_INTERVAL_MS 100
 #define RT_RESCAN_INTERVAL_MS 500
+#define RT_NR_FUTEX 202
 
 static volatile sig_atomic_t stop_signal;
 
@@ -61,6 +64,90 @@ static int on_event(void *ctx, const struct rt_event *e)
 			l->trace_err = err;
 	}
 	return hb__event(l->hb, e);
+}
+
+/*
+ * Records made here go through the same path as the kernel's, so a recording replays them:
+ * a tick carries the time (for the deadlock and hang detectors) and the drops so far.
+ */
+static int emit_tick(struct live *l, pid_t pid, __u64 lost)
+{
+	struct rt_event e = { 0 };
+
+	e.h.type = RT_EV_TICK;
+	e.h.stack_id = RT_NO_STACK;
+	e.h.tid = pid;
+	e.h.tgid = pid;
+	e.h.ktime = now_ns(CLOCK_MONOTONIC);
+	e.arg = lost;
+	return on_event(l, &e);
+}
+
+static __u32 read_u32(int memfd, __u64 addr)
+{
+	__u32 v = 0;
+
+	if (memfd < 0 || pread(memfd, &v, sizeof(v), addr) != sizeof(v))
+		return 0;
+	return v;
+}
+
+/*
+ * Threads already blocked in futex(2) when we attach never show us their wait: read it from
+ * /proc/PID/task/TID/syscall (and the lock words from /proc/PID/mem), and feed it as if the
+ * kernel had reported it. This is what lets `racetrace -p` on a process that is already
+ * deadlocked report the deadlock.
+ */
+static int learn_blocked_threads(struct live *l, pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	int memfd, err = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	memfd = open(path, O_RDONLY | O_CLOEXEC);
+	while (!err && (d = readdir(dir))) {
+		unsigned long long nr, a[6];
+		struct rt_event e = { 0 };
+		char line[256];
+		FILE *f;
+		int tid = atoi(d->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) ||
+		    sscanf(line, "%llu %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2],
+			   &a[3], &a[4], &a[5]) != 7 ||
+		    nr != RT_NR_FUTEX) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		e.h.type = RT_EV_FUTEX_WAIT;
+		e.h.flags = RT_EVF_SYNTH;
+		e.h.stack_id = RT_NO_STACK;
+		e.h.tid = tid;
+		e.h.tgid = pid;
+		e.h.ktime = now_ns(CLOCK_MONOTONIC);
+		e.obj = a[0];
+		e.arg = (a[1] & 0xffffffffULL) | ((a[2] & 0xffffffffULL) << 32);
+		e.ret = read_u32(memfd, a[0] + 8);
+		e.obj2 = read_u32(memfd, a[0] + 16) | ((__u64)read_u32(memfd, a[0] + 12) << 32);
+		err = on_event(l, &e);
+	}
+	closedir(dir);
+	if (memfd >= 0)
+		close(memfd);
+	return err;
 }
 
 /* execvp's search, done in the parent so the child only has to execv(). */
@@ -148,7 +235,7 @@ int rt_live_run(const struct rt_env *env)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512] = "", cmdpath[4096], comm[32];
 	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
-	__u64 start_ns, last_rescan, drops[RT_DROP_MAX] = { 0 };
+	__u64 start_ns, last_rescan, last_tick, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
 	FILE *json_out = NULL;
 	pid_t pid = env->pid;
@@ -205,7 +292,9 @@ int rt_live_run(const struct rt_env *env)
 	}
 
 	report = rt_report__new(&ropts);
-	l.hb = report ? hb__new(&(struct hb_opts){ .report = report }) : NULL;
+	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
+						    .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
+			NULL;
 	stream = l.hb ? rt_stream__new(rt_tracer__events_fd(tracer), on_event, &l) : NULL;
 	if (!stream) {
 		rt_err("setting up the event stream: %s", strerror(errno));
@@ -249,9 +338,13 @@ int rt_live_run(const struct rt_env *env)
 		}
 		read_comm(pid, comm, sizeof(comm));
 	}
+	if (!child && learn_blocked_threads(&l, pid)) {
+		rt_err("processing events: out of memory");
+		goto cleanup;
+	}
 	fprintf(stderr, "racetrace: tracing pid %d (%s), %u probes, Ctrl-C to stop\n", pid, comm,
 		rt_tracer__nprobes(tracer));
-	last_rescan = now_ns(CLOCK_MONOTONIC);
+	last_rescan = last_tick = now_ns(CLOCK_MONOTONIC);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
@@ -277,6 +370,14 @@ int rt_live_run(const struct rt_env *env)
 			break;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
+		if (now - last_tick >= RT_TICK_INTERVAL_MS * 1000000ULL) {
+			last_tick = now;
+			rt_tracer__drops(tracer, drops);
+			if (emit_tick(&l, pid, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH])) {
+				rt_err("processing events: out of memory");
+				goto cleanup;
+			}
+		}
 		if (env->duration_s > 0 && now - start_ns >= env->duration_s * 1e9)
 			break;
 		if (now - last_rescan >= RT_RESCAN_INTERVAL_MS * 1000000ULL) {

@@ -39,6 +39,7 @@ enum {
 	OPT_JSON = 0x100,
 	OPT_JSON_OUT,
 	OPT_EXITCODE,
+	OPT_HANG_THRESHOLD,
 };
 
 static const struct argp_option opts[] = {
@@ -46,14 +47,17 @@ static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID (all its threads)", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Detach after SECONDS (default: until Ctrl-C or exit)",
 	  1 },
-	{ NULL, 0, NULL, 0, "Output:", 2 },
-	{ "json", OPT_JSON, NULL, 0, "Print findings and the summary as JSON Lines", 2 },
+	{ NULL, 0, NULL, 0, "Detectors:", 2 },
+	{ "hang-threshold", OPT_HANG_THRESHOLD, "SECONDS", 0,
+	  "Report a thread blocked on a lock this long as a hang (default 5)", 2 },
+	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "json", OPT_JSON, NULL, 0, "Print findings and the summary as JSON Lines", 3 },
 	{ "json-out", OPT_JSON_OUT, "FILE", 0, "Write the JSON Lines to FILE instead of stdout",
-	  2 },
-	{ "output", 'o', "FILE", 0, "Record the raw event stream to a trace FILE", 2 },
+	  3 },
+	{ "output", 'o', "FILE", 0, "Record the raw event stream to a trace FILE", 3 },
 	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
-	  2 },
-	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 2 },
+	  3 },
+	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 3 },
 	{},
 };
 
@@ -85,6 +89,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_num(arg, 0.001, 1e9, &v))
 			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
 		env->duration_s = v;
+		break;
+	case OPT_HANG_THRESHOLD:
+		if (parse_num(arg, 0.01, 1e6, &v))
+			argp_error(state, "invalid hang threshold '%s' (seconds, > 0)", arg);
+		env->hang_threshold_s = v;
 		break;
 	case OPT_JSON:
 		env->json = true;
@@ -133,6 +142,7 @@ int main(int argc, char **argv)
 {
 	struct rt_env env = {
 		.exitcode = RT_EXIT_FINDINGS,
+		.hang_threshold_s = 5,
 	};
 	const struct argp argp = {
 		.options = opts,

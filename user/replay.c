@@ -42,7 +42,9 @@ int rt_replay_run(const struct rt_env *env)
 		ropts.out = json_out;
 	}
 	report = rt_report__new(&ropts);
-	hb = report ? hb__new(&(struct hb_opts){ .report = report }) : NULL;
+	hb = report ? hb__new(&(struct hb_opts){ .report = report,
+						 .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
+		      NULL;
 	if (!hb) {
 		rt_err("out of memory");
 		goto cleanup;
