@@ -33,6 +33,8 @@ struct rt_stash {
 
 /* Knobs, set through skel->rodata before load. targ_tgid == 0 means "use the targets map". */
 RT_EXTERN const volatile __u32 targ_tgid;
+/* stop the target at exit() so user space can read its maps (only the command we started) */
+RT_EXTERN const volatile __u32 stop_at_exit;
 
 RT_EXTERN struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -53,6 +55,20 @@ RT_EXTERN struct {
 	__type(key, __u64);
 	__type(value, struct rt_stash);
 } stash SEC(".maps");
+
+/* stack samples, see events.h */
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} stacks SEC(".maps");
+
+/* call sites (caller addresses) that already have a stack sample */
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} stack_sites SEC(".maps");
 
 /* tgids to trace when targ_tgid is 0 (daemon mode) */
 RT_EXTERN struct {

@@ -71,6 +71,7 @@ enum rt_ev_type {
 				 * and arg RT_FUTEX_OP_UNKNOWN: a futex call entered before attach */
 	RT_EV_FUTEX_WAKE,	/* enter: obj = uaddr, arg = futex op */
 	RT_EV_FUTEX_WAKE_RET,	/* exit: obj = uaddr, arg = futex op, ret = woken count */
+	RT_EV_PROC_EXIT,	/* entry of exit(): obj = status */
 	RT_EV_TICK,		/* made by user space, never by BPF: ktime = now, so that
 				 * time-based detectors (deadlock, hang) replay exactly */
 	RT_EV_MAX,
@@ -84,6 +85,7 @@ enum rt_ev_type {
 enum rt_drop_reason {
 	RT_DROP_RINGBUF = 0, /* bpf_ringbuf_reserve failed: buffer full */
 	RT_DROP_STASH = 1,   /* return without a stashed entry (stash full or evicted) */
+	RT_DROP_STACK = 2,   /* a stack sample did not fit in its ring buffer */
 	RT_DROP_MAX,
 };
 
@@ -122,5 +124,42 @@ struct rt_event {
 #define RT_CK_ARG_SIZE2 0x80000ULL  /* entry: size = arg1 * arg2 (calloc) */
 #define RT_CK_SIZE_ARG2 0x100000ULL /* entry: size = arg2 (memalign, aligned_alloc) */
 #define RT_CK_SIZE_ARG3 0x200000ULL /* entry: size = arg3 (posix_memalign) */
+
+/*
+ * Stack samples: for a call site seen for the first time (keyed by its caller address), the
+ * probe copies the registers an unwinder needs and the top of the user stack into a second
+ * ring buffer ("stacks"), plus the frame-pointer chain the kernel walks. User space unwinds
+ * the copy with .eh_frame (libdw), so code without frame pointers gets full stacks too, and
+ * later calls from the same site cost one hash lookup.
+ */
+#define RT_STACK_BYTES 8192
+#define RT_FP_DEPTH 32
+
+enum rt_stack_reg {
+	RT_REG_RIP,
+	RT_REG_RSP,
+	RT_REG_RBP,
+	RT_REG_RBX,
+	RT_REG_R12,
+	RT_REG_R13,
+	RT_REG_R14,
+	RT_REG_R15,
+	RT_NREGS,
+};
+
+struct rt_stack_sample {
+	__u32 tid;
+	__u32 tgid;
+	__u64 site;   /* the caller address the sample stands for */
+	__u64 regs[RT_NREGS];
+	__u32 at_entry; /* 1: taken at a function's first instruction (regs in the callee) */
+	__u32 nfp;	/* entries in fp[] */
+	__u32 len;	/* bytes of stack copied from regs[RT_REG_RSP] */
+	__u32 pad;
+	__u64 fp[RT_FP_DEPTH];
+	__u8 data[RT_STACK_BYTES];
+};
+
+#define RT_CK_STACK 0x400000ULL /* take a stack sample the first time a call site is seen */
 
 #endif /* RT_EVENTS_H */

@@ -4,5 +4,6 @@
 #include "common.bpf.h"
 
 const volatile __u32 targ_tgid = 0;
+const volatile __u32 stop_at_exit = 0;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

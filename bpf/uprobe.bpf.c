@@ -7,6 +7,8 @@
  */
 #include "common.bpf.h"
 
+#define RT_SIGSTOP 19
+
 /* The return address sits at the top of the stack on function entry (x86-64). */
 static __always_inline __u64 entry_caller(struct pt_regs *ctx)
 {
@@ -14,6 +16,54 @@ static __always_inline __u64 entry_caller(struct pt_regs *ctx)
 
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
 	return ret;
+}
+
+/*
+ * The first time a call site is seen, sample its stack (see events.h). at_entry says whether
+ * ctx is at the probed function's first instruction (the return address on top of the stack)
+ * or at a return (ctx is in the caller already). Costs one hash lookup once a site is known.
+ */
+static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_entry)
+{
+	struct rt_stack_sample *s;
+	__u64 id, sp;
+	__u8 one = 1;
+	long n;
+
+	if (!site || bpf_map_lookup_elem(&stack_sites, &site))
+		return 0;
+	s = bpf_ringbuf_reserve(&stacks, sizeof(*s), 0);
+	if (!s) {
+		rt_drop(RT_DROP_STACK);
+		return 0;
+	}
+	bpf_map_update_elem(&stack_sites, &site, &one, BPF_ANY);
+	id = bpf_get_current_pid_tgid();
+	s->tid = (__u32)id;
+	s->tgid = id >> 32;
+	s->site = site;
+	s->at_entry = at_entry;
+	s->regs[RT_REG_RIP] = PT_REGS_IP(ctx);
+	sp = PT_REGS_SP(ctx);
+	s->regs[RT_REG_RSP] = sp;
+	s->regs[RT_REG_RBP] = ctx->bp;
+	s->regs[RT_REG_RBX] = ctx->bx;
+	s->regs[RT_REG_R12] = ctx->r12;
+	s->regs[RT_REG_R13] = ctx->r13;
+	s->regs[RT_REG_R14] = ctx->r14;
+	s->regs[RT_REG_R15] = ctx->r15;
+	n = bpf_get_stack(ctx, s->fp, sizeof(s->fp), BPF_F_USER_STACK);
+	s->nfp = n > 0 ? n / sizeof(__u64) : 0;
+	/* near the top of a stack fewer bytes are mapped: try smaller copies */
+	s->len = 0;
+	if (!bpf_probe_read_user(s->data, RT_STACK_BYTES, (void *)sp))
+		s->len = RT_STACK_BYTES;
+	else if (!bpf_probe_read_user(s->data, RT_STACK_BYTES / 4, (void *)sp))
+		s->len = RT_STACK_BYTES / 4;
+	else if (!bpf_probe_read_user(s->data, 512, (void *)sp))
+		s->len = 512;
+	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
+	return 0;
 }
 
 SEC("uprobe.multi")
@@ -44,8 +94,12 @@ int uprobe_entry(struct pt_regs *ctx)
 			s.a2 = PT_REGS_PARM3(ctx); /* posix_memalign(&p, align, size) */
 		bpf_map_update_elem(&stash, &key, &s, BPF_ANY);
 	}
+	if (ck & RT_CK_STACK)
+		rt_stack_sample(ctx, caller, 1);
 	if (!(ck & RT_CK_EMIT))
 		return 0;
+	if (type == RT_EV_PROC_EXIT && stop_at_exit)
+		bpf_send_signal(RT_SIGSTOP); /* user space reads the maps, then continues us */
 
 	e = rt_reserve(type, 0, id);
 	if (!e)
@@ -86,6 +140,8 @@ int uretprobe_exit(struct pt_regs *ctx)
 	s = *sp;
 	bpf_map_delete_elem(&stash, &key);
 	rc = PT_REGS_RC(ctx);
+	if (ck & RT_CK_STACK)
+		rt_stack_sample(ctx, s.caller, 0);
 
 	e = rt_reserve(type, RT_EVF_RET, id);
 	if (!e)

@@ -37,32 +37,34 @@ struct probe_spec {
 
 #define E RT_CK_EMIT
 #define S RT_CK_STASH
+#define K RT_CK_STACK
 static const struct probe_spec probes[] = {
-	{ "pthread_create", 0, RT_EV_PTHREAD_CREATE, S | RT_CK_DEREF_ARG1 },
+	{ "pthread_create", 0, RT_EV_PTHREAD_CREATE, S | RT_CK_DEREF_ARG1 | K },
 	{ "pthread_join", RT_EV_PTHREAD_JOIN, RT_EV_PTHREAD_JOIN_RET, E | S },
 	{ "pthread_exit", RT_EV_PTHREAD_EXIT, 0, E },
-	{ "pthread_mutex_lock", RT_EV_MUTEX_LOCK, 0, E },
-	{ "pthread_mutex_trylock", 0, RT_EV_MUTEX_TRYLOCK, S },
-	{ "pthread_mutex_timedlock", 0, RT_EV_MUTEX_TIMEDLOCK, S },
-	{ "pthread_mutex_clocklock", 0, RT_EV_MUTEX_TIMEDLOCK, S },
-	{ "pthread_mutex_unlock", RT_EV_MUTEX_UNLOCK, 0, E },
-	{ "pthread_mutex_destroy", RT_EV_MUTEX_DESTROY, 0, E },
-	{ "pthread_rwlock_rdlock", RT_EV_RWLOCK_RDLOCK, 0, E },
-	{ "pthread_rwlock_wrlock", RT_EV_RWLOCK_WRLOCK, 0, E },
-	{ "pthread_rwlock_tryrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S },
-	{ "pthread_rwlock_timedrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S },
-	{ "pthread_rwlock_clockrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S },
-	{ "pthread_rwlock_trywrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S },
-	{ "pthread_rwlock_timedwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S },
-	{ "pthread_rwlock_clockwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S },
-	{ "pthread_rwlock_unlock", RT_EV_RWLOCK_UNLOCK, 0, E },
-	{ "pthread_spin_lock", RT_EV_SPIN_LOCK, 0, E },
-	{ "pthread_spin_trylock", 0, RT_EV_SPIN_TRYLOCK, S },
+	{ "exit", RT_EV_PROC_EXIT, 0, E },
+	{ "pthread_mutex_lock", RT_EV_MUTEX_LOCK, 0, E | K },
+	{ "pthread_mutex_trylock", 0, RT_EV_MUTEX_TRYLOCK, S | K },
+	{ "pthread_mutex_timedlock", 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
+	{ "pthread_mutex_clocklock", 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
+	{ "pthread_mutex_unlock", RT_EV_MUTEX_UNLOCK, 0, E | K },
+	{ "pthread_mutex_destroy", RT_EV_MUTEX_DESTROY, 0, E | K },
+	{ "pthread_rwlock_rdlock", RT_EV_RWLOCK_RDLOCK, 0, E | K },
+	{ "pthread_rwlock_wrlock", RT_EV_RWLOCK_WRLOCK, 0, E | K },
+	{ "pthread_rwlock_tryrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_timedrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_clockrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_trywrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_timedwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_clockwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_unlock", RT_EV_RWLOCK_UNLOCK, 0, E | K },
+	{ "pthread_spin_lock", RT_EV_SPIN_LOCK, 0, E | K },
+	{ "pthread_spin_trylock", 0, RT_EV_SPIN_TRYLOCK, S | K },
 	/* glibc's pthread_spin_init is the same code as pthread_spin_unlock */
-	{ "pthread_spin_unlock", RT_EV_SPIN_UNLOCK, 0, E },
-	{ "pthread_cond_wait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S },
-	{ "pthread_cond_timedwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S },
-	{ "pthread_cond_clockwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S },
+	{ "pthread_spin_unlock", RT_EV_SPIN_UNLOCK, 0, E | K },
+	{ "pthread_cond_wait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_timedwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_clockwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
 	{ "pthread_cond_signal", RT_EV_COND_SIGNAL, 0, E },
 	{ "pthread_cond_broadcast", RT_EV_COND_BROADCAST, 0, E },
 	{ "sem_wait", 0, RT_EV_SEM_WAIT, S },
@@ -70,18 +72,19 @@ static const struct probe_spec probes[] = {
 	{ "sem_clockwait", 0, RT_EV_SEM_WAIT, S },
 	{ "sem_trywait", 0, RT_EV_SEM_WAIT, S },
 	{ "sem_post", RT_EV_SEM_POST, 0, E },
-	{ "malloc", 0, RT_EV_ALLOC, S },
-	{ "calloc", 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 },
-	{ "realloc", 0, RT_EV_REALLOC, S },
-	{ "aligned_alloc", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 },
-	{ "memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 },
-	{ "posix_memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG3 | RT_CK_DEREF_ARG1 },
-	{ "valloc", 0, RT_EV_ALLOC, S },
-	{ "pvalloc", 0, RT_EV_ALLOC, S },
-	{ "free", RT_EV_FREE, 0, E },
+	{ "malloc", 0, RT_EV_ALLOC, S | K },
+	{ "calloc", 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 | K },
+	{ "realloc", 0, RT_EV_REALLOC, S | K },
+	{ "aligned_alloc", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
+	{ "memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
+	{ "posix_memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG3 | RT_CK_DEREF_ARG1 | K },
+	{ "valloc", 0, RT_EV_ALLOC, S | K },
+	{ "pvalloc", 0, RT_EV_ALLOC, S | K },
+	{ "free", RT_EV_FREE, 0, E | K },
 };
 #undef E
 #undef S
+#undef K
 
 struct module {
 	dev_t dev;
@@ -182,6 +185,7 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 		goto fail;
 	}
 	t->skel->rodata->targ_tgid = opts->pid;
+	t->skel->rodata->stop_at_exit = opts->stop_at_exit;
 	ret = racetrace_bpf__load(t->skel);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
@@ -233,6 +237,11 @@ void rt_tracer__close(struct rt_tracer *t)
 int rt_tracer__events_fd(const struct rt_tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.events);
+}
+
+int rt_tracer__stacks_fd(const struct rt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.stacks);
 }
 
 __u64 rt_tracer__probe_mask(const struct rt_tracer *t)
@@ -402,7 +411,8 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct sites *out
 		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, off)) {
 			out->ret[out->nret++] = (struct site){
 				.off = off,
-				.cookie = p->ret_type | (p->flags & RT_CK_DEREF_ARG1) | slotbits,
+				.cookie = p->ret_type |
+					  (p->flags & (RT_CK_DEREF_ARG1 | RT_CK_STACK)) | slotbits,
 			};
 			out->mask |= 1ULL << p->ret_type;
 		}

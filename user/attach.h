@@ -18,6 +18,7 @@ struct rt_tracer;
 struct rt_tracer_opts {
 	pid_t pid;	/* target tgid */
 	bool verbose;	/* libbpf debug output */
+	bool stop_at_exit; /* SIGSTOP the target in exit() (a command we started, and wait for) */
 };
 
 /*
@@ -40,8 +41,9 @@ int rt_tracer__attach_maps(struct rt_tracer *t, char *err, size_t errlen);
  */
 int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, size_t errlen);
 
-/* Ring buffer map fd, for the stream. */
+/* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);
+int rt_tracer__stacks_fd(const struct rt_tracer *t);
 /* Drop counters summed over CPUs. 0 or -errno. */
 int rt_tracer__drops(const struct rt_tracer *t, __u64 out[RT_DROP_MAX]);
 /* Bit i set when event type i is probed somewhere. */

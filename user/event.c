@@ -45,6 +45,7 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_FUTEX_WAIT_RET] = "futex_wait_ret",
 	[RT_EV_FUTEX_WAKE] = "futex_wake",
 	[RT_EV_FUTEX_WAKE_RET] = "futex_wake_ret",
+	[RT_EV_PROC_EXIT] = "exit",
 	[RT_EV_TICK] = "tick",
 };
 

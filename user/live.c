@@ -25,7 +25,9 @@
 #include "log.h"
 #include "report.h"
 #include "stream.h"
+#include "symbolize.h"
 #include "trace.h"
+#include "unwind.h"
 
 #define RT_DRAIN_INTERVAL_MS 10
 #define RT_TICK_INTERVAL_MS 100
@@ -51,13 +53,29 @@ struct live {
 	struct hb *hb;
 	struct rt_trace_writer *trace;
 	int trace_err;
+	struct rt_unwinder *unwind;
+	struct rt_symbolizer *sym;
+	bool maps_loaded; /* the symbolizer has the maps since the last module change */
+	bool exit_seen;	  /* the target called exit() (it stops there when we started it) */
+	pid_t pid;
 };
+
+static int on_stack(void *ctx, const struct rt_stack_sample *s)
+{
+	struct live *l = ctx;
+
+	if (!l->maps_loaded && (pid_t)s->tgid == l->pid)
+		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
+	return rt_unwind__sample(l->unwind, s);
+}
 
 static int on_event(void *ctx, const struct rt_event *e)
 {
 	struct live *l = ctx;
 	int err;
 
+	if (e->h.type == RT_EV_PROC_EXIT)
+		l->exit_seen = true;
 	if (l->trace && !l->trace_err) {
 		err = rt_trace_writer__add(l->trace, e);
 		if (err)
@@ -230,6 +248,7 @@ int rt_live_run(const struct rt_env *env)
 	struct rt_stream *stream = NULL;
 	struct rt_report *report = NULL;
 	struct rt_summary sum = { 0 };
+	struct rt_symbolizer *sym = NULL;
 	struct hb_stats st;
 	struct live l = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -273,6 +292,8 @@ int rt_live_run(const struct rt_env *env)
 		}
 	}
 	topts.pid = pid;
+	topts.stop_at_exit = child;
+	l.pid = pid;
 	tracer = rt_tracer__open(&topts, err, sizeof(err));
 	if (!tracer) {
 		rt_err("%s", err);
@@ -291,12 +312,21 @@ int rt_live_run(const struct rt_env *env)
 		goto cleanup;
 	}
 
+	sym = rt_sym__new();
+	l.unwind = rt_unwind__new();
+	if (!sym || !l.unwind) {
+		rt_err("out of memory");
+		goto cleanup;
+	}
+	ropts.sym = sym;
+	l.sym = sym;
+	ropts.unwind = l.unwind;
 	report = rt_report__new(&ropts);
 	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						    .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
 			NULL;
 	stream = l.hb ? rt_stream__new(rt_tracer__events_fd(tracer), on_event, &l) : NULL;
-	if (!stream) {
+	if (!stream || rt_stream__add_stacks(stream, rt_tracer__stacks_fd(tracer), on_stack, &l)) {
 		rt_err("setting up the event stream: %s", strerror(errno));
 		goto cleanup;
 	}
@@ -338,6 +368,8 @@ int rt_live_run(const struct rt_env *env)
 		}
 		read_comm(pid, comm, sizeof(comm));
 	}
+	if (!child)
+		rt_sym__load_maps(sym, pid);
 	if (!child && learn_blocked_threads(&l, pid)) {
 		rt_err("processing events: out of memory");
 		goto cleanup;
@@ -358,8 +390,18 @@ int rt_live_run(const struct rt_env *env)
 		if (stop_signal)
 			break;
 		if (child) {
-			pid_t w = waitpid(pid, &child_status, WNOHANG);
+			pid_t w = waitpid(pid, &child_status, WNOHANG | WUNTRACED);
 
+			if (w == pid && WIFSTOPPED(child_status)) {
+				/* stopped by our exit() probe: take its maps while it has them */
+				while (rt_stream__drain(stream) > 0)
+					;
+				if (l.exit_seen && WSTOPSIG(child_status) == SIGSTOP) {
+					rt_sym__load_maps(sym, pid);
+					kill(pid, SIGCONT);
+				}
+				continue;
+			}
 			if (w == pid) {
 				exited = true;
 				break;
@@ -383,11 +425,19 @@ int rt_live_run(const struct rt_env *env)
 		if (now - last_rescan >= RT_RESCAN_INTERVAL_MS * 1000000ULL) {
 			last_rescan = now;
 			/* new libraries (dlopen, or the command's own after exec) */
-			if (rt_tracer__attach_maps(tracer, err, sizeof(err)) < 0 && !exited)
+			ret = rt_tracer__attach_maps(tracer, err, sizeof(err));
+			if (ret < 0 && !exited)
 				rt_debug("rescan: %s", err);
+			/* keep the mappings for symbolizing after the process is gone */
+			if (rt_sym__load_maps(sym, pid) == 0 && ret > 0) {
+				rt_unwind__invalidate(l.unwind, pid);
+				l.maps_loaded = false;
+			}
 		}
 	}
 
+	if (!exited)
+		rt_sym__load_maps(sym, pid);
 	/* everything the target submitted is in the ring now: take it all */
 	while ((ret = rt_stream__drain(stream)) > 0)
 		;
@@ -440,6 +490,10 @@ cleanup:
 	rt_tracer__close(tracer);
 	hb__free(l.hb);
 	rt_report__free(report);
+	rt_unwind__free(l.unwind);
+	rt_sym__free(sym);
+	if (child && pid > 0 && go_fd < 0 && !exited)
+		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
 	if (go_fd >= 0) {
 		/* never started: closing the pipe makes the child exit without running */
 		close(go_fd);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "symbolize.h"
+#include "unwind.h"
 #include "util.h"
 
 struct rt_report {
@@ -34,6 +36,27 @@ static const char *const kind_names[RT_K_MAX] = {
 	[RT_K_GO_GOROUTINE_LEAK] = "go-goroutine-leak",
 	[RT_K_DATA_RACE] = "data-race",
 };
+
+int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max)
+{
+	int n = 0;
+
+	if (o->unwind)
+		n = rt_unwind__frames(o->unwind, pid, site, pcs, max);
+	if (n <= 0) {
+		pcs[0] = site;
+		n = 1;
+	}
+	return n;
+}
+
+const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr, char *buf,
+			   size_t len)
+{
+	if (!o->sym || !addr)
+		return NULL;
+	return rt_sym__format(o->sym, pid, addr, buf, len);
+}
 
 const char *rt_kind_name(enum rt_kind k)
 {

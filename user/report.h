@@ -79,18 +79,21 @@ struct rt_summary {
 	__u64 by_type[RT_EV_MAX];
 };
 
-/*
- * Turns a code address into "function+0x12 (file.c:34)" or "module+0x1234"; writes into buf
- * and returns buf, or returns NULL when it knows nothing (the address is printed alone).
- */
-typedef const char *(*rt_symbolize_fn)(void *ctx, __u32 pid, __u64 addr, char *buf, size_t len);
+struct rt_symbolizer;
+struct rt_unwinder;
 
 struct rt_report_opts {
 	FILE *out;   /* where findings and the summary go */
 	bool json;   /* JSON Lines instead of text blocks */
-	rt_symbolize_fn symbolize; /* optional */
-	void *sym_ctx;
+	struct rt_symbolizer *sym;   /* optional: names for addresses */
+	struct rt_unwinder *unwind;  /* optional: stacks for call sites */
 };
+
+/* Stack of a call site: the site, then its callers; at least the site itself. */
+int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max);
+/* "function+0x12 (file.c:34)", "module+0x1234", or NULL when nothing is known. */
+const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr, char *buf,
+			   size_t len);
 
 struct rt_report;
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include "event.h"
 #include "report.h"
+#include "symbolize.h"
+#include "unwind.h"
 
 static void json_str(FILE *out, const char *s)
 {
@@ -29,12 +31,50 @@ static void json_addr(FILE *out, __u64 a)
 	fprintf(out, "\"0x%llx\"", (unsigned long long)a);
 }
 
-/* a code site: "0x..." plus, when symbolized, a parallel "sym" string */
+/* the stack of a call site: [{addr, module, function, offset, file, line}, ...] */
+static void json_stack(const struct rt_report_opts *o, __u32 pid, __u64 site)
+{
+	__u64 pcs[RT_MAX_FRAMES];
+	int n = rt_report__stack(o, pid, site, pcs, RT_MAX_FRAMES), i;
+	FILE *out = o->out;
+
+	fputc('[', out);
+	for (i = 0; i < n; i++) {
+		struct rt_frame f;
+		bool known = o->sym && !rt_sym__frame(o->sym, pid, pcs[i], &f);
+
+		fputs(i ? ",{\"addr\":" : "{\"addr\":", out);
+		json_addr(out, pcs[i]);
+		if (known) {
+			fputs(",\"module\":", out);
+			json_str(out, f.module);
+			fputs(",\"function\":", out);
+			if (f.function[0])
+				json_str(out, f.function);
+			else
+				fputs("null", out);
+			fprintf(out, ",\"offset\":%llu,\"file\":", (unsigned long long)f.offset);
+			if (f.file[0])
+				json_str(out, f.file);
+			else
+				fputs("null", out);
+			fprintf(out, ",\"line\":%d", f.line);
+			if (f.deleted)
+				fputs(",\"deleted\":true", out);
+		} else {
+			fputs(",\"module\":null,\"function\":null,\"offset\":0,\"file\":null,"
+			      "\"line\":0", out);
+		}
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
+/* a code site: "0x..." plus, when symbolized, a parallel "sym" string and its stack */
 static void json_site(const struct rt_report_opts *o, __u32 pid, __u64 a)
 {
 	char buf[512];
-	const char *s = o->symbolize && a ? o->symbolize(o->sym_ctx, pid, a, buf, sizeof(buf)) :
-					    NULL;
+	const char *s = rt_report__sym(o, pid, a, buf, sizeof(buf));
 
 	fputs("{\"addr\":", o->out);
 	json_addr(o->out, a);
@@ -43,6 +83,8 @@ static void json_site(const struct rt_report_opts *o, __u32 pid, __u64 a)
 		json_str(o->out, s);
 	else
 		fputs("null", o->out);
+	fputs(",\"stack\":", o->out);
+	json_stack(o, pid, a);
 	fputc('}', o->out);
 }
 
@@ -72,6 +114,12 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 			fputc(',', out);
 		json_addr(out, f->sites[i]);
 	}
+	fputs("],\"stacks\":[", out);
+	for (i = 0; i < f->nsites; i++) {
+		if (i)
+			fputc(',', out);
+		json_stack(o, f->pid, f->sites[i]);
+	}
 	fputs("],\"edges\":[", out);
 	for (i = 0; i < f->nedges; i++) {
 		const struct rt_finding_edge *e = &f->edges[i];
@@ -80,7 +128,9 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 		json_addr(out, e->from);
 		fputs(",\"to\":", out);
 		json_addr(out, e->to);
-		fprintf(out, ",\"tid\":%u,\"held_site\":", e->tid);
+		fprintf(out, ",\"tid\":%u,\"held_mode\":\"%s\",\"acquire_mode\":\"%s\",\"held_site\":",
+			e->tid, e->held_mode ? "shared" : "exclusive",
+			e->acquire_mode ? "shared" : "exclusive");
 		json_site(o, f->pid, e->held_site);
 		fputs(",\"acquire_site\":", out);
 		json_site(o, f->pid, e->acquire_site);

@@ -3,17 +3,23 @@
 #include <stdio.h>
 #include "event.h"
 #include "report.h"
+#include "unwind.h"
 
 #define RT_RULE "=================="
 
+/* the stack of a call site, one frame a line, as TSan prints them */
 static void text_site(const struct rt_report_opts *o, __u32 pid, const char *indent, __u64 a)
 {
-	char buf[512];
-	const char *s = o->symbolize && a ? o->symbolize(o->sym_ctx, pid, a, buf, sizeof(buf)) :
-					    NULL;
+	__u64 pcs[RT_MAX_FRAMES];
+	int n = rt_report__stack(o, pid, a, pcs, RT_MAX_FRAMES), i;
 
-	fprintf(o->out, "%s#0 0x%llx%s%s\n", indent, (unsigned long long)a, s ? " " : "",
-		s ? s : "");
+	for (i = 0; i < n; i++) {
+		char buf[512];
+		const char *s = rt_report__sym(o, pid, pcs[i], buf, sizeof(buf));
+
+		fprintf(o->out, "%s#%d 0x%llx%s%s\n", indent, i, (unsigned long long)pcs[i],
+			s ? " " : "", s ? s : "");
+	}
 }
 
 static int lock_index(const struct rt_finding *f, __u64 addr)
@@ -52,11 +58,17 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 			lock_index(f, e->from));
 		text_site(o, f->pid, "    ", e->held_site);
 	}
+	if (!f->nedges && f->nsites) {
+		fputs("\n  at:\n", out);
+		text_site(o, f->pid, "    ", f->sites[0]);
+		for (i = 1; i < f->nsites; i++) {
+			fputs("  and:\n", out);
+			text_site(o, f->pid, "    ", f->sites[i]);
+		}
+	}
 	if (f->nsites) {
 		char buf[512];
-		const char *s = o->symbolize ? o->symbolize(o->sym_ctx, f->pid, f->sites[0], buf,
-							    sizeof(buf)) :
-					       NULL;
+		const char *s = rt_report__sym(o, f->pid, f->sites[0], buf, sizeof(buf));
 
 		fprintf(out, "\nSUMMARY: racetrace: %s %s\n", rt_kind_name(f->kind),
 			s ? s : "");

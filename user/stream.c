@@ -12,10 +12,13 @@
 
 struct rt_stream {
 	struct ring_buffer *rb;
+	struct ring_buffer *rb_stacks; /* drained first: a finding's stacks are then known */
 	rt_stream_fn fn;
 	void *ctx;
 	__u64 bad;
 	int stop_err;
+	rt_stack_fn stack_fn;
+	void *stack_ctx;
 };
 
 static int on_record(void *ctx, void *data, size_t sz)
@@ -37,6 +40,28 @@ static int on_record(void *ctx, void *data, size_t sz)
 		return err; /* stops ring_buffer__consume on purpose */
 	}
 	return 0;
+}
+
+static int on_stack(void *ctx, void *data, size_t sz)
+{
+	struct rt_stream *s = ctx;
+
+	if (sz != sizeof(struct rt_stack_sample)) {
+		if (!s->bad++)
+			rt_warn("skipping a malformed stack sample from the kernel");
+		return 0;
+	}
+	/* a stack we cannot unwind only makes a report poorer: never stop for it */
+	s->stack_fn(s->stack_ctx, data);
+	return 0;
+}
+
+int rt_stream__add_stacks(struct rt_stream *s, int ring_fd, rt_stack_fn fn, void *ctx)
+{
+	s->stack_fn = fn;
+	s->stack_ctx = ctx;
+	s->rb_stacks = ring_buffer__new(ring_fd, on_stack, s, NULL);
+	return s->rb_stacks ? 0 : -errno;
 }
 
 struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx)
@@ -62,7 +87,11 @@ struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx)
 
 long rt_stream__drain(struct rt_stream *s)
 {
-	long n = ring_buffer__consume(s->rb);
+	long n;
+
+	if (s->rb_stacks)
+		ring_buffer__consume(s->rb_stacks);
+	n = ring_buffer__consume(s->rb);
 
 	if (s->stop_err)
 		return s->stop_err;
@@ -79,5 +108,6 @@ void rt_stream__free(struct rt_stream *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	ring_buffer__free(s->rb_stacks);
 	free(s);
 }

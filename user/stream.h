@@ -16,7 +16,10 @@ struct rt_stream;
 
 /* NULL with errno set on failure. */
 struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx);
-/* Consume everything in the ring now. Records consumed (>= 0) or a negative error. */
+/* Stack samples from a second ring go to fn (checked for size first). 0 or -errno. */
+typedef int (*rt_stack_fn)(void *ctx, const struct rt_stack_sample *s);
+int rt_stream__add_stacks(struct rt_stream *s, int ring_fd, rt_stack_fn fn, void *ctx);
+/* Consume everything in the rings now. Records consumed (>= 0) or a negative error. */
 long rt_stream__drain(struct rt_stream *s);
 /* Records that failed the decoder check (skipped and counted). */
 __u64 rt_stream__bad(const struct rt_stream *s);
