@@ -131,7 +131,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRCS) | $(OUTPUT)/fuzz
 
 fuzz: $(FUZZ_BINS)
 
-$(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
+$(OUTPUT)/targets/%: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
 

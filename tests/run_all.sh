@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Run every test tier in order: unit (cmocka, ASan/UBSan), BPF (verifier and exact event
+# counts), fuzz smoke (each libFuzzer target for a short while), end to end (tests/e2e/run.sh).
+# Every tier runs even when an earlier one failed; each prints `PASS tier` or `FAIL tier: why`,
+# and the last line is `run_all: N passed, M failed` over the tiers. Exit 1 on any failure.
+# Nothing is skipped: a missing binary or prerequisite fails its tier. Build first (`make test`
+# does both).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+OUT=.output
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+UNIT_TIMEOUT=300
+BPF_TIMEOUT=300
+E2E_TIMEOUT=1800
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run_all: not root: the BPF and e2e tiers need CAP_BPF and CAP_PERFMON;" \
+		"run as root (sudo make test)" >&2
+	exit 1
+fi
+
+passed=0
+failed=0
+failed_tiers=()
+
+tier_result() { # NAME REASON (empty reason: passed)
+	if [ -z "$2" ]; then
+		echo "PASS $1"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $1: $2"
+		failed=$((failed + 1))
+		failed_tiers+=("$1")
+	fi
+}
+
+# Expected binaries come from the sources, so a test that did not build fails instead of
+# silently not running. Sets BINS (built) and MISSING (not built).
+collect() { # SRC_GLOB BIN_DIR
+	local src bin
+	BINS=()
+	MISSING=()
+	for src in $1; do
+		[ -e "$src" ] || continue
+		bin="$2/$(basename "${src%.c}")"
+		if [ -x "$bin" ]; then
+			BINS+=("$bin")
+		else
+			MISSING+=("$bin")
+		fi
+	done
+}
+
+# The reason a tier failed, from MISSING, the number of binaries run and the failed ones.
+tier_reason() { # WHAT_WAS_EXPECTED FAILED...
+	local what=$1 why=""
+	shift
+	if [ ${#MISSING[@]} -gt 0 ]; then
+		why="not built: ${MISSING[*]} (run 'make test')"
+	elif [ ${#BINS[@]} -eq 0 ]; then
+		why="no tests found: $what"
+	fi
+	if [ $# -gt 0 ]; then
+		why="${why:+$why; }failed: $*"
+	fi
+	echo "$why"
+}
+
+run_binaries() { # TIER SRC_GLOB BIN_DIR TIMEOUT
+	local bin bad=()
+	collect "$2" "$3"
+	for bin in ${BINS[@]+"${BINS[@]}"}; do
+		echo "== $bin"
+		if ! timeout "$4" "$bin"; then
+			bad+=("$(basename "$bin")")
+		fi
+	done
+	tier_result "$1" "$(tier_reason "$2" ${bad[@]+"${bad[@]}"})"
+}
+
+echo "=== unit"
+run_binaries unit "tests/unit/test_*.c" "$OUT/tests/unit" "$UNIT_TIMEOUT"
+
+echo "=== bpf"
+run_binaries bpf "tests/bpf/*.c" "$OUT/tests/bpf" "$BPF_TIMEOUT"
+
+echo "=== fuzz"
+fuzz_tier() {
+	local bin name corpus bad=() work
+	collect "tests/fuzz/fuzz_*.c" "$OUT/fuzz"
+	work=$(mktemp -d /tmp/racetrace-fuzz.XXXXXX)
+	for bin in ${BINS[@]+"${BINS[@]}"}; do
+		name=$(basename "$bin")
+		name=${name#fuzz_}
+		corpus=()
+		[ -d "tests/fuzz/corpus/$name" ] && corpus=("tests/fuzz/corpus/$name")
+		mkdir -p "$work/$name"
+		echo "== $bin ${FUZZ_SECONDS}s ${corpus[*]:-(no corpus)}"
+		# New inputs go to the scratch dir listed first, never into the repository; so do
+		# crash artifacts.
+		if ! timeout $((FUZZ_SECONDS * 3 + 60)) "$bin" -max_total_time="$FUZZ_SECONDS" \
+			-artifact_prefix="$work/$name/" -print_final_stats=1 \
+			"$work/$name" ${corpus[@]+"${corpus[@]}"} >"$work/$name.log" 2>&1; then
+			tail -n 30 "$work/$name.log"
+			bad+=("$name (log and artifacts in $work)")
+		else
+			tail -n 3 "$work/$name.log"
+		fi
+	done
+	[ ${#bad[@]} -gt 0 ] || rm -rf "$work"
+	tier_result fuzz "$(tier_reason "tests/fuzz/fuzz_*.c" ${bad[@]+"${bad[@]}"})"
+}
+fuzz_tier
+
+echo "=== e2e"
+if timeout "$E2E_TIMEOUT" tests/e2e/run.sh; then
+	tier_result e2e ""
+else
+	tier_result e2e "see the FAIL lines above"
+fi
+
+if [ "$failed" -gt 0 ]; then
+	echo "run_all: $passed passed, $failed failed (failed: ${failed_tiers[*]})"
+	exit 1
+fi
+echo "run_all: $passed passed, $failed failed"
