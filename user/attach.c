@@ -30,6 +30,7 @@
 /* What happens at one probed function. */
 struct probe_spec {
 	const char *name;
+	__u32 family;	  /* RT_PROBE_* */
 	__u16 entry_type; /* emitted at entry when flags has RT_CK_EMIT */
 	__u16 ret_type;	  /* emitted at return when nonzero (needs RT_CK_STASH) */
 	__u64 flags;	  /* RT_CK_* bits */
@@ -39,48 +40,48 @@ struct probe_spec {
 #define S RT_CK_STASH
 #define K RT_CK_STACK
 static const struct probe_spec probes[] = {
-	{ "pthread_create", 0, RT_EV_PTHREAD_CREATE, S | RT_CK_DEREF_ARG1 | K },
-	{ "pthread_join", RT_EV_PTHREAD_JOIN, RT_EV_PTHREAD_JOIN_RET, E | S },
-	{ "pthread_exit", RT_EV_PTHREAD_EXIT, 0, E },
-	{ "exit", RT_EV_PROC_EXIT, 0, E },
-	{ "pthread_mutex_lock", RT_EV_MUTEX_LOCK, 0, E | K },
-	{ "pthread_mutex_trylock", 0, RT_EV_MUTEX_TRYLOCK, S | K },
-	{ "pthread_mutex_timedlock", 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
-	{ "pthread_mutex_clocklock", 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
-	{ "pthread_mutex_unlock", RT_EV_MUTEX_UNLOCK, 0, E | K },
-	{ "pthread_mutex_destroy", RT_EV_MUTEX_DESTROY, 0, E | K },
-	{ "pthread_rwlock_rdlock", RT_EV_RWLOCK_RDLOCK, 0, E | K },
-	{ "pthread_rwlock_wrlock", RT_EV_RWLOCK_WRLOCK, 0, E | K },
-	{ "pthread_rwlock_tryrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
-	{ "pthread_rwlock_timedrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
-	{ "pthread_rwlock_clockrdlock", 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
-	{ "pthread_rwlock_trywrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
-	{ "pthread_rwlock_timedwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
-	{ "pthread_rwlock_clockwrlock", 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
-	{ "pthread_rwlock_unlock", RT_EV_RWLOCK_UNLOCK, 0, E | K },
-	{ "pthread_spin_lock", RT_EV_SPIN_LOCK, 0, E | K },
-	{ "pthread_spin_trylock", 0, RT_EV_SPIN_TRYLOCK, S | K },
+	{ "pthread_create", RT_PROBE_THREADS, 0, RT_EV_PTHREAD_CREATE, S | RT_CK_DEREF_ARG1 | K },
+	{ "pthread_join", RT_PROBE_THREADS, RT_EV_PTHREAD_JOIN, RT_EV_PTHREAD_JOIN_RET, E | S },
+	{ "pthread_exit", RT_PROBE_THREADS, RT_EV_PTHREAD_EXIT, 0, E },
+	{ "exit", RT_PROBE_THREADS, RT_EV_PROC_EXIT, 0, E },
+	{ "pthread_mutex_lock", RT_PROBE_LOCKS, RT_EV_MUTEX_LOCK, 0, E | K },
+	{ "pthread_mutex_trylock", RT_PROBE_LOCKS, 0, RT_EV_MUTEX_TRYLOCK, S | K },
+	{ "pthread_mutex_timedlock", RT_PROBE_LOCKS, 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
+	{ "pthread_mutex_clocklock", RT_PROBE_LOCKS, 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
+	{ "pthread_mutex_unlock", RT_PROBE_LOCKS, RT_EV_MUTEX_UNLOCK, 0, E | K },
+	{ "pthread_mutex_destroy", RT_PROBE_LOCKS, RT_EV_MUTEX_DESTROY, 0, E | K },
+	{ "pthread_rwlock_rdlock", RT_PROBE_LOCKS, RT_EV_RWLOCK_RDLOCK, 0, E | K },
+	{ "pthread_rwlock_wrlock", RT_PROBE_LOCKS, RT_EV_RWLOCK_WRLOCK, 0, E | K },
+	{ "pthread_rwlock_tryrdlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_timedrdlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_clockrdlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_trywrlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_timedwrlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_clockwrlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_unlock", RT_PROBE_LOCKS, RT_EV_RWLOCK_UNLOCK, 0, E | K },
+	{ "pthread_spin_lock", RT_PROBE_LOCKS, RT_EV_SPIN_LOCK, 0, E | K },
+	{ "pthread_spin_trylock", RT_PROBE_LOCKS, 0, RT_EV_SPIN_TRYLOCK, S | K },
 	/* glibc's pthread_spin_init is the same code as pthread_spin_unlock */
-	{ "pthread_spin_unlock", RT_EV_SPIN_UNLOCK, 0, E | K },
-	{ "pthread_cond_wait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_timedwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_clockwait", RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_signal", RT_EV_COND_SIGNAL, 0, E },
-	{ "pthread_cond_broadcast", RT_EV_COND_BROADCAST, 0, E },
-	{ "sem_wait", 0, RT_EV_SEM_WAIT, S },
-	{ "sem_timedwait", 0, RT_EV_SEM_WAIT, S },
-	{ "sem_clockwait", 0, RT_EV_SEM_WAIT, S },
-	{ "sem_trywait", 0, RT_EV_SEM_WAIT, S },
-	{ "sem_post", RT_EV_SEM_POST, 0, E },
-	{ "malloc", 0, RT_EV_ALLOC, S | K },
-	{ "calloc", 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 | K },
-	{ "realloc", 0, RT_EV_REALLOC, S | K },
-	{ "aligned_alloc", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
-	{ "memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
-	{ "posix_memalign", 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG3 | RT_CK_DEREF_ARG1 | K },
-	{ "valloc", 0, RT_EV_ALLOC, S | K },
-	{ "pvalloc", 0, RT_EV_ALLOC, S | K },
-	{ "free", RT_EV_FREE, 0, E | K },
+	{ "pthread_spin_unlock", RT_PROBE_LOCKS, RT_EV_SPIN_UNLOCK, 0, E | K },
+	{ "pthread_cond_wait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_timedwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_clockwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_signal", RT_PROBE_COND, RT_EV_COND_SIGNAL, 0, E },
+	{ "pthread_cond_broadcast", RT_PROBE_COND, RT_EV_COND_BROADCAST, 0, E },
+	{ "sem_wait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_timedwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_clockwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_trywait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_post", RT_PROBE_SEM, RT_EV_SEM_POST, 0, E },
+	{ "malloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | K },
+	{ "calloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 | K },
+	{ "realloc", RT_PROBE_ALLOC, 0, RT_EV_REALLOC, S | K },
+	{ "aligned_alloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
+	{ "memalign", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
+	{ "posix_memalign", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG3 | RT_CK_DEREF_ARG1 | K },
+	{ "valloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | K },
+	{ "pvalloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | K },
+	{ "free", RT_PROBE_ALLOC, RT_EV_FREE, 0, E | K },
 };
 #undef E
 #undef S
@@ -104,6 +105,38 @@ struct rt_tracer {
 	__u64 probe_mask;
 	__u32 nprobes;
 };
+
+int rt_probes_parse(const char *s, __u32 *mask)
+{
+	static const struct {
+		const char *name;
+		__u32 bits;
+	} fams[] = {
+		{ "threads", RT_PROBE_THREADS }, { "locks", RT_PROBE_LOCKS },
+		{ "cond", RT_PROBE_COND },	 { "sem", RT_PROBE_SEM },
+		{ "alloc", RT_PROBE_ALLOC },	 { "all", RT_PROBE_ALL },
+		{ "futex", 0 },
+	};
+	char buf[256], *save = NULL, *tok;
+	__u32 m = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		bool ok = false;
+
+		for (i = 0; i < RT_ARRAY_SIZE(fams); i++) {
+			if (strcmp(tok, fams[i].name) == 0) {
+				m |= fams[i].bits;
+				ok = true;
+			}
+		}
+		if (!ok)
+			return -EINVAL;
+	}
+	*mask = m;
+	return 0;
+}
 
 static bool libbpf_verbose;
 
@@ -289,12 +322,14 @@ struct sites {
 	__u64 mask;
 };
 
-static const struct probe_spec *probe_by_name(const char *name, __u32 *slot)
+static const struct probe_spec *probe_by_name(const char *name, __u32 families, __u32 *slot)
 {
 	__u32 i;
 
 	for (i = 0; i < RT_ARRAY_SIZE(probes); i++) {
 		if (strcmp(probes[i].name, name) == 0) {
+			if (!(probes[i].family & families))
+				return NULL;
 			*slot = i + 1;
 			return &probes[i];
 		}
@@ -368,7 +403,8 @@ static __u64 fixup_probe_off(Elf *elf, __u64 off)
 	return off + len;
 }
 
-static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct sites *out)
+static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
+			struct sites *out)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, n;
@@ -392,7 +428,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct sites *out
 		if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC)
 			continue; /* the resolver, not the function: cannot probe it */
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name || !(p = probe_by_name(name, &slot)))
+		if (!name || !(p = probe_by_name(name, families, &slot)))
 			continue;
 		off = vaddr_to_off(elf, sym.st_value);
 		if (!off)
@@ -420,7 +456,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct sites *out
 }
 
 /* Resolve probe sites in the ELF file at path. 0, or -errno (not an ELF file is -ENOEXEC). */
-static int resolve_sites(const char *path, struct sites *out)
+static int resolve_sites(const char *path, __u32 families, struct sites *out)
 {
 	Elf_Scn *scn = NULL;
 	Elf *elf;
@@ -441,7 +477,7 @@ static int resolve_sites(const char *path, struct sites *out)
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB)
-			scan_symtab(elf, scn, &sh, out);
+			scan_symtab(elf, scn, &sh, families, out);
 	}
 cleanup:
 	if (elf)
@@ -497,7 +533,7 @@ static int attach_module(struct rt_tracer *t, const char *path, char *err, size_
 		return 0; /* gone or not reachable: nothing to do */
 	if (module_find(t, st.st_dev, st.st_ino))
 		return 0;
-	ret = resolve_sites(path, &sites);
+	ret = resolve_sites(path, t->opts.probes, &sites);
 	if (ret || (!sites.nentry && !sites.nret))
 		return 0;
 	if (t->nmods >= RT_MAX_MODULES) {

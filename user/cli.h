@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 #define RT_EXIT_OK 0
 #define RT_EXIT_ERROR 1
@@ -22,6 +23,7 @@ struct rt_env {
 	const char *report_file; /* report FILE */
 	int exitcode;		/* --exitcode, status when findings were reported */
 	bool verbose;		/* -v */
+	__u32 probes;		/* --probes, RT_PROBE_* families */
 };
 
 /* Live tracing (-p or --). Returns the process exit status. */

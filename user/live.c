@@ -243,7 +243,7 @@ static void read_comm(pid_t pid, char *out, size_t len)
 int rt_live_run(const struct rt_env *env)
 {
 	struct rt_report_opts ropts = { .json = env->json };
-	struct rt_tracer_opts topts = { .verbose = env->verbose };
+	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = env->probes };
 	struct rt_tracer *tracer = NULL;
 	struct rt_stream *stream = NULL;
 	struct rt_report *report = NULL;
@@ -305,7 +305,7 @@ int rt_live_run(const struct rt_env *env)
 		rt_err("%s", err);
 		goto cleanup;
 	}
-	if (rt_tracer__nprobes(tracer) == 0) {
+	if (rt_tracer__nprobes(tracer) == 0 && env->probes) {
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
 		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
 		       pid, child ? cmdpath : "its executable or libraries");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "attach.h"
 #include "cli.h"
 #include "log.h"
 
@@ -40,12 +41,17 @@ enum {
 	OPT_JSON_OUT,
 	OPT_EXITCODE,
 	OPT_HANG_THRESHOLD,
+	OPT_PROBES,
 };
 
 static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Target:", 1 },
 	{ "pid", 'p', "PID", 0, "Attach to the running process PID (all its threads)", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Detach after SECONDS (default: until Ctrl-C or exit)",
+	  1 },
+	{ "probes", OPT_PROBES, "LIST", 0,
+	  "Probe families, comma-separated: threads, locks, cond, sem, alloc, all (default), or "
+	  "futex for the futex and scheduler tracepoints alone (contention only: cheapest)",
 	  1 },
 	{ NULL, 0, NULL, 0, "Detectors:", 2 },
 	{ "hang-threshold", OPT_HANG_THRESHOLD, "SECONDS", 0,
@@ -89,6 +95,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_num(arg, 0.001, 1e9, &v))
 			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
 		env->duration_s = v;
+		break;
+	case OPT_PROBES:
+		if (rt_probes_parse(arg, &env->probes))
+			argp_error(state, "invalid probe list '%s'", arg);
 		break;
 	case OPT_HANG_THRESHOLD:
 		if (parse_num(arg, 0.01, 1e6, &v))
@@ -143,6 +153,7 @@ int main(int argc, char **argv)
 	struct rt_env env = {
 		.exitcode = RT_EXIT_FINDINGS,
 		.hang_threshold_s = 5,
+		.probes = RT_PROBE_ALL,
 	};
 	const struct argp argp = {
 		.options = opts,
