@@ -143,7 +143,24 @@ $(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
 	$(call msg,EXAMPLE,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
 
-targets: $(TARGET_BINS) $(EXAMPLE_BINS)
+# The report tests need the same programs without frame pointers, and stripped.
+NOFP_CFLAGS := $(filter-out -fno-omit-frame-pointer,$(TARGET_CFLAGS)) -fomit-frame-pointer
+VARIANT_BINS := $(OUTPUT)/targets/abba-nofp $(OUTPUT)/targets/abba-stripped \
+	$(OUTPUT)/targets/bank $(OUTPUT)/targets/bank-nofp
+$(OUTPUT)/targets/%-nofp: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
+$(OUTPUT)/targets/%-stripped: $(OUTPUT)/targets/% | $(OUTPUT)/targets
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+$(OUTPUT)/targets/bank: examples/bank.c | $(OUTPUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+$(OUTPUT)/targets/bank-nofp: examples/bank.c | $(OUTPUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
+
+targets: $(TARGET_BINS) $(EXAMPLE_BINS) $(VARIANT_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

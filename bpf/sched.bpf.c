@@ -26,6 +26,23 @@ int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_
 	return 0;
 }
 
+SEC("tp_btf/task_rename")
+int BPF_PROG(tp_btf_task_rename, struct task_struct *task, const char *comm)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct rt_event *e;
+
+	if (!rt_traced(id >> 32))
+		return 0;
+	e = rt_reserve(RT_EV_THREAD_NAME, 0, id);
+	if (!e)
+		return 0;
+	/* obj and obj2 are adjacent: 16 bytes for the name */
+	bpf_probe_read_kernel_str(&e->obj, 16, comm);
+	rt_submit(e);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
 {

@@ -99,7 +99,7 @@ struct module {
 struct rt_tracer {
 	struct rt_tracer_opts opts;
 	struct racetrace_bpf *skel;
-	struct bpf_link *tp_links[4];
+	struct bpf_link *tp_links[5];
 	struct module mods[RT_MAX_MODULES];
 	__u32 nmods;
 	__u64 probe_mask;
@@ -193,7 +193,7 @@ static int check_env(char *err, size_t errlen)
 
 struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen)
 {
-	struct bpf_program *tps[4];
+	struct bpf_program *tps[5];
 	struct rt_tracer *t;
 	int i, ret;
 
@@ -236,7 +236,8 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	tps[1] = t->skel->progs.tp_btf_sched_process_exit;
 	tps[2] = t->skel->progs.tp_btf_sys_enter;
 	tps[3] = t->skel->progs.tp_btf_sys_exit;
-	for (i = 0; i < 4; i++) {
+	tps[4] = t->skel->progs.tp_btf_task_rename;
+	for (i = 0; i < 5; i++) {
 		t->tp_links[i] = bpf_program__attach(tps[i]);
 		if (!t->tp_links[i]) {
 			snprintf(err, errlen, "attach %s: %s", bpf_program__name(tps[i]),

@@ -98,6 +98,8 @@ static int report_cycle(struct hb *hb, struct hb_thread **cyc, __u32 n)
 		t->deadlocked = true;
 		hb_finding_thread(&f, t->tid);
 		hb_finding_lock(&f, want, t->wait_lock);
+		if (!want && f.nlocks && f.locks[f.nlocks - 1].addr == t->wait_lock)
+			snprintf(f.locks[f.nlocks - 1].kind, sizeof(f.locks[0].kind), "mutex");
 		if (f.nedges < RT_FINDING_MAX) {
 			f.edges[f.nedges++] = (struct rt_finding_edge){
 				.from = prev->wait_lock,

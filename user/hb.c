@@ -776,6 +776,7 @@ static int on_fork(struct hb *hb, struct hb_thread *t, __u32 child_tid)
 	if (!c || !t)
 		return -ENOMEM;
 	c->parent = t->tid;
+	memcpy(c->name, t->name, sizeof(c->name)); /* a new thread starts with its creator's name */
 	t->last_forked = child_tid;
 	/* the child starts after everything its creator did so far */
 	if (vc_join(&c->vc, &t->vc) < 0 || vc_tick(&t->vc, t->sid))
@@ -964,6 +965,10 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return 0;
 	case RT_EV_PTHREAD_JOIN_RET:
 		return on_join(hb, t, e);
+	case RT_EV_THREAD_NAME:
+		memcpy(t->name, &e->obj, sizeof(t->name) - 1);
+		t->name[sizeof(t->name) - 1] = 0;
+		return 0;
 	default:
 		return 0;
 	}
@@ -980,6 +985,46 @@ void hb__stats(const struct hb *hb, struct hb_stats *st)
 	st->mem_bytes = vc_mem_bytes();
 	st->cnt = hb->cnt;
 	st->cnt.lockorder_resets = lockorder__resets(hb->lockorder);
+}
+
+int hb__thread_info(const struct hb *hb, __u32 tid, struct hb_thread_info *ti)
+{
+	const __u64 *v = rt_map_get(&hb->thread_of, tid);
+	const struct hb_thread *t;
+
+	if (!v)
+		return -ENOENT;
+	t = &hb->threads[*v - 1];
+	memcpy(ti->name, t->name, sizeof(ti->name));
+	ti->parent = t->parent;
+	ti->create_site = t->create_site;
+	ti->alive = t->alive;
+	return 0;
+}
+
+int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *bi)
+{
+	const struct hb_block *best = NULL;
+	size_t i;
+
+	/* only when a report is printed: a scan is fine */
+	for (i = 0; i < hb->nblocks; i++) {
+		const struct hb_block *b = &hb->blocks[i];
+		const __u64 *v = rt_map_get(&hb->block_of, b->addr);
+
+		if (!v || &hb->blocks[*v - 1] != b || !b->size)
+			continue;
+		if (addr >= b->addr && addr < b->addr + b->size && (!best || !b->freed))
+			best = b;
+	}
+	if (!best)
+		return -ENOENT;
+	bi->addr = best->addr;
+	bi->size = best->size;
+	bi->alloc_site = best->alloc_site;
+	bi->alloc_tid = best->alloc_tid;
+	bi->freed = best->freed;
+	return 0;
 }
 
 __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid)

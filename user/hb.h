@@ -8,6 +8,7 @@
 #ifndef RT_HB_H
 #define RT_HB_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include "events.h"
 #include <stdio.h>
@@ -57,5 +58,22 @@ void hb__stats(const struct hb *hb, struct hb_stats *st);
  */
 __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid);
 void hb__free(struct hb *hb);
+
+/* What the engine knows about a thread, for reports. 0, or -ENOENT. */
+struct hb_thread_info {
+	char name[16];
+	__u32 parent;	   /* creating thread, 0 when unknown */
+	__u64 create_site; /* caller of pthread_create, 0 when unknown */
+	bool alive;
+};
+int hb__thread_info(const struct hb *hb, __u32 tid, struct hb_thread_info *ti);
+
+/* The heap block containing addr (live or freed), for naming locks. 0, or -ENOENT. */
+struct hb_block_info {
+	__u64 addr, size, alloc_site;
+	__u32 alloc_tid;
+	bool freed;
+};
+int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *bi);
 
 #endif /* RT_HB_H */

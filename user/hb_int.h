@@ -40,6 +40,7 @@ struct hb_thread {
 	bool wait_guess; /* the futex looked like a mutex we never saw (see detect_deadlock.c) */
 	bool hang_reported;
 	struct vc vc;
+	char name[16];	   /* comm, NUL-terminated */
 	__u32 last_forked; /* tid of the last thread this one created */
 	__u32 parent;
 	__u64 create_site;

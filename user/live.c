@@ -28,6 +28,7 @@
 #include "symbolize.h"
 #include "trace.h"
 #include "unwind.h"
+#include "util.h"
 
 #define RT_DRAIN_INTERVAL_MS 10
 #define RT_TICK_INTERVAL_MS 100
@@ -165,6 +166,46 @@ static int learn_blocked_threads(struct live *l, pid_t pid)
 	closedir(dir);
 	if (memfd >= 0)
 		close(memfd);
+	return err;
+}
+
+/* The names of the threads that run when we attach, as if each had just been renamed. */
+static int learn_thread_names(struct live *l, pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	int err = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!err && (d = readdir(dir))) {
+		struct rt_event e = { 0 };
+		char name[32] = "";
+		FILE *f;
+		int tid = atoi(d->d_name);
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f))
+			name[strcspn(name, "\n")] = 0;
+		fclose(f);
+		e.h.type = RT_EV_THREAD_NAME;
+		e.h.flags = RT_EVF_SYNTH;
+		e.h.stack_id = RT_NO_STACK;
+		e.h.tid = tid;
+		e.h.tgid = pid;
+		e.h.ktime = now_ns(CLOCK_MONOTONIC);
+		memcpy(&e.obj, name, RT_MIN(strlen(name), 15));
+		err = on_event(l, &e);
+	}
+	closedir(dir);
 	return err;
 }
 
@@ -325,6 +366,8 @@ int rt_live_run(const struct rt_env *env)
 	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						    .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
 			NULL;
+	if (l.hb)
+		rt_report__set_hb(report, l.hb);
 	stream = l.hb ? rt_stream__new(rt_tracer__events_fd(tracer), on_event, &l) : NULL;
 	if (!stream || rt_stream__add_stacks(stream, rt_tracer__stacks_fd(tracer), on_stack, &l)) {
 		rt_err("setting up the event stream: %s", strerror(errno));
@@ -370,7 +413,7 @@ int rt_live_run(const struct rt_env *env)
 	}
 	if (!child)
 		rt_sym__load_maps(sym, pid);
-	if (!child && learn_blocked_threads(&l, pid)) {
+	if (!child && (learn_thread_names(&l, pid) || learn_blocked_threads(&l, pid))) {
 		rt_err("processing events: out of memory");
 		goto cleanup;
 	}

@@ -49,6 +49,7 @@ int rt_replay_run(const struct rt_env *env)
 		rt_err("out of memory");
 		goto cleanup;
 	}
+	rt_report__set_hb(report, hb);
 	while ((ret = rt_trace_reader__next(r, &e)) > 0) {
 		if (hb__event(hb, e)) {
 			rt_err("replaying %s: out of memory", env->report_file);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hb.h"
 #include "report.h"
 #include "symbolize.h"
 #include "unwind.h"
@@ -56,6 +57,32 @@ const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr
 	if (!o->sym || !addr)
 		return NULL;
 	return rt_sym__format(o->sym, pid, addr, buf, len);
+}
+
+void rt_report__set_hb(struct rt_report *r, const struct hb *hb)
+{
+	r->opts.hb = hb;
+}
+
+const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u64 addr,
+				 const char *kind, char *buf, size_t len)
+{
+	struct hb_block_info bi;
+	char where[512];
+
+	if (o->sym && rt_sym__data(o->sym, pid, addr, buf, len))
+		return buf;
+	if (o->hb && !hb__block_containing(o->hb, addr, &bi)) {
+		const char *site = rt_report__sym(o, pid, bi.alloc_site, where, sizeof(where));
+
+		snprintf(buf, len, "%s at +%llu in %llu-byte heap block%s%s%s by thread %u%s", kind,
+			 (unsigned long long)(addr - bi.addr), (unsigned long long)bi.size,
+			 bi.alloc_site ? " allocated at " : "", site ? site : "",
+			 !site && bi.alloc_site ? "an unknown site" : "", bi.alloc_tid,
+			 bi.freed ? " (since freed)" : "");
+		return buf;
+	}
+	return NULL;
 }
 
 const char *rt_kind_name(enum rt_kind k)

@@ -81,13 +81,26 @@ struct rt_summary {
 
 struct rt_symbolizer;
 struct rt_unwinder;
+struct rt_report;
+struct hb;
 
 struct rt_report_opts {
 	FILE *out;   /* where findings and the summary go */
 	bool json;   /* JSON Lines instead of text blocks */
 	struct rt_symbolizer *sym;   /* optional: names for addresses */
 	struct rt_unwinder *unwind;  /* optional: stacks for call sites */
+	const struct hb *hb;	     /* optional: thread names, heap blocks (set after hb__new) */
 };
+
+/*
+ * A lock's name as a human would give it: a global or static symbol ("g_accounts_lock"), a
+ * field of a heap block ("mutex at +16 in a 64-byte heap block allocated at account_new+0x1a
+ * (bank.c:40) by thread 3"), or NULL when unknown.
+ */
+const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u64 addr,
+				 const char *kind, char *buf, size_t len);
+/* Set the engine once it exists (the engine needs the report first). */
+void rt_report__set_hb(struct rt_report *r, const struct hb *hb);
 
 /* Stack of a call site: the site, then its callers; at least the site itself. */
 int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max);

@@ -2,6 +2,7 @@
 /* JSON Lines output: one object per finding, then one summary object (docs/output.md). */
 #include <stdio.h>
 #include "event.h"
+#include "hb.h"
 #include "report.h"
 #include "symbolize.h"
 #include "unwind.h"
@@ -100,13 +101,38 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 		f->pid);
 	for (i = 0; i < f->nthreads; i++)
 		fprintf(out, "%s%u", i ? "," : "", f->threads[i]);
+	fputs("],\"thread_info\":[", out);
+	for (i = 0; i < f->nthreads; i++) {
+		struct hb_thread_info ti;
+
+		fprintf(out, "%s{\"tid\":%u", i ? "," : "", f->threads[i]);
+		if (o->hb && !hb__thread_info(o->hb, f->threads[i], &ti)) {
+			fputs(",\"name\":", out);
+			json_str(out, ti.name);
+			fprintf(out, ",\"parent\":%u,\"created_at\":", ti.parent);
+			if (ti.create_site)
+				json_site(o, f->pid, ti.create_site);
+			else
+				fputs("null", out);
+		}
+		fputc('}', out);
+	}
 	fputs("],\"locks\":[", out);
 	for (i = 0; i < f->nlocks; i++) {
+		char name[768];
+		const char *n = rt_report__lock_name(o, f->pid, f->locks[i].addr, f->locks[i].kind,
+						     name, sizeof(name));
+
 		fputs(i ? ",{\"addr\":" : "{\"addr\":", out);
 		json_addr(out, f->locks[i].addr);
 		fputs(",\"type\":", out);
 		json_str(out, f->locks[i].kind);
-		fputs(",\"name\":null}", out);
+		fputs(",\"name\":", out);
+		if (n)
+			json_str(out, n);
+		else
+			fputs("null", out);
+		fputc('}', out);
 	}
 	fputs("],\"sites\":[", out);
 	for (i = 0; i < f->nsites; i++) {

@@ -2,6 +2,7 @@
 /* Human-readable report blocks in the spirit of ThreadSanitizer's WARNING blocks. */
 #include <stdio.h>
 #include "event.h"
+#include "hb.h"
 #include "report.h"
 #include "unwind.h"
 
@@ -48,6 +49,14 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 				(unsigned long long)f->locks[i].addr);
 		fputs("L1\n", out);
 	}
+	for (i = 0; i < f->nlocks; i++) {
+		char name[768];
+		const char *n = rt_report__lock_name(o, f->pid, f->locks[i].addr, f->locks[i].kind,
+						     name, sizeof(name));
+
+		if (n)
+			fprintf(out, "  L%u is %s\n", i + 1, n);
+	}
 	for (i = 0; i < f->nedges; i++) {
 		const struct rt_finding_edge *e = &f->edges[i];
 
@@ -57,6 +66,21 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 		fprintf(out, "  L%d previously acquired by the same thread here:\n",
 			lock_index(f, e->from));
 		text_site(o, f->pid, "    ", e->held_site);
+	}
+	for (i = 0; i < f->nthreads && o->hb; i++) {
+		struct hb_thread_info ti;
+
+		if (hb__thread_info(o->hb, f->threads[i], &ti))
+			continue;
+		fprintf(out, "\n  Thread T%u '%s'", f->threads[i], ti.name);
+		if (ti.create_site) {
+			fprintf(out, " created by thread T%u at:\n", ti.parent);
+			text_site(o, f->pid, "    ", ti.create_site);
+		} else {
+			fputs(ti.parent ? "" : " (running when racetrace attached)\n", out);
+			if (ti.parent)
+				fprintf(out, " created by thread T%u\n", ti.parent);
+		}
 	}
 	if (!f->nedges && f->nsites) {
 		fputs("\n  at:\n", out);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Code address -> module, function, source file and line, for the processes we trace. Mappings
+ * come from /proc/PID/maps snapshots (kept across snapshots, since a library may be unmapped
+ * before its findings are printed) or are added by hand (tests, trace replay). ELF files are
+ * opened lazily, once per module, with libelf; symbols come from .symtab, else .dynsym; lines
+ * from DWARF through libdw. Separate debug files are found by build-id under
+ * /usr/lib/debug/.build-id/ and by .gnu_debuglink. The target's files are untrusted: garbage
+ * gives "module+0x1234" or nothing, never a crash. Pure C, no libbpf; not thread-safe.
+ *
+ * Every address is taken to be a return address (the caller's site of a lock call): the symbol
+ * and the line are looked up at addr - 1, the call instruction, while the frame reports addr and
+ * addr - function start.
+ */
+#ifndef RT_SYMBOLIZE_H
+#define RT_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#define RT_SYM_NAME_LEN 256
+
+struct rt_symbolizer;
+
+/* A symbolized address. Strings are NUL-terminated and truncated to fit. */
+struct rt_frame {
+	__u64 addr;
+	char module[RT_SYM_NAME_LEN];	/* basename of the file, "" when unknown */
+	char function[RT_SYM_NAME_LEN]; /* "" when unknown */
+	/*
+	 * From the function start when function is known; else from the module base, i.e. the
+	 * ELF virtual address (what `addr2line -e module` takes) when the ELF could be read, or
+	 * the file offset when it could not.
+	 */
+	__u64 offset;
+	char file[RT_SYM_NAME_LEN]; /* source file basename, "" when unknown */
+	int line;		    /* 0 when unknown */
+	/*
+	 * The mapped file was deleted or replaced: symbols, if any, come from a file that may
+	 * differ from the one the process ran.
+	 */
+	bool deleted;
+};
+
+/* An empty symbolizer. Returns NULL and sets errno (ENOMEM) on failure. */
+struct rt_symbolizer *rt_sym__new(void);
+
+/* Frees s, its mappings, and closes every file it opened. NULL is a no-op. */
+void rt_sym__free(struct rt_symbolizer *s);
+
+/*
+ * Snapshot /proc/PID/maps: remember every file-backed mapping (start, end, file offset, path,
+ * dev/inode), keeping mappings seen in earlier snapshots; the newest mapping of an address wins.
+ * Files are opened later, through /proc/PID/map_files/ or /proc/PID/root/<path> while the
+ * process lives (other mount namespaces), else through the plain path; "(deleted)" files and
+ * files whose inode changed are marked deleted. Call it at attach, periodically and just
+ * before detach. Returns 0, -ESRCH when the process is gone, -ENOMEM or another -errno;
+ * mappings read before a failure are kept.
+ */
+int rt_sym__load_maps(struct rt_symbolizer *s, pid_t pid);
+
+/*
+ * Add one mapping of path at [start, end) with file offset file_off, for process pid, by hand
+ * (tests, trace replay). path is opened as given, without an inode check. Returns 0, -EINVAL
+ * (empty range or empty path), -ENOSPC (too many mappings) or -ENOMEM; nothing is added on
+ * failure.
+ */
+int rt_sym__add_mapping(struct rt_symbolizer *s, pid_t pid, __u64 start, __u64 end,
+			__u64 file_off, const char *path);
+
+/*
+ * Symbolize one address of process pid. Always fills f (addr at least, the rest zeroed when
+ * unknown); returns 0, or -ENOENT when the address is in no known mapping.
+ */
+int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f);
+
+/*
+ * rt_symbolize_fn of report.h; ctx is a struct rt_symbolizer. Writes "function+0x12
+ * (file.c:34)", "function+0x12 (module)" without line info, or "module+0x1234" without
+ * symbols, followed by " (deleted)" for a deleted or replaced module, into buf and returns
+ * buf; returns NULL when nothing is known (no mapping, or len == 0).
+ */
+const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t len);
+
+/*
+ * The global or static variable of pid containing addr (.symtab, separate debug file, or
+ * .dynsym; .bss included): formats "name (module)" or "name+8 (module)" into buf and returns
+ * it, or NULL when no data symbol covers addr.
+ */
+const char *rt_sym__data(struct rt_symbolizer *s, pid_t pid, __u64 addr, char *buf, size_t len);
+
+#endif /* RT_SYMBOLIZE_H */
