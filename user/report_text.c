@@ -4,6 +4,7 @@
 #include "event.h"
 #include "hb.h"
 #include "report.h"
+#include "symbolize.h"
 #include "unwind.h"
 
 #define RT_RULE "=================="
@@ -90,16 +91,24 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 			text_site(o, f->pid, "    ", f->sites[i]);
 		}
 	}
+	/* TSan's closing line: "SUMMARY: racetrace: KIND file.c:LINE in function" */
+	fprintf(out, "\nSUMMARY: racetrace: %s", rt_kind_name(f->kind));
 	if (f->nsites) {
-		char buf[512];
-		const char *s = rt_report__sym(o, f->pid, f->sites[0], buf, sizeof(buf));
+		struct rt_frame fr;
 
-		fprintf(out, "\nSUMMARY: racetrace: %s %s\n", rt_kind_name(f->kind),
-			s ? s : "");
-		if (!s)
-			fprintf(out, "  at 0x%llx\n", (unsigned long long)f->sites[0]);
+		if (o->sym && !rt_sym__frame(o->sym, f->pid, f->sites[0], &fr) && fr.file[0] &&
+		    fr.line > 0)
+			fprintf(out, " %s:%d in %s\n", fr.file, fr.line,
+				fr.function[0] ? fr.function : "??");
+		else if (o->sym && fr.function[0])
+			fprintf(out, " %s+0x%llx (%s)\n", fr.function,
+				(unsigned long long)fr.offset, fr.module);
+		else if (o->sym && fr.module[0])
+			fprintf(out, " %s+0x%llx\n", fr.module, (unsigned long long)fr.offset);
+		else
+			fprintf(out, " 0x%llx\n", (unsigned long long)f->sites[0]);
 	} else {
-		fprintf(out, "\nSUMMARY: racetrace: %s\n", rt_kind_name(f->kind));
+		fputc('\n', out);
 	}
 	fprintf(out, "%s\n", RT_RULE);
 }
