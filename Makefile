@@ -45,7 +45,7 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I 
 	$(LIBBPF_CFLAGS) -MMD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
-LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread
+LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread $(shell pkg-config --variable=libdir capstone)/libcapstone.a
 
 # maps.bpf.c first: it defines the maps the others declare extern
 BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -53,7 +53,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/racetrace.skel.h
 
 # Engine modules: pure C, no libbpf; shared by racetrace, unit tests and fuzzers.
-LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c
+LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c user/probeaddr.c
 ENGINE_SRCS := $(filter-out $(LIVE_SRCS),$(wildcard user/*.c))
 ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(ENGINE_SRCS))
 LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter $(wildcard user/*.c),$(LIVE_SRCS)))

@@ -14,7 +14,7 @@ fi
 
 # Packages from bookworm proper.
 BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-go python3
-	   libmicrohttpd-dev)
+	   libmicrohttpd-dev libcapstone-dev)
 # Packages pinned to bookworm-backports.
 BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils)
 

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "log.h"
+#include "probeaddr.h"
 #include "racetrace.skel.h"
 #include "util.h"
 
@@ -367,41 +368,29 @@ static __u64 vaddr_to_off(Elf *elf, __u64 vaddr)
 }
 
 /*
- * x86 uprobes refuse instructions with a lock prefix (-ENOTSUPP), and glibc's
- * pthread_spin_lock starts with one. For the short "lock op [reg]" forms (prefix, optional REX,
- * one- or two-byte opcode, ModRM with a plain register-indirect operand) return the length so
- * the probe can go on the next instruction: the stack is untouched by such an instruction, so
- * the return address is still at the top. 0 when the instruction is not of that form.
+ * Where the probe for a function goes (probeaddr.h): the first instruction the kernel emulates
+ * when that is safe, else the entry. off is the entry's file offset, size the symbol's size.
  */
-static unsigned int lock_insn_len(const unsigned char *p, size_t avail)
+static __u64 choose_probe_off(Elf *elf, __u64 off, __u64 size, const struct probe_spec *p,
+			      const char *name)
 {
-	unsigned int n = 1, mod, rm;
+	size_t fsize;
+	const unsigned char *raw = (const unsigned char *)elf_rawfile(elf, &fsize);
+	/* the arguments the probes read: the object always, the second one only where used */
+	bool arg2 = p->entry_type == RT_EV_COND_WAIT || p->ret_type == RT_EV_REALLOC ||
+		    (p->flags & (RT_CK_ARG_SIZE2 | RT_CK_SIZE_ARG2));
+	__u32 args = RT_PA_ARG1 | (arg2 ? RT_PA_ARG2 : 0) |
+		     (p->flags & RT_CK_SIZE_ARG3 ? RT_PA_ARG3 : 0);
+	const char *why;
+	__u64 d;
 
-	if (avail < 6 || p[0] != 0xf0)
-		return 0;
-	if ((p[n] & 0xf0) == 0x40) /* REX */
-		n++;
-	if (p[n] == 0x0f) /* two-byte opcode: cmpxchg, xadd, bts, ... */
-		n++;
-	n++; /* opcode */
-	mod = p[n] >> 6;
-	rm = p[n] & 7;
-	if (mod != 0 || rm == 4 || rm == 5) /* no SIB, no displacement, no RIP-relative */
-		return 0;
-	return n + 1;
-}
-
-/* Move a probe off an instruction uprobes cannot take; returns the offset to use. */
-static __u64 fixup_probe_off(Elf *elf, __u64 off)
-{
-	size_t size;
-	const unsigned char *raw = (const unsigned char *)elf_rawfile(elf, &size);
-	unsigned int len;
-
-	if (!raw || off >= size)
+	if (!raw || off >= fsize)
 		return off;
-	len = lock_insn_len(raw + off, size - off);
-	return off + len;
+	if (!size)
+		size = 64; /* no size: look at the prefix only; the branch sweep then refuses */
+	d = rt_probe_offset(raw + off, RT_MIN(size, fsize - off), off, args, &why);
+	rt_debug("probe %s at entry+%llu (%s)", name, (unsigned long long)d, why);
+	return off + d;
 }
 
 static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
@@ -435,7 +424,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 		if (!off)
 			continue;
 		slotbits = (__u64)slot << RT_CK_SLOT_SHIFT;
-		eoff = fixup_probe_off(elf, off);
+		eoff = choose_probe_off(elf, off, sym.st_size, p, name);
 		if ((p->flags & (RT_CK_EMIT | RT_CK_STASH)) && out->nentry < RT_MAX_SITES &&
 		    !site_known(out->entry, out->nentry, eoff)) {
 			out->entry[out->nentry++] = (struct site){
@@ -445,9 +434,9 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 			if (p->flags & RT_CK_EMIT)
 				out->mask |= 1ULL << p->entry_type;
 		}
-		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, off)) {
+		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, eoff)) {
 			out->ret[out->nret++] = (struct site){
-				.off = off,
+				.off = eoff,
 				.cookie = p->ret_type |
 					  (p->flags & (RT_CK_DEREF_ARG1 | RT_CK_STACK)) | slotbits,
 			};

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* probeaddr.h: the cheapest safe probe address in a function, found with capstone. */
+#include <capstone/capstone.h>
+#include <string.h>
+#include "probeaddr.h"
+#include "util.h"
+
+#define RT_PA_PREFIX_INSNS 12	  /* how far from the entry to look */
+#define RT_PA_SWEEP_MAX (64 << 10) /* bytes of the function swept for branch targets */
+
+/* Instructions x86 uprobes emulate instead of single-stepping. */
+static bool emulated(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		if (x->prefix[i])
+			return false; /* the emulation refuses most prefixes: keep it simple */
+	switch (in->id) {
+	case X86_INS_JMP:
+	case X86_INS_CALL:
+		/* relative forms only: e8 / e9 / eb */
+		return x->opcode[0] == 0xe8 || x->opcode[0] == 0xe9 || x->opcode[0] == 0xeb;
+	case X86_INS_JAE: case X86_INS_JA: case X86_INS_JBE: case X86_INS_JB:
+	case X86_INS_JE: case X86_INS_JGE: case X86_INS_JG: case X86_INS_JLE:
+	case X86_INS_JL: case X86_INS_JNE: case X86_INS_JNO: case X86_INS_JNP:
+	case X86_INS_JNS: case X86_INS_JO: case X86_INS_JP: case X86_INS_JS:
+		return true;
+	case X86_INS_PUSH:
+		/* push of a 64-bit register: 50+r, with REX.B for r8-r15 */
+		return (x->opcode[0] & 0xf8) == 0x50 && (!x->rex || x->rex == 0x41);
+	case X86_INS_NOP:
+		return in->size == 1 || in->size == 5;
+	default:
+		return false;
+	}
+}
+
+static bool writes(csh h, const cs_insn *in, __u32 args)
+{
+	cs_regs rr, wr;
+	uint8_t nr = 0, nw = 0, i;
+	const cs_x86 *x = &in->detail->x86;
+
+	if (cs_regs_access(h, in, rr, &nr, wr, &nw))
+		return true;
+	for (i = 0; i < nw; i++) {
+		switch (wr[i]) {
+		case X86_REG_RSP: case X86_REG_ESP: case X86_REG_SP: case X86_REG_SPL:
+			return true;
+		case X86_REG_RDI: case X86_REG_EDI: case X86_REG_DI: case X86_REG_DIL:
+			if (args & RT_PA_ARG1)
+				return true;
+			break;
+		case X86_REG_RSI: case X86_REG_ESI: case X86_REG_SI: case X86_REG_SIL:
+			if (args & RT_PA_ARG2)
+				return true;
+			break;
+		case X86_REG_RDX: case X86_REG_EDX: case X86_REG_DX: case X86_REG_DL:
+		case X86_REG_DH:
+			if (args & RT_PA_ARG3)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	for (i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_WRITE))
+			return true;
+	return false;
+}
+
+static bool is_flow(const cs_insn *in)
+{
+	const cs_detail *d = in->detail;
+	uint8_t i;
+
+	for (i = 0; i < d->groups_count; i++) {
+		switch (d->groups[i]) {
+		case X86_GRP_JUMP:
+		case X86_GRP_CALL:
+		case X86_GRP_RET:
+		case X86_GRP_INT:
+		case X86_GRP_IRET:
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Does any branch of the function land in (base, target]? */
+static bool lands_between(csh h, const unsigned char *code, size_t size, __u64 base, __u64 target)
+{
+	const uint8_t *p = code;
+	size_t left = RT_MIN(size, (size_t)RT_PA_SWEEP_MAX);
+	uint64_t addr = base;
+	cs_insn *in = cs_malloc(h);
+	bool hit = false;
+
+	if (!in)
+		return true;
+	while (left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (is_flow(in) && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+			__u64 t = x->operands[0].imm;
+
+			if (t > base && t <= target) {
+				hit = true;
+				break;
+			}
+		}
+	}
+	/* bytes we could not decode (data, padding) end the sweep: be safe when it stops early */
+	if (!hit && left > 16)
+		hit = true;
+	cs_free(in, 1);
+	return hit;
+}
+
+__u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 args,
+		      const char **why)
+{
+	const uint8_t *p = code;
+	size_t left = RT_MIN(size, (size_t)256);
+	uint64_t addr = base;
+	__u64 res = 0, lock_next = 0;
+	cs_insn *in;
+	csh h;
+	int n;
+
+	*why = "entry";
+	if (!code || !size || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	if (!in)
+		goto cleanup;
+	for (n = 0; n < RT_PA_PREFIX_INSNS && left && cs_disasm_iter(h, &p, &left, &addr, in);
+	     n++) {
+		const cs_x86 *x = &in->detail->x86;
+		bool lock = x->prefix[0] == 0xf0;
+
+		if (n == 0 && emulated(in)) {
+			*why = "entry is emulated";
+			break;
+		}
+		if (n > 0 && emulated(in)) {
+			if (!lands_between(h, code, size, base, in->address)) {
+				res = in->address - base;
+				*why = "first emulated instruction";
+			} else {
+				*why = "a branch lands before the first emulated instruction";
+			}
+			break;
+		}
+		if (n == 0 && lock)
+			lock_next = in->size; /* uprobes refuse it: the next one at least */
+		if (is_flow(in) || writes(h, in, args)) {
+			*why = "no emulated instruction before the stack, arguments or memory change";
+			break;
+		}
+	}
+	if (!res && lock_next && !lands_between(h, code, size, base, base + lock_next)) {
+		res = lock_next;
+		*why = "entry has a lock prefix";
+	}
+cleanup:
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return res;
+}

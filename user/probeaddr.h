@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where to put a function's entry probe. A uprobe on an instruction the kernel must single-step
+ * out of line (a `mov`, like pthread_mutex_lock's first one) costs ~12 us per hit on our VMs;
+ * on one it emulates (a relative jump, call or conditional jump, a push of a register, a nop)
+ * it costs ~0.5 us. So the probe moves from the entry to the first such instruction of the
+ * straight-line prefix, when everything before it leaves untouched what the probe reads (the
+ * stack pointer, so the return address is still on top; the argument registers it reads;
+ * memory) and no branch of the function lands between the entry and it. Return probes can move
+ * the same way: they find the return address on top of the stack too.
+ */
+#ifndef RT_PROBEADDR_H
+#define RT_PROBEADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* argument registers the probe reads at that address (x86-64 SysV order) */
+#define RT_PA_ARG1 0x1
+#define RT_PA_ARG2 0x2
+#define RT_PA_ARG3 0x4
+
+/*
+ * code: the function's bytes (size of them, at most what the file holds), starting at its entry,
+ * whose address (any consistent space, e.g. the file offset) is base. Returns the offset from
+ * the entry at which to probe: 0 when the entry itself is the best (or only safe) place; for an
+ * entry with a lock prefix, which uprobes refuse, the next instruction when that is safe.
+ * *why gets a short reason for logs.
+ */
+__u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 args,
+		      const char **why);
+
+#endif /* RT_PROBEADDR_H */
