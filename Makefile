@@ -45,7 +45,8 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I 
 	$(LIBBPF_CFLAGS) -MMD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
-LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread $(shell pkg-config --variable=libdir capstone)/libcapstone.a
+CAPSTONE := $(shell pkg-config --variable=libdir capstone)/libcapstone.a
+LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread $(CAPSTONE)
 
 # maps.bpf.c first: it defines the maps the others declare extern
 BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -53,7 +54,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/racetrace.skel.h
 
 # Engine modules: pure C, no libbpf; shared by racetrace, unit tests and fuzzers.
-LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c user/probeaddr.c
+LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c
 ENGINE_SRCS := $(filter-out $(LIVE_SRCS),$(wildcard user/*.c))
 ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(ENGINE_SRCS))
 LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter $(wildcard user/*.c),$(LIVE_SRCS)))
@@ -118,7 +119,8 @@ $(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(SAN_ENGINE_OBJS) | $(OUTPUT)/tests/unit
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -I tests/unit $(filter %.c %.o,$^) -lcmocka -lz -lelf -ldw -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -I tests/unit $(filter %.c %.o,$^) -lcmocka -lz -lelf -ldw \
+		$(CAPSTONE) -o $@
 
 $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
 	$(call msg,BPFTEST,$@)
@@ -127,7 +129,7 @@ $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRCS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -I bpf -I user -fsanitize=fuzzer,address,undefined \
-		$(filter %.c,$^) -lz -lelf -ldw -o $@
+		$(filter %.c,$^) -lz -lelf -ldw $(CAPSTONE) -o $@
 
 fuzz: $(FUZZ_BINS)
 

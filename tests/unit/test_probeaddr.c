@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Probe placement on hand-assembled function prefixes (glibc 2.36's among them). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "probeaddr.h"
+
+static __u64 place(const unsigned char *code, size_t n, __u32 args)
+{
+	const char *why;
+
+	return rt_probe_offset(code, n, 0x1000, args, &why);
+}
+
+static void test_mutex_lock_moves_to_jne(void **state)
+{
+	/* mov 0x10(%rdi),%eax; mov %eax,%edx; and $0x17f,%edx; and $0x7c,%eax; jne +0xac; push */
+	static const unsigned char c[] = { 0x8b, 0x47, 0x10, 0x89, 0xc2, 0x81, 0xe2, 0x7f, 0x01,
+					   0x00, 0x00, 0x83, 0xe0, 0x7c, 0x0f, 0x85, 0xac, 0x00,
+					   0x00, 0x00, 0x53, 0xc3 };
+
+	(void)state;
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1), 14);
+}
+
+static void test_emulated_entry_stays(void **state)
+{
+	static const unsigned char c[] = { 0x41, 0x54, 0x55, 0xc3 }; /* push %r12 */
+
+	(void)state;
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1), 0);
+}
+
+static void test_argument_register_written(void **state)
+{
+	/* mov $1,%esi; jmp rel32: fine for a probe reading arg1 only, not for arg2 */
+	static const unsigned char c[] = { 0xbe, 0x01, 0x00, 0x00, 0x00, 0xe9, 0x00, 0x01,
+					   0x00, 0x00, 0xc3 };
+
+	(void)state;
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1), 5);
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1 | RT_PA_ARG2), 0);
+}
+
+static void test_lock_prefix_entry(void **state)
+{
+	/* lock decl (%rdi); jne; xor %eax,%eax; ret  (pthread_spin_lock) */
+	static const unsigned char c[] = { 0xf0, 0xff, 0x0f, 0x75, 0x03, 0x31, 0xc0, 0xc3,
+					   0xf3, 0x90, 0xeb, 0xf3 };
+
+	(void)state;
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1), 3);
+}
+
+static void test_stack_or_memory_change_first(void **state)
+{
+	/* sub $8,%rsp; call rel32: the return address is no longer on top */
+	static const unsigned char sub[] = { 0x48, 0x83, 0xec, 0x08, 0xe8, 0x00, 0x00, 0x00,
+					     0x00, 0xc3 };
+	/* movl $1,(%rdi); jmp: memory changed before */
+	static const unsigned char st[] = { 0xc7, 0x07, 0x01, 0x00, 0x00, 0x00, 0xeb, 0x00,
+					    0xc3 };
+
+	(void)state;
+	assert_int_equal(place(sub, sizeof(sub), RT_PA_ARG1), 0);
+	assert_int_equal(place(st, sizeof(st), RT_PA_ARG1), 0);
+}
+
+static void test_branch_into_prefix(void **state)
+{
+	/*
+	 * 0: mov (%rdi),%eax  2: mov %eax,%edx  4: je +2 (-> 8)  6: nop nop  8: ret
+	 * 9: jmp -7 (-> 4): lands on the would-be probe (4) itself: refused
+	 */
+	static const unsigned char c[] = { 0x8b, 0x07, 0x89, 0xc2, 0x74, 0x02, 0x90, 0x90,
+					   0xc3, 0xeb, 0xf9 };
+
+	(void)state;
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1), 0);
+}
+
+static void test_garbage_is_safe(void **state)
+{
+	static const unsigned char c[] = { 0x0f, 0x0b, 0xff, 0xff, 0xff };
+
+	(void)state;
+	assert_int_equal(place(c, sizeof(c), RT_PA_ARG1), 0);
+	assert_int_equal(place(NULL, 0, RT_PA_ARG1), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mutex_lock_moves_to_jne),
+		cmocka_unit_test(test_emulated_entry_stays),
+		cmocka_unit_test(test_argument_register_written),
+		cmocka_unit_test(test_lock_prefix_entry),
+		cmocka_unit_test(test_stack_or_memory_change_first),
+		cmocka_unit_test(test_branch_into_prefix),
+		cmocka_unit_test(test_garbage_is_safe),
+	};
+
+	return cmocka_run_group_tests_name("probeaddr", tests, NULL, NULL);
+}
