@@ -25,7 +25,6 @@
 #include "racetrace.skel.h"
 #include "util.h"
 
-#define RT_MAX_MODULES 256
 #define RT_MAX_SITES 256 /* per module and direction */
 
 /* What happens at one probed function. */
@@ -89,6 +88,8 @@ static const struct probe_spec probes[] = {
 #undef K
 
 struct module {
+	pid_t pid;
+	__u32 probes; /* families attached */
 	dev_t dev;
 	ino_t ino;
 	char path[PATH_MAX];
@@ -97,12 +98,16 @@ struct module {
 	__u32 nsites;
 };
 
+struct target_probes;
+
 struct rt_tracer {
 	struct rt_tracer_opts opts;
 	struct racetrace_bpf *skel;
 	struct bpf_link *tp_links[5];
-	struct module mods[RT_MAX_MODULES];
-	__u32 nmods;
+	struct module *mods;
+	size_t nmods, mods_cap;
+	struct target_probes *targets; /* per-pid families, when not opts.probes */
+	size_t ntargets, targets_cap;
 	__u64 probe_mask;
 	__u32 nprobes;
 };
@@ -263,6 +268,8 @@ void rt_tracer__close(struct rt_tracer *t)
 		bpf_link__destroy(t->mods[i].entry_link);
 		bpf_link__destroy(t->mods[i].ret_link);
 	}
+	free(t->mods);
+	free(t->targets);
 	for (i = 0; i < RT_ARRAY_SIZE(t->tp_links); i++)
 		bpf_link__destroy(t->tp_links[i]);
 	racetrace_bpf__destroy(t->skel);
@@ -476,17 +483,17 @@ cleanup:
 	return err;
 }
 
-static struct module *module_find(struct rt_tracer *t, dev_t dev, ino_t ino)
+static struct module *module_find(struct rt_tracer *t, pid_t pid, dev_t dev, ino_t ino)
 {
-	__u32 i;
+	size_t i;
 
 	for (i = 0; i < t->nmods; i++)
-		if (t->mods[i].dev == dev && t->mods[i].ino == ino)
+		if (t->mods[i].pid == pid && t->mods[i].dev == dev && t->mods[i].ino == ino)
 			return &t->mods[i];
 	return NULL;
 }
 
-static int attach_multi(struct rt_tracer *t, struct bpf_program *prog, const char *path,
+static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
 			const struct site *s, __u32 n, bool ret, struct bpf_link **out)
 {
 	unsigned long offs[RT_MAX_SITES];
@@ -502,18 +509,85 @@ static int attach_multi(struct rt_tracer *t, struct bpf_program *prog, const cha
 	uo.cookies = cookies;
 	uo.cnt = n;
 	uo.retprobe = ret;
-	*out = bpf_program__attach_uprobe_multi(prog, t->opts.pid, path, NULL, &uo);
+	*out = bpf_program__attach_uprobe_multi(prog, pid, path, NULL, &uo);
 	if (!*out)
 		return -errno;
 	return 0;
 }
 
-/*
- * Attach one module (the file at path, which the target maps or will map). 1 when attached,
- * 0 when it has nothing to probe or is already attached, -errno with err set.
- */
-static int attach_module(struct rt_tracer *t, const char *path, char *err, size_t errlen)
+/* Create m's links for its sites with families m->probes. 0 or -errno with err set. */
+static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t errlen)
 {
+	struct sites sites;
+	int ret;
+
+	ret = resolve_sites(m->path, m->probes, &sites);
+	if (ret) {
+		snprintf(err, errlen, "reading %s: %s", m->path, strerror(-ret));
+		return ret;
+	}
+	if (rt_log_get_level() >= RT_LOG_DEBUG) {
+		__u32 i;
+
+		for (i = 0; i < sites.nentry; i++)
+			rt_debug("%s: entry site 0x%llx cookie 0x%llx", m->path,
+				 (unsigned long long)sites.entry[i].off,
+				 (unsigned long long)sites.entry[i].cookie);
+		for (i = 0; i < sites.nret; i++)
+			rt_debug("%s: return site 0x%llx cookie 0x%llx", m->path,
+				 (unsigned long long)sites.ret[i].off,
+				 (unsigned long long)sites.ret[i].cookie);
+	}
+	if (sites.nentry) {
+		ret = attach_multi(m->pid, t->skel->progs.uprobe_entry, m->path, sites.entry,
+				   sites.nentry, false, &m->entry_link);
+		if (ret)
+			goto fail;
+	}
+	if (sites.nret) {
+		ret = attach_multi(m->pid, t->skel->progs.uretprobe_exit, m->path, sites.ret,
+				   sites.nret, true, &m->ret_link);
+		if (ret)
+			goto fail;
+	}
+	m->nsites = sites.nentry + sites.nret;
+	t->nprobes += m->nsites;
+	t->probe_mask |= sites.mask;
+	return 0;
+fail:
+	bpf_link__destroy(m->entry_link);
+	m->entry_link = NULL;
+	if (ret == -ESRCH)
+		snprintf(err, errlen, "pid %d exited while attaching", m->pid);
+	else if (ret == -EINVAL)
+		snprintf(err, errlen,
+			 "attaching uprobes to %s failed: %s (another tracer, such as a BCC tool, "
+			 "may hold uprobes on the same functions: stop it and retry)",
+			 m->path, strerror(-ret));
+	else if (ret == -EOPNOTSUPP || ret == -ENOSYS)
+		snprintf(err, errlen, "this kernel does not support uprobe.multi links (need 6.6+)");
+	else
+		snprintf(err, errlen, "attaching uprobes to %s failed: %s", m->path, strerror(-ret));
+	return ret;
+}
+
+static void module_unlink(struct rt_tracer *t, struct module *m)
+{
+	bpf_link__destroy(m->entry_link);
+	bpf_link__destroy(m->ret_link);
+	m->entry_link = m->ret_link = NULL;
+	t->nprobes -= m->nsites;
+	m->nsites = 0;
+}
+
+/*
+ * Attach one module of pid (the file at path, which the target maps or will map). 1 when
+ * attached, 0 when it has nothing to probe or is already attached, -errno with err set.
+ */
+static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			 size_t errlen)
+{
+	__u32 probes = rt_tracer__target_probes(t, pid);
 	struct sites sites;
 	struct module *m;
 	struct stat st;
@@ -521,79 +595,42 @@ static int attach_module(struct rt_tracer *t, const char *path, char *err, size_
 
 	if (stat(path, &st))
 		return 0; /* gone or not reachable: nothing to do */
-	if (module_find(t, st.st_dev, st.st_ino))
+	if (module_find(t, pid, st.st_dev, st.st_ino))
 		return 0;
-	ret = resolve_sites(path, t->opts.probes, &sites);
+	/* a module with none of our functions costs nothing: remember it, attach nothing */
+	ret = resolve_sites(path, RT_PROBE_ALL, &sites);
 	if (ret || (!sites.nentry && !sites.nret))
 		return 0;
-	if (t->nmods >= RT_MAX_MODULES) {
-		rt_warn("too many modules, not probing %s", path);
-		return 0;
-	}
-	if (rt_log_get_level() >= RT_LOG_DEBUG) {
-		__u32 i;
-
-		for (i = 0; i < sites.nentry; i++)
-			rt_debug("%s: entry site 0x%llx cookie 0x%llx", path,
-				 (unsigned long long)sites.entry[i].off,
-				 (unsigned long long)sites.entry[i].cookie);
-		for (i = 0; i < sites.nret; i++)
-			rt_debug("%s: return site 0x%llx cookie 0x%llx", path,
-				 (unsigned long long)sites.ret[i].off,
-				 (unsigned long long)sites.ret[i].cookie);
+	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	m = &t->mods[t->nmods];
 	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->probes = probes;
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	snprintf(m->path, sizeof(m->path), "%s", path);
-
-	if (sites.nentry) {
-		ret = attach_multi(t, t->skel->progs.uprobe_entry, path, sites.entry, sites.nentry,
-				   false, &m->entry_link);
-		if (ret)
-			goto fail;
-	}
-	if (sites.nret) {
-		ret = attach_multi(t, t->skel->progs.uretprobe_exit, path, sites.ret, sites.nret,
-				   true, &m->ret_link);
-		if (ret)
-			goto fail;
-	}
-	m->nsites = sites.nentry + sites.nret;
-	t->nprobes += m->nsites;
-	t->probe_mask |= sites.mask;
+	ret = module_link(t, m, err, errlen);
+	if (ret)
+		return ret;
 	t->nmods++;
-	rt_debug("attached %u probe sites in %s", m->nsites, path);
+	rt_debug("attached %u probe sites in %s for pid %d", m->nsites, path, pid);
 	return 1;
-fail:
-	bpf_link__destroy(m->entry_link);
-	m->entry_link = NULL;
-	if (ret == -ESRCH)
-		snprintf(err, errlen, "pid %d exited while attaching", t->opts.pid);
-	else if (ret == -EINVAL)
-		snprintf(err, errlen,
-			 "attaching uprobes to %s failed: %s (another tracer, such as a BCC tool, "
-			 "may hold uprobes on the same functions: stop it and retry)",
-			 path, strerror(-ret));
-	else if (ret == -EOPNOTSUPP || ret == -ENOSYS)
-		snprintf(err, errlen, "this kernel does not support uprobe.multi links (need 6.6+)");
-	else
-		snprintf(err, errlen, "attaching uprobes to %s failed: %s", path, strerror(-ret));
-	return ret;
 }
 
-int rt_tracer__attach_maps(struct rt_tracer *t, char *err, size_t errlen)
+int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t errlen)
 {
 	char maps[64], line[PATH_MAX + 256];
 	int attached = 0, ret;
 	FILE *f;
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", t->opts.pid);
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
 	f = fopen(maps, "re");
 	if (!f) {
 		ret = -errno;
-		snprintf(err, errlen, "attach to pid %d: %s", t->opts.pid,
+		snprintf(err, errlen, "attach to pid %d: %s", pid,
 			 ret == -ENOENT ? "no such process" : strerror(-ret));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
@@ -609,11 +646,11 @@ int rt_tracer__attach_maps(struct rt_tracer *t, char *err, size_t errlen)
 		if (perms[2] != 'x' || path[0] != '/' || !ino)
 			continue;
 		if (strstr(path, " (deleted)")) {
-			rt_warn("pid %d maps a deleted file, not probing it: %s", t->opts.pid, path);
+			rt_warn("pid %d maps a deleted file, not probing it: %s", pid, path);
 			continue;
 		}
-		snprintf(full, sizeof(full), "/proc/%d/root%s", t->opts.pid, path);
-		ret = attach_module(t, full, err, errlen);
+		snprintf(full, sizeof(full), "/proc/%d/root%s", pid, path);
+		ret = attach_module(t, pid, full, err, errlen);
 		if (ret < 0) {
 			fclose(f);
 			return ret;
@@ -706,7 +743,8 @@ static bool find_lib(const char *name, const char *runpath, const char *origin, 
 	return false;
 }
 
-int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, size_t errlen)
+int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			   size_t errlen)
 {
 	char (*queue)[PATH_MAX] = calloc(64, PATH_MAX);
 	int head = 0, tail = 0, attached = 0, ret = 0;
@@ -721,7 +759,7 @@ int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, siz
 		const char *cur = queue[head++];
 		int n, i, j;
 
-		ret = attach_module(t, cur, err, errlen);
+		ret = attach_module(t, pid, cur, err, errlen);
 		if (ret < 0)
 			goto cleanup;
 		attached += ret;
@@ -745,4 +783,88 @@ int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, siz
 cleanup:
 	free(queue);
 	return ret < 0 ? ret : attached;
+}
+
+/* ---- targets ---- */
+
+struct target_probes {
+	pid_t pid;
+	__u32 probes;
+};
+
+__u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid)
+			return t->targets[i].probes;
+	return t->opts.probes;
+}
+
+int rt_tracer__target_add(struct rt_tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	if (t->opts.pid)
+		return 0; /* single-target mode: the filter is the targ_tgid knob */
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	size_t i, j;
+
+	for (i = 0, j = 0; i < t->nmods; i++) {
+		if (t->mods[i].pid == pid) {
+			module_unlink(t, &t->mods[i]);
+			continue;
+		}
+		t->mods[j++] = t->mods[i];
+	}
+	t->nmods = j;
+	for (i = 0, j = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid != pid)
+			t->targets[j++] = t->targets[i];
+	t->ntargets = j;
+	if (!t->opts.pid)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
+}
+
+int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
+			  size_t errlen)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid)
+			break;
+	if (i == t->ntargets) {
+		if (rt_grow((void **)&t->targets, &t->targets_cap, t->ntargets + 1,
+			    sizeof(*t->targets)))
+			return -ENOMEM;
+		t->targets[t->ntargets++] = (struct target_probes){ .pid = pid,
+								    .probes = t->opts.probes };
+	}
+	if (t->targets[i].probes == probes)
+		return 0;
+	t->targets[i].probes = probes;
+	/* re-create the links of every module of pid with the new families */
+	for (i = 0; i < t->nmods; i++) {
+		struct module *m = &t->mods[i];
+
+		if (m->pid != pid || m->probes == probes)
+			continue;
+		module_unlink(t, m);
+		m->probes = probes;
+		ret = module_link(t, m, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

@@ -27,7 +27,7 @@ struct rt_tracer;
 int rt_probes_parse(const char *s, __u32 *mask);
 
 struct rt_tracer_opts {
-	pid_t pid;	/* target tgid */
+	pid_t pid;	/* target tgid; 0: several targets, added with rt_tracer__target_add */
 	bool verbose;	/* libbpf debug output */
 	bool stop_at_exit; /* SIGSTOP the target in exit() (a command we started, and wait for) */
 	__u32 probes;	   /* RT_PROBE_* families; 0: tracepoints only */
@@ -44,14 +44,27 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
  * not attached yet. Returns the number of modules newly attached (>= 0) or a negative errno
  * with the reason in err.
  */
-int rt_tracer__attach_maps(struct rt_tracer *t, char *err, size_t errlen);
+int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t errlen);
 
 /*
  * Attach to an executable that is about to be exec'ed by the (stopped) target: the file itself
  * and the shared libraries it needs, resolved like the dynamic linker does for standard
  * layouts. Same return convention as rt_tracer__attach_maps.
  */
-int rt_tracer__attach_exec(struct rt_tracer *t, const char *path, char *err, size_t errlen);
+int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			   size_t errlen);
+
+/* Several targets (opts.pid == 0): let the BPF filter pass pid's events. 0 or -errno. */
+int rt_tracer__target_add(struct rt_tracer *t, pid_t pid);
+/* Detach every probe of pid and stop passing its events. */
+void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid);
+/*
+ * Change the probe families of pid (the budget governor sheds and restores them): the links
+ * of its modules are re-created. 0 or -errno with err set.
+ */
+int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
+			  size_t errlen);
+__u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid);
 
 /* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);

@@ -340,8 +340,8 @@ int rt_live_run(const struct rt_env *env)
 		rt_err("%s", err);
 		goto cleanup;
 	}
-	ret = child ? rt_tracer__attach_exec(tracer, cmdpath, err, sizeof(err)) :
-		      rt_tracer__attach_maps(tracer, err, sizeof(err));
+	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
+		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
 	if (ret < 0) {
 		rt_err("%s", err);
 		goto cleanup;
@@ -468,7 +468,7 @@ int rt_live_run(const struct rt_env *env)
 		if (now - last_rescan >= RT_RESCAN_INTERVAL_MS * 1000000ULL) {
 			last_rescan = now;
 			/* new libraries (dlopen, or the command's own after exec) */
-			ret = rt_tracer__attach_maps(tracer, err, sizeof(err));
+			ret = rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
 			if (ret < 0 && !exited)
 				rt_debug("rescan: %s", err);
 			/* keep the mappings for symbolizing after the process is gone */
