@@ -112,38 +112,6 @@ struct rt_tracer {
 	__u32 nprobes;
 };
 
-int rt_probes_parse(const char *s, __u32 *mask)
-{
-	static const struct {
-		const char *name;
-		__u32 bits;
-	} fams[] = {
-		{ "threads", RT_PROBE_THREADS }, { "locks", RT_PROBE_LOCKS },
-		{ "cond", RT_PROBE_COND },	 { "sem", RT_PROBE_SEM },
-		{ "alloc", RT_PROBE_ALLOC },	 { "all", RT_PROBE_ALL },
-		{ "futex", 0 },
-	};
-	char buf[256], *save = NULL, *tok;
-	__u32 m = 0;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		bool ok = false;
-
-		for (i = 0; i < RT_ARRAY_SIZE(fams); i++) {
-			if (strcmp(tok, fams[i].name) == 0) {
-				m |= fams[i].bits;
-				ok = true;
-			}
-		}
-		if (!ok)
-			return -EINVAL;
-	}
-	*mask = m;
-	return 0;
-}
-
 static bool libbpf_verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
