@@ -17,7 +17,8 @@ struct rt_report {
 	struct rt_finding *fs; /* in order of first sight */
 	__u64 *counts;
 	size_t n, cap, ccap;
-	struct rt_map by_id; /* id -> index + 1 */
+	struct rt_map by_id;  /* stable id -> index + 1 */
+	struct rt_map by_raw; /* the detector's id -> index + 1, for rt_report__bump */
 };
 
 static const char *const kind_names[RT_K_MAX] = {
@@ -104,36 +105,100 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts)
 	if (!r->opts.out)
 		r->opts.out = stdout;
 	rt_map_init(&r->by_id);
+	rt_map_init(&r->by_raw);
 	return r;
+}
+
+/* A code site as the symbolizer names it (module, function, offset): the same in every run. */
+static __u64 site_hash(const struct rt_report_opts *o, __u32 pid, __u64 site)
+{
+	struct rt_frame fr;
+	__u64 h = RT_FNV_INIT;
+
+	if (!o->sym || !site || rt_sym__frame(o->sym, pid, site, &fr) || !fr.module[0])
+		return rt_fnv1a(h, &site, sizeof(site));
+	h = rt_fnv1a(h, fr.module, strlen(fr.module));
+	h = rt_fnv1a(h, fr.function, strlen(fr.function));
+	return rt_fnv1a(h, &fr.offset, sizeof(fr.offset));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The id users see: the kind and the code sites symbolized, so the same bug has the same id
+ * after a restart of the target (ASLR moves the addresses). Findings made of edges hash their
+ * (held, acquire) pairs as a set, wherever the cycle was entered.
+ */
+static __u64 stable_id(const struct rt_report_opts *o, const struct rt_finding *f)
+{
+	__u64 parts[2 * RT_FINDING_MAX], h;
+	__u32 i, n = 0;
+
+	if (f->nedges) {
+		for (i = 0; i < f->nedges && n < RT_ARRAY_SIZE(parts); i++) {
+			/* ordered within the pair: held site, then acquire site */
+			parts[n++] = site_hash(o, f->pid, f->edges[i].held_site) ^
+				     rt_hash64(site_hash(o, f->pid, f->edges[i].acquire_site));
+		}
+		qsort(parts, n, sizeof(parts[0]), cmp_u64);
+	} else {
+		for (i = 0; i < f->nsites && n < RT_ARRAY_SIZE(parts); i++)
+			parts[n++] = site_hash(o, f->pid, f->sites[i]);
+	}
+	h = rt_fnv1a(RT_FNV_INIT, &f->kind, sizeof(f->kind));
+	h = rt_fnv1a(h, parts, n * sizeof(parts[0]));
+	return h ? h : 1;
 }
 
 int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 {
-	__u64 *idx = rt_map_get(&r->by_id, f->id ? f->id : 1);
+	__u64 raw = f->id ? f->id : 1, id, *idx = rt_map_get(&r->by_raw, raw);
+	struct rt_finding *nf;
 
 	if (idx) {
 		r->counts[*idx - 1]++;
 		return 0;
 	}
+	id = stable_id(&r->opts, f);
+	idx = rt_map_get(&r->by_id, id);
+	if (idx) {
+		/* the same code sites over other objects, or in a restarted process */
+		r->counts[*idx - 1]++;
+		return rt_map_put(&r->by_raw, raw, *idx) ? -ENOMEM : 0;
+	}
 	if (rt_grow((void **)&r->fs, &r->cap, r->n + 1, sizeof(*r->fs)) ||
 	    rt_grow((void **)&r->counts, &r->ccap, r->n + 1, sizeof(*r->counts)))
 		return -ENOMEM;
-	if (rt_map_put(&r->by_id, f->id ? f->id : 1, r->n + 1))
+	if (rt_map_put(&r->by_id, id, r->n + 1) || rt_map_put(&r->by_raw, raw, r->n + 1))
 		return -ENOMEM;
-	r->fs[r->n] = *f;
+	nf = &r->fs[r->n];
+	*nf = *f;
+	nf->id = id;
 	r->counts[r->n] = 1;
 	r->n++;
 	if (r->opts.json)
-		rt_report__json_finding(&r->opts, f, 1);
+		rt_report__json_finding(&r->opts, nf, 1);
 	else
-		rt_report__text_finding(&r->opts, f, r->n);
+		rt_report__text_finding(&r->opts, nf, r->n);
 	fflush(r->opts.out);
+	if (r->opts.text_out) {
+		struct rt_report_opts to = r->opts;
+
+		to.out = r->opts.text_out;
+		rt_report__text_finding(&to, nf, r->n);
+		fflush(to.out);
+	}
 	return 1;
 }
 
 void rt_report__bump(struct rt_report *r, __u64 id)
 {
-	__u64 *idx = rt_map_get(&r->by_id, id ? id : 1);
+	__u64 *idx = rt_map_get(&r->by_raw, id ? id : 1);
 
 	if (idx)
 		r->counts[*idx - 1]++;
@@ -160,5 +225,6 @@ void rt_report__free(struct rt_report *r)
 	free(r->fs);
 	free(r->counts);
 	rt_map_free(&r->by_id);
+	rt_map_free(&r->by_raw);
 	free(r);
 }

@@ -87,6 +87,7 @@ struct hb;
 struct rt_report_opts {
 	FILE *out;   /* where findings and the summary go */
 	bool json;   /* JSON Lines instead of text blocks */
+	FILE *text_out; /* optional: findings also as text blocks here (the daemon's journal) */
 	struct rt_symbolizer *sym;   /* optional: names for addresses */
 	struct rt_unwinder *unwind;  /* optional: stacks for call sites */
 	const struct hb *hb;	     /* optional: thread names, heap blocks (set after hb__new) */
