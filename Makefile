@@ -46,7 +46,7 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I 
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
 CAPSTONE := $(shell pkg-config --variable=libdir capstone)/libcapstone.a
-LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread $(CAPSTONE)
+LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread -lmicrohttpd $(CAPSTONE)
 
 # maps.bpf.c first: it defines the maps the others declare extern
 BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
@@ -54,7 +54,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/racetrace.skel.h
 
 # Engine modules: pure C, no libbpf; shared by racetrace, unit tests and fuzzers.
-LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c
+LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c user/metrics.c user/daemon.c
 ENGINE_SRCS := $(filter-out $(LIVE_SRCS),$(wildcard user/*.c))
 ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(ENGINE_SRCS))
 LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter $(wildcard user/*.c),$(LIVE_SRCS)))
@@ -177,6 +177,12 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# Overhead next to other tools, as ratios to plain runs (not part of 'make test'): bench/run.sh
+# prints the tables and writes bench/results.json and docs/performance.md.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/racetrace
+	$(Q)bench/run.sh
 
 clean:
 	$(call msg,CLEAN)

@@ -35,6 +35,8 @@ struct rt_stash {
 RT_EXTERN const volatile __u32 targ_tgid;
 /* stop the target at exit() so user space can read its maps (only the command we started) */
 RT_EXTERN const volatile __u32 stop_at_exit;
+/* report every exec on the machine (the daemon matches new processes against its config) */
+RT_EXTERN const volatile __u32 watch_exec;
 
 RT_EXTERN struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

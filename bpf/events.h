@@ -74,6 +74,8 @@ enum rt_ev_type {
 	RT_EV_PROC_EXIT,	/* entry of exit(): obj = status */
 	RT_EV_THREAD_NAME,	/* the thread's comm changed (or learned at attach): obj and obj2
 				 * hold its 16 bytes, NUL-padded */
+	RT_EV_EXEC,		/* any process exec'ed (daemon mode only, not filtered by target):
+				 * obj and obj2 hold the new comm */
 	RT_EV_TICK,		/* made by user space, never by BPF: ktime = now, so that
 				 * time-based detectors (deadlock, hang) replay exactly */
 	RT_EV_MAX,

@@ -43,6 +43,21 @@ int BPF_PROG(tp_btf_task_rename, struct task_struct *task, const char *comm)
 	return 0;
 }
 
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p)
+{
+	struct rt_event *e;
+
+	if (!watch_exec)
+		return 0;
+	e = rt_reserve(RT_EV_EXEC, 0, bpf_get_current_pid_tgid());
+	if (!e)
+		return 0;
+	BPF_CORE_READ_STR_INTO(&e->obj, p, comm);
+	rt_submit(e);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p)
 {

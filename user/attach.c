@@ -103,7 +103,7 @@ struct target_probes;
 struct rt_tracer {
 	struct rt_tracer_opts opts;
 	struct racetrace_bpf *skel;
-	struct bpf_link *tp_links[5];
+	struct bpf_link *tp_links[6];
 	struct module *mods;
 	size_t nmods, mods_cap;
 	struct target_probes *targets; /* per-pid families, when not opts.probes */
@@ -167,7 +167,7 @@ static int check_env(char *err, size_t errlen)
 
 struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen)
 {
-	struct bpf_program *tps[5];
+	struct bpf_program *tps[6];
 	struct rt_tracer *t;
 	int i, ret;
 
@@ -193,6 +193,7 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	}
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->stop_at_exit = opts->stop_at_exit;
+	t->skel->rodata->watch_exec = opts->pid == 0;
 	ret = racetrace_bpf__load(t->skel);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
@@ -211,7 +212,8 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	tps[2] = t->skel->progs.tp_btf_sys_enter;
 	tps[3] = t->skel->progs.tp_btf_sys_exit;
 	tps[4] = t->skel->progs.tp_btf_task_rename;
-	for (i = 0; i < 5; i++) {
+	tps[5] = opts->pid ? NULL : t->skel->progs.tp_btf_sched_process_exec;
+	for (i = 0; i < 6 && tps[i]; i++) {
 		t->tp_links[i] = bpf_program__attach(tps[i]);
 		if (!t->tp_links[i]) {
 			snprintf(err, errlen, "attach %s: %s", bpf_program__name(tps[i]),

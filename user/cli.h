@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#define RT_VERSION "0.2"
+
 #define RT_EXIT_OK 0
 #define RT_EXIT_ERROR 1
 #define RT_EXIT_FINDINGS 2
@@ -24,11 +26,16 @@ struct rt_env {
 	int exitcode;		/* --exitcode, status when findings were reported */
 	bool verbose;		/* -v */
 	__u32 probes;		/* --probes, RT_PROBE_* families */
+	bool daemon_mode;	/* racetrace daemon ... */
+	const char *config;	/* daemon --config FILE */
+	const char *metrics;	/* --metrics ADDR:PORT */
 };
 
 /* Live tracing (-p or --). Returns the process exit status. */
 int rt_live_run(const struct rt_env *env);
 /* racetrace report FILE. Returns the process exit status. */
 int rt_replay_run(const struct rt_env *env);
+/* racetrace daemon --config FILE. Returns the process exit status. */
+int rt_daemon_run(const struct rt_env *env);
 
 #endif /* RT_CLI_H */

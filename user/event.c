@@ -47,6 +47,7 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_FUTEX_WAKE_RET] = "futex_wake_ret",
 	[RT_EV_PROC_EXIT] = "exit",
 	[RT_EV_THREAD_NAME] = "thread_name",
+	[RT_EV_EXEC] = "exec",
 	[RT_EV_TICK] = "tick",
 };
 

@@ -93,6 +93,7 @@ void hb__free(struct hb *hb)
 	free(hb->free_syncs);
 	free(hb->blocks);
 	free(hb->free_blocks);
+	free(hb->lstats);
 	rt_map_free(&hb->thread_of);
 	rt_map_free(&hb->lock_of);
 	rt_map_free(&hb->lock_page);
@@ -415,6 +416,50 @@ static void held_remove(struct hb_thread *t, struct rt_held *h)
 	t->nheld--;
 }
 
+/* ---- contended locks' wait and hold times ---- */
+
+const double rt_lock_buckets[RT_LOCK_NBUCKETS] = { 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1, 10 };
+
+static void observe(__u64 *buckets, __u64 *count, double *sum, __u64 ns)
+{
+	double v = ns / 1e9;
+	int i;
+
+	for (i = 0; i < RT_LOCK_NBUCKETS && v > rt_lock_buckets[i]; i++)
+		;
+	buckets[i]++;
+	(*count)++;
+	*sum += v;
+}
+
+static struct hb_lock_stat *lock_stat(struct hb *hb, struct hb_lock *l, __u32 pid, bool create)
+{
+	struct hb_lock_stat *st;
+
+	if (l->stat)
+		return &hb->lstats[l->stat - 1];
+	if (!create || hb->nlstats >= RT_LOCK_STATS_MAX ||
+	    rt_grow((void **)&hb->lstats, &hb->lstats_cap, hb->nlstats + 1, sizeof(*hb->lstats)))
+		return NULL;
+	st = &hb->lstats[hb->nlstats++];
+	memset(st, 0, sizeof(*st));
+	st->pid = pid;
+	st->addr = l->addr;
+	st->kind = l->kind;
+	l->stat = hb->nlstats;
+	return st;
+}
+
+void hb__lock_stats(const struct hb *hb, int (*fn)(void *ctx, const struct hb_lock_stat *s),
+		    void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < hb->nlstats; i++)
+		if (fn(ctx, &hb->lstats[i]))
+			return;
+}
+
 /* ---- sync objects (cond, sem, futex word, heap address) ---- */
 
 static struct sclock *sync_get(struct hb *hb, __u64 key, bool create)
@@ -616,6 +661,7 @@ static int lock_acquired(struct hb *hb, struct hb_thread *t, struct hb_lock *l, 
 			l->owner = t->tid;
 			l->depth = 1;
 			l->owner_site = site;
+			l->acq_ktime = hb->now;
 		}
 		err = vc_acquire(&t->vc, &l->wclock);
 		if (err >= 0 && l->kind == RT_LOCK_RWLOCK) {
@@ -713,8 +759,14 @@ static int lock_release(struct hb *hb, struct hb_thread *t, struct hb_lock *l, s
 		if (l->depth > 1 && l->owner == t->tid) {
 			l->depth--;
 		} else {
+			struct hb_lock_stat *st = lock_stat(hb, l, t->pid, false);
+
+			if (st && l->acq_ktime && hb->now >= l->acq_ktime)
+				observe(st->hold, &st->hold_count, &st->hold_sum,
+					hb->now - l->acq_ktime);
 			l->owner = 0;
 			l->depth = 0;
+			l->acq_ktime = 0;
 		}
 		err = vc_release_store(&t->vc, t->sid, &l->wclock);
 	}
@@ -925,6 +977,14 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		deadlock__wait(hb, t, e);
 		return 0;
 	case RT_EV_FUTEX_WAIT_RET:
+		if (t->wait_lock && hb->now >= t->wait_since) {
+			struct hb_lock *l = hb_lock_find(hb, t->wait_lock);
+			struct hb_lock_stat *st = l ? lock_stat(hb, l, t->pid, true) : NULL;
+
+			if (st)
+				observe(st->wait, &st->wait_count, &st->wait_sum,
+					hb->now - t->wait_since);
+		}
 		t->wait_uaddr = 0;
 		t->wait_lock = 0;
 		t->hang_reported = false;

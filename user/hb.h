@@ -68,6 +68,28 @@ struct hb_thread_info {
 };
 int hb__thread_info(const struct hb *hb, __u32 tid, struct hb_thread_info *ti);
 
+/*
+ * Wait and hold time histograms of the contended locks (those some thread waited for in the
+ * kernel): at most RT_LOCK_STATS_MAX locks, for the metrics. Buckets are upper bounds in
+ * seconds: RT_LOCK_BUCKETS below, then +Inf.
+ */
+#define RT_LOCK_STATS_MAX 256
+#define RT_LOCK_NBUCKETS 8
+extern const double rt_lock_buckets[RT_LOCK_NBUCKETS];
+
+struct hb_lock_stat {
+	__u32 pid;
+	__u64 addr;
+	__u8 kind;
+	__u64 wait[RT_LOCK_NBUCKETS + 1], hold[RT_LOCK_NBUCKETS + 1]; /* per bucket, not cumulative */
+	__u64 wait_count, hold_count;
+	double wait_sum, hold_sum; /* seconds */
+};
+
+/* Calls fn for every tracked lock; stops when fn returns non-zero. */
+void hb__lock_stats(const struct hb *hb, int (*fn)(void *ctx, const struct hb_lock_stat *s),
+		    void *ctx);
+
 /* The heap block containing addr (live or freed), for naming locks. 0, or -ENOENT. */
 struct hb_block_info {
 	__u64 addr, size, alloc_site;

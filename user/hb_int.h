@@ -61,6 +61,8 @@ struct hb_lock {
 	struct sclock rclock; /* joined release clocks of shared holds since the last writer */
 	__u32 page_next; /* next lock in the same page, index + 1 */
 	bool live;
+	__u64 acq_ktime; /* when the current exclusive hold began */
+	__u32 stat;	 /* index + 1 into hb->lstats, 0 when not tracked */
 };
 
 struct hb_block {
@@ -104,6 +106,8 @@ struct hb {
 	__u64 nfreed; /* freed blocks remembered */
 	struct rt_map pthread_of; /* pthread_t -> tid */
 	struct lockorder *lockorder;
+	struct hb_lock_stat *lstats;
+	size_t nlstats, lstats_cap;
 	__u64 now; /* ktime of the latest record */
 	__u64 lost; /* drops reported by the live side (tick records) */
 	__u64 events;

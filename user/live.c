@@ -85,6 +85,28 @@ static int on_event(void *ctx, const struct rt_event *e)
 	return hb__event(l->hb, e);
 }
 
+_Static_assert(RT_MAX_FRAMES <= RT_TRACE_MAX_FRAMES, "a trace holds every unwound stack");
+
+/*
+ * The aux entries of a recording: what `racetrace report` needs to give the same stacks and
+ * names (rt_sym__foreach_mapping() and rt_unwind__foreach() callbacks; ctx is the writer). An
+ * entry the trace cannot hold (a path above RT_TRACE_MAX_PATH) is left out; a write error stops.
+ */
+static int trace_mapping(void *ctx, pid_t pid, __u64 start, __u64 end, __u64 off, __u64 seen,
+			 const char *path)
+{
+	int err = rt_trace_writer__add_mapping(ctx, pid, start, end, off, seen, path);
+
+	return err == -EINVAL ? 0 : err;
+}
+
+static int trace_stack(void *ctx, __u32 pid, __u64 site, const __u64 *pcs, int n)
+{
+	int err = rt_trace_writer__add_stack(ctx, pid, site, pcs, n);
+
+	return err == -EINVAL ? 0 : err;
+}
+
 /*
  * Records made here go through the same path as the kernel's, so a recording replays them:
  * a tick carries the time (for the deadlock and hang detectors) and the drops so far.
@@ -507,6 +529,12 @@ int rt_live_run(const struct rt_env *env)
 
 		memcpy(foot.lost, drops, sizeof(drops));
 		foot.duration_ns = now_ns(CLOCK_MONOTONIC) - start_ns;
+		/* after the last record: every mapping the symbolizer saw, every unwound stack */
+		ret = rt_sym__foreach_mapping(sym, trace_mapping, l.trace);
+		if (!ret)
+			ret = rt_unwind__foreach(l.unwind, trace_stack, l.trace);
+		if (ret && !l.trace_err)
+			l.trace_err = ret;
 		ret = rt_trace_writer__close(l.trace, &foot);
 		l.trace = NULL;
 		if (ret || l.trace_err) {

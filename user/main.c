@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "log.h"
 
-const char *argp_program_version = "racetrace 0.1";
+const char *argp_program_version = "racetrace " RT_VERSION;
 const char *argp_program_bug_address = "<racetrace-dev@lists.example.org>";
 
 static const char doc[] =
@@ -19,6 +19,7 @@ static const char doc[] =
 	"USAGE: racetrace [OPTIONS] -p PID\n"
 	"       racetrace [OPTIONS] -- CMD [ARGS...]\n"
 	"       racetrace report FILE [--json] [--json-out FILE]\n"
+	"       racetrace daemon --config FILE [--metrics ADDR:PORT] [--json-out FILE]\n"
 	"\n"
 	"Attaches uprobes to the pthread, semaphore and allocator functions of the target and\n"
 	"futex/scheduler tracepoints, streams every call through a BPF ring buffer and reports\n"
@@ -28,13 +29,18 @@ static const char doc[] =
 	"\n"
 	"Exit status: 0 no findings, 1 error, 2 findings reported (see --exitcode); with -- and\n"
 	"no findings, the command's own exit status.\n"
+	"\n"
+	"The daemon (canary mode) attaches to every process its config selects, now and as they\n"
+	"exec, writes findings as JSON Lines to a file and as text to stderr, serves Prometheus\n"
+	"metrics, and sheds probes of targets over its event budget (docs/config.md).\n"
 	"\v"
 	"EXAMPLES:\n"
 	"    racetrace -p 4242               # trace pid 4242 until Ctrl-C or its exit\n"
 	"    racetrace -p 4242 -d 30 --json  # 30 seconds, JSON Lines on stdout\n"
 	"    racetrace -- ./server --port 80 # start a command and trace it from its start\n"
 	"    racetrace -o run.rtt -- ./app   # also record the event stream to run.rtt\n"
-	"    racetrace report run.rtt        # replay a recording through the detectors\n";
+	"    racetrace report run.rtt        # replay a recording through the detectors\n"
+	"    racetrace daemon --config /etc/racetrace/racetrace.conf --metrics 127.0.0.1:9464\n";
 
 enum {
 	OPT_JSON = 0x100,
@@ -42,6 +48,8 @@ enum {
 	OPT_EXITCODE,
 	OPT_HANG_THRESHOLD,
 	OPT_PROBES,
+	OPT_CONFIG,
+	OPT_METRICS,
 };
 
 static const struct argp_option opts[] = {
@@ -64,6 +72,10 @@ static const struct argp_option opts[] = {
 	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
 	  3 },
 	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 3 },
+	{ NULL, 0, NULL, 0, "Daemon:", 4 },
+	{ "config", OPT_CONFIG, "FILE", 0, "daemon: the config file (docs/config.md)", 4 },
+	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
+	  "daemon: serve Prometheus metrics on /metrics (default: the config's, loopback)", 4 },
 	{},
 };
 
@@ -95,6 +107,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_num(arg, 0.001, 1e9, &v))
 			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
 		env->duration_s = v;
+		break;
+	case OPT_CONFIG:
+		env->config = arg;
+		break;
+	case OPT_METRICS:
+		env->metrics = arg;
 		break;
 	case OPT_PROBES:
 		if (rt_probes_parse(arg, &env->probes))
@@ -130,6 +148,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s' (a command goes after --)", arg);
 		break;
 	case ARGP_KEY_END:
+		if (env->daemon_mode) {
+			if (!env->config)
+				argp_error(state, "daemon needs --config FILE");
+			if (env->pid || env->cmd)
+				argp_error(state, "daemon takes a config, not -p or a command");
+			break;
+		}
+		if (env->config || env->metrics)
+			argp_error(state, "--config and --metrics are for 'racetrace daemon'");
 		if (env->report_mode) {
 			if (!env->report_file)
 				argp_error(state, "report needs a trace FILE");
@@ -164,7 +191,13 @@ int main(int argc, char **argv)
 
 	/* argp exits 64 on usage errors; we promise 1 */
 	argp_err_exit_status = RT_EXIT_ERROR;
-	if (argc > 1 && strcmp(argv[1], "report") == 0) {
+	if (argc > 1 && strcmp(argv[1], "daemon") == 0) {
+		env.daemon_mode = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+		nargs = argc;
+	} else if (argc > 1 && strcmp(argv[1], "report") == 0) {
 		/* racetrace report FILE [options]: parse what follows the word */
 		env.report_mode = true;
 		argv[1] = argv[0];
@@ -190,6 +223,8 @@ int main(int argc, char **argv)
 		return RT_EXIT_ERROR;
 	if (env.verbose)
 		rt_log_set_level(RT_LOG_DEBUG);
+	if (env.daemon_mode)
+		return rt_daemon_run(&env);
 	if (env.report_file)
 		return rt_replay_run(&env);
 	return rt_live_run(&env);

@@ -2,15 +2,99 @@
 /*
  * racetrace report FILE: read a recorded trace and run it through the same decoder check,
  * engine and detectors as a live run. Deterministic: the same file gives the same output.
+ * The trace's aux entries (version 2 on) are read first: they give the symbolizer the
+ * mappings and the unwinder the call-site stacks the live run had, so the report carries the
+ * same stacks and names. A version 1 trace has none: its stacks are the sites alone.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "hb.h"
 #include "log.h"
 #include "report.h"
+#include "symbolize.h"
 #include "trace.h"
+#include "unwind.h"
+#include "util.h"
+
+/* A mapping of the trace, kept until the symbolizer has them all. */
+struct aux_map {
+	__u64 seen;
+	size_t idx; /* in the trace */
+	pid_t pid;
+	__u64 start, end, off;
+	char *path;
+};
+
+/* By seen; among equal ones the earlier mapping last, since the last added wins. */
+static int cmp_seen(const void *a, const void *b)
+{
+	const struct aux_map *x = a, *y = b;
+
+	if (x->seen != y->seen)
+		return x->seen < y->seen ? -1 : 1;
+	return x->idx < y->idx ? 1 : x->idx > y->idx ? -1 : 0;
+}
+
+/*
+ * Fill sym and u from the aux entries of r, then rewind r to its first record. The mappings are
+ * added in the order of the trace, the order the live symbolizer first saw them (which
+ * rt_sym__data() walks), then once more in the order of seen, so where they overlap the one
+ * the live run would pick wins. Returns 0; 1 when the trace is bad (what came before the fault
+ * is used; the replay reports the fault after the records before it, as without aux
+ * entries); -ENOMEM; or the -errno of rewinding (a pipe).
+ */
+static int load_aux(struct rt_trace_reader *r, struct rt_symbolizer *sym, struct rt_unwinder *u)
+{
+	const struct rt_trace_aux *a;
+	struct aux_map *maps = NULL;
+	size_t n = 0, cap = 0, i;
+	int ret, err = 0;
+
+	while ((ret = rt_trace_reader__next_aux(r, &a)) > 0) {
+		const struct rt_trace_mapping *m = &a->map;
+
+		if (a->type == RT_TRACE_AUX_STACK) {
+			err = rt_unwind__add(u, a->stack.pid, a->stack.site, a->stack.pcs,
+					     RT_MIN((int)a->stack.n, RT_MAX_FRAMES));
+		} else if (a->type == RT_TRACE_AUX_MAPPING) {
+			err = rt_sym__add_mapping(sym, m->pid, m->start, m->end, m->off, m->path);
+			if (!err && !rt_grow((void **)&maps, &cap, n + 1, sizeof(*maps))) {
+				maps[n] = (struct aux_map){ .seen = m->seen, .idx = n,
+							    .pid = m->pid, .start = m->start,
+							    .end = m->end, .off = m->off,
+							    .path = strdup(m->path) };
+				if (maps[n].path)
+					n++;
+				else
+					err = -ENOMEM;
+			} else if (!err) {
+				err = -ENOMEM;
+			}
+		}
+		/* -ENOSPC: more mappings than a symbolizer holds; the rest go unnamed */
+		if (err == -ENOSPC || err == -EINVAL)
+			err = 0;
+		if (err)
+			goto cleanup;
+	}
+	qsort(maps, n, sizeof(*maps), cmp_seen);
+	for (i = 0; i < n && !err; i++)
+		err = rt_sym__add_mapping(sym, maps[i].pid, maps[i].start, maps[i].end, maps[i].off,
+					  maps[i].path);
+	if (err)
+		goto cleanup;
+	err = rt_trace_reader__rewind(r);
+	if (!err && ret < 0)
+		err = 1;
+cleanup:
+	for (i = 0; i < n; i++)
+		free(maps[i].path);
+	free(maps);
+	return err;
+}
 
 int rt_replay_run(const struct rt_env *env)
 {
@@ -18,6 +102,8 @@ int rt_replay_run(const struct rt_env *env)
 	const struct rt_trace_footer *foot;
 	struct rt_trace_reader *r;
 	struct rt_report *report = NULL;
+	struct rt_symbolizer *sym = NULL;
+	struct rt_unwinder *unwind = NULL;
 	struct rt_trace_info info;
 	struct rt_summary sum = { 0 };
 	const struct rt_event *e;
@@ -41,6 +127,23 @@ int rt_replay_run(const struct rt_env *env)
 		ropts.json = true;
 		ropts.out = json_out;
 	}
+	sym = rt_sym__new();
+	unwind = rt_unwind__new();
+	if (!sym || !unwind) {
+		rt_err("out of memory");
+		goto cleanup;
+	}
+	if (rt_trace_reader__version(r) >= 2) {
+		ret = load_aux(r, sym, unwind);
+		if (ret < 0) {
+			rt_err("%s: %s", env->report_file,
+			       ret == -ENOMEM ? "out of memory" :
+			       ret == -ESPIPE ? "cannot read it twice (a pipe?)" : strerror(-ret));
+			goto cleanup;
+		}
+	}
+	ropts.sym = sym;
+	ropts.unwind = unwind;
 	report = rt_report__new(&ropts);
 	hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						 .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
@@ -74,6 +177,8 @@ int rt_replay_run(const struct rt_env *env)
 cleanup:
 	hb__free(hb);
 	rt_report__free(report);
+	rt_unwind__free(unwind);
+	rt_sym__free(sym);
 	rt_trace_reader__free(r);
 	if (json_out)
 		fclose(json_out);

@@ -168,8 +168,23 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 	idx = rt_map_get(&r->by_id, id);
 	if (idx) {
 		/* the same code sites over other objects, or in a restarted process */
-		r->counts[*idx - 1]++;
-		return rt_map_put(&r->by_raw, raw, *idx) ? -ENOMEM : 0;
+		struct rt_finding *of = &r->fs[*idx - 1];
+		__u64 i = *idx - 1;
+
+		r->counts[i]++;
+		if (rt_map_put(&r->by_raw, raw, *idx))
+			return -ENOMEM;
+		if (r->opts.reprint_new_pid && of->pid != f->pid) {
+			/* seen again in another (restarted) process: say so, with the count */
+			*of = *f;
+			of->id = id;
+			if (r->opts.json)
+				rt_report__json_finding(&r->opts, of, r->counts[i]);
+			else
+				rt_report__text_finding(&r->opts, of, i + 1);
+			fflush(r->opts.out);
+		}
+		return 0;
 	}
 	if (rt_grow((void **)&r->fs, &r->cap, r->n + 1, sizeof(*r->fs)) ||
 	    rt_grow((void **)&r->counts, &r->ccap, r->n + 1, sizeof(*r->counts)))
@@ -202,6 +217,22 @@ void rt_report__bump(struct rt_report *r, __u64 id)
 
 	if (idx)
 		r->counts[*idx - 1]++;
+}
+
+void rt_report__kind_counts(const struct rt_report *r, __u64 *counts)
+{
+	size_t i;
+
+	for (i = 0; i < RT_K_MAX; i++)
+		counts[i] = 0;
+	for (i = 0; i < r->n; i++)
+		if ((unsigned int)r->fs[i].kind < RT_K_MAX)
+			counts[r->fs[i].kind]++;
+}
+
+void rt_report__set_out(struct rt_report *r, FILE *out)
+{
+	r->opts.out = out;
 }
 
 __u32 rt_report__count(const struct rt_report *r)

@@ -88,6 +88,7 @@ struct rt_report_opts {
 	FILE *out;   /* where findings and the summary go */
 	bool json;   /* JSON Lines instead of text blocks */
 	FILE *text_out; /* optional: findings also as text blocks here (the daemon's journal) */
+	bool reprint_new_pid; /* print a known finding again when another process has it */
 	struct rt_symbolizer *sym;   /* optional: names for addresses */
 	struct rt_unwinder *unwind;  /* optional: stacks for call sites */
 	const struct hb *hb;	     /* optional: thread names, heap blocks (set after hb__new) */
@@ -119,6 +120,10 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts);
 int rt_report__add(struct rt_report *r, const struct rt_finding *f);
 /* One more sighting of a known finding (no output until the summary). */
 void rt_report__bump(struct rt_report *r, __u64 id);
+/* Distinct findings so far per kind (counts[RT_K_MAX]). */
+void rt_report__kind_counts(const struct rt_report *r, __u64 *counts);
+/* Send findings and the summary to out from now on (a reopened file). */
+void rt_report__set_out(struct rt_report *r, FILE *out);
 /* Number of distinct findings so far. */
 __u32 rt_report__count(const struct rt_report *r);
 /* Print the summary (with each finding's final count); call once at the end. */

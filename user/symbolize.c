@@ -3,8 +3,9 @@
  * The symbolizer of symbolize.h: mappings from /proc/PID/maps, one module per mapped file
  * (dev, inode, path), opened on first use with libelf. A module holds its PT_LOAD segments (to
  * turn a file offset into an ELF virtual address), a sorted array of function symbols, and a
- * libdw handle for lines, from the file itself or from its separate debug file. Results are
- * cached per (pid, address) until the next change of mappings.
+ * libdw handle for lines, from the file itself or from its separate debug file. Code frames are
+ * cached per (pid, address) until the next snapshot or hand-added mapping. rt_sym__data names
+ * globals (locks) from OBJECT symbols, uncached.
  *
  * Target files are untrusted: every loop has a bound, files are opened only when regular (a FIFO
  * would block us), read with ELF_C_READ (pread, so a file truncated under us gives an error,
@@ -401,7 +402,8 @@ static int module__load_syms(struct module *m, Elf *elf, Elf64_Word type)
 		name = elf_strptr(elf, sh.sh_link, sym.st_name);
 		if (!name || !name[0])
 			continue;
-		err = module__add_sym(m, sym.st_value, sym.st_size, GELF_ST_BIND(sym.st_info), name);
+		err = module__add_sym(m, sym.st_value, sym.st_size, GELF_ST_BIND(sym.st_info),
+				      name);
 		if (err)
 			return err;
 	}
@@ -468,29 +470,23 @@ static bool module__try_debug(struct module *m, const char *path, const void *id
 	fd = open_regular(path, &st);
 	if (fd < 0)
 		return false;
-	if (!fstat(m->main.fd, &mst) && mst.st_dev == st.st_dev && mst.st_ino == st.st_ino)
-		goto cleanup;
-	if (idlen > 0) {
-		if (elf_file__open(&m->dbg, fd))
-			return false;
-		if (dwelf_elf_gnu_build_id(m->dbg.elf, &did) != idlen || memcmp(did, id, idlen))
-			goto cleanup_elf;
-	} else {
-		if (!file_crc_is(fd, crc))
-			goto cleanup;
-		if (elf_file__open(&m->dbg, fd))
-			return false;
+	if ((!fstat(m->main.fd, &mst) && mst.st_dev == st.st_dev && mst.st_ino == st.st_ino) ||
+	    (idlen <= 0 && !file_crc_is(fd, crc))) {
+		close(fd);
+		return false;
 	}
+	if (elf_file__open(&m->dbg, fd))
+		return false;
+	if (idlen > 0 && (dwelf_elf_gnu_build_id(m->dbg.elf, &did) != idlen ||
+			  memcmp(did, id, idlen)))
+		goto cleanup;
 	if (!m->dbg.has_symtab && !m->dbg.has_dwarf)
-		goto cleanup_elf;
+		goto cleanup;
 	rt_debug("symbolize: %s: debug file %s", m->path, path);
 	return true;
 
-cleanup_elf:
-	elf_file__close(&m->dbg);
-	return false;
 cleanup:
-	close(fd);
+	elf_file__close(&m->dbg);
 	return false;
 }
 
@@ -545,6 +541,12 @@ static void module__find_debug(struct module *m)
 
 /* ---- modules ------------------------------------------------------------------------------ */
 
+/* Is st the file that was mapped? Hand-added mappings and inode 0 cannot tell: yes. */
+static bool module__inode_ok(const struct module *m, const struct stat *st)
+{
+	return !m->from_proc || !m->ino || st->st_ino == m->ino;
+}
+
 /*
  * Open m's file: the mapped file itself through /proc/PID/map_files/ (root only, but right
  * even when deleted or in another mount namespace), then /proc/PID/root/PATH, then PATH. A file
@@ -562,7 +564,7 @@ static int module__open(struct module *m)
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", m->pid,
 			 (unsigned long long)m->map_start, (unsigned long long)m->map_end);
 		fd = open_regular(path, &st);
-		if (fd >= 0 && st.st_ino == m->ino) {
+		if (fd >= 0 && module__inode_ok(m, &st)) {
 			snprintf(m->root, sizeof(m->root), "%s", root);
 			return fd;
 		}
@@ -570,14 +572,14 @@ static int module__open(struct module *m)
 			close(fd);
 		snprintf(path, sizeof(path), "%s%s", root, m->path);
 		fd = open_regular(path, &st);
-		if (fd >= 0 && st.st_ino == m->ino) {
+		if (fd >= 0 && module__inode_ok(m, &st)) {
 			snprintf(m->root, sizeof(m->root), "%s", root);
 			return fd;
 		}
 		fallback = fd;
 	}
 	fd = open_regular(m->path, &st);
-	if (fd >= 0 && (!m->from_proc || st.st_ino == m->ino)) {
+	if (fd >= 0 && module__inode_ok(m, &st)) {
 		if (fallback >= 0)
 			close(fallback);
 		return fd;
@@ -630,7 +632,8 @@ static void module__load(struct module *m)
 		dw_elf = m->dbg.elf;
 	if (dw_elf)
 		m->dw = dwarf_begin_elf(dw_elf, DWARF_C_READ, NULL);
-	rt_debug("symbolize: %s: %zu functions, %s lines", m->path, m->nsyms, m->dw ? "with" : "no");
+	rt_debug("symbolize: %s: %zu functions, %s lines", m->path, m->nsyms,
+		 m->dw ? "with" : "no");
 }
 
 static void module__free(struct module *m)
@@ -768,7 +771,8 @@ static __u64 module_hash(__u64 dev, __u64 ino, bool from_proc, const char *path)
 static bool module_is(const struct module *m, __u64 dev, __u64 ino, bool from_proc,
 		      const char *path)
 {
-	return m->dev == dev && m->ino == ino && m->from_proc == from_proc && !strcmp(m->path, path);
+	return m->dev == dev && m->ino == ino && m->from_proc == from_proc &&
+	       !strcmp(m->path, path);
 }
 
 /* The module of (dev, ino, path), created when new; NULL on -ENOMEM. */
@@ -922,9 +926,8 @@ int rt_sym__load_maps(struct rt_symbolizer *s, pid_t pid)
 				err = -errno;
 			break;
 		}
-		if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj,
-			   &min, &ino, &pos) < 7 ||
-		    !pos || end <= start)
+		if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, perms, &off,
+			   &maj, &min, &ino, &pos) < 7 || !pos || end <= start)
 			continue;
 		path = line + pos;
 		len = strcspn(path, "\n");
@@ -1054,7 +1057,8 @@ static bool elf_find_object(Elf *elf, __u64 vaddr, char *buf, size_t len)
 		Elf_Data *data;
 		GElf_Shdr sh;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
 		    (sh.sh_flags & SHF_COMPRESSED))
 			continue;
 		data = elf_getdata(scn, NULL);
@@ -1116,4 +1120,21 @@ const char *rt_sym__data(struct rt_symbolizer *s, pid_t pid, __u64 addr, char *b
 		return buf;
 	}
 	return NULL;
+}
+
+int rt_sym__foreach_mapping(const struct rt_symbolizer *s, rt_sym_mapping_fn fn, void *ctx)
+{
+	size_t i;
+	int ret;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < s->nmaps; i++) {
+		const struct mapping *mp = &s->maps[i];
+
+		ret = fn(ctx, mp->pid, mp->start, mp->end, mp->off, mp->seq, mp->mod->path);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

@@ -91,4 +91,18 @@ const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t l
  */
 const char *rt_sym__data(struct rt_symbolizer *s, pid_t pid, __u64 addr, char *buf, size_t len);
 
+/*
+ * Called for each remembered mapping: path is the module's path as the process saw it; seen is
+ * the snapshot that last saw the mapping (only its order matters: where mappings overlap, the
+ * larger seen wins, and among equal ones the earlier mapping). A nonzero return stops the walk.
+ */
+typedef int (*rt_sym_mapping_fn)(void *ctx, pid_t pid, __u64 start, __u64 end, __u64 off,
+				 __u64 seen, const char *path);
+/*
+ * Call fn for every mapping s remembers, in the order they were first seen (what a replay
+ * passes to rt_sym__add_mapping() to rebuild s). Returns 0, or the first nonzero value fn
+ * returned. fn must not add mappings.
+ */
+int rt_sym__foreach_mapping(const struct rt_symbolizer *s, rt_sym_mapping_fn fn, void *ctx);
+
 #endif /* RT_SYMBOLIZE_H */

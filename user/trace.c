@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Trace files (trace.h): a checksummed header, zlib-compressed blocks of raw records, and a
- * footer. The writer buffers records and compresses a block when it is full; the reader checks
+ * Trace files (trace.h): a checksummed header, zlib-compressed blocks of raw records, then
+ * zlib-compressed blocks of auxiliary entries (mappings, call-site stacks), and a footer. The
+ * writer buffers records and entries and compresses a block when it is full; the reader checks
  * every byte it hands out (checksums, lengths bounded before use, every record through
- * rt_event_decode()). File and in-memory readers share all code but the one read function.
- * What the records mean is left to the decoder and the engine; docs/trace-format.md has the
- * byte layout, the versioning rules and the reader's error messages.
+ * rt_event_decode(), every entry against its type's bounds). File and in-memory readers share
+ * all code but the one read function. What the records and entries mean is left to the
+ * decoder, the engine, the unwinder and the symbolizer; docs/trace-format.md has the byte
+ * layout, the versioning rules and the reader's error messages.
  *
  * Every integer is written little-endian byte by byte, so files are portable and no field is
  * read through a cast pointer. On a little-endian host a record's encoding is exactly its
@@ -26,13 +28,18 @@
 #define RT_TRACE_MAGIC "RTTRACE\n"
 #define RT_TRACE_MAGIC_LEN 8
 #define RT_TRACE_BLOCK_MAGIC "RTBK"
+#define RT_TRACE_AUX_MAGIC "RTAX"
 #define RT_TRACE_FOOTER_MAGIC "RTFT"
 #define RT_TRACE_SECTION_MAGIC_LEN 4
 
 #define RT_TRACE_HDR_SIZE 72
 #define RT_TRACE_BLOCK_HDR_SIZE 32
-/* footer: fixed part, then lost[nlost] (u64 each), then the crc32 */
-#define RT_TRACE_FOOTER_FIXED 28
+/*
+ * footer: fixed part, then lost[nlost] (u64 each), then the crc32. Version 2 added the aux
+ * counts after nlost.
+ */
+#define RT_TRACE_FOOTER_FIXED_V1 28
+#define RT_TRACE_FOOTER_FIXED 40
 #define RT_TRACE_MAX_LOST 16
 #define RT_TRACE_FOOTER_MAX (RT_TRACE_FOOTER_FIXED + 8 * RT_TRACE_MAX_LOST + 4)
 
@@ -45,6 +52,22 @@
 #define RT_TRACE_MAX_COMP (RT_TRACE_MAX_RAW + RT_TRACE_MAX_RAW / 256 + 64)
 
 /*
+ * Aux block limits, the same way: RT_TRACE_AUX_MAX_COMP is above compressBound(262144)
+ * (262237). An entry is an 8-byte header (type, len) and len bytes; the smallest is 8 bytes,
+ * so a block holds at most RT_TRACE_AUX_MAX_RAW / 8 entries.
+ */
+#define RT_TRACE_AUX_MAX_RAW (256 * 1024)
+#define RT_TRACE_AUX_ENTRY_HDR 8
+#define RT_TRACE_AUX_MAX_ENTRIES (RT_TRACE_AUX_MAX_RAW / RT_TRACE_AUX_ENTRY_HDR)
+#define RT_TRACE_AUX_MAX_COMP (RT_TRACE_AUX_MAX_RAW + RT_TRACE_AUX_MAX_RAW / 256 + 64)
+/* payloads: a mapping is 36 fixed bytes and its path, a stack 16 bytes and 8 per frame */
+#define RT_TRACE_MAP_FIXED 36
+#define RT_TRACE_MAP_MIN (RT_TRACE_MAP_FIXED + 1)
+#define RT_TRACE_MAP_MAX (RT_TRACE_MAP_FIXED + RT_TRACE_MAX_PATH)
+#define RT_TRACE_STACK_FIXED 16
+#define RT_TRACE_STACK_MAX (RT_TRACE_STACK_FIXED + 8 * RT_TRACE_MAX_FRAMES)
+
+/*
  * The writer runs on the live path. On record blocks level 2 is as fast as level 1 (about
  * 0.8 ms per full block) and 15% to 70% smaller; level 6 takes four times as long. The level
  * is not part of the format: the reader takes any zlib stream.
@@ -54,6 +77,9 @@
 #define RT_TRACE_ERR_LEN 256
 
 _Static_assert(RT_DROP_MAX <= RT_TRACE_MAX_LOST, "footer holds every drop counter");
+_Static_assert(RT_TRACE_AUX_MAX_COMP <= RT_TRACE_MAX_COMP, "aux blocks fit the writer's buffer");
+_Static_assert(RT_TRACE_AUX_ENTRY_HDR + RT_TRACE_MAP_MAX <= RT_TRACE_AUX_MAX_RAW,
+	       "the largest entry fits a block");
 _Static_assert(sizeof(struct rt_event) == RT_EVENT_SIZE, "rt_event size");
 _Static_assert(offsetof(struct rt_event, h.stack_id) == 4, "rt_hdr.stack_id offset");
 _Static_assert(offsetof(struct rt_event, h.goid) == 24, "rt_hdr.goid offset");
@@ -63,22 +89,32 @@ _Static_assert(offsetof(struct rt_event, ret) == 64, "rt_event.ret offset");
 struct rt_trace_writer {
 	FILE *f;
 	unsigned char *raw;  /* RT_TRACE_MAX_RAW bytes: encoded records of the open block */
+	unsigned char *aux;  /* RT_TRACE_AUX_MAX_RAW bytes: encoded entries of the open aux block */
 	unsigned char *comp; /* comp_cap bytes: compressed block */
 	size_t comp_cap;
 	__u32 nraw;	     /* records in raw */
 	__u32 blocks;	     /* blocks written */
 	__u64 events;	     /* records accepted */
+	size_t aux_len;	     /* bytes in aux */
+	__u32 naux;	     /* entries in aux */
+	__u32 aux_blocks;    /* aux blocks written */
+	__u64 aux_entries;   /* entries accepted */
+	bool in_aux;	     /* an entry was added: the records are over */
 	int err;	     /* first write error; sticky */
 };
 
 enum reader_state { RD_OK, RD_END, RD_ERR };
 
+/* What the reader's next step gives: ITEM_END is rt_trace_reader__next()'s 0. */
+enum item { ITEM_END = 0, ITEM_RECORD, ITEM_AUX, ITEM_SKIP };
+
 struct rt_trace_reader {
 	FILE *f;		  /* file source, or NULL for memory */
 	const unsigned char *mem; /* memory source */
 	size_t mem_len;
+	__u32 version;		  /* of the file, from the header */
 	__u64 off;		  /* offset of the next unread byte */
-	unsigned char *raw;	  /* decompressed records of the current block */
+	unsigned char *raw;	  /* decompressed records or entries of the current block */
 	unsigned char *comp;
 	size_t raw_cap, comp_cap;
 	__u32 nrec;		  /* records in the current block */
@@ -86,6 +122,15 @@ struct rt_trace_reader {
 	__u32 blocks;		  /* blocks read */
 	__u64 events;		  /* records handed out */
 	struct rt_event ev;	  /* the record last handed out */
+	__u64 aux_start;	  /* offset of the current aux block */
+	__u32 naux;		  /* entries in the current aux block */
+	__u32 aux_pos;		  /* next entry of the current aux block */
+	size_t aux_off;		  /* its offset in raw */
+	size_t aux_len;		  /* bytes of entries in raw */
+	__u32 aux_blocks;	  /* aux blocks read */
+	__u64 aux_entries;	  /* entries read, handed out or skipped */
+	struct rt_trace_aux aux;  /* the entry last handed out */
+	char path[RT_TRACE_MAX_PATH + 1]; /* its path */
 	struct rt_trace_footer footer;
 	enum reader_state state;
 	int err_code;		  /* negative errno once state is RD_ERR */
@@ -194,39 +239,69 @@ static int writer_put_header(struct rt_trace_writer *w, const struct rt_trace_in
 	return write_all(w, h, sizeof(h));
 }
 
-/* Compress and write the open block, if it holds any record. 0 or -errno. */
-static int writer_flush_block(struct rt_trace_writer *w)
+/*
+ * Compress raw and write it as one block (records or aux entries: same header layout).
+ * 0 or -errno.
+ */
+static int writer_put_block(struct rt_trace_writer *w, const char *magic, __u32 seq,
+			    __u32 count, const unsigned char *raw, size_t raw_len, size_t max_comp)
 {
 	unsigned char bh[RT_TRACE_BLOCK_HDR_SIZE];
-	size_t raw_len = (size_t)w->nraw * RT_EVENT_SIZE;
 	uLongf comp_len = w->comp_cap;
 	int err;
 
-	if (!w->nraw)
-		return 0;
 	/* comp holds compressBound(RT_TRACE_MAX_RAW), so only Z_MEM_ERROR is possible */
-	if (compress2(w->comp, &comp_len, w->raw, raw_len, RT_TRACE_ZLEVEL) != Z_OK)
+	if (compress2(w->comp, &comp_len, raw, raw_len, RT_TRACE_ZLEVEL) != Z_OK)
 		return -ENOMEM;
-	if (comp_len > RT_TRACE_MAX_COMP) {
-		rt_err("BUG: trace block compressed to %lu bytes, above %d",
-		       (unsigned long)comp_len, RT_TRACE_MAX_COMP);
+	if (comp_len > max_comp) {
+		rt_err("BUG: trace block compressed to %lu bytes, above %zu",
+		       (unsigned long)comp_len, max_comp);
 		return -EINVAL;
 	}
-	memcpy(bh, RT_TRACE_BLOCK_MAGIC, RT_TRACE_SECTION_MAGIC_LEN);
-	put_le32(bh + 4, w->blocks);
-	put_le32(bh + 8, w->nraw);
+	memcpy(bh, magic, RT_TRACE_SECTION_MAGIC_LEN);
+	put_le32(bh + 4, seq);
+	put_le32(bh + 8, count);
 	put_le32(bh + 12, (__u32)raw_len);
 	put_le32(bh + 16, (__u32)comp_len);
-	put_le32(bh + 20, crc_of(w->raw, raw_len));
+	put_le32(bh + 20, crc_of(raw, raw_len));
 	put_le32(bh + 24, crc_of(w->comp, comp_len));
 	put_le32(bh + 28, crc_of(bh, 28));
 	err = write_all(w, bh, sizeof(bh));
 	if (!err)
 		err = write_all(w, w->comp, comp_len);
+	return err;
+}
+
+/* Compress and write the open block, if it holds any record. 0 or -errno. */
+static int writer_flush_block(struct rt_trace_writer *w)
+{
+	int err;
+
+	if (!w->nraw)
+		return 0;
+	err = writer_put_block(w, RT_TRACE_BLOCK_MAGIC, w->blocks, w->nraw, w->raw,
+			       (size_t)w->nraw * RT_EVENT_SIZE, RT_TRACE_MAX_COMP);
 	if (err)
 		return err;
 	w->blocks++;
 	w->nraw = 0;
+	return 0;
+}
+
+/* Compress and write the open aux block, if it holds any entry. 0 or -errno. */
+static int writer_flush_aux(struct rt_trace_writer *w)
+{
+	int err;
+
+	if (!w->naux)
+		return 0;
+	err = writer_put_block(w, RT_TRACE_AUX_MAGIC, w->aux_blocks, w->naux, w->aux, w->aux_len,
+			       RT_TRACE_AUX_MAX_COMP);
+	if (err)
+		return err;
+	w->aux_blocks++;
+	w->naux = 0;
+	w->aux_len = 0;
 	return 0;
 }
 
@@ -237,10 +312,12 @@ static int writer_put_footer(struct rt_trace_writer *w, const struct rt_trace_fo
 
 	memcpy(fb, RT_TRACE_FOOTER_MAGIC, RT_TRACE_SECTION_MAGIC_LEN);
 	put_le32(fb + 4, w->blocks);
-	/* the writer's own count, so the footer always matches the blocks */
+	/* the writer's own counts, so the footer always matches the blocks */
 	put_le64(fb + 8, w->events);
 	put_le64(fb + 16, f ? f->duration_ns : 0);
 	put_le32(fb + 24, RT_DROP_MAX);
+	put_le32(fb + 28, w->aux_blocks);
+	put_le64(fb + 32, w->aux_entries);
 	for (i = 0; i < RT_DROP_MAX; i++)
 		put_le64(fb + RT_TRACE_FOOTER_FIXED + 8 * i, f ? f->lost[i] : 0);
 	put_le32(fb + len, crc_of(fb, len));
@@ -263,8 +340,9 @@ struct rt_trace_writer *rt_trace_writer__open(const char *path, const struct rt_
 	}
 	w->comp_cap = compressBound(RT_TRACE_MAX_RAW);
 	w->raw = malloc(RT_TRACE_MAX_RAW);
+	w->aux = malloc(RT_TRACE_AUX_MAX_RAW);
 	w->comp = malloc(w->comp_cap);
-	if (!w->raw || !w->comp) {
+	if (!w->raw || !w->aux || !w->comp) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -280,6 +358,7 @@ cleanup:
 		if (w->f)
 			fclose(w->f);
 		free(w->comp);
+		free(w->aux);
 		free(w->raw);
 		free(w);
 		w = NULL;
@@ -297,8 +376,8 @@ int rt_trace_writer__add(struct rt_trace_writer *w, const struct rt_event *e)
 		return -EINVAL;
 	if (w->err)
 		return w->err;
-	/* never write a record the reader would reject */
-	if (!rt_event_decode(e, sizeof(*e), &why))
+	/* never write a record the reader would reject; records come before aux entries */
+	if (w->in_aux || !rt_event_decode(e, sizeof(*e), &why))
 		return -EINVAL;
 	event_encode(w->raw + (size_t)w->nraw * RT_EVENT_SIZE, e);
 	w->nraw++;
@@ -309,8 +388,86 @@ int rt_trace_writer__add(struct rt_trace_writer *w, const struct rt_event *e)
 }
 
 /*
- * The footer's events field is the writer's own count of accepted records; f->events is not
- * used. f may be NULL (no drops, no duration).
+ * Append one entry of type and payload p (plen bytes, within the type's bounds: the callers
+ * check). The first entry writes the open record block.
+ */
+static int writer_add_aux(struct rt_trace_writer *w, __u32 type, const unsigned char *p,
+			  size_t plen, const char *tail, size_t tail_len)
+{
+	size_t len = RT_TRACE_AUX_ENTRY_HDR + plen + tail_len;
+	unsigned char *q;
+
+	if (w->err)
+		return w->err;
+	if (!w->in_aux) {
+		w->err = writer_flush_block(w);
+		if (w->err)
+			return w->err;
+		w->in_aux = true;
+	}
+	if (w->aux_len + len > RT_TRACE_AUX_MAX_RAW || w->naux == RT_TRACE_AUX_MAX_ENTRIES) {
+		w->err = writer_flush_aux(w);
+		if (w->err)
+			return w->err;
+	}
+	q = w->aux + w->aux_len;
+	put_le32(q, type);
+	put_le32(q + 4, (__u32)(plen + tail_len));
+	memcpy(q + RT_TRACE_AUX_ENTRY_HDR, p, plen);
+	if (tail_len)
+		memcpy(q + RT_TRACE_AUX_ENTRY_HDR + plen, tail, tail_len);
+	w->aux_len += len;
+	w->naux++;
+	w->aux_entries++;
+	return 0;
+}
+
+int rt_trace_writer__add_mapping(struct rt_trace_writer *w, __u32 pid, __u64 start, __u64 end,
+				 __u64 off, __u64 seen, const char *path)
+{
+	unsigned char p[RT_TRACE_MAP_FIXED];
+	size_t path_len;
+
+	if (!w || !path)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	/* never write an entry the reader would reject */
+	path_len = strnlen(path, RT_TRACE_MAX_PATH + 1);
+	if (!pid || start >= end || !path_len || path_len > RT_TRACE_MAX_PATH)
+		return -EINVAL;
+	put_le32(p, pid);
+	put_le64(p + 4, start);
+	put_le64(p + 12, end);
+	put_le64(p + 20, off);
+	put_le64(p + 28, seen);
+	return writer_add_aux(w, RT_TRACE_AUX_MAPPING, p, sizeof(p), path, path_len);
+}
+
+int rt_trace_writer__add_stack(struct rt_trace_writer *w, __u32 pid, __u64 site,
+			       const __u64 *pcs, __u32 n)
+{
+	unsigned char p[RT_TRACE_STACK_MAX];
+	__u32 i;
+
+	if (!w || !pcs)
+		return -EINVAL;
+	if (w->err)
+		return w->err;
+	if (!pid || !site || n < 1 || n > RT_TRACE_MAX_FRAMES || pcs[0] != site)
+		return -EINVAL;
+	put_le32(p, pid);
+	put_le32(p + 4, n);
+	put_le64(p + 8, site);
+	for (i = 0; i < n; i++)
+		put_le64(p + RT_TRACE_STACK_FIXED + 8 * i, pcs[i]);
+	return writer_add_aux(w, RT_TRACE_AUX_STACK, p, RT_TRACE_STACK_FIXED + 8 * (size_t)n, NULL,
+			      0);
+}
+
+/*
+ * The footer's events and aux counts are the writer's own counts of accepted records and
+ * entries; f->events is not used. f may be NULL (no drops, no duration).
  */
 int rt_trace_writer__close(struct rt_trace_writer *w, const struct rt_trace_footer *f)
 {
@@ -322,11 +479,14 @@ int rt_trace_writer__close(struct rt_trace_writer *w, const struct rt_trace_foot
 	if (!err)
 		err = writer_flush_block(w);
 	if (!err)
+		err = writer_flush_aux(w);
+	if (!err)
 		err = writer_put_footer(w, f);
 	errno = 0;
 	if (fclose(w->f) && !err)
 		err = errno ? -errno : -EIO;
 	free(w->comp);
+	free(w->aux);
 	free(w->raw);
 	free(w);
 	return err;
@@ -430,9 +590,10 @@ static int read_header(struct rt_trace_reader *r, struct rt_trace_info *info)
 	if (got < 12)
 		return fail(r, -EINVAL, "trace truncated at byte %zd: header is incomplete", got);
 	version = get_le32(h + 8);
-	if (version != RT_TRACE_VERSION)
+	if (version < RT_TRACE_VERSION_MIN || version > RT_TRACE_VERSION)
 		return fail(r, -EINVAL, "trace format version %u is not supported "
-			    "(this racetrace reads version %d)", version, RT_TRACE_VERSION);
+			    "(this racetrace reads versions %d to %d)", version,
+			    RT_TRACE_VERSION_MIN, RT_TRACE_VERSION);
 	if ((size_t)got < sizeof(h))
 		return fail(r, -EINVAL, "trace truncated at byte %zd: header is incomplete", got);
 	if (crc_of(h, 68) != get_le32(h + 68))
@@ -452,6 +613,7 @@ static int read_header(struct rt_trace_reader *r, struct rt_trace_info *info)
 	if (!memchr(h + 48, 0, RT_TRACE_COMM_LEN))
 		return fail(r, -EINVAL, "corrupt header: comm is not NUL-terminated");
 
+	r->version = version;
 	memset(info, 0, sizeof(*info));
 	info->pid = get_le32(h + 20);
 	info->events_abi = abi;
@@ -462,41 +624,55 @@ static int read_header(struct rt_trace_reader *r, struct rt_trace_info *info)
 	return 0;
 }
 
-/* The footer's magic (at start) is read already. Checks it and the end of the data. */
+/*
+ * The footer's magic (at start) is read already. Checks it and the end of the data. Version 1
+ * has no aux counts: its drop counters start at byte 28.
+ */
 static int read_footer(struct rt_trace_reader *r, __u64 start)
 {
+	size_t fixed = r->version >= 2 ? RT_TRACE_FOOTER_FIXED : RT_TRACE_FOOTER_FIXED_V1;
 	unsigned char fb[RT_TRACE_FOOTER_MAX];
 	unsigned long long off = start;
-	__u32 blocks, nlost, i;
+	__u32 blocks, nlost, i, aux_blocks = 0;
+	__u64 events, aux_entries = 0;
 	unsigned char extra;
 	size_t len;
-	__u64 events;
 	ssize_t got;
 	int err;
 
 	memcpy(fb, RT_TRACE_FOOTER_MAGIC, RT_TRACE_SECTION_MAGIC_LEN);
-	err = read_exact(r, fb + 4, RT_TRACE_FOOTER_FIXED - 4, start, "footer");
+	err = read_exact(r, fb + 4, fixed - 4, start, "footer");
 	if (err)
 		return err;
 	nlost = get_le32(fb + 24);
 	if (nlost > RT_TRACE_MAX_LOST)
 		return corrupt(r, "footer", off, "%u drop counters, at most %d", nlost,
 			       RT_TRACE_MAX_LOST);
-	len = RT_TRACE_FOOTER_FIXED + 8 * (size_t)nlost;
-	err = read_exact(r, fb + RT_TRACE_FOOTER_FIXED, len + 4 - RT_TRACE_FOOTER_FIXED, start,
-			 "footer");
+	len = fixed + 8 * (size_t)nlost;
+	err = read_exact(r, fb + fixed, len + 4 - fixed, start, "footer");
 	if (err)
 		return err;
 	if (crc_of(fb, len) != get_le32(fb + len))
 		return corrupt(r, "footer", off, "checksum mismatch");
 	blocks = get_le32(fb + 4);
 	events = get_le64(fb + 8);
+	if (r->version >= 2) {
+		aux_blocks = get_le32(fb + 28);
+		aux_entries = get_le64(fb + 32);
+	}
 	if (blocks != r->blocks)
 		return corrupt(r, "footer", off, "says %u blocks, file holds %u", blocks,
 			       r->blocks);
 	if (events != r->events)
 		return corrupt(r, "footer", off, "says %llu records, file holds %llu",
 			       (unsigned long long)events, (unsigned long long)r->events);
+	if (aux_blocks != r->aux_blocks)
+		return corrupt(r, "footer", off, "says %u aux blocks, file holds %u", aux_blocks,
+			       r->aux_blocks);
+	if (aux_entries != r->aux_entries)
+		return corrupt(r, "footer", off, "says %llu aux entries, file holds %llu",
+			       (unsigned long long)aux_entries,
+			       (unsigned long long)r->aux_entries);
 	got = src_read(r, &extra, 1);
 	if (got < 0)
 		return (int)got;
@@ -509,21 +685,87 @@ static int read_footer(struct rt_trace_reader *r, __u64 start)
 	r->footer.duration_ns = get_le64(fb + 16);
 	/* counters of reasons this build does not know are dropped; missing ones stay 0 */
 	for (i = 0; i < nlost && i < RT_DROP_MAX; i++)
-		r->footer.lost[i] = get_le64(fb + RT_TRACE_FOOTER_FIXED + 8 * i);
+		r->footer.lost[i] = get_le64(fb + fixed + 8 * i);
 	r->state = RD_END;
 	return 0;
 }
 
-/* Read the next section: load a block into r->raw, or read the footer (state RD_END). */
+/*
+ * The rest of a block whose first 4 bytes (bh, at off) are read: the header, then the
+ * compressed data into r->comp and the inflated data into r->raw. what names the block in
+ * messages. A record block (exact) holds count * unit bytes; an aux block at least unit bytes
+ * per entry and at most max_raw. Every length is checked before anything is allocated or
+ * read. Returns 0 with *count and *raw_len set, or a negative errno with the reason set.
+ */
+static int read_block(struct rt_trace_reader *r, unsigned char *bh, unsigned long long off,
+		      const char *what, __u32 seq_want, __u32 max_count, __u32 unit, bool exact,
+		      __u32 max_raw, __u32 max_comp, __u32 *count, __u32 *raw_len)
+{
+	__u32 seq, comp_len;
+	uLongf dlen;
+	uLong slen;
+	int err, zerr;
+
+	err = read_exact(r, bh + RT_TRACE_SECTION_MAGIC_LEN,
+			 RT_TRACE_BLOCK_HDR_SIZE - RT_TRACE_SECTION_MAGIC_LEN, off, what);
+	if (err)
+		return err;
+	if (crc_of(bh, 28) != get_le32(bh + 28))
+		return corrupt(r, what, off, "checksum mismatch (header)");
+	seq = get_le32(bh + 4);
+	*count = get_le32(bh + 8);
+	*raw_len = get_le32(bh + 12);
+	comp_len = get_le32(bh + 16);
+	if (seq != seq_want)
+		return corrupt(r, what, off, "sequence number %u, expected %u", seq, seq_want);
+	if (*count == 0 || *count > max_count)
+		return corrupt(r, what, off, "%u %s, expected 1..%u", *count,
+			       exact ? "records" : "entries", max_count);
+	/* records: exactly count * unit bytes; entries: at least unit bytes each, at most max */
+	if (exact ? *raw_len != *count * unit :
+		    *raw_len < (__u64)*count * unit || *raw_len > max_raw)
+		return corrupt(r, what, off, "%u bytes for %u %s", *raw_len, *count,
+			       exact ? "records" : "entries");
+	if (comp_len == 0 || comp_len > max_comp)
+		return corrupt(r, what, off, "compressed length %u, expected 1..%u", comp_len,
+			       max_comp);
+
+	if (buf_reserve(&r->comp, &r->comp_cap, comp_len) ||
+	    buf_reserve(&r->raw, &r->raw_cap, *raw_len))
+		return fail(r, -ENOMEM, "out of memory reading %s at offset %llu", what, off);
+	err = read_exact(r, r->comp, comp_len, off, what);
+	if (err)
+		return err;
+	if (crc_of(r->comp, comp_len) != get_le32(bh + 24))
+		return corrupt(r, what, off, "checksum mismatch (compressed data)");
+	dlen = *raw_len;
+	slen = comp_len;
+	zerr = uncompress2(r->raw, &dlen, r->comp, &slen);
+	if (zerr == Z_MEM_ERROR)
+		return fail(r, -ENOMEM, "out of memory reading %s at offset %llu", what, off);
+	if (zerr != Z_OK)
+		return corrupt(r, what, off, "decompression failed (zlib: %s)", zError(zerr));
+	if (dlen != *raw_len || slen != comp_len)
+		return corrupt(r, what, off,
+			       "decompression failed (%lu of %u bytes used, %lu of %u made)",
+			       (unsigned long)slen, comp_len, (unsigned long)dlen, *raw_len);
+	if (crc_of(r->raw, *raw_len) != get_le32(bh + 20))
+		return corrupt(r, what, off, "checksum mismatch (%s)",
+			       exact ? "records" : "entries");
+	return 0;
+}
+
+/*
+ * Read the next section: load a record block or an aux block into r->raw, or read the footer
+ * (state RD_END). Aux blocks (version 2 on) follow every record block.
+ */
 static int read_section(struct rt_trace_reader *r)
 {
 	unsigned char bh[RT_TRACE_BLOCK_HDR_SIZE];
 	unsigned long long off = r->off;
-	__u32 seq, count, raw_len, comp_len;
-	uLongf dlen;
-	uLong slen;
+	__u32 count, raw_len;
 	ssize_t got;
-	int err, zerr;
+	int err;
 
 	got = src_read(r, bh, RT_TRACE_SECTION_MAGIC_LEN);
 	if (got < 0)
@@ -536,55 +778,177 @@ static int read_section(struct rt_trace_reader *r)
 			    (unsigned long long)r->off, off);
 	if (!memcmp(bh, RT_TRACE_FOOTER_MAGIC, RT_TRACE_SECTION_MAGIC_LEN))
 		return read_footer(r, off);
+	if (r->version >= 2 && !memcmp(bh, RT_TRACE_AUX_MAGIC, RT_TRACE_SECTION_MAGIC_LEN)) {
+		err = read_block(r, bh, off, "aux block", r->aux_blocks, RT_TRACE_AUX_MAX_ENTRIES,
+				 RT_TRACE_AUX_ENTRY_HDR, false, RT_TRACE_AUX_MAX_RAW,
+				 RT_TRACE_AUX_MAX_COMP, &count, &raw_len);
+		if (err)
+			return err;
+		r->aux_start = off;
+		r->naux = count;
+		r->aux_pos = 0;
+		r->aux_off = 0;
+		r->aux_len = raw_len;
+		r->aux_blocks++;
+		return 0;
+	}
 	if (memcmp(bh, RT_TRACE_BLOCK_MAGIC, RT_TRACE_SECTION_MAGIC_LEN))
 		return corrupt(r, "block", off, "bad magic");
-
-	err = read_exact(r, bh + RT_TRACE_SECTION_MAGIC_LEN,
-			 sizeof(bh) - RT_TRACE_SECTION_MAGIC_LEN, off, "block");
+	if (r->aux_blocks)
+		return corrupt(r, "block", off, "record block after the aux blocks");
+	err = read_block(r, bh, off, "block", r->blocks, RT_TRACE_BLOCK_RECORDS, RT_EVENT_SIZE,
+			 true, RT_TRACE_MAX_RAW, RT_TRACE_MAX_COMP, &count, &raw_len);
 	if (err)
 		return err;
-	if (crc_of(bh, 28) != get_le32(bh + 28))
-		return corrupt(r, "block", off, "checksum mismatch (header)");
-	seq = get_le32(bh + 4);
-	count = get_le32(bh + 8);
-	raw_len = get_le32(bh + 12);
-	comp_len = get_le32(bh + 16);
-	if (seq != r->blocks)
-		return corrupt(r, "block", off, "sequence number %u, expected %u", seq, r->blocks);
-	if (count == 0 || count > RT_TRACE_BLOCK_RECORDS)
-		return corrupt(r, "block", off, "%u records, expected 1..%d", count,
-			       RT_TRACE_BLOCK_RECORDS);
-	if (raw_len != count * RT_EVENT_SIZE)
-		return corrupt(r, "block", off, "%u bytes for %u records", raw_len, count);
-	if (comp_len == 0 || comp_len > RT_TRACE_MAX_COMP)
-		return corrupt(r, "block", off, "compressed length %u, expected 1..%d", comp_len,
-			       RT_TRACE_MAX_COMP);
-
-	if (buf_reserve(&r->comp, &r->comp_cap, comp_len) ||
-	    buf_reserve(&r->raw, &r->raw_cap, raw_len))
-		return fail(r, -ENOMEM, "out of memory reading block at offset %llu", off);
-	err = read_exact(r, r->comp, comp_len, off, "block");
-	if (err)
-		return err;
-	if (crc_of(r->comp, comp_len) != get_le32(bh + 24))
-		return corrupt(r, "block", off, "checksum mismatch (compressed data)");
-	dlen = raw_len;
-	slen = comp_len;
-	zerr = uncompress2(r->raw, &dlen, r->comp, &slen);
-	if (zerr == Z_MEM_ERROR)
-		return fail(r, -ENOMEM, "out of memory reading block at offset %llu", off);
-	if (zerr != Z_OK)
-		return corrupt(r, "block", off, "decompression failed (zlib: %s)", zError(zerr));
-	if (dlen != raw_len || slen != comp_len)
-		return corrupt(r, "block", off,
-			       "decompression failed (%lu of %u bytes used, %lu of %u made)",
-			       (unsigned long)slen, comp_len, (unsigned long)dlen, raw_len);
-	if (crc_of(r->raw, raw_len) != get_le32(bh + 20))
-		return corrupt(r, "block", off, "checksum mismatch (records)");
 	r->nrec = count;
 	r->pos = 0;
 	r->blocks++;
 	return 0;
+}
+
+/* "corrupt aux entry <E>: <reason>", E counting from 0 at the first entry of the file. */
+__attribute__((format(printf, 2, 3)))
+static int bad_entry(struct rt_trace_reader *r, const char *fmt, ...)
+{
+	char why[RT_TRACE_ERR_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return fail(r, -EINVAL, "corrupt aux entry %llu: %s", (unsigned long long)r->aux_entries,
+		    why);
+}
+
+static int parse_mapping(struct rt_trace_reader *r, const unsigned char *p, __u32 len)
+{
+	struct rt_trace_mapping *m = &r->aux.map;
+	size_t path_len;
+
+	if (len < RT_TRACE_MAP_MIN || len > RT_TRACE_MAP_MAX)
+		return bad_entry(r, "mapping of %u bytes, expected %d..%d", len, RT_TRACE_MAP_MIN,
+				 RT_TRACE_MAP_MAX);
+	path_len = len - RT_TRACE_MAP_FIXED;
+	m->pid = get_le32(p);
+	m->start = get_le64(p + 4);
+	m->end = get_le64(p + 12);
+	m->off = get_le64(p + 20);
+	m->seen = get_le64(p + 28);
+	if (!m->pid)
+		return bad_entry(r, "mapping of pid 0");
+	if (m->start >= m->end)
+		return bad_entry(r, "mapping of an empty range");
+	if (memchr(p + RT_TRACE_MAP_FIXED, 0, path_len))
+		return bad_entry(r, "mapping path holds a NUL byte");
+	memcpy(r->path, p + RT_TRACE_MAP_FIXED, path_len);
+	r->path[path_len] = '\0';
+	m->path = r->path;
+	return 0;
+}
+
+static int parse_stack(struct rt_trace_reader *r, const unsigned char *p, __u32 len)
+{
+	struct rt_trace_stack *st = &r->aux.stack;
+	__u32 i;
+
+	if (len < RT_TRACE_STACK_FIXED + 8 || len > RT_TRACE_STACK_MAX)
+		return bad_entry(r, "stack of %u bytes, expected %d..%d", len,
+				 RT_TRACE_STACK_FIXED + 8, RT_TRACE_STACK_MAX);
+	st->pid = get_le32(p);
+	st->n = get_le32(p + 4);
+	st->site = get_le64(p + 8);
+	if (st->n < 1 || st->n > RT_TRACE_MAX_FRAMES)
+		return bad_entry(r, "stack of %u frames, expected 1..%d", st->n,
+				 RT_TRACE_MAX_FRAMES);
+	if (len != RT_TRACE_STACK_FIXED + 8 * st->n)
+		return bad_entry(r, "stack of %u bytes for %u frames", len, st->n);
+	if (!st->pid)
+		return bad_entry(r, "stack of pid 0");
+	if (!st->site)
+		return bad_entry(r, "stack of site 0");
+	for (i = 0; i < st->n; i++)
+		st->pcs[i] = get_le64(p + RT_TRACE_STACK_FIXED + 8 * i);
+	if (st->pcs[0] != st->site)
+		return bad_entry(r, "stack does not start at its site");
+	return 0;
+}
+
+/*
+ * The next entry of the current aux block into r->aux: ITEM_AUX, ITEM_SKIP for an entry of a
+ * type this build does not know, or a negative errno.
+ */
+static int next_entry(struct rt_trace_reader *r)
+{
+	size_t left = r->aux_len - r->aux_off;
+	const unsigned char *p = r->raw + r->aux_off;
+	__u32 type, len;
+	int err = 0;
+
+	if (left < RT_TRACE_AUX_ENTRY_HDR)
+		return bad_entry(r, "header past the end of its block");
+	type = get_le32(p);
+	len = get_le32(p + 4);
+	if (len > left - RT_TRACE_AUX_ENTRY_HDR)
+		return bad_entry(r, "%u bytes past the end of its block", len);
+	p += RT_TRACE_AUX_ENTRY_HDR;
+	memset(&r->aux, 0, sizeof(r->aux));
+	r->aux.type = type;
+	switch (type) {
+	case 0:
+		return bad_entry(r, "type 0");
+	case RT_TRACE_AUX_MAPPING:
+		err = parse_mapping(r, p, len);
+		break;
+	case RT_TRACE_AUX_STACK:
+		err = parse_stack(r, p, len);
+		break;
+	default:
+		break;
+	}
+	if (err)
+		return err;
+	r->aux_off += RT_TRACE_AUX_ENTRY_HDR + (size_t)len;
+	r->aux_pos++;
+	r->aux_entries++;
+	if (r->aux_pos == r->naux && r->aux_off != r->aux_len)
+		return corrupt(r, "aux block", r->aux_start, "%zu bytes after the last entry",
+			       r->aux_len - r->aux_off);
+	return type == RT_TRACE_AUX_MAPPING || type == RT_TRACE_AUX_STACK ? ITEM_AUX : ITEM_SKIP;
+}
+
+/*
+ * The next record or entry, reading sections as needed: ITEM_RECORD (in r->ev), ITEM_AUX (in
+ * r->aux), ITEM_END at the clean end, or a negative errno. Errors are sticky.
+ */
+static int next_item(struct rt_trace_reader *r)
+{
+	const char *why;
+	int ret;
+
+	for (;;) {
+		if (r->state == RD_ERR)
+			return r->err_code;
+		if (r->state == RD_END)
+			return ITEM_END;
+		if (r->pos < r->nrec) {
+			event_unpack(&r->ev, r->raw + (size_t)r->pos * RT_EVENT_SIZE);
+			if (!rt_event_decode(&r->ev, sizeof(r->ev), &why))
+				return fail(r, -EINVAL, "corrupt record %llu: %s",
+					    (unsigned long long)r->events, why);
+			r->pos++;
+			r->events++;
+			return ITEM_RECORD;
+		}
+		if (r->aux_pos < r->naux) {
+			ret = next_entry(r);
+			if (ret != ITEM_SKIP)
+				return ret;
+			continue;
+		}
+		ret = read_section(r);
+		if (ret)
+			return ret;
+	}
 }
 
 /*
@@ -671,28 +1035,52 @@ struct rt_trace_reader *rt_trace_reader__open_mem(const void *buf, size_t len,
  */
 int rt_trace_reader__next(struct rt_trace_reader *r, const struct rt_event **e)
 {
-	const char *why;
-	int err;
+	int ret;
 
-	if (r->state == RD_ERR)
-		return r->err_code;
-	if (r->state == RD_END)
-		return 0;
-	if (r->pos == r->nrec) {
-		err = read_section(r);
-		if (err)
-			return err;
-		if (r->state == RD_END)
-			return 0;
-	}
-	event_unpack(&r->ev, r->raw + (size_t)r->pos * RT_EVENT_SIZE);
-	if (!rt_event_decode(&r->ev, sizeof(r->ev), &why))
-		return fail(r, -EINVAL, "corrupt record %llu: %s", (unsigned long long)r->events,
-			    why);
-	r->pos++;
-	r->events++;
+	while ((ret = next_item(r)) == ITEM_AUX)
+		;
+	if (ret != ITEM_RECORD)
+		return ret;
 	*e = &r->ev;
 	return 1;
+}
+
+/* Records on the way are checked like rt_trace_reader__next() does, and skipped. */
+int rt_trace_reader__next_aux(struct rt_trace_reader *r, const struct rt_trace_aux **a)
+{
+	int ret;
+
+	while ((ret = next_item(r)) == ITEM_RECORD)
+		;
+	if (ret != ITEM_AUX)
+		return ret;
+	*a = &r->aux;
+	return 1;
+}
+
+int rt_trace_reader__rewind(struct rt_trace_reader *r)
+{
+	if (r->f) {
+		if (fseek(r->f, RT_TRACE_HDR_SIZE, SEEK_SET))
+			return errno ? -errno : -EIO;
+		clearerr(r->f);
+	}
+	r->off = RT_TRACE_HDR_SIZE;
+	r->nrec = r->pos = r->blocks = 0;
+	r->events = 0;
+	r->naux = r->aux_pos = r->aux_blocks = 0;
+	r->aux_off = r->aux_len = 0;
+	r->aux_entries = 0;
+	memset(&r->footer, 0, sizeof(r->footer));
+	r->state = RD_OK;
+	r->err_code = 0;
+	r->err[0] = '\0';
+	return 0;
+}
+
+__u32 rt_trace_reader__version(const struct rt_trace_reader *r)
+{
+	return r->version;
 }
 
 /* NULL until rt_trace_reader__next() has returned 0. */

@@ -15,7 +15,9 @@
 #define RT_MAX_PROCS 64
 
 struct site_frames {
+	__u32 pid;
 	__u32 n;
+	__u64 site;
 	__u64 pcs[RT_MAX_FRAMES];
 };
 
@@ -205,6 +207,8 @@ static int remember(struct rt_unwinder *u, __u32 pid, __u64 site, const __u64 *p
 	} else {
 		f = &u->frames[*v - 1];
 	}
+	f->pid = pid;
+	f->site = site;
 	f->n = RT_MIN(n, RT_MAX_FRAMES);
 	memcpy(f->pcs, pcs, f->n * sizeof(*pcs));
 	return 0;
@@ -265,4 +269,26 @@ void rt_unwind__stats(const struct rt_unwinder *u, __u64 *cfi, __u64 *fp, __u64 
 	*cfi = u->n_cfi;
 	*fp = u->n_fp;
 	*failed = u->n_failed;
+}
+
+int rt_unwind__add(struct rt_unwinder *u, __u32 pid, __u64 site, const __u64 *pcs, int n)
+{
+	if (!u || !pcs || !site || n < 1 || n > RT_MAX_FRAMES || pcs[0] != site)
+		return -EINVAL;
+	return remember(u, pid, site, pcs, n);
+}
+
+int rt_unwind__foreach(const struct rt_unwinder *u, rt_unwind_site_fn fn, void *ctx)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < u->nframes; i++) {
+		const struct site_frames *f = &u->frames[i];
+
+		ret = fn(ctx, f->pid, f->site, f->pcs, (int)f->n);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

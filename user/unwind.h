@@ -30,4 +30,19 @@ int rt_unwind__frames(const struct rt_unwinder *u, __u32 pid, __u64 site, __u64 
 /* Statistics: samples unwound with CFI, with the frame-pointer fallback, failed. */
 void rt_unwind__stats(const struct rt_unwinder *u, __u64 *cfi, __u64 *fp, __u64 *failed);
 
+/*
+ * Remember the frames of site in pid as if a sample had given them (trace replay): pcs[0] must
+ * be site, n in 1..RT_MAX_FRAMES; they replace what was known. 0, -EINVAL (nothing changed)
+ * or -ENOMEM (nothing changed).
+ */
+int rt_unwind__add(struct rt_unwinder *u, __u32 pid, __u64 site, const __u64 *pcs, int n);
+
+/* Called for each remembered site; a nonzero return stops the walk and is returned. */
+typedef int (*rt_unwind_site_fn)(void *ctx, __u32 pid, __u64 site, const __u64 *pcs, int n);
+/*
+ * Call fn for every remembered (pid, site), in the order the sites were first remembered.
+ * Returns 0, or the first nonzero value fn returned. fn must not add sites.
+ */
+int rt_unwind__foreach(const struct rt_unwinder *u, rt_unwind_site_fn fn, void *ctx);
+
 #endif /* RT_UNWIND_H */
