@@ -76,7 +76,7 @@ TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
 
-.PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz
+.PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz install soak
 all: $(OUTPUT)/racetrace targets
 
 deps:
@@ -183,6 +183,20 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(OUTPUT)/racetrace
 	$(Q)bench/run.sh
+
+PREFIX ?= /usr
+install: $(OUTPUT)/racetrace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(OUTPUT)/racetrace $(DESTDIR)$(PREFIX)/sbin/racetrace
+	$(Q)install -D -m 0644 dist/racetrace.service $(DESTDIR)/lib/systemd/system/racetrace.service
+	$(Q)install -D -m 0644 dist/racetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/racetrace.8
+	$(Q)install -D -m 0644 docs/config.md $(DESTDIR)$(PREFIX)/share/doc/racetrace/config.md
+	$(Q)install -D -m 0644 dist/racetrace.conf $(DESTDIR)$(PREFIX)/share/doc/racetrace/racetrace.conf.example
+	$(Q)test -e $(DESTDIR)/etc/racetrace/racetrace.conf || \
+		install -D -m 0644 dist/racetrace.conf $(DESTDIR)/etc/racetrace/racetrace.conf
+
+soak: all
+	$(Q)tests/soak.sh
 
 clean:
 	$(call msg,CLEAN)
