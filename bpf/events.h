@@ -84,6 +84,12 @@ enum rt_ev_type {
 /* flags in the header */
 #define RT_EVF_RET 0x1	 /* record emitted at function return */
 #define RT_EVF_SYNTH 0x2 /* made by user space: a futex wait already in progress at attach */
+/*
+ * Set by user space on allocator records whose caller is inside the C library itself
+ * (realloc freeing, a thread's malloc cache handed back at its exit): the library's own
+ * bookkeeping, not the program's, and not balanced by probed calls.
+ */
+#define RT_EVF_INTERNAL 0x4
 
 /* Drop counter reasons (index into the per-CPU "drops" array). */
 enum rt_drop_reason {

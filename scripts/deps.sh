@@ -15,6 +15,10 @@ fi
 # Packages from bookworm proper.
 BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-go python3
 	   libmicrohttpd-dev libcapstone-dev)
+# Real multithreaded programs the e2e tests trace (tests/e2e/detectors.py).
+BASE_PKGS+=(memcached xz-utils pigz)
+# A real Prometheus scrapes the daemon, promtool checks its metrics (tests/e2e/daemon.py).
+BASE_PKGS+=(prometheus)
 # Packages pinned to bookworm-backports.
 BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils)
 

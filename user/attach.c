@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -96,9 +97,20 @@ struct module {
 	struct bpf_link *entry_link;
 	struct bpf_link *ret_link;
 	__u32 nsites;
+	__u64 mask; /* event types its sites emit */
 };
 
 struct target_probes;
+
+#define RT_ALLOC_RANGES 8
+
+/* per target: where its C library's code is, for rt_tracer__alloc_internal */
+struct alloc_cache {
+	pid_t pid;
+	bool fresh;
+	int n;
+	__u64 r[RT_ALLOC_RANGES][2];
+};
 
 struct rt_tracer {
 	struct rt_tracer_opts opts;
@@ -108,6 +120,8 @@ struct rt_tracer {
 	size_t nmods, mods_cap;
 	struct target_probes *targets; /* per-pid families, when not opts.probes */
 	size_t ntargets, targets_cap;
+	struct alloc_cache *acache;
+	size_t nacache, acache_cap;
 	__u64 probe_mask;
 	__u32 nprobes;
 };
@@ -240,6 +254,7 @@ void rt_tracer__close(struct rt_tracer *t)
 	}
 	free(t->mods);
 	free(t->targets);
+	free(t->acache);
 	for (i = 0; i < RT_ARRAY_SIZE(t->tp_links); i++)
 		bpf_link__destroy(t->tp_links[i]);
 	racetrace_bpf__destroy(t->skel);
@@ -521,6 +536,7 @@ static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t 
 			goto fail;
 	}
 	m->nsites = sites.nentry + sites.nret;
+	m->mask = sites.mask;
 	t->nprobes += m->nsites;
 	t->probe_mask |= sites.mask;
 	return 0;
@@ -586,6 +602,9 @@ static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char 
 	if (ret)
 		return ret;
 	t->nmods++;
+	for (size_t i = 0; i < t->nacache; i++)
+		if (t->acache[i].pid == pid)
+			t->acache[i].fresh = false;
 	rt_debug("attached %u probe sites in %s for pid %d", m->nsites, path, pid);
 	return 1;
 }
@@ -837,4 +856,68 @@ int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *er
 			return ret;
 	}
 	return 0;
+}
+
+int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges)[2], int max)
+{
+	char maps[64], line[PATH_MAX + 256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+		char perms[8];
+		size_t i;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &off, &maj,
+			   &min, &ino) != 7 || perms[2] != 'x' || !ino)
+			continue;
+		for (i = 0; i < t->nmods; i++) {
+			const struct module *m = &t->mods[i];
+
+			/* the module that has our allocator probes: the C library, usually */
+			if (m->pid == pid && m->ino == ino && major(m->dev) == maj &&
+			    minor(m->dev) == min &&
+			    (m->mask & ((1ULL << RT_EV_ALLOC) | (1ULL << RT_EV_FREE)))) {
+				ranges[n][0] = start;
+				ranges[n][1] = end;
+				n++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller)
+{
+	struct alloc_cache *c = NULL;
+	size_t i;
+	int k;
+
+	for (i = 0; i < t->nacache; i++)
+		if (t->acache[i].pid == pid)
+			c = &t->acache[i];
+	if (!c) {
+		if (rt_grow((void **)&t->acache, &t->acache_cap, t->nacache + 1, sizeof(*t->acache)))
+			return false;
+		c = &t->acache[t->nacache++];
+		memset(c, 0, sizeof(*c));
+		c->pid = pid;
+	}
+	/* read the maps when modules changed, or while the library is not mapped yet */
+	if (!c->fresh || !c->n) {
+		c->n = rt_tracer__alloc_ranges(t, pid, c->r, RT_ALLOC_RANGES);
+		c->fresh = true;
+	}
+	for (k = 0; k < c->n; k++)
+		if (caller >= c->r[k][0] && caller < c->r[k][1])
+			return true;
+	return false;
 }

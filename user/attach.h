@@ -56,6 +56,14 @@ void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid);
 int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
 			  size_t errlen);
 __u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid);
+/*
+ * The executable address ranges, in pid, of the modules whose allocator functions we probe
+ * (the C library): allocator calls made from there are the library's own bookkeeping. Fills
+ * up to max [start, end) pairs; returns how many.
+ */
+int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges)[2], int max);
+/* Is caller, in pid, inside those ranges (cached; re-read when modules change)? */
+bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller);
 
 /* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);

@@ -85,6 +85,7 @@ struct daemon {
 	struct rt_map target_of; /* pid -> index + 1 */
 	__u64 lost_total, findings_by_kind[RT_K_MAX], attached_total, detached_total;
 	__u64 degrade_events;
+	struct rt_event tmp; /* a record we had to mark */
 	__u64 start_ns;
 };
 
@@ -300,6 +301,11 @@ static int on_event(void *ctx, const struct rt_event *e)
 	t = target_find(d, e->h.tgid);
 	if (!t)
 		return 0; /* a record that was in flight when we detached */
+	if (rt_alloc_event(e) && rt_tracer__alloc_internal(d->tracer, e->h.tgid, e->caller)) {
+		d->tmp = *e;
+		d->tmp.h.flags |= RT_EVF_INTERNAL;
+		e = &d->tmp;
+	}
 	t->events++;
 	t->by_type[e->h.type]++;
 	rt_report__set_hb(d->report, t->hb);

@@ -189,14 +189,17 @@ int deadlock__tick(struct hb *hb)
 				    cur->deadlocked)
 					break;
 				if (cur == t) {
-					err = report_cycle(hb, cyc, n);
-					if (err)
-						return err;
+					/* waiting for itself is a double lock: reported there */
+					if (n > 1) {
+						err = report_cycle(hb, cyc, n);
+						if (err)
+							return err;
+					}
 					break;
 				}
 			}
 		}
-		if (!t->deadlocked && !t->hang_reported &&
+		if (!t->deadlocked && !t->hang_reported && t->wait_owner != t->tid &&
 		    hb->now - t->wait_since >= hb->opts.hang_threshold_ns) {
 			err = report_hang(hb, t);
 			if (err)

@@ -56,7 +56,8 @@ int misuse__double_lock(struct hb *hb, struct hb_thread *t, struct hb_lock *l,
 		 mtype_name(l), (unsigned long long)l->addr,
 		 l->kind == RT_LOCK_RWLOCK && prev->mode == RT_MODE_SHARED ? "read-locked" :
 									     "locked",
-		 l->kind == RT_LOCK_MUTEX && l->mtype == RT_MTYPE_ERRORCHECK ?
+		 (l->kind == RT_LOCK_MUTEX && l->mtype == RT_MTYPE_ERRORCHECK) ||
+				 (l->kind == RT_LOCK_RWLOCK && prev->mode == RT_MODE_EXCL) ?
 			 "the call fails with EDEADLK" :
 			 "the thread deadlocks on itself");
 	return hb_report(hb, &f);

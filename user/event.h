@@ -19,6 +19,12 @@ const struct rt_event *rt_event_decode(const void *data, size_t sz, const char *
 /* "mutex_lock", "futex_wait", ...; "unknown" for out-of-range types. */
 const char *rt_event_name(unsigned int type);
 
+/* A malloc-family or free record (those the C library also makes for itself). */
+static inline int rt_alloc_event(const struct rt_event *e)
+{
+	return e->h.type == RT_EV_ALLOC || e->h.type == RT_EV_FREE || e->h.type == RT_EV_REALLOC;
+}
+
 /* Look a type up by its name; returns RT_EV_NONE when unknown. */
 unsigned int rt_event_type_by_name(const char *name);
 

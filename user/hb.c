@@ -22,6 +22,7 @@
 #define RT_MAX_DEAD_THREADS_DEFAULT 4096
 #define RT_MAX_SYNCS (1U << 20)
 #define RT_PAGE_SHIFT 12
+#define RT_ETIMEDOUT 110
 /* page map keys: page number + 1 (key 0 is reserved by rt_map) */
 #define PAGE_KEY(addr) (((addr) >> RT_PAGE_SHIFT) + 1)
 
@@ -819,12 +820,13 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 
 static int on_fork(struct hb *hb, struct hb_thread *t, __u32 child_tid)
 {
+	__u32 tid = t->tid;
 	struct hb_thread *c;
 
 	if (!child_tid)
 		return 0;
 	c = thread_get(hb, child_tid, t->pid);
-	t = hb_thread_find(hb, t->tid); /* thread_get may have moved the table */
+	t = hb_thread_find(hb, tid); /* thread_get may have moved the table */
 	if (!c || !t)
 		return -ENOMEM;
 	c->parent = t->tid;
@@ -948,6 +950,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	case RT_EV_COND_WAIT_RET: {
 		struct rt_event re = *e;
 
+		/* 0 or ETIMEDOUT: the mutex is held again; an error (EPERM, EINVAL) did nothing */
+		if (e->ret != 0 && e->ret != RT_ETIMEDOUT)
+			return 0;
 		/* woken: after the signal; then the mutex is taken again, blocking */
 		if (acquire_from(hb, t, SYNC_COND | e->obj))
 			return -ENOMEM;
@@ -991,8 +996,12 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->deadlocked = false;
 		return e->ret == 0 ? acquire_from(hb, t, SYNC_FUTEX | e->obj) : 0;
 	case RT_EV_ALLOC:
+		if (e->h.flags & RT_EVF_INTERNAL)
+			return 0; /* the allocator's own bookkeeping (see events.h) */
 		return on_alloc(hb, t, e->obj, e->arg, e->caller);
 	case RT_EV_REALLOC:
+		if (e->h.flags & RT_EVF_INTERNAL)
+			return 0;
 		if (e->obj2 && e->obj != e->obj2 && (e->obj || e->arg == 0)) {
 			err = on_free(hb, t, e->obj2, e->caller);
 			if (err)
@@ -1008,6 +1017,8 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		}
 		return 0;
 	case RT_EV_FREE:
+		if (e->h.flags & RT_EVF_INTERNAL)
+			return 0;
 		return on_free(hb, t, e->obj, e->caller);
 	case RT_EV_THREAD_FORK:
 		return on_fork(hb, t, e->arg);

@@ -58,6 +58,8 @@ struct live {
 	struct rt_symbolizer *sym;
 	bool maps_loaded; /* the symbolizer has the maps since the last module change */
 	bool exit_seen;	  /* the target called exit() (it stops there when we started it) */
+	struct rt_tracer *tracer;
+	struct rt_event tmp; /* a record we had to mark */
 	pid_t pid;
 };
 
@@ -77,6 +79,12 @@ static int on_event(void *ctx, const struct rt_event *e)
 
 	if (e->h.type == RT_EV_PROC_EXIT)
 		l->exit_seen = true;
+	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
+		/* the C library's own bookkeeping: marked, so a replay sees it the same way */
+		l->tmp = *e;
+		l->tmp.h.flags |= RT_EVF_INTERNAL;
+		e = &l->tmp;
+	}
 	if (l->trace && !l->trace_err) {
 		err = rt_trace_writer__add(l->trace, e);
 		if (err)
@@ -362,6 +370,7 @@ int rt_live_run(const struct rt_env *env)
 		rt_err("%s", err);
 		goto cleanup;
 	}
+	l.tracer = tracer;
 	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
 		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
 	if (ret < 0) {

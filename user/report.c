@@ -150,6 +150,13 @@ static __u64 stable_id(const struct rt_report_opts *o, const struct rt_finding *
 		for (i = 0; i < f->nsites && n < RT_ARRAY_SIZE(parts); i++)
 			parts[n++] = site_hash(o, f->pid, f->sites[i]);
 	}
+	for (i = 0; i < f->nsites && !f->sites[i]; i++)
+		;
+	if (i == f->nsites) {
+		/* no site is known (waits learned at attach): the locks tell the findings apart */
+		for (i = 0; i < f->nlocks && n < RT_ARRAY_SIZE(parts); i++)
+			parts[n++] = rt_hash64(f->locks[i].addr);
+	}
 	h = rt_fnv1a(RT_FNV_INIT, &f->kind, sizeof(f->kind));
 	h = rt_fnv1a(h, parts, n * sizeof(parts[0]));
 	return h ? h : 1;

@@ -791,6 +791,12 @@ def t_exitcode(ctx):
     check(rc == 7, "--exitcode 7 replaces 2", f"got {rc}")
 
 
+# The tests of every detector and of real programs (memcached, xz, pigz) live in detectors.py.
+import detectors  # noqa: E402
+
+detectors.register(sys.modules[__name__])
+
+
 # ---------------------------------------------------------------------------------------------
 # Prerequisites and the runner
 

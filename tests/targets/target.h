@@ -21,9 +21,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 struct target_opts {
@@ -134,6 +137,84 @@ static inline void target_run(const struct target_opts *o, void (*work)(void *),
 	}
 	for (;;)
 		pause();
+}
+
+/*
+ * Notes for the harness, on stderr (never stdout, which racetrace's JSON Lines share in
+ * `racetrace -- TARGET` mode). Each is one line written with one write(2), so notes of
+ * several threads never interleave:
+ *   "NAME: tid ROLE TID"          target_note_tid(): which kernel thread plays ROLE
+ *   "NAME: time WHAT SEC.NSEC"    target_note_time(): CLOCK_MONOTONIC now, just before WHAT
+ * tests/e2e/detectors.py reads them to check a finding's threads, and the live-deadlock
+ * latency, exactly.
+ */
+static inline void __attribute__((format(printf, 1, 2))) target_note(const char *fmt, ...)
+{
+	char line[256];
+	size_t room;
+	va_list ap;
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "%s: ", target_name);
+	if (n < 0 || (size_t)n >= sizeof(line) / 2)
+		n = 0;
+	room = sizeof(line) - n - 1; /* one byte stays for the newline */
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, room, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)m >= room)
+		m = room - 1; /* truncated */
+	n += m;
+	line[n++] = '\n';
+	if (write(2, line, n) != n)
+		target_die("write stderr", errno);
+}
+
+static inline int target_gettid(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+/* Tell the harness that the calling thread plays `role`. */
+static inline void target_note_tid(const char *role)
+{
+	target_note("tid %s %d", role, target_gettid());
+}
+
+/* Tell the harness the CLOCK_MONOTONIC time, just before the caller does `what`. */
+static inline void target_note_time(const char *what)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		target_die("clock_gettime", errno);
+	target_note("time %s %lld.%09ld", what, (long long)ts.tv_sec, ts.tv_nsec);
+}
+
+/* pthread_barrier_wait, checked: one waiter gets PTHREAD_BARRIER_SERIAL_THREAD, not an error. */
+static inline void target_barrier_wait(pthread_barrier_t *b)
+{
+	int rc = pthread_barrier_wait(b);
+
+	if (rc && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+		target_die("pthread_barrier_wait", rc);
+}
+
+/* A numeric argument in [lo, hi]; prints what was wrong and exits 1 otherwise. */
+static inline long target_long_arg(const char *s, long lo, long hi, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "%s: bad %s '%s' (%ld..%ld)\n", target_name, what, s, lo, hi);
+		exit(1);
+	}
+	return v;
 }
 
 #endif /* RT_TARGET_H */

@@ -1,0 +1,668 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""End-to-end tests of every detector, and of real programs no one here wrote.
+
+Registered into run.py's list by register(); they use its harness (Proc, Ctx, check, the
+JSON Lines parser and checks). Each test runs racetrace as a user would, on one target of
+tests/targets/ (or memcached, xz, pigz from Debian), and checks the EXACT set of finding
+kinds and the number of findings of each kind, plus, per finding, the threads it names (the
+targets note which tid plays which role on stderr, see target.h) and the locks (the target's
+static lock symbols, by `nm`).
+
+  misuse and heap targets    one per finding kind, `--` and -p mode
+  hang                       --hang-threshold 1: one hang; default threshold: nothing
+  deadlock                   a real ABBA deadlock, `--`, -p before it forms, -p after it formed
+  clean twins                the correct versions: nothing may be reported
+  memcached, xz, pigz        real multithreaded programs: nothing may be reported
+
+The one timing assertion is the live-deadlock latency, < 1 s. Method: each deadlocking thread
+writes the CLOCK_MONOTONIC time to stderr just before its second lock call; the later of the
+two times is when the deadlock formed (to within the microseconds the call takes to reach its
+futex wait, so the measure can only err on the long side). The harness stamps every line of
+racetrace's stdout with time.monotonic() (also CLOCK_MONOTONIC) when its reader thread gets it
+from the pipe; latency = stamp of the deadlock finding's line - that time.
+"""
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+h = None  # the harness module (run.py), set by register()
+
+DEADLOCK_LATENCY_MAX = 1.0  # seconds, deadlock formed -> finding on racetrace's stdout
+FINDING_WAIT = 15  # seconds to wait for a finding that must come
+FUTEX_NR = {"x86_64": 202, "aarch64": 98}
+NOTE_TID = re.compile(r": tid (\S+) (\d+)$")
+NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
+MC_OPS = 20000
+MC_CONNS = 4
+COMPRESS_MB = 24
+
+_TESTS = []
+
+
+def _test(name):
+    def reg(fn):
+        _TESTS.append((name, fn))
+        return fn
+    return reg
+
+
+def register(harness):
+    """Add this module's tests to harness.TESTS (run.py calls this once)."""
+    global h
+    h = harness
+    for name, fn in _TESTS:
+        harness.test(name)(fn)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def need_target(name):
+    path = h.target(name)
+    h.check(os.access(path, os.X_OK), f"target {name} built", f"{path}: run 'make targets'")
+    return path
+
+
+def need_program(name, pkg):
+    path = shutil.which(name)
+    h.check(path, f"{name} installed", f"the Debian package {pkg}: run 'sudo scripts/deps.sh'")
+    return path
+
+
+def notes(lines):
+    """The target's stderr notes: ({role: tid}, {what: CLOCK_MONOTONIC seconds})."""
+    tids, times = {}, {}
+    for line in lines:
+        m = NOTE_TID.search(line)
+        if m:
+            tids[m.group(1)] = int(m.group(2))
+        m = NOTE_TIME.search(line)
+        if m:
+            times[m.group(1)] = float(m.group(2))
+    return tids, times
+
+
+def kinds(findings):
+    got = {}
+    for f in findings:
+        got[f["kind"]] = got.get(f["kind"], 0) + 1
+    return got
+
+
+def check_kinds(findings, want):
+    """Exactly the kinds in want, with exactly want[kind] findings each."""
+    got = kinds(findings)
+    msgs = [f"{f['kind']}: {f.get('message')}" for f in findings]
+    h.check(got == want, f"findings are exactly {want or 'none'}", f"got {got}: {msgs}")
+
+
+def check_roles(f, tids, roles):
+    """f names exactly the threads that play `roles` (tids from the target's notes)."""
+    for r in roles:
+        h.check(r in tids, f"target noted the tid of its {r} thread", f"notes {tids}")
+    want = sorted(tids[r] for r in roles)
+    h.check(sorted(f["threads"]) == want,
+            f"{f['kind']} names the {'+'.join(roles)} thread{'s' if len(roles) > 1 else ''}",
+            f"threads {f['threads']}, want {want} ({tids})")
+
+
+def lock_names(f, path, names):
+    """Map f's locks to the target's static symbols `names` (one load base, page aligned).
+    Returns the symbol per lock, in f's order; fails if some lock is none of them."""
+    syms = h.Symbols(path)
+    addrs = []
+    for lk in f["locks"]:
+        a = h.site_addr(lk.get("addr") if isinstance(lk, dict) else None)
+        h.check(a, "lock addr is hex", repr(lk))
+        addrs.append(int(a, 16))
+    h.check(addrs, f"{f['kind']} names its locks", repr(f["locks"]))
+    for n in names:
+        base = addrs[0] - syms.addr(n)
+        if base % 4096:
+            continue
+        got = []
+        for a in addrs:
+            match = [x for x in names if syms.addr(x) == a - base]
+            if not match:
+                break
+            got.append(match[0])
+        else:
+            return got
+    raise h.Fail(f"{f['kind']} locks are the target's {', '.join(names)}: got "
+                 f"{[hex(a) for a in addrs]}")
+
+
+def check_locks(f, path, names):
+    got = lock_names(f, path, names)
+    h.check(len(got) == len(set(got)) and set(got) == set(names),
+            f"{f['kind']} names exactly the locks {', '.join(names)}", f"got {got}")
+
+
+def line_stamp(ctx, proc, which, pred):
+    """(absolute CLOCK_MONOTONIC time, line) of the first line of proc's `which` stream
+    satisfying pred, or (None, None)."""
+    with proc.cond:
+        for t, w, line in proc.stamped:
+            if w == which and pred(line):
+                return ctx.t0 + t, line
+    return None, None
+
+
+def is_finding(kind):
+    def pred(line):
+        try:
+            o = json.loads(line)
+        except ValueError:
+            return False
+        return isinstance(o, dict) and o.get("kind") == kind
+    return pred
+
+
+def tracing_pid(ctx, r):
+    """Wait for racetrace's "tracing pid N" line; N."""
+    line = r.wait_line("stderr", lambda s: s.startswith(h.TRACING_PREFIX), h.ATTACH_TIMEOUT)
+    if line is None:
+        tail = r.err[-1] if r.err else "(no stderr)"
+        raise h.Fail(f"attach: no '{h.TRACING_PREFIX}' line (racetrace alive "
+                     f"{r.alive()}): {tail}")
+    m = re.match(re.escape(h.TRACING_PREFIX) + r" (\d+)", line)
+    h.check(m, "tracing line names a pid", repr(line))
+    return int(m.group(1))
+
+
+def run(ctx, mode, targv, want, rt_opts=("--json",)):
+    """Run targv under racetrace in `mode` ("cmd": `racetrace -- T`, "pid": T -w, attach,
+    release), to the end of both. Checks that the findings are exactly `want` ({kind: count}),
+    the JSON framing and summary, the exit status, and that no uprobe link is left. Returns
+    (rc, findings, summary, target stderr lines)."""
+    before = h.LinkSnapshot()
+    if mode == "cmd":
+        rc, r = h.run_cmd_mode(ctx, targv, rt_opts)
+        findings, summary = h.parse_jsonl(r)
+        terr, pid, ours = r.err, None, {r.pid, summary.get("pid")}
+    else:
+        t, r = h.start_pid_mode(ctx, targv, rt_opts)
+        t.write("go\n")
+        t.close_stdin()
+        trc = t.wait(h.TIMEOUT, "target exits in time")
+        h.check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
+        rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+        findings, summary = h.parse_jsonl(r)
+        terr, pid, ours = t.err, t.pid, {r.pid, t.pid}
+    check_kinds(findings, want)
+    check_summary(findings, summary, pid)
+    want_rc = 2 if findings else 0
+    h.check(rc == want_rc, f"exit status {want_rc}", f"got {rc}: {r.err[-1] if r.err else ''}")
+    h.check_no_leaked_links(ctx, before, ours)
+    return rc, findings, summary, terr
+
+
+def check_summary(findings, s, pid):
+    """The summary and every finding object well formed (run.py's checks), except that a
+    finding's final count in summary.counts may exceed the count printed with it: findings
+    are printed at first sight (docs/output.md)."""
+    for k in h.SUMMARY_KEYS:
+        h.check(k in s, f"summary has '{k}'", f"keys {sorted(s)}")
+    for k in ("pid", "events", "lost", "threads", "findings"):
+        h.check(h.is_int(s[k]) and s[k] >= 0, f"summary.{k} is a count", repr(s[k]))
+    h.check(isinstance(s["events_by_type"], dict) and all(
+        h.is_int(v) and v >= 0 for v in s["events_by_type"].values()),
+        "summary.events_by_type maps names to counts", repr(s["events_by_type"]))
+    if pid is not None:
+        h.check(s["pid"] == pid, "summary.pid is the target", f"{s['pid']} != {pid}")
+    h.check(s["findings"] == len(findings), "summary.findings counts the finding objects",
+            f"{s['findings']} != {len(findings)}")
+    counts = s["counts"]
+    h.check(isinstance(counts, dict) and set(counts) == {f.get("id") for f in findings},
+            "summary.counts keyed by finding ids", f"{counts} vs {[f.get('id') for f in findings]}")
+    for f in findings:
+        h.check_finding(f, s["pid"])
+        h.check(h.is_int(counts[f["id"]]) and counts[f["id"]] >= f["count"],
+                "summary.counts >= printed counts", f"{f['id']}: {counts[f['id']]} vs {f['count']}")
+
+
+def events(summary, *types):
+    return sum(summary["events_by_type"].get(t, 0) for t in types)
+
+
+def check_events(summary, types, at_least=1):
+    n = events(summary, *types)
+    h.check(n >= at_least, f"{'+'.join(types)} events seen (>= {at_least})",
+            f"{n}: {summary['events_by_type']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# One target per finding kind
+
+# name: (target argv, racetrace options, {kind: findings}, {kind: (thread roles,
+#        static lock symbols or None, locks per finding)})
+MISUSE = {
+    "unlock-unheld": (["unlock_unheld"], (), {"unlock-unheld": 1},
+                      {"unlock-unheld": (["unlocker"], ["lock_m"], 1)}),
+    "unlock-non-owner": (["unlock_non_owner"], (), {"unlock-non-owner": 1},
+                         {"unlock-non-owner": (["unlocker", "owner"], ["lock_m"], 1)}),
+    "double-lock": (["double_lock"], (), {"double-lock": 2},
+                    {"double-lock": (["locker"], ["lock_e", "lock_w"], 1)}),
+    "destroy-locked": (["destroy_locked"], (), {"destroy-locked": 1},
+                       {"destroy-locked": (["destroyer", "owner"], ["lock_m"], 1)}),
+    "free-locked": (["free_locked"], (), {"free-locked": 1},
+                    {"free-locked": (["freer", "owner"], None, 1)}),
+    "exit-holding-lock": (["exit_holding"], (), {"exit-holding-lock": 1},
+                          {"exit-holding-lock": (["exiter"], ["lock_m"], 1)}),
+    "cond-wait-unheld": (["cond_wait_unheld"], (), {"cond-wait-unheld": 1},
+                         {"cond-wait-unheld": (["waiter"], ["lock_m"], 1)}),
+    "double-free": (["double_free"], (), {"double-free": 1},
+                    {"double-free": (["freer"], None, 0)}),
+    "hang": (["hang"], ("--hang-threshold", "1"), {"hang": 1},
+             {"hang": (["waiter", "holder"], ["lock_m"], 1)}),
+}
+
+
+def check_detail(findings, path, tids, detail):
+    for kind, (roles, syms, nlocks) in detail.items():
+        fs = [f for f in findings if f["kind"] == kind]
+        seen = []
+        for f in fs:
+            check_roles(f, tids, roles)
+            h.check(len(f["locks"]) == nlocks, f"{kind} names {nlocks} lock(s)",
+                    repr(f["locks"]))
+            if syms:
+                seen += lock_names(f, path, syms)
+        if syms:
+            h.check(sorted(seen) == sorted(syms),
+                    f"{kind} findings name the locks {', '.join(syms)}", f"got {seen}")
+
+
+def make_misuse(name, mode):
+    argv, rt_opts, want, detail = MISUSE[name]
+
+    def fn(ctx):
+        path = need_target(argv[0])
+        rc, findings, summary, terr = run(ctx, mode, [path, *argv[1:]], want,
+                                          ("--json", *rt_opts))
+        tids, _ = notes(terr)
+        check_detail(findings, path, tids, detail)
+        if "free-locked" in want:
+            f = findings[0]
+            h.check("(at +16)" in f["message"], "free-locked: the lock is at +16 in the block",
+                    f["message"])
+    return fn
+
+
+for _name in MISUSE:
+    for _mode in ("cmd", "pid"):
+        _test(f"detect-{_name}-{_mode}")(make_misuse(_name, _mode))
+
+
+@_test("detect-hang-below-threshold")
+def t_hang_default(ctx):
+    """The same 3 s wait with the default threshold (5 s): no hang."""
+    path = need_target("hang")
+    _, findings, summary, _ = run(ctx, "cmd", [path], {})
+    check_events(summary, ("futex_wait",))
+
+
+@_test("detect-double-lock-self")
+def t_double_lock_self(ctx):
+    """A normal mutex locked twice: the thread deadlocks on itself. Reported as the
+    double-lock, and as a live deadlock of one thread (it is blocked forever)."""
+    path = need_target("double_lock")
+    before = h.LinkSnapshot()
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path, "self"])
+    pid = tracing_pid(ctx, r)
+    got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
+    h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
+    os.kill(pid, signal.SIGKILL)
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {"double-lock": 1, "deadlock": 1})
+    check_summary(findings, summary, pid)
+    tids, _ = notes(r.err)
+    for f in findings:
+        check_roles(f, tids, ["locker"])
+        check_locks(f, path, ["lock_n"])
+    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+
+
+# ---------------------------------------------------------------------------------------------
+# The live deadlock
+
+
+def check_deadlock(f, path, tids):
+    check_roles(f, tids, ["ab", "ba"])
+    check_locks(f, path, ["lock_a", "lock_b"])
+
+
+def check_latency(ctx, r, times):
+    """Deadlock formed (the later note) -> the deadlock line on racetrace's stdout."""
+    for w in ("ab-locks-b", "ba-locks-a"):
+        h.check(w in times, f"target noted the time before {w}", f"notes {times}")
+    formed = max(times.values())
+    seen, _ = line_stamp(ctx, r, "stdout", is_finding("deadlock"))
+    h.check(seen is not None, "deadlock line stamped")
+    latency = seen - formed
+    ctx.log(f"deadlock formed at {formed:.6f}, reported at {seen:.6f}: latency "
+            f"{latency * 1000:.1f} ms")
+    h.check(latency >= 0, "deadlock reported after it formed", f"{latency:.3f} s")
+    h.check(latency < DEADLOCK_LATENCY_MAX,
+            f"deadlock reported < {DEADLOCK_LATENCY_MAX} s after it formed",
+            f"{latency:.3f} s")
+
+
+@_test("detect-deadlock-cmd")
+def t_deadlock_cmd(ctx):
+    path = need_target("deadlock")
+    before = h.LinkSnapshot()
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path])
+    pid = tracing_pid(ctx, r)
+    got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
+    h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
+    h.check(os.path.exists(f"/proc/{pid}"), "target still deadlocked when reported")
+    os.kill(pid, signal.SIGKILL)
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {"lock-order-inversion": 1, "deadlock": 1})
+    check_summary(findings, summary, pid)
+    tids, times = notes(r.err)
+    check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
+    check_latency(ctx, r, times)
+    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+
+
+@_test("detect-deadlock-pid")
+def t_deadlock_pid(ctx):
+    """Attached before the deadlock forms (-w), as in the other -p tests."""
+    path = need_target("deadlock")
+    before = h.LinkSnapshot()
+    t, r = h.start_pid_mode(ctx, [path])
+    t.write("go\n")
+    got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
+    h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
+    h.check(t.alive(), "target still deadlocked when reported", f"exit {t.p.returncode}")
+    t.kill()
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {"lock-order-inversion": 1, "deadlock": 1})
+    check_summary(findings, summary, t.pid)
+    tids, times = notes(t.err)
+    check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
+    check_latency(ctx, r, times)
+    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+def blocked_in_futex(pid, tid):
+    try:
+        with open(f"/proc/{pid}/task/{tid}/syscall") as f:
+            return f.read().split()[0] == str(FUTEX_NR.get(platform.machine(), -1))
+    except (OSError, IndexError):
+        return False
+
+
+@_test("detect-deadlock-pid-after")
+def t_deadlock_after(ctx):
+    """The target deadlocks first; racetrace -p -d 2 attached afterwards must see it from the
+    threads' futex waits alone (it saw no lock taken)."""
+    path = need_target("deadlock")
+    h.check(platform.machine() in FUTEX_NR, "futex syscall number known for this arch",
+            platform.machine())
+    before = h.LinkSnapshot()
+    t = h.Proc(ctx, [path])
+    for w in ("ab-locks-b", "ba-locks-a"):
+        h.check(t.wait_line("stderr", lambda s, w=w: f": time {w} " in s, h.TIMEOUT) is not None,
+                f"target reaches {w}", f"stderr {t.err[-3:]}")
+    tids, _ = notes(t.err)
+    deadline = time.monotonic() + h.TIMEOUT
+    while not all(blocked_in_futex(t.pid, tids.get(r)) for r in ("ab", "ba")):
+        h.check(time.monotonic() < deadline and t.alive(), "both threads block in futex",
+                f"alive {t.alive()}")
+        time.sleep(0.05)
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "-d", "2", "-p", t.pid])
+    rc = r.wait(h.TIMEOUT, "racetrace -d 2 exits in time")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {"deadlock": 1})
+    check_summary(findings, summary, t.pid)
+    check_deadlock(findings[0], path, tids)
+    h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1] if r.err else ''}")
+    h.check(t.alive(), "target alive after racetrace detached", f"exit {t.p.returncode}")
+    t.kill()
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+# ---------------------------------------------------------------------------------------------
+# Clean twins: nothing may be reported
+
+# name: (target argv, event types of which some must be seen)
+CLEAN = {
+    "gate": (["gate"], ("mutex_lock",)),
+    "recursive": (["recursive"], ("mutex_lock",)),
+    "condvar": (["condvar"], ("cond_wait", "mutex_lock")),
+    "handoff": (["handoff"], ("cond_signal", "free")),
+    "rwlock-rr": (["rwlock_rr"], ("rwlock_rdlock",)),
+    "ordered-40threads": (["ordered", "20", "40"], ("mutex_lock", "thread_fork")),
+    "thread-tcache": (["thread_tcache"], ("free",)),
+    "realloc-free": (["realloc_free"], ("realloc",)),
+    "attach-held": (["attach_held"], ("mutex_unlock", "rwlock_unlock")),
+}
+
+
+def make_clean(name, mode):
+    argv, evs = CLEAN[name]
+
+    def fn(ctx):
+        path = need_target(argv[0])
+        _, findings, summary, _ = run(ctx, mode, [path, *argv[1:]], {})
+        for e in evs:
+            check_events(summary, (e,))
+    return fn
+
+
+for _name in CLEAN:
+    if _name != "attach-held":
+        for _mode in ("cmd", "pid"):
+            _test(f"clean-{_name}-{_mode}")(make_clean(_name, _mode))
+_test("clean-attach-held-cmd")(make_clean("attach-held", "cmd"))
+
+
+@_test("clean-attach-held-pid")
+def t_attach_held(ctx):
+    """Attach while the target holds M, R (twice), W (read) and H: their unlocks, and a thread
+    blocking on H whose owner racetrace never saw lock it, report nothing."""
+    path = need_target("attach_held")
+    before = h.LinkSnapshot()
+    t = h.Proc(ctx, [path, "-w"], stdin=subprocess.PIPE)
+    h.check(t.wait_line("stderr", lambda s: s.endswith(": ready"), h.TIMEOUT) is not None,
+            "target holds its locks", f"stderr {t.err[-3:]}")
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "-p", t.pid])
+    h.wait_tracing(ctx, r, t.pid)
+    t.write("go\n")
+    t.close_stdin()
+    trc = t.wait(h.TIMEOUT, "target exits in time")
+    h.check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {})
+    check_summary(findings, summary, t.pid)
+    h.check(rc == 0, "exit status 0", f"got {rc}")
+    # the pre-attach unlocks and the later normal use were all seen
+    check_events(summary, ("mutex_unlock",), 4 + 2 * 200 * 4)
+    check_events(summary, ("rwlock_unlock",), 1 + 2 * 200)
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+# ---------------------------------------------------------------------------------------------
+# Real programs no one here wrote
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        h.check(proc.alive(), "server still running", f"exit {proc.p.returncode}: "
+                f"{proc.err[-1] if proc.err else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise h.Fail(f"memcached listens on 127.0.0.1:{port} within {timeout} s")
+
+
+def mc_client(port, idx, n, errors, stats):
+    """n requests on one connection: set a key, get it, and so on, over 200 keys of its own and
+    50 shared with the other connections; checks every reply."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            f = s.makefile("rb")
+            for i in range(n):
+                j = i // 2  # request 2j sets the key that request 2j + 1 gets
+                key = (f"c{idx}k{j % 200}" if j % 4 else f"shared{j % 50}").encode()
+                if i % 2 == 0:
+                    val = f"{idx}:{i}".encode()
+                    s.sendall(b"set %s 0 0 %d\r\n%s\r\n" % (key, len(val), val))
+                    line = f.readline()
+                    if line != b"STORED\r\n":
+                        errors.append(f"set {key!r}: {line!r}")
+                        return
+                else:
+                    s.sendall(b"get %s\r\n" % key)
+                    line = f.readline()
+                    if line.startswith(b"VALUE "):
+                        size = int(line.split()[3])
+                        data = f.read(size + 2)
+                        if not re.match(rb"^\d+:\d+\r\n$", data):
+                            errors.append(f"get {key!r}: bad value {data!r}")
+                            return
+                        stats["hits"] += 1
+                        line = f.readline()
+                    if line != b"END\r\n":
+                        errors.append(f"get {key!r}: {line!r}")
+                        return
+                stats["ops"] += 1
+    except OSError as e:
+        errors.append(f"client {idx}: {e}")
+
+
+def mc_load(ctx, port):
+    """MC_OPS requests over MC_CONNS concurrent connections; fails on any bad reply."""
+    errors, per = [], MC_OPS // MC_CONNS
+    stats = [{"ops": 0, "hits": 0} for _ in range(MC_CONNS)]
+    threads = [threading.Thread(target=mc_client, args=(port, i, per, errors, stats[i]),
+                                daemon=True) for i in range(MC_CONNS)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(h.TIMEOUT)
+    ops, hits = sum(s["ops"] for s in stats), sum(s["hits"] for s in stats)
+    ctx.log(f"memcached load: {ops} requests, {hits} get hits, {time.monotonic() - t0:.2f} s")
+    h.check(not any(t.is_alive() for t in threads), f"load ends within {h.TIMEOUT} s")
+    h.check(not errors, "memcached answers every request right", errors[:3])
+    h.check(ops == per * MC_CONNS, f"{per * MC_CONNS} requests done", ops)
+    h.check(hits > 0, "some gets hit", hits)
+
+
+def mc_argv(port):
+    return [need_program("memcached", "memcached"), "-u", "root", "-l", "127.0.0.1", "-p",
+            str(port), "-t", "4", "-U", "0"]
+
+
+def check_real(findings, summary, rc, name, lock_events):
+    check_kinds(findings, {})
+    h.check(summary["lost"] == 0, "no events lost", summary["lost_by_reason"])
+    check_events(summary, ("mutex_lock",), lock_events)
+    h.check(summary["threads"] >= 3, f"{name} ran several threads", summary["threads"])
+    h.check(rc == 0, "exit status 0", f"got {rc}")
+
+
+@_test("real-memcached-cmd")
+def t_memcached_cmd(ctx):
+    before = h.LinkSnapshot()
+    port = free_port()
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", *mc_argv(port)])
+    pid = tracing_pid(ctx, r)
+    wait_port(port, r)
+    mc_load(ctx, port)
+    os.kill(pid, signal.SIGTERM)
+    rc = r.wait(h.TIMEOUT, "racetrace exits after memcached")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {})
+    check_summary(findings, summary, pid)
+    check_real(findings, summary, rc, "memcached", 1001)
+    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+
+
+@_test("real-memcached-pid")
+def t_memcached_pid(ctx):
+    before = h.LinkSnapshot()
+    port = free_port()
+    m = h.Proc(ctx, mc_argv(port))
+    wait_port(port, m)
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "-p", m.pid])
+    h.wait_tracing(ctx, r, m.pid)
+    mc_load(ctx, port)
+    m.p.send_signal(signal.SIGTERM)
+    mrc = m.wait(h.TIMEOUT, "memcached exits on SIGTERM")
+    h.check(mrc == 0, "memcached exits 0", f"exit {mrc}: {m.err[-1] if m.err else ''}")
+    rc = r.wait(h.TIMEOUT, "racetrace exits after memcached")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {})
+    check_summary(findings, summary, m.pid)
+    check_real(findings, summary, rc, "memcached", 1001)
+    h.check_no_leaked_links(ctx, before, {r.pid, m.pid})
+
+
+def make_input(ctx):
+    """COMPRESS_MB of random hex text (compresses about 2:1, so the work is real)."""
+    path = ctx.tmp(".in")
+    with open(path, "w") as f:
+        for _ in range(COMPRESS_MB):
+            f.write(os.urandom(512 * 1024).hex())
+    return path
+
+
+def compress_test(ctx, prog, pkg, argv, out_suffix, verify):
+    """`racetrace -- PROG ARGV FILE` writes FILE + out_suffix, which `PROG VERIFY` accepts.
+    The data files are removed whatever happens (the logs stay when the test fails)."""
+    exe = need_program(prog, pkg)
+    src = make_input(ctx)
+    out = src + out_suffix
+    try:
+        rc, findings, summary, _ = run(ctx, "cmd", [exe, *argv, src], {})
+        check_real(findings, summary, rc, prog, 1)
+        h.check(os.path.isfile(out) and os.path.getsize(out) > 0,
+                f"{prog} wrote {os.path.basename(out)}")
+        v = subprocess.run([exe, *verify, out], capture_output=True, text=True,
+                           timeout=h.TIMEOUT)
+        h.check(v.returncode == 0, f"{prog}'s output verifies", v.stderr.strip())
+    finally:
+        for p in (src, out):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+
+
+@_test("real-xz-cmd")
+def t_xz(ctx):
+    compress_test(ctx, "xz", "xz-utils", ["-T2", "-1", "-k", "-f"], ".xz", ["-t"])
+
+
+@_test("real-pigz-cmd")
+def t_pigz(ctx):
+    compress_test(ctx, "pigz", "pigz", ["-p", "2", "-k", "-f"], ".gz", ["-t"])
