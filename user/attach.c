@@ -609,6 +609,8 @@ static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char 
 	return 1;
 }
 
+static struct alloc_cache *alloc_cache_refresh(struct rt_tracer *t, pid_t pid, bool force);
+
 int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t errlen)
 {
 	char maps[64], line[PATH_MAX + 256];
@@ -647,6 +649,8 @@ int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t err
 		attached += ret;
 	}
 	fclose(f);
+	/* while the process is surely alive: where its C library is (rt_tracer__alloc_internal) */
+	alloc_cache_refresh(t, pid, true);
 	return attached;
 }
 
@@ -895,28 +899,44 @@ int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges
 	return n;
 }
 
-bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller)
+static struct alloc_cache *alloc_cache_refresh(struct rt_tracer *t, pid_t pid, bool force)
 {
 	struct alloc_cache *c = NULL;
+	__u64 r[RT_ALLOC_RANGES][2];
 	size_t i;
-	int k;
+	int n;
 
 	for (i = 0; i < t->nacache; i++)
 		if (t->acache[i].pid == pid)
 			c = &t->acache[i];
 	if (!c) {
 		if (rt_grow((void **)&t->acache, &t->acache_cap, t->nacache + 1, sizeof(*t->acache)))
-			return false;
+			return NULL;
 		c = &t->acache[t->nacache++];
 		memset(c, 0, sizeof(*c));
 		c->pid = pid;
 	}
-	/* read the maps when modules changed, or while the library is not mapped yet */
-	if (!c->fresh || !c->n) {
-		c->n = rt_tracer__alloc_ranges(t, pid, c->r, RT_ALLOC_RANGES);
+	/*
+	 * Read the maps when modules changed or the library is not mapped yet. A process that
+	 * exited has no maps any more: its last ranges stay (records are drained after exits).
+	 */
+	if (force || !c->fresh || !c->n) {
+		n = rt_tracer__alloc_ranges(t, pid, r, RT_ALLOC_RANGES);
+		if (n > 0) {
+			memcpy(c->r, r, sizeof(r));
+			c->n = n;
+		}
 		c->fresh = true;
 	}
-	for (k = 0; k < c->n; k++)
+	return c;
+}
+
+bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller)
+{
+	struct alloc_cache *c = alloc_cache_refresh(t, pid, false);
+	int k;
+
+	for (k = 0; c && k < c->n; k++)
 		if (caller >= c->r[k][0] && caller < c->r[k][1])
 			return true;
 	return false;
