@@ -418,6 +418,10 @@ static void govern(struct daemon *d, double dt)
 			level_names[level]);
 		if (level > t->level)
 			d->degrade_events++;
+		/* what the old probes sent is in the ring: take it, then forget who holds what */
+		while (rt_stream__drain(d->stream) > 0)
+			;
+		hb__forget_lock_states(t->hb);
 		t->level = level;
 		t->under_since = 0;
 	}

@@ -1045,6 +1045,25 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	}
 }
 
+void hb__forget_lock_states(struct hb *hb)
+{
+	size_t i;
+
+	for (i = 0; i < hb->nlocks; i++) {
+		struct hb_lock *l = &hb->locks[i];
+
+		l->known = false;
+		l->owner = 0;
+		l->depth = 0;
+		l->readers = 0;
+		l->acq_ktime = 0;
+	}
+	for (i = 0; i < hb->nthreads; i++) {
+		hb->threads[i].nheld = 0;
+		hb->threads[i].has_pending = false;
+	}
+}
+
 void hb__stats(const struct hb *hb, struct hb_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -53,6 +53,12 @@ struct hb *hb__new(const struct hb_opts *opts);
 int hb__event(struct hb *hb, const struct rt_event *e);
 void hb__stats(const struct hb *hb, struct hb_stats *st);
 /*
+ * The probes changed (the governor shed or restored some): calls were missed, so what the
+ * engine knows about who holds what is forgotten and learned again, as after an attach. The
+ * lock-order graph stays: its edges were all observed.
+ */
+void hb__forget_lock_states(struct hb *hb);
+/*
  * Happens-before query for tests and detectors: the component of thread `tid`'s vector clock
  * for thread `of_tid` (how much of of_tid's history tid has synchronized with). 0 if unknown.
  */
