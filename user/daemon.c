@@ -418,9 +418,19 @@ static void govern(struct daemon *d, double dt)
 			level_names[level]);
 		if (level > t->level)
 			d->degrade_events++;
-		/* what the old probes sent is in the ring: take it, then forget who holds what */
-		while (rt_stream__drain(d->stream) > 0)
-			;
+		/*
+		 * What the old probes sent is in the ring: take it, then forget who holds what.
+		 * The drain can add or remove targets (execs): find ours again.
+		 */
+		{
+			pid_t pid = t->pid;
+
+			while (rt_stream__drain(d->stream) > 0)
+				;
+			t = target_find(d, pid);
+			if (!t)
+				continue;
+		}
 		hb__forget_lock_states(t->hb);
 		t->level = level;
 		t->under_since = 0;
