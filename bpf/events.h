@@ -8,7 +8,7 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 2
+#define RT_EVENTS_ABI 3
 
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)

@@ -38,6 +38,24 @@ static int cmp_seen(const void *a, const void *b)
 	return x->idx < y->idx ? 1 : x->idx > y->idx ? -1 : 0;
 }
 
+/* Keep a copy of m as maps[*n]. 0 or -ENOMEM (nothing kept). */
+static int keep_map(struct aux_map **maps, size_t *n, size_t *cap,
+		    const struct rt_trace_mapping *m)
+{
+	char *path;
+
+	if (rt_grow((void **)maps, cap, *n + 1, sizeof(**maps)))
+		return -ENOMEM;
+	path = strdup(m->path);
+	if (!path)
+		return -ENOMEM;
+	(*maps)[*n] = (struct aux_map){ .seen = m->seen, .idx = *n, .pid = m->pid,
+					.start = m->start, .end = m->end, .off = m->off,
+					.path = path };
+	(*n)++;
+	return 0;
+}
+
 /*
  * Fill sym and u from the aux entries of r, then rewind r to its first record. The mappings are
  * added in the order of the trace, the order the live symbolizer first saw them (which
@@ -61,18 +79,8 @@ static int load_aux(struct rt_trace_reader *r, struct rt_symbolizer *sym, struct
 					     RT_MIN((int)a->stack.n, RT_MAX_FRAMES));
 		} else if (a->type == RT_TRACE_AUX_MAPPING) {
 			err = rt_sym__add_mapping(sym, m->pid, m->start, m->end, m->off, m->path);
-			if (!err && !rt_grow((void **)&maps, &cap, n + 1, sizeof(*maps))) {
-				maps[n] = (struct aux_map){ .seen = m->seen, .idx = n,
-							    .pid = m->pid, .start = m->start,
-							    .end = m->end, .off = m->off,
-							    .path = strdup(m->path) };
-				if (maps[n].path)
-					n++;
-				else
-					err = -ENOMEM;
-			} else if (!err) {
-				err = -ENOMEM;
-			}
+			if (!err)
+				err = keep_map(&maps, &n, &cap, m);
 		}
 		/* -ENOSPC: more mappings than a symbolizer holds; the rest go unnamed */
 		if (err == -ENOSPC || err == -EINVAL)

@@ -388,8 +388,9 @@ int rt_trace_writer__add(struct rt_trace_writer *w, const struct rt_event *e)
 }
 
 /*
- * Append one entry of type and payload p (plen bytes, within the type's bounds: the callers
- * check). The first entry writes the open record block.
+ * Append one entry of type whose payload is p (plen bytes) then tail (tail_len bytes: a
+ * mapping's path), within the type's bounds: the callers check. The first entry writes the
+ * open record block. 0 or the sticky -errno.
  */
 static int writer_add_aux(struct rt_trace_writer *w, __u32 type, const unsigned char *p,
 			  size_t plen, const char *tail, size_t tail_len)
