@@ -20,7 +20,8 @@ BASE_PKGS+=(memcached xz-utils pigz)
 # A real Prometheus scrapes the daemon, promtool checks its metrics (tests/e2e/daemon.py).
 BASE_PKGS+=(prometheus)
 # Packages pinned to bookworm-backports.
-BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils)
+BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils
+	  golang-1.21-go golang-1.22-go golang-1.23-go)
 
 BPO_LIST=/etc/apt/sources.list.d/racetrace-backports.list
 

@@ -3,10 +3,10 @@
  * libFuzzer target for the Go binary reader (user/goelf.c): the executable of a traced process
  * is untrusted. Each input is written to a temp file and opened with rt_goelf__open(); when it
  * opens, every query runs on it from every source: functions by name (then their return
- * instructions), inlined sites, struct offsets. Crashes, leaks and sanitizer reports are the
- * findings; the aborts below catch broken contracts (a version that is not a terminated
- * string, a count below zero that is not an errno, a site or function outside the file, a ret
- * offset outside its function, unsorted sites).
+ * instructions), inlined sites (then their atomic instruction), struct offsets. Crashes, leaks
+ * and sanitizer reports are the findings; the aborts below catch broken contracts (a version
+ * that is not a terminated string, a count below zero that is not an errno, a site, function
+ * or atomic outside the file, a ret offset outside its function, unsorted sites).
  *
  * Seeds in tests/fuzz/corpus/goelf/ are the synthetic binaries of tests/unit/test_goelf.c
  * (go1.19, go1.21 and go1.23 layouts: build info, a .gopclntab with three functions, inline
@@ -65,9 +65,19 @@ static void check_sites(struct rt_goelf *g, const char *name, enum rt_go_src src
 	n = rt_goelf__inlined(g, name, src, s, MAX_OUT);
 	if (n < 0 && n != -ENODATA && n != -ENOMEM && n != -EINVAL && n != -E2BIG)
 		abort();
-	for (i = 0; i < n && i < MAX_OUT; i++)
-		if (s[i].off >= size || (i && s[i].addr <= s[i - 1].addr))
+	for (i = 0; i < n && i < MAX_OUT; i++) {
+		struct rt_go_atomic a;
+		int rc;
+
+		if (s[i].off >= size || s[i].end <= s[i].addr || (i && s[i].addr <= s[i - 1].addr))
 			abort();
+		rc = rt_goelf__site_atomic(g, &s[i], i % 3, &a);
+		if (!rc && (a.off >= size || a.next_off > size || a.next <= a.addr ||
+			    (i % 3 && a.op != (__u32)(i % 3))))
+			abort();
+		if (rc && rc != -ENOENT && rc != -EINVAL && rc != -ENOMEM)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

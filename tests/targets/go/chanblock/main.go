@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+
+// chanblock: a goroutine blocked forever on a channel receive that nobody will ever send to
+// (a leaked goroutine, the Go form of a hang). "blocked" parks in <-ch; main keeps the process
+// alive for HOLD_MS (default 3000) and exits 0 with the goroutine still parked. Because main
+// sleeps on a timer, the runtime's "all goroutines are asleep" check never fires. With
+// --hang-threshold 1 racetrace must report the goroutine blocked on the channel; with the
+// default threshold (5 s) nothing.
+//
+// Usage: chanblock [-w] [HOLD_MS]
+package main
+
+import (
+	"time"
+
+	"racetrace/targets/target"
+)
+
+//go:noinline
+func waitForever(ch chan int, parked chan<- struct{}) {
+	target.NoteGoid("blocked")
+	close(parked)
+	<-ch
+	target.Die("received from a channel nobody sends to", nil)
+}
+
+func main() {
+	args := target.Parse("[HOLD_MS]")
+	hold := 3000
+	if len(args) > 1 {
+		target.Usage("[HOLD_MS]")
+	}
+	if len(args) == 1 {
+		hold = target.IntArg(args[0], 0, 3600000, "HOLD_MS")
+	}
+	ch := make(chan int)
+	parked := make(chan struct{})
+	go waitForever(ch, parked)
+	<-parked
+	time.Sleep(time.Duration(hold) * time.Millisecond)
+}
