@@ -54,7 +54,8 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/racetrace.skel.h
 
 # Engine modules: pure C, no libbpf; shared by racetrace, unit tests and fuzzers.
-LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c user/metrics.c user/daemon.c
+LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c user/metrics.c user/daemon.c \
+	user/procscan.c
 ENGINE_SRCS := $(filter-out $(LIVE_SRCS),$(wildcard user/*.c))
 ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(ENGINE_SRCS))
 LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter $(wildcard user/*.c),$(LIVE_SRCS)))

@@ -29,6 +29,7 @@
 #include "hb.h"
 #include "log.h"
 #include "metrics.h"
+#include "procscan.h"
 #include "report.h"
 #include "stream.h"
 #include "symbolize.h"
@@ -211,6 +212,8 @@ static void target_remove(struct daemon *d, struct target *t, const char *why)
 	target_free(t);
 }
 
+static int on_event(void *ctx, const struct rt_event *e);
+
 static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, const char *comm)
 {
 	struct target *t;
@@ -255,6 +258,7 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 	reindex(d);
 	d->attached_total++;
 	rt_sym__load_maps(d->sym, pid);
+	rt_proc_learn(pid, on_event, d);
 	fprintf(stderr, "racetrace: attached to pid %d (%s, %s) by [target] %s\n", pid, comm, exe,
 		d->cfg.targets[cfg].name[0] ? d->cfg.targets[cfg].name : "#");
 	return 0;
@@ -696,6 +700,12 @@ int rt_daemon_run(const struct rt_env *env)
 		__u64 now;
 
 		poll(NULL, 0, RT_D_DRAIN_MS);
+		/* a loss is told to the engines before the records around it are processed */
+		rt_tracer__drops(d.tracer, drops);
+		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != d.lost_total) {
+			d.lost_total = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+			tick(&d, d.lost_total);
+		}
 		if (rt_stream__drain(d.stream) < 0) {
 			rt_err("processing events: out of memory");
 			goto cleanup;

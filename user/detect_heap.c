@@ -5,8 +5,8 @@
  * of a block that was freed and not handed out again since.
  * Not reported: blocks from allocators we do not probe (their frees look like frees of unknown
  * blocks, which are learned), locks inside blocks allocated before we attached except a lock at
- * the block's very start, and nothing once events were lost (a missed malloc would make a
- * legal free look double).
+ * the block's very start, and nothing between a loss of events and the next tick (a missed
+ * malloc would make a legal free look double; the engine then forgets and relearns).
  */
 #include <stdio.h>
 #include "hb_int.h"
@@ -18,8 +18,8 @@ static int report_free_locked(struct hb *hb, struct hb_thread *t, const struct h
 	struct hb_lock *l = hb_lock_find(hb, h->lock);
 	struct rt_finding f;
 
-	if ((l && l->broken) || hb->lost) {
-		hb->cnt.suppressed_lossy += hb->lost != 0;
+	if ((l && l->broken) || hb->suppress) {
+		hb->cnt.suppressed_lossy += hb->suppress;
 		return 0;
 	}
 	if (l)
@@ -50,7 +50,7 @@ int heap__free(struct hb *hb, struct hb_thread *t, struct hb_block *b, __u64 add
 	if (b && b->freed) {
 		struct rt_finding f;
 
-		if (hb->lost) {
+		if (hb->suppress) {
 			hb->cnt.suppressed_lossy++;
 			return 0;
 		}

@@ -8,15 +8,16 @@
  * not with its process) holding locks.
  * Not reported: anything about a lock whose state we do not know (taken before we attached),
  * recursive mutexes unlocked more often than we saw them locked, spinlock unlocks (glibc's
- * pthread_spin_unlock is also pthread_spin_init), and nothing once events were lost (the
- * stream is incomplete; counted in suppressed_lossy). A lock is reported once, then "broken".
+ * pthread_spin_unlock is also pthread_spin_init), and nothing between a loss of events and the
+ * next tick (the engine forgets who holds what and relearns; counted in suppressed_lossy). A
+ * lock is reported once, then "broken".
  */
 #include <stdio.h>
 #include "hb_int.h"
 
 static bool lossy(struct hb *hb)
 {
-	if (!hb->lost)
+	if (!hb->suppress)
 		return false;
 	hb->cnt.suppressed_lossy++;
 	return true;

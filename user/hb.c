@@ -894,7 +894,19 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	if (e->h.ktime > hb->now)
 		hb->now = e->h.ktime;
 	if (e->h.type == RT_EV_TICK) {
-		hb->lost = e->arg;
+		/*
+		 * Events were lost: who holds what may be wrong from here on. Forget it and
+		 * stay quiet about misuse until a tick with no new loss, then forget what the
+		 * incomplete stream taught us once more and start afresh (as after an attach).
+		 */
+		if (e->arg > hb->lost) {
+			hb->lost = e->arg;
+			hb__forget_lock_states(hb);
+			hb->suppress = true;
+		} else if (hb->suppress) {
+			hb__forget_lock_states(hb);
+			hb->suppress = false;
+		}
 		return deadlock__tick(hb);
 	}
 	t = thread_get(hb, e->h.tid, e->h.tgid);
@@ -1061,6 +1073,13 @@ void hb__forget_lock_states(struct hb *hb)
 	for (i = 0; i < hb->nthreads; i++) {
 		hb->threads[i].nheld = 0;
 		hb->threads[i].has_pending = false;
+	}
+	/* and which blocks were freed: a missed malloc would make a legal free look double */
+	for (i = 0; i < hb->nblocks; i++) {
+		__u64 *v = rt_map_get(&hb->block_of, hb->blocks[i].addr);
+
+		if (v && *v - 1 == i && hb->blocks[i].freed)
+			block_drop(hb, &hb->blocks[i]);
 	}
 }
 

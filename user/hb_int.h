@@ -110,6 +110,7 @@ struct hb {
 	size_t nlstats, lstats_cap;
 	__u64 now; /* ktime of the latest record */
 	__u64 lost; /* drops reported by the live side (tick records) */
+	bool suppress; /* events were lost since the last tick: no misuse reports */
 	__u64 events;
 	__u64 by_type[RT_EV_MAX];
 	struct hb_counters cnt;

@@ -21,6 +21,7 @@
 #include "attach.h"
 #include "cli.h"
 #include "event.h"
+#include "procscan.h"
 #include "hb.h"
 #include "log.h"
 #include "report.h"
@@ -33,7 +34,6 @@
 #define RT_DRAIN_INTERVAL_MS 10
 #define RT_TICK_INTERVAL_MS 100
 #define RT_RESCAN_INTERVAL_MS 500
-#define RT_NR_FUTEX 202
 
 static volatile sig_atomic_t stop_signal;
 
@@ -132,113 +132,6 @@ static int emit_tick(struct live *l, pid_t pid, __u64 lost)
 	return on_event(l, &e);
 }
 
-static __u32 read_u32(int memfd, __u64 addr)
-{
-	__u32 v = 0;
-
-	if (memfd < 0 || pread(memfd, &v, sizeof(v), addr) != sizeof(v))
-		return 0;
-	return v;
-}
-
-/*
- * Threads already blocked in futex(2) when we attach never show us their wait: read it from
- * /proc/PID/task/TID/syscall (and the lock words from /proc/PID/mem), and feed it as if the
- * kernel had reported it. This is what lets `racetrace -p` on a process that is already
- * deadlocked report the deadlock.
- */
-static int learn_blocked_threads(struct live *l, pid_t pid)
-{
-	char path[64];
-	struct dirent *d;
-	int memfd, err = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	memfd = open(path, O_RDONLY | O_CLOEXEC);
-	while (!err && (d = readdir(dir))) {
-		unsigned long long nr, a[6];
-		struct rt_event e = { 0 };
-		char line[256];
-		FILE *f;
-		int tid = atoi(d->d_name);
-
-		if (tid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(line, "%llu %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2],
-			   &a[3], &a[4], &a[5]) != 7 ||
-		    nr != RT_NR_FUTEX) {
-			fclose(f);
-			continue;
-		}
-		fclose(f);
-		e.h.type = RT_EV_FUTEX_WAIT;
-		e.h.flags = RT_EVF_SYNTH;
-		e.h.stack_id = RT_NO_STACK;
-		e.h.tid = tid;
-		e.h.tgid = pid;
-		e.h.ktime = now_ns(CLOCK_MONOTONIC);
-		e.obj = a[0];
-		e.arg = (a[1] & 0xffffffffULL) | ((a[2] & 0xffffffffULL) << 32);
-		e.ret = read_u32(memfd, a[0] + 8);
-		e.obj2 = read_u32(memfd, a[0] + 16) | ((__u64)read_u32(memfd, a[0] + 12) << 32);
-		err = on_event(l, &e);
-	}
-	closedir(dir);
-	if (memfd >= 0)
-		close(memfd);
-	return err;
-}
-
-/* The names of the threads that run when we attach, as if each had just been renamed. */
-static int learn_thread_names(struct live *l, pid_t pid)
-{
-	char path[64];
-	struct dirent *d;
-	int err = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while (!err && (d = readdir(dir))) {
-		struct rt_event e = { 0 };
-		char name[32] = "";
-		FILE *f;
-		int tid = atoi(d->d_name);
-
-		if (tid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(name, sizeof(name), f))
-			name[strcspn(name, "\n")] = 0;
-		fclose(f);
-		e.h.type = RT_EV_THREAD_NAME;
-		e.h.flags = RT_EVF_SYNTH;
-		e.h.stack_id = RT_NO_STACK;
-		e.h.tid = tid;
-		e.h.tgid = pid;
-		e.h.ktime = now_ns(CLOCK_MONOTONIC);
-		memcpy(&e.obj, name, RT_MIN(strlen(name), 15));
-		err = on_event(l, &e);
-	}
-	closedir(dir);
-	return err;
-}
-
 /* execvp's search, done in the parent so the child only has to execv(). */
 static int resolve_cmd(const char *name, char *out, size_t outlen)
 {
@@ -325,7 +218,7 @@ int rt_live_run(const struct rt_env *env)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512] = "", cmdpath[4096], comm[32];
 	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
-	__u64 start_ns, last_rescan, last_tick, drops[RT_DROP_MAX] = { 0 };
+	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
 	FILE *json_out = NULL;
 	pid_t pid = env->pid;
@@ -444,7 +337,7 @@ int rt_live_run(const struct rt_env *env)
 	}
 	if (!child)
 		rt_sym__load_maps(sym, pid);
-	if (!child && (learn_thread_names(&l, pid) || learn_blocked_threads(&l, pid))) {
+	if (!child && rt_proc_learn(pid, on_event, &l)) {
 		rt_err("processing events: out of memory");
 		goto cleanup;
 	}
@@ -457,6 +350,15 @@ int rt_live_run(const struct rt_env *env)
 		__u64 now;
 
 		ret = poll(&pfd, pidfd >= 0 ? 1 : 0, RT_DRAIN_INTERVAL_MS);
+		/* a loss is told to the engine before the records around it are processed */
+		rt_tracer__drops(tracer, drops);
+		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != lost_told) {
+			lost_told = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+			if (emit_tick(&l, pid, lost_told)) {
+				rt_err("processing events: out of memory");
+				goto cleanup;
+			}
+		}
 		if (rt_stream__drain(stream) < 0) {
 			rt_err("processing events: out of memory");
 			goto cleanup;
