@@ -27,6 +27,7 @@ struct rt_env {
 	bool verbose;		/* -v */
 	__u32 probes;		/* --probes, RT_PROBE_* families */
 	bool daemon_mode;	/* racetrace daemon ... */
+	bool profile;		/* report --profile */
 	const char *config;	/* daemon --config FILE */
 	const char *metrics;	/* --metrics ADDR:PORT */
 };

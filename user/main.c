@@ -50,6 +50,7 @@ enum {
 	OPT_PROBES,
 	OPT_CONFIG,
 	OPT_METRICS,
+	OPT_PROFILE,
 };
 
 static const struct argp_option opts[] = {
@@ -72,6 +73,8 @@ static const struct argp_option opts[] = {
 	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
 	  3 },
 	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 3 },
+	{ "profile", OPT_PROFILE, NULL, 0,
+	  "report: time reading the trace and the engine separately (stderr)", 3 },
 	{ NULL, 0, NULL, 0, "Daemon:", 4 },
 	{ "config", OPT_CONFIG, "FILE", 0, "daemon: the config file (docs/config.md)", 4 },
 	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
@@ -107,6 +110,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_num(arg, 0.001, 1e9, &v))
 			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
 		env->duration_s = v;
+		break;
+	case OPT_PROFILE:
+		env->profile = true;
 		break;
 	case OPT_CONFIG:
 		env->config = arg;
