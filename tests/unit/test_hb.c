@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Happens-before edges through the engine, one hand-built event sequence per edge kind: after
+ * the edge, the second thread's clock covers the first thread's release; without it, not.
+ * Edges: thread create -> child, child exit -> join, mutex unlock -> lock, rwlock writer ->
+ * reader and readers -> writer, cond signal -> wait return, sem post -> wait, futex wake ->
+ * wait return, free -> malloc of the same address. Plus the engine's caps and attach-mid-run.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "hb.h"
+#include "report.h"
+
+struct fx {
+	struct rt_report *report;
+	struct hb *hb;
+	FILE *out;
+	char *buf;
+	size_t len;
+	__u64 t;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->out = open_memstream(&f->buf, &f->len);
+	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
+	f->hb = hb__new(&(struct hb_opts){ .report = f->report });
+	assert_non_null(f->hb);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	hb__free(f->hb);
+	rt_report__free(f->report);
+	fclose(f->out);
+	free(f->buf);
+	free(f);
+	return 0;
+}
+
+static void ev(struct fx *f, __u16 type, __u32 tid, __u64 obj, __u64 obj2, __u64 arg, __s64 ret)
+{
+	struct rt_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = type;
+	e.h.tid = tid;
+	e.h.tgid = 100;
+	e.h.ktime = ++f->t;
+	e.h.stack_id = RT_NO_STACK;
+	e.obj = obj;
+	e.obj2 = obj2;
+	e.arg = arg;
+	e.ret = ret;
+	e.caller = 0x400000 + type;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+}
+
+/* the events of tid so far happen before tid2's current point */
+static int knows(struct fx *f, __u32 tid2, __u32 tid)
+{
+	return hb__vc_get(f->hb, tid2, tid) >= hb__vc_get(f->hb, tid, tid) - 1;
+}
+
+/* touch both threads so they exist, each with an event of its own */
+static void start(struct fx *f, __u32 a, __u32 b)
+{
+	ev(f, RT_EV_COND_SIGNAL, a, 0x1, 0, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, b, 0x2, 0, 0, 0);
+}
+
+static void test_create_to_child(void **state)
+{
+	struct fx *f = *state;
+
+	ev(f, RT_EV_COND_SIGNAL, 1, 0x1, 0, 0, 0); /* something before the create */
+	ev(f, RT_EV_THREAD_FORK, 1, 0, 0, 2, 0);
+	ev(f, RT_EV_COND_SIGNAL, 2, 0x2, 0, 0, 0);
+	assert_true(knows(f, 2, 1));
+}
+
+static void test_exit_to_join(void **state)
+{
+	struct fx *f = *state;
+
+	ev(f, RT_EV_THREAD_FORK, 1, 0, 0, 2, 0);
+	ev(f, RT_EV_PTHREAD_CREATE, 1, 0x7000, 0, 0, 0); /* pthread_t 0x7000 is tid 2 */
+	ev(f, RT_EV_COND_SIGNAL, 2, 0x2, 0, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, 2, 0x3, 0, 0, 0);
+	assert_false(hb__vc_get(f->hb, 1, 2) >= 3);
+	ev(f, RT_EV_THREAD_EXIT, 2, 0, 0, 0, 0);
+	ev(f, RT_EV_PTHREAD_JOIN_RET, 1, 0x7000, 0, 0, 0);
+	assert_true(hb__vc_get(f->hb, 1, 2) >= 3);
+}
+
+static void test_unlock_to_lock(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	assert_false(knows(f, 2, 1));
+	ev(f, RT_EV_MUTEX_LOCK, 2, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 2, 0xA, 0, 0, 0); /* the next record confirms the acquisition */
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+}
+
+static void test_trylock_edge(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_TRYLOCK, 2, 0xA, 0, 0, 16); /* EBUSY: no edge */
+	assert_false(hb__vc_get(f->hb, 2, 1) >= 2);
+	ev(f, RT_EV_MUTEX_TRYLOCK, 2, 0xA, 0, 0, 0);
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+}
+
+static void test_rwlock_edges(void **state)
+{
+	struct fx *f = *state;
+
+	ev(f, RT_EV_COND_SIGNAL, 1, 0x1, 0, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, 2, 0x1, 0, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, 3, 0x1, 0, 0, 0);
+	/* writer 1 -> reader 2 */
+	ev(f, RT_EV_RWLOCK_WRLOCK, 1, 0xB, 0, 0, 0);
+	ev(f, RT_EV_RWLOCK_UNLOCK, 1, 0xB, 0, 0, 0);
+	ev(f, RT_EV_RWLOCK_RDLOCK, 2, 0xB, 0, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, 2, 0x1, 0, 0, 0);
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+	/* readers 2 and 3 -> writer 1; readers do not order each other */
+	ev(f, RT_EV_RWLOCK_RDLOCK, 3, 0xB, 0, 0, 0);
+	ev(f, RT_EV_RWLOCK_UNLOCK, 3, 0xB, 0, 0, 0);
+	ev(f, RT_EV_RWLOCK_UNLOCK, 2, 0xB, 0, 0, 0);
+	assert_false(hb__vc_get(f->hb, 3, 2) >= 3);
+	ev(f, RT_EV_RWLOCK_WRLOCK, 1, 0xB, 0, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, 1, 0x1, 0, 0, 0);
+	assert_true(hb__vc_get(f->hb, 1, 2) >= 3);
+	assert_true(hb__vc_get(f->hb, 1, 3) >= 2);
+}
+
+static void test_cond_signal_to_wait(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_COND_WAIT, 2, 0xC, 0xD, 0, 0);
+	ev(f, RT_EV_COND_SIGNAL, 1, 0xC, 0, 0, 0);
+	assert_false(hb__vc_get(f->hb, 2, 1) >= 2);
+	ev(f, RT_EV_COND_WAIT_RET, 2, 0xC, 0xD, 0, 0);
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+}
+
+static void test_sem_post_to_wait(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_SEM_POST, 1, 0xE, 0, 0, 0);
+	ev(f, RT_EV_SEM_WAIT, 2, 0xE, 0, 0, 11); /* EAGAIN (trywait failed): no edge */
+	assert_false(hb__vc_get(f->hb, 2, 1) >= 2);
+	ev(f, RT_EV_SEM_WAIT, 2, 0xE, 0, 0, 0);
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+}
+
+static void test_futex_wake_to_wait(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_FUTEX_WAIT, 2, 0xF0, 0, 0, 0);
+	ev(f, RT_EV_FUTEX_WAKE, 1, 0xF0, 0, 1, 0);
+	ev(f, RT_EV_FUTEX_WAIT_RET, 2, 0xF0, 0, 0, 0);
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+	/* a wait on another word learns nothing */
+	ev(f, RT_EV_FUTEX_WAKE, 1, 0xF8, 0, 1, 0);
+	ev(f, RT_EV_FUTEX_WAIT_RET, 2, 0xF0, 0, 0, 0);
+	assert_false(hb__vc_get(f->hb, 2, 1) >= 3);
+}
+
+static void test_free_to_malloc(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_ALLOC, 1, 0x9000, 0, 64, 0);
+	ev(f, RT_EV_FREE, 1, 0x9000, 0, 0, 0);
+	assert_false(hb__vc_get(f->hb, 2, 1) >= 2);
+	ev(f, RT_EV_ALLOC, 2, 0x9000, 0, 32, 0);
+	assert_true(hb__vc_get(f->hb, 2, 1) >= 2);
+}
+
+static void test_attach_mid_run_is_learned(void **state)
+{
+	struct fx *f = *state;
+
+	/* held before we attached: unlocked, relocked, cond-waited: nothing to report */
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_RWLOCK_UNLOCK, 2, 0xB, 0, 0, 0);
+	ev(f, RT_EV_COND_WAIT, 3, 0xC, 0xD, 0, 0);
+	ev(f, RT_EV_COND_WAIT_RET, 3, 0xC, 0xD, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 3, 0xD, 0, 0, 0);
+	ev(f, RT_EV_FREE, 1, 0x5000, 0, 0, 0);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_misuse_after_attach(void **state)
+{
+	struct fx *f = *state;
+
+	/* once the state is known, an unlock of an unheld mutex is a finding */
+	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	assert_int_equal(rt_report__count(f->report), 1);
+	fflush(f->out);
+	assert_non_null(strstr(f->buf, "\"kind\":\"unlock-unheld\""));
+}
+
+static void test_loss_forgets_and_quiets(void **state)
+{
+	struct fx *f = *state;
+	struct rt_event tick;
+
+	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	memset(&tick, 0, sizeof(tick));
+	tick.h.type = RT_EV_TICK;
+	tick.h.tid = tick.h.tgid = 100;
+	tick.h.ktime = ++f->t;
+	tick.arg = 5; /* five records lost */
+	assert_int_equal(hb__event(f->hb, &tick), 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0); /* could be a lost lock's unlock */
+	assert_int_equal(rt_report__count(f->report), 0);
+	tick.h.ktime = ++f->t;
+	assert_int_equal(hb__event(f->hb, &tick), 0); /* no new loss: relearn from here */
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	assert_int_equal(rt_report__count(f->report), 0);
+	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
+static void test_many_threads_and_locks(void **state)
+{
+	struct fx *f = *state;
+	struct hb_stats st;
+	__u32 i;
+
+	/* hundreds of threads created and joined, many lock instances: slots are reused */
+	for (i = 0; i < 500; i++) {
+		ev(f, RT_EV_THREAD_FORK, 1, 0, 0, 1000 + i, 0);
+		ev(f, RT_EV_PTHREAD_CREATE, 1, 0x10000 + i, 0, 0, 0);
+		ev(f, RT_EV_MUTEX_LOCK, 1000 + i, 0x100000 + 64 * i, 0, 0, 0);
+		ev(f, RT_EV_MUTEX_UNLOCK, 1000 + i, 0x100000 + 64 * i, 0, 0, 0);
+		ev(f, RT_EV_THREAD_EXIT, 1000 + i, 0, 0, 0, 0);
+		ev(f, RT_EV_PTHREAD_JOIN_RET, 1, 0x10000 + i, 0, 0, 0);
+		assert_true(hb__vc_get(f->hb, 1, 1000 + i) >= 2);
+	}
+	hb__stats(f->hb, &st);
+	assert_int_equal(st.threads, 501);
+	/* joined threads gave their clock slots back: clocks stay short */
+	assert_true(st.mem_bytes < 64 * 1024);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_create_to_child),   T(test_exit_to_join),	 T(test_unlock_to_lock),
+		T(test_trylock_edge),	   T(test_rwlock_edges),	 T(test_cond_signal_to_wait),
+		T(test_sem_post_to_wait),  T(test_futex_wake_to_wait), T(test_free_to_malloc),
+		T(test_attach_mid_run_is_learned), T(test_misuse_after_attach),
+		T(test_loss_forgets_and_quiets),   T(test_many_threads_and_locks),
+	};
+#undef T
+	return cmocka_run_group_tests_name("hb", tests, NULL, NULL);
+}
