@@ -28,6 +28,7 @@ struct rt_env {
 	__u32 probes;		/* --probes, RT_PROBE_* families */
 	bool daemon_mode;	/* racetrace daemon ... */
 	bool profile;		/* report --profile */
+	bool no_symbolize;	/* --no-symbolize: raw addresses in reports */
 	const char *config;	/* daemon --config FILE */
 	const char *metrics;	/* --metrics ADDR:PORT */
 };

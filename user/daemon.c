@@ -86,7 +86,8 @@ struct daemon {
 	struct rt_map target_of; /* pid -> index + 1 */
 	__u64 lost_total, findings_by_kind[RT_K_MAX], attached_total, detached_total;
 	__u64 degrade_events;
-	struct rt_event tmp; /* a record we had to mark */
+	struct hb_counters gone; /* engine counters of targets that exited */
+	struct rt_event tmp;	 /* a record we had to mark */
 	__u64 start_ns;
 };
 
@@ -192,11 +193,26 @@ static void reindex(struct daemon *d)
 		rt_map_put(&d->target_of, d->targets[i]->pid, i + 1);
 }
 
+/* c += the engine's cap counters */
+static void counters_add(struct hb_counters *c, const struct hb *hb)
+{
+	struct hb_stats st;
+
+	hb__stats(hb, &st);
+	c->locks_evicted += st.cnt.locks_evicted;
+	c->blocks_evicted += st.cnt.blocks_evicted;
+	c->syncs_evicted += st.cnt.syncs_evicted;
+	c->dead_threads_evicted += st.cnt.dead_threads_evicted;
+	c->suppressed_lossy += st.cnt.suppressed_lossy;
+	c->lockorder_resets += st.cnt.lockorder_resets;
+}
+
 static void target_remove(struct daemon *d, struct target *t, const char *why)
 {
 	__u32 i;
 
 	rt_tracer__target_remove(d->tracer, t->pid);
+	counters_add(&d->gone, t->hb); /* the counters stay monotonic */
 	for (i = 0; i < d->ntargets; i++) {
 		if (d->targets[i] != t)
 			continue;
@@ -528,6 +544,28 @@ static void publish_metrics(struct daemon *d, __u64 lost)
 		       "Memory held by vector clocks.");
 	rt_mbuf_printf(&b, "racetrace_vector_clock_bytes %llu\n",
 		       (unsigned long long)vc_mem_bytes());
+	rt_mbuf_header(&b, "racetrace_engine_evictions_total", "counter",
+		       "State the engine dropped at a table's cap, or checks it skipped after lost "
+		       "events, by table.");
+	{
+		struct hb_counters c = d->gone; /* targets that exited, then the live ones */
+
+		for (i = 0; i < d->ntargets; i++)
+			counters_add(&c, d->targets[i]->hb);
+		rt_mbuf_printf(&b,
+			       "racetrace_engine_evictions_total{table=\"locks\"} %llu\n"
+			       "racetrace_engine_evictions_total{table=\"heap_blocks\"} %llu\n"
+			       "racetrace_engine_evictions_total{table=\"sync_clocks\"} %llu\n"
+			       "racetrace_engine_evictions_total{table=\"exited_threads\"} %llu\n"
+			       "racetrace_engine_evictions_total{table=\"lock_order_graph\"} %llu\n"
+			       "racetrace_engine_evictions_total{table=\"suppressed_after_loss\"} "
+			       "%llu\n",
+			       (unsigned long long)c.locks_evicted, (unsigned long long)c.blocks_evicted,
+			       (unsigned long long)c.syncs_evicted,
+			       (unsigned long long)c.dead_threads_evicted,
+			       (unsigned long long)c.lockorder_resets,
+			       (unsigned long long)c.suppressed_lossy);
+	}
 	rt_mbuf_header(&b, "racetrace_overhead_ratio", "gauge",
 		       "Estimated share of the target's CPU time spent in racetrace's probes.");
 	for (i = 0; i < d->ntargets; i++)

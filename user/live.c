@@ -283,9 +283,11 @@ int rt_live_run(const struct rt_env *env)
 		rt_err("out of memory");
 		goto cleanup;
 	}
-	ropts.sym = sym;
+	if (!env->no_symbolize) {
+		ropts.sym = sym;
+		ropts.unwind = l.unwind;
+	}
 	l.sym = sym;
-	ropts.unwind = l.unwind;
 	report = rt_report__new(&ropts);
 	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						    .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :

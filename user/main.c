@@ -51,6 +51,7 @@ enum {
 	OPT_CONFIG,
 	OPT_METRICS,
 	OPT_PROFILE,
+	OPT_NO_SYMBOLIZE,
 };
 
 static const struct argp_option opts[] = {
@@ -73,6 +74,8 @@ static const struct argp_option opts[] = {
 	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
 	  3 },
 	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 3 },
+	{ "no-symbolize", OPT_NO_SYMBOLIZE, NULL, 0,
+	  "Report raw addresses: no stacks, symbols or lock names", 3 },
 	{ "profile", OPT_PROFILE, NULL, 0,
 	  "report: time reading the trace and the engine separately (stderr)", 3 },
 	{ NULL, 0, NULL, 0, "Daemon:", 4 },
@@ -110,6 +113,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_num(arg, 0.001, 1e9, &v))
 			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
 		env->duration_s = v;
+		break;
+	case OPT_NO_SYMBOLIZE:
+		env->no_symbolize = true;
 		break;
 	case OPT_PROFILE:
 		env->profile = true;

@@ -198,8 +198,10 @@ int rt_replay_run(const struct rt_env *env)
 			goto cleanup;
 		}
 	}
-	ropts.sym = sym;
-	ropts.unwind = unwind;
+	if (!env->no_symbolize) {
+		ropts.sym = sym;
+		ropts.unwind = unwind;
+	}
 	report = rt_report__new(&ropts);
 	hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						 .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
