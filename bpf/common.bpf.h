@@ -37,6 +37,8 @@ RT_EXTERN const volatile __u32 targ_tgid;
 RT_EXTERN const volatile __u32 stop_at_exit;
 /* report every exec on the machine (the daemon matches new processes against its config) */
 RT_EXTERN const volatile __u32 watch_exec;
+/* Go targets: offset of goid in runtime.g (the g is in R14) */
+RT_EXTERN const volatile __u32 go_goid_off;
 
 RT_EXTERN struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

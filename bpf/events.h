@@ -8,7 +8,7 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 3
+#define RT_EVENTS_ABI 4
 
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)
@@ -76,6 +76,30 @@ enum rt_ev_type {
 				 * hold its 16 bytes, NUL-padded */
 	RT_EV_EXEC,		/* any process exec'ed (daemon mode only, not filtered by target):
 				 * obj and obj2 hold the new comm */
+	/*
+	 * Go (h.goid is the goroutine). obj comes from the Go register ABI: arg 0 is in RAX,
+	 * arg 1 in RBX; "site" probes sit inside a caller, on an inlined body.
+	 */
+	RT_EV_GO_MAP_READ,	/* entry of runtime.mapaccess*, mapiterinit: obj = hmap */
+	RT_EV_GO_MAP_WRITE,	/* entry of runtime.mapassign*, mapdelete*, mapclear: obj = hmap */
+	RT_EV_GO_MAP_DONE,	/* a return of one of those */
+	RT_EV_GO_MAP_NEW,	/* a return of runtime.makemap*: obj = hmap (a new identity) */
+	RT_EV_GO_CHAN_NEW,	/* a return of runtime.makechan: obj = hchan */
+	RT_EV_GO_CHAN_SEND,	/* entry of runtime.chansend: obj = hchan */
+	RT_EV_GO_CHAN_RECV,	/* entry of runtime.chanrecv: obj = hchan */
+	RT_EV_GO_CHAN_RECV_DONE, /* a return of runtime.chanrecv */
+	RT_EV_GO_CHAN_CLOSE,	/* entry of runtime.closechan: obj = hchan */
+	RT_EV_GO_SPAWN,		/* entry of runtime.newproc: a `go` statement (goid: the parent) */
+	RT_EV_GO_GO,		/* a return of runtime.newproc1, on the same thread right after:
+				 * obj = the new goroutine's id */
+	RT_EV_GO_EXIT,		/* entry of runtime.goexit1: the goroutine ends */
+	RT_EV_GO_LOCK,		/* inlined Mutex.Lock fast path that succeeded: obj = mutex */
+	RT_EV_GO_LOCK_SLOW,	/* entry of sync.(*Mutex).lockSlow: obj = mutex */
+	RT_EV_GO_LOCK_SLOW_DONE, /* a return of lockSlow: the mutex is held */
+	RT_EV_GO_UNLOCK,	/* inlined Mutex.Unlock, or sync.(*Mutex).Unlock's entry: obj */
+	RT_EV_GO_WG_ADD,	/* entry of sync.(*WaitGroup).Add: obj = wg, arg = delta */
+	RT_EV_GO_WG_WAIT,	/* entry of sync.(*WaitGroup).Wait: obj = wg */
+	RT_EV_GO_WG_WAIT_DONE,	/* a return of Wait */
 	RT_EV_TICK,		/* made by user space, never by BPF: ktime = now, so that
 				 * time-based detectors (deadlock, hang) replay exactly */
 	RT_EV_MAX,
@@ -171,5 +195,19 @@ struct rt_stack_sample {
 };
 
 #define RT_CK_STACK 0x400000ULL /* take a stack sample the first time a call site is seen */
+/*
+ * Go probes: the goroutine id is read from the g in R14. RT_CK_GO_ARG1 takes obj from RBX
+ * instead of RAX; RT_CK_GO_RETVAL: the probe is on a return instruction and obj is RAX (the
+ * return value); RT_CK_GO_SITE: an inlined body's atomic, probed on the instruction after it,
+ * where obj = DWARF register (bits 24-27) + displacement (signed, bits 32-63), and for a lock
+ * ZF says whether the fast path won. Go cookies carry no stash slot.
+ */
+#define RT_CK_GO 0x800000ULL
+#define RT_CK_GO_ARG1 0x1000000ULL
+#define RT_CK_GO_RETVAL 0x2000000ULL
+#define RT_CK_GO_SITE 0x4000000ULL
+#define RT_CK_GO_REG_SHIFT 28
+#define RT_CK_GO_REG(ck) (((ck) >> RT_CK_GO_REG_SHIFT) & 0xfULL)
+#define RT_CK_GO_DISP(ck) ((__s64)(__s32)((ck) >> 32))
 
 #endif /* RT_EVENTS_H */

@@ -66,6 +66,75 @@ static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_
 	return 0;
 }
 
+/*
+ * A register by its DWARF x86-64 number. Read through bpf_probe_read_kernel at a computed
+ * offset: the verifier refuses a ctx access at an offset it cannot see as a constant, which is
+ * what clang makes of a switch over ctx fields.
+ */
+static __always_inline __u64 dwarf_reg(struct pt_regs *ctx, __u32 r)
+{
+	static const __u16 off[16] = {
+		__builtin_offsetof(struct pt_regs, ax),	 __builtin_offsetof(struct pt_regs, dx),
+		__builtin_offsetof(struct pt_regs, cx),	 __builtin_offsetof(struct pt_regs, bx),
+		__builtin_offsetof(struct pt_regs, si),	 __builtin_offsetof(struct pt_regs, di),
+		__builtin_offsetof(struct pt_regs, bp),	 __builtin_offsetof(struct pt_regs, sp),
+		__builtin_offsetof(struct pt_regs, r8),	 __builtin_offsetof(struct pt_regs, r9),
+		__builtin_offsetof(struct pt_regs, r10), __builtin_offsetof(struct pt_regs, r11),
+		__builtin_offsetof(struct pt_regs, r12), __builtin_offsetof(struct pt_regs, r13),
+		__builtin_offsetof(struct pt_regs, r14), __builtin_offsetof(struct pt_regs, r15),
+	};
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (char *)ctx + off[r & 15]);
+	return v;
+}
+
+#define RT_X86_ZF 0x40
+
+/*
+ * A Go probe (see RT_CK_GO in events.h): the goroutine from R14, the object from the register
+ * ABI or from an inlined atomic's operand. Never a return probe: Go stacks move, so exits are
+ * probed on their return instructions.
+ */
+static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
+{
+	__u16 type = ck & RT_CK_TYPE_MASK;
+	__u64 g = dwarf_reg(ctx, 14), goid = 0, obj, caller = 0, arg = 0;
+	struct rt_event *e;
+
+	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+	if (ck & RT_CK_GO_SITE) {
+		/* after `lock cmpxchg` on m.state: ZF clear means the fast path lost */
+		if (type == RT_EV_GO_LOCK && !(ctx->flags & RT_X86_ZF))
+			return 0;
+		obj = dwarf_reg(ctx, RT_CK_GO_REG(ck)) + RT_CK_GO_DISP(ck);
+		caller = PT_REGS_IP(ctx);
+	} else if (ck & RT_CK_GO_RETVAL) {
+		obj = dwarf_reg(ctx, 0);
+		if (type == RT_EV_GO_GO) /* newproc1 returned the new g: its id */
+			bpf_probe_read_user(&obj, sizeof(obj), (void *)(obj + go_goid_off));
+		caller = PT_REGS_IP(ctx);
+	} else {
+		obj = dwarf_reg(ctx, (ck & RT_CK_GO_ARG1) ? 3 : 0);
+		if (type == RT_EV_GO_WG_ADD)
+			arg = dwarf_reg(ctx, 3);
+		bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
+	}
+	if (ck & RT_CK_STACK)
+		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)));
+	if (type == RT_EV_PROC_EXIT && stop_at_exit)
+		bpf_send_signal(RT_SIGSTOP); /* as for C's exit(): our maps read, then SIGCONT */
+	e = rt_reserve(type, 0, id);
+	if (!e)
+		return 0;
+	e->h.goid = goid;
+	e->obj = obj;
+	e->caller = caller;
+	e->arg = arg;
+	rt_submit(e);
+	return 0;
+}
+
 SEC("uprobe.multi")
 int uprobe_entry(struct pt_regs *ctx)
 {
@@ -77,6 +146,8 @@ int uprobe_entry(struct pt_regs *ctx)
 
 	if (!rt_traced(id >> 32))
 		return 0;
+	if (ck & RT_CK_GO)
+		return go_probe(ctx, ck, id);
 
 	a1 = PT_REGS_PARM1(ctx);
 	a2 = PT_REGS_PARM2(ctx);

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "attach.h"
+#include "goelf.h"
 #include "log.h"
 #include "probeaddr.h"
 #include "racetrace.skel.h"
@@ -208,6 +209,7 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	t->skel->rodata->targ_tgid = opts->pid;
 	t->skel->rodata->stop_at_exit = opts->stop_at_exit;
 	t->skel->rodata->watch_exec = opts->pid == 0;
+	t->skel->rodata->go_goid_off = opts->go_goid_off;
 	ret = racetrace_bpf__load(t->skel);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
@@ -940,4 +942,250 @@ bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller)
 		if (caller >= c->r[k][0] && caller < c->r[k][1])
 			return true;
 	return false;
+}
+
+/* ---- Go ---- */
+
+/* A Go function and what its probes emit: at entry, and/or at each of its returns. */
+struct go_probe_spec {
+	const char *name;
+	__u16 entry_type; /* 0: none */
+	__u16 ret_type;	  /* 0: none */
+	__u64 flags;	  /* RT_CK_GO_ARG1 (obj from RBX), RT_CK_GO_RETVAL on returns */
+};
+
+static const struct go_probe_spec go_probes[] = {
+	{ "runtime.mapaccess1", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_fast32", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_fast32", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_fast64", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_fast64", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_faststr", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_faststr", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_fat", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_fat", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapiterinit", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast32", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast32ptr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast64", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast64ptr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_faststr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete_fast32", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete_fast64", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete_faststr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapclear", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.makemap", 0, RT_EV_GO_MAP_NEW, 0 },
+	{ "runtime.makemap_small", 0, RT_EV_GO_MAP_NEW, 0 },
+	{ "runtime.makechan", 0, RT_EV_GO_CHAN_NEW, 0 },
+	{ "runtime.chansend", RT_EV_GO_CHAN_SEND, 0, 0 },
+	{ "runtime.chanrecv", RT_EV_GO_CHAN_RECV, RT_EV_GO_CHAN_RECV_DONE, 0 },
+	{ "runtime.closechan", RT_EV_GO_CHAN_CLOSE, 0, 0 },
+	{ "runtime.newproc", RT_EV_GO_SPAWN, 0, 0 },
+	{ "runtime.newproc1", 0, RT_EV_GO_GO, 0 },
+	{ "runtime.goexit1", RT_EV_GO_EXIT, 0, 0 },
+	{ "sync.(*Mutex).lockSlow", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
+	{ "sync.(*Mutex).Unlock", RT_EV_GO_UNLOCK, 0, 0 },
+	{ "sync.(*WaitGroup).Add", RT_EV_GO_WG_ADD, 0, 0 },
+	{ "sync.(*WaitGroup).Wait", RT_EV_GO_WG_WAIT, RT_EV_GO_WG_WAIT_DONE, 0 },
+	{ "runtime.exit", RT_EV_PROC_EXIT, 0, 0 },
+};
+
+#define RT_GO_MAX_SITES 16384
+#define RT_GO_MAX_RETS 64
+
+struct go_sites {
+	unsigned long *off;
+	__u64 *cookie;
+	size_t n, cap;
+	__u32 inlined_lock, inlined_unlock, skipped;
+};
+
+static int go_add(struct go_sites *gs, __u64 off, __u64 cookie)
+{
+	size_t i;
+
+	for (i = 0; i < gs->n; i++)
+		if (gs->off[i] == off)
+			return 0; /* one probe an address */
+	if (gs->n >= RT_GO_MAX_SITES)
+		return 0;
+	if (gs->n == gs->cap) {
+		size_t ncap = gs->cap ? gs->cap * 2 : 256;
+		unsigned long *o = realloc(gs->off, ncap * sizeof(*o));
+		__u64 *c;
+
+		if (!o)
+			return -ENOMEM;
+		gs->off = o;
+		c = realloc(gs->cookie, ncap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		gs->cookie = c;
+		gs->cap = ncap;
+	}
+	gs->off[gs->n] = off;
+	gs->cookie[gs->n] = cookie;
+	gs->n++;
+	return 0;
+}
+
+/* The inlined bodies of fn: probes after their atomic, with the operand in the cookie. */
+static int go_inlined(struct rt_goelf *g, struct go_sites *gs, const char *fn, __u32 op,
+		      __u16 type, __u32 *count)
+{
+	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
+	int n, i, ret = 0;
+
+	if (!sites)
+		return -ENOMEM;
+	n = rt_goelf__inlined(g, fn, RT_GO_SRC_ANY, sites, RT_GO_MAX_SITES);
+	for (i = 0; i < n && i < RT_GO_MAX_SITES && !ret; i++) {
+		struct rt_go_atomic a;
+
+		if (rt_goelf__site_atomic(g, &sites[i], op, &a) || a.index != RT_GO_REG_NONE ||
+		    a.base < 0 || a.base > 15 || a.clobbered || a.disp != (__s32)a.disp) {
+			gs->skipped++; /* the mutex cannot be computed from registers there */
+			continue;
+		}
+		ret = go_add(gs, a.next_off,
+			     type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK |
+				     ((__u64)a.base << RT_CK_GO_REG_SHIFT) |
+				     ((__u64)(__u32)(__s32)a.disp << 32));
+		(*count)++;
+	}
+	free(sites);
+	return ret;
+}
+
+int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t errlen)
+{
+	struct rt_goelf *g = rt_goelf__open(path, err, errlen);
+	int ret;
+
+	if (!g)
+		return -errno;
+	ret = rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_ANY, off);
+	if (ret)
+		snprintf(err, errlen, "%s (%s): cannot find runtime.g.goid: %s", path,
+			 rt_goelf__version(g), strerror(-ret));
+	rt_goelf__free(g);
+	return ret;
+}
+
+/* Offset from a Go function's entry where its probe goes (probeaddr.h, Go's registers). */
+static __u64 go_probe_offset(int fd, const struct rt_go_func *f)
+{
+	unsigned char buf[4096];
+	size_t n = RT_MIN((size_t)f->size ? (size_t)f->size : 64, sizeof(buf));
+	const char *why;
+	ssize_t got = pread(fd, buf, n, f->off);
+
+	if (got <= 0)
+		return 0;
+	return rt_probe_offset(buf, got, f->off, RT_PA_GO, &why);
+}
+
+int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			 size_t errlen)
+{
+	struct go_sites gs = { 0 };
+	struct rt_goelf *g;
+	struct module *m;
+	struct stat st;
+	size_t i;
+	int ret = 0, fd;
+
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	g = rt_goelf__open(path, err, errlen);
+	if (!g)
+		return errno == ENOEXEC ? 0 : -errno;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rt_goelf__free(g);
+		return ret;
+	}
+	for (i = 0; i < RT_ARRAY_SIZE(go_probes) && !ret; i++) {
+		const struct go_probe_spec *p = &go_probes[i];
+		__u32 rets[RT_GO_MAX_RETS];
+		struct rt_go_func f;
+		int n, k;
+
+		if (rt_goelf__func(g, p->name, RT_GO_SRC_ANY, &f))
+			continue;
+		if (p->entry_type) {
+			/* the emulated jump after Go's stack check, when nothing it reads changed */
+			__u64 d = go_probe_offset(fd, &f);
+
+			ret = go_add(&gs, f.off + d,
+				     p->entry_type | RT_CK_EMIT | RT_CK_GO | RT_CK_STACK | p->flags);
+		}
+		if (p->ret_type && !ret) {
+			n = rt_goelf__returns(g, &f, rets, RT_GO_MAX_RETS);
+			for (k = 0; k < n && k < RT_GO_MAX_RETS && !ret; k++)
+				ret = go_add(&gs, f.off + rets[k],
+					     p->ret_type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_RETVAL);
+		}
+	}
+	if (!ret)
+		ret = go_inlined(g, &gs, "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK,
+				 &gs.inlined_lock);
+	if (!ret)
+		ret = go_inlined(g, &gs, "sync.(*Mutex).Unlock", RT_GO_ATOMIC_XADD,
+				 RT_EV_GO_UNLOCK, &gs.inlined_unlock);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	if (!gs.n)
+		goto cleanup;
+	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods))) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	m = &t->mods[t->nmods];
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	m->probes = RT_PROBE_ALL;
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	{
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, uo);
+
+		uo.offsets = gs.off;
+		uo.cookies = gs.cookie;
+		uo.cnt = gs.n;
+		m->entry_link = bpf_program__attach_uprobe_multi(t->skel->progs.uprobe_entry, pid,
+								  path, NULL, &uo);
+		if (!m->entry_link) {
+			ret = -errno;
+			snprintf(err, errlen, "attaching Go probes to %s failed: %s", path,
+				 strerror(-ret));
+			goto cleanup;
+		}
+	}
+	m->nsites = gs.n;
+	t->nprobes += gs.n;
+	t->nmods++;
+	fprintf(stderr,
+		"racetrace: %s is a Go program (%s): %zu probes, %u inlined Mutex.Lock and %u "
+		"Mutex.Unlock sites%s\n",
+		path, rt_goelf__version(g), gs.n, gs.inlined_lock, gs.inlined_unlock,
+		gs.skipped ? " (some sites skipped: operand not in a register)" : "");
+	ret = 1;
+cleanup:
+	free(gs.off);
+	free(gs.cookie);
+	close(fd);
+	rt_goelf__free(g);
+	return ret;
 }

@@ -22,6 +22,7 @@ struct rt_tracer_opts {
 	bool verbose;	/* libbpf debug output */
 	bool stop_at_exit; /* SIGSTOP the target in exit() (a command we started, and wait for) */
 	__u32 probes;	   /* RT_PROBE_* families; 0: tracepoints only */
+	__u32 go_goid_off; /* a Go target: runtime.g.goid's offset (0: not Go) */
 };
 
 /*
@@ -64,6 +65,16 @@ __u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid);
 int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges)[2], int max);
 /* Is caller, in pid, inside those ranges (cached; re-read when modules change)? */
 bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller);
+
+/*
+ * A Go executable (goelf.h): probe its runtime's map, channel, goroutine, Mutex and WaitGroup
+ * functions and its inlined Mutex.Lock/Unlock bodies, for pid. 1 when attached, 0 when path is
+ * not a Go program, -errno with err set.
+ */
+int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			 size_t errlen);
+/* runtime.g.goid's offset in the Go program at path, for opts.go_goid_off. 0 or -errno. */
+int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t errlen);
 
 /* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);

@@ -13,6 +13,7 @@ enum rt_lock_kind {
 	RT_LOCK_MUTEX = 1,
 	RT_LOCK_RWLOCK,
 	RT_LOCK_SPIN,
+	RT_LOCK_GO_MUTEX, /* a Go sync.Mutex */
 };
 
 enum rt_lock_mode {

@@ -70,6 +70,8 @@ const char *rt_lock_kind_name(enum rt_lock_kind k)
 		return "rwlock";
 	case RT_LOCK_SPIN:
 		return "spinlock";
+	case RT_LOCK_GO_MUTEX:
+		return "sync.Mutex";
 	}
 	return "lock";
 }

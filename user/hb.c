@@ -31,6 +31,8 @@
 #define SYNC_SEM (2ULL << 56)
 #define SYNC_FUTEX (3ULL << 56)
 #define SYNC_ADDR (4ULL << 56)
+#define SYNC_CHAN (5ULL << 56)
+#define SYNC_WG (6ULL << 56)
 
 struct hb *hb__new(const struct hb_opts *opts)
 {
@@ -59,6 +61,9 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->sync_of);
 	rt_map_init(&hb->block_of);
 	rt_map_init(&hb->pthread_of);
+	rt_map_init(&hb->spawn_of);
+	rt_map_init(&hb->go_maps);
+	rt_map_init(&hb->go_closed);
 	hb->lockorder = lockorder__new(opts->report);
 	if (!hb->lockorder)
 		goto nomem;
@@ -95,6 +100,9 @@ void hb__free(struct hb *hb)
 	free(hb->blocks);
 	free(hb->free_blocks);
 	free(hb->lstats);
+	free(hb->free_actors);
+	rt_map_free(&hb->spawn_of);
+	go__free(hb);
 	rt_map_free(&hb->thread_of);
 	rt_map_free(&hb->lock_of);
 	rt_map_free(&hb->lock_page);
@@ -164,6 +172,13 @@ struct hb_thread *hb_thread_find(struct hb *hb, __u32 tid)
 	return v ? &hb->threads[*v - 1] : NULL;
 }
 
+static struct hb_thread *actor_find(struct hb *hb, __u64 key)
+{
+	__u64 *v = rt_map_get(&hb->thread_of, key);
+
+	return v ? &hb->threads[*v - 1] : NULL;
+}
+
 static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
 {
 	if (hb->nfree_sids) {
@@ -194,7 +209,7 @@ static void thread_drop_vc(struct hb *hb, struct hb_thread *t)
 }
 
 /* Reset a slot for a (new) thread tid. */
-static int thread_init(struct hb *hb, struct hb_thread *t, __u32 tid, __u32 pid)
+static int thread_init(struct hb *hb, struct hb_thread *t, __u64 key, __u32 tid, __u32 pid)
 {
 	__u32 sid, clock;
 
@@ -202,6 +217,7 @@ static int thread_init(struct hb *hb, struct hb_thread *t, __u32 tid, __u32 pid)
 		return -ENOMEM;
 	free(t->held);
 	memset(t, 0, sizeof(*t));
+	t->key = key;
 	t->tid = tid;
 	t->pid = pid;
 	t->sid = sid;
@@ -233,28 +249,53 @@ static void evict_dead_threads(struct hb *hb)
 	}
 }
 
-static struct hb_thread *thread_get(struct hb *hb, __u32 tid, __u32 pid)
+/* The actor (kernel thread or goroutine) with key, created when new. */
+static struct hb_thread *actor_get(struct hb *hb, __u64 key, __u32 tid, __u32 pid)
 {
-	struct hb_thread *t = hb_thread_find(hb, tid);
+	struct hb_thread *t = actor_find(hb, key);
+	size_t idx;
 
 	if (t) {
 		if (t->alive)
 			return t;
 		/* the tid was reused by a new thread */
 		thread_drop_vc(hb, t);
-		return thread_init(hb, t, tid, pid) ? NULL : t;
+		return thread_init(hb, t, key, tid, pid) ? NULL : t;
 	}
-	if (rt_grow((void **)&hb->threads, &hb->threads_cap, hb->nthreads + 1,
-		    sizeof(*hb->threads)))
-		return NULL;
-	t = &hb->threads[hb->nthreads];
-	memset(t, 0, sizeof(*t));
-	if (thread_init(hb, t, tid, pid) || rt_map_put(&hb->thread_of, tid, hb->nthreads + 1)) {
+	if (hb->nfree_actors) {
+		idx = hb->free_actors[--hb->nfree_actors];
+	} else {
+		if (rt_grow((void **)&hb->threads, &hb->threads_cap, hb->nthreads + 1,
+			    sizeof(*hb->threads)))
+			return NULL;
+		idx = hb->nthreads++;
+		memset(&hb->threads[idx], 0, sizeof(hb->threads[idx]));
+	}
+	t = &hb->threads[idx];
+	if (thread_init(hb, t, key, tid, pid) || rt_map_put(&hb->thread_of, key, idx + 1)) {
 		vc_free(&t->vc);
+		t->alive = false;
 		return NULL;
 	}
-	hb->nthreads++;
 	return t;
+}
+
+static struct hb_thread *thread_get(struct hb *hb, __u32 tid, __u32 pid)
+{
+	return actor_get(hb, tid, tid, pid);
+}
+
+/* A goroutine ended: nothing joins it, so its slot and clock go back at once. */
+static void goroutine_end(struct hb *hb, struct hb_thread *t)
+{
+	thread_drop_vc(hb, t);
+	t->alive = false;
+	t->nheld = 0;
+	t->has_pending = false;
+	rt_map_del(&hb->thread_of, t->key);
+	if (!rt_grow((void **)&hb->free_actors, &hb->free_actors_cap, hb->nfree_actors + 1,
+		     sizeof(*hb->free_actors)))
+		hb->free_actors[hb->nfree_actors++] = t - hb->threads;
 }
 
 /* ---- locks ---- */
@@ -656,10 +697,11 @@ static int lock_acquired(struct hb *hb, struct hb_thread *t, struct hb_lock *l, 
 		l->readers++;
 		err = vc_acquire(&t->vc, &l->wclock);
 	} else {
-		if (l->owner == t->tid) {
+		if (l->owner_key == t->key && l->owner) {
 			l->depth++;
 		} else {
 			l->owner = t->tid;
+			l->owner_key = t->key;
 			l->depth = 1;
 			l->owner_site = site;
 			l->acq_ktime = hb->now;
@@ -757,7 +799,7 @@ static int lock_release(struct hb *hb, struct hb_thread *t, struct hb_lock *l, s
 			l->readers--;
 		err = vc_release(&t->vc, t->sid, &l->rclock);
 	} else {
-		if (l->depth > 1 && l->owner == t->tid) {
+		if (l->depth > 1 && l->owner_key == t->key) {
 			l->depth--;
 		} else {
 			struct hb_lock_stat *st = lock_stat(hb, l, t->pid, false);
@@ -795,12 +837,13 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 	h = hb_held_find(t, addr);
 	if (h)
 		return lock_release(hb, t, l, h);
-	err = misuse__unlock_unowned(hb, t, l, e->caller, cond_wait);
+	/* Go lets any goroutine unlock a Mutex: only pthread locks have misuse to report */
+	err = kind == RT_LOCK_GO_MUTEX ? 0 : misuse__unlock_unowned(hb, t, l, e->caller, cond_wait);
 	if (err)
 		return err;
 	/* it was unlocked all the same: learn that, and order the next acquirer after us */
-	if (l->owner && l->owner != t->tid) {
-		struct hb_thread *o = hb_thread_find(hb, l->owner);
+	if (l->owner && l->owner_key != t->key) {
+		struct hb_thread *o = actor_find(hb, l->owner_key);
 		struct rt_held *oh = o ? hb_held_find(o, addr) : NULL;
 
 		if (oh)
@@ -909,7 +952,8 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		}
 		return deadlock__tick(hb);
 	}
-	t = thread_get(hb, e->h.tid, e->h.tgid);
+	t = e->h.goid ? actor_get(hb, e->h.goid | RT_GO_KEY, (__u32)e->h.goid, e->h.tgid) :
+			thread_get(hb, e->h.tid, e->h.tgid);
 	if (!t)
 		return -ENOMEM;
 	if (t->has_pending && !is_wait_on_pending(t, e)) {
@@ -1048,6 +1092,71 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return 0;
 	case RT_EV_PTHREAD_JOIN_RET:
 		return on_join(hb, t, e);
+	case RT_EV_GO_MAP_READ:
+	case RT_EV_GO_MAP_WRITE:
+		return go__map_access(hb, t, e->obj, e->h.type == RT_EV_GO_MAP_WRITE, e->caller);
+	case RT_EV_GO_MAP_NEW:
+		go__map_new(hb, e->obj);
+		return 0;
+	case RT_EV_GO_CHAN_NEW:
+		sync_drop(hb, SYNC_CHAN | e->obj);
+		go__chan_new(hb, e->obj);
+		return 0;
+	case RT_EV_GO_CHAN_SEND:
+		return release_into(hb, t, SYNC_CHAN | e->obj);
+	case RT_EV_GO_CHAN_RECV:
+		t->go_recv = e->obj;
+		return 0;
+	case RT_EV_GO_CHAN_RECV_DONE:
+		/* a receive follows the sends (and the close) before it */
+		return t->go_recv ? acquire_from(hb, t, SYNC_CHAN | t->go_recv) : 0;
+	case RT_EV_GO_CHAN_CLOSE:
+		err = go__chan_close(hb, t, e->obj, e->caller);
+		return err ? err : release_into(hb, t, SYNC_CHAN | e->obj);
+	case RT_EV_GO_SPAWN:
+		/* runtime.newproc: newproc1 runs next on this thread's g0 and returns the child */
+		return rt_map_put(&hb->spawn_of, e->h.tid, t->key) ? -ENOMEM : 0;
+	case RT_EV_GO_GO: {
+		__u64 *parent = rt_map_get(&hb->spawn_of, e->h.tid);
+		struct hb_thread *p, *c;
+		__u64 pkey;
+
+		if (!parent || !e->obj)
+			return 0;
+		pkey = *parent;
+		rt_map_del(&hb->spawn_of, e->h.tid);
+		c = actor_get(hb, e->obj | RT_GO_KEY, (__u32)e->obj, e->h.tgid);
+		p = actor_find(hb, pkey); /* actor_get may have moved the table */
+		if (!c || !p)
+			return c ? 0 : -ENOMEM;
+		c->parent = p->tid;
+		c->create_site = 0;
+		/* the goroutine starts after everything its creator did */
+		if (vc_join(&c->vc, &p->vc) < 0 || vc_tick(&p->vc, p->sid))
+			return -ENOMEM;
+		return 0;
+	}
+	case RT_EV_GO_EXIT:
+		if (t->key & RT_GO_KEY)
+			goroutine_end(hb, t);
+		return 0;
+	case RT_EV_GO_LOCK:
+		err = lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
+		return err ? err : promote(hb, t);
+	case RT_EV_GO_LOCK_SLOW:
+		return lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
+	case RT_EV_GO_LOCK_SLOW_DONE:
+		return promote(hb, t);
+	case RT_EV_GO_UNLOCK:
+		return lock_unlock(hb, t, e, RT_LOCK_GO_MUTEX, false);
+	case RT_EV_GO_WG_ADD:
+		/* Done (a negative delta) happens before Wait returns */
+		return (__s64)e->arg < 0 ? release_into(hb, t, SYNC_WG | e->obj) : 0;
+	case RT_EV_GO_WG_WAIT:
+		t->go_wg = e->obj;
+		return 0;
+	case RT_EV_GO_WG_WAIT_DONE:
+		return t->go_wg ? acquire_from(hb, t, SYNC_WG | t->go_wg) : 0;
 	case RT_EV_THREAD_NAME:
 		memcpy(t->name, &e->obj, sizeof(t->name) - 1);
 		t->name[sizeof(t->name) - 1] = 0;

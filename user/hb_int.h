@@ -19,7 +19,8 @@
 #define RT_MTYPE_ADAPTIVE 3
 
 struct hb_thread {
-	__u32 tid;
+	__u64 key; /* tid for a kernel thread, goid | RT_GO_KEY for a goroutine */
+	__u32 tid; /* shown in reports: the tid, or the goroutine id */
 	__u32 pid;
 	__u32 sid; /* slot in vector clocks */
 	bool alive;
@@ -45,7 +46,12 @@ struct hb_thread {
 	__u32 parent;
 	__u64 create_site;
 	__u64 exit_ktime;
+	/* Go: the channel a chanrecv waits on, the WaitGroup a Wait waits on */
+	__u64 go_recv, go_wg;
 };
+
+#define RT_GO_KEY (1ULL << 40) /* goroutine actors' keys: above every tid */
+
 
 struct hb_lock {
 	__u64 addr;
@@ -53,7 +59,8 @@ struct hb_lock {
 	__u8 mtype; /* RT_MTYPE_*, mutexes */
 	bool known; /* its state is known since attach (we saw it acquired or unlocked) */
 	bool broken; /* misuse was reported: no more misuse reports on it */
-	__u32 owner; /* exclusive holder tid, 0 when none */
+	__u32 owner; /* exclusive holder tid (goroutine id), 0 when none */
+	__u64 owner_key; /* its actor key */
 	__u32 depth; /* recursion depth of owner */
 	__u32 readers;
 	__u64 owner_site;
@@ -105,6 +112,13 @@ struct hb {
 	size_t nfree_blocks, free_blocks_cap;
 	__u64 nfreed; /* freed blocks remembered */
 	struct rt_map pthread_of; /* pthread_t -> tid */
+	__u32 *free_actors;	  /* slots of goroutines that ended */
+	size_t nfree_actors, free_actors_cap;
+	struct rt_map spawn_of;	  /* tid -> key of the goroutine in runtime.newproc on it */
+	struct rt_map go_maps;	  /* hmap -> index + 1 into go_map_states */
+	struct go_map_state *go_map_states;
+	size_t ngo_maps, go_maps_cap;
+	struct rt_map go_closed;  /* hchan -> closing site, for double close */
 	struct lockorder *lockorder;
 	struct hb_lock_stat *lstats;
 	size_t nlstats, lstats_cap;
@@ -137,6 +151,29 @@ int misuse__destroy(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u64
 int misuse__thread_exit(struct hb *hb, struct hb_thread *t, __u64 site);
 /* detect_heap.c: a free of block b (may be a remembered freed block) by t at site */
 int heap__free(struct hb *hb, struct hb_thread *t, struct hb_block *b, __u64 addr, __u64 site);
+/* detect_go.c: Go maps and channels */
+struct go_map_access {
+	__u64 key;  /* actor */
+	__u32 goid;
+	__u32 sid;
+	__u32 clock;
+	__u64 site;
+};
+
+#define RT_GO_MAP_READS 4
+struct go_map_state {
+	__u64 map;
+	struct go_map_access write;		 /* the last write, key 0 when none */
+	struct go_map_access reads[RT_GO_MAP_READS]; /* reads since it */
+	__u8 nreads;
+	bool broken;
+};
+int go__map_access(struct hb *hb, struct hb_thread *t, __u64 map, bool write, __u64 site);
+void go__map_new(struct hb *hb, __u64 map);
+int go__chan_close(struct hb *hb, struct hb_thread *t, __u64 ch, __u64 site);
+void go__chan_new(struct hb *hb, __u64 ch);
+void go__free(struct hb *hb);
+
 /* detect_deadlock.c */
 void deadlock__wait(struct hb *hb, struct hb_thread *t, const struct rt_event *e);
 int deadlock__tick(struct hb *hb);

@@ -216,7 +216,7 @@ int rt_live_run(const struct rt_env *env)
 	struct hb_stats st;
 	struct live l = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	char err[512] = "", cmdpath[4096], comm[32];
+	char err[512] = "", cmdpath[4096], comm[32], gopath[4096 + 32];
 	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
 	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
@@ -257,6 +257,16 @@ int rt_live_run(const struct rt_env *env)
 	}
 	topts.pid = pid;
 	topts.stop_at_exit = child;
+	/* a Go program: the probes read goroutine ids, whose offset must be known at load */
+	if (child)
+		snprintf(gopath, sizeof(gopath), "%s", cmdpath);
+	else
+		snprintf(gopath, sizeof(gopath), "/proc/%d/exe", pid);
+	ret = rt_tracer__go_goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
+	if (ret && ret != -ENOEXEC) {
+		rt_err("%s", err);
+		goto cleanup;
+	}
 	l.pid = pid;
 	tracer = rt_tracer__open(&topts, err, sizeof(err));
 	if (!tracer) {
@@ -266,6 +276,8 @@ int rt_live_run(const struct rt_env *env)
 	l.tracer = tracer;
 	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
 		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
+	if (ret >= 0 && topts.go_goid_off)
+		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
 	if (ret < 0) {
 		rt_err("%s", err);
 		goto cleanup;

@@ -62,6 +62,13 @@ static bool writes(csh h, const cs_insn *in, __u32 args)
 			if (args & RT_PA_ARG3)
 				return true;
 			break;
+		case X86_REG_RAX: case X86_REG_EAX: case X86_REG_AX: case X86_REG_AL:
+		case X86_REG_AH: case X86_REG_RBX: case X86_REG_EBX: case X86_REG_BX:
+		case X86_REG_BL: case X86_REG_BH: case X86_REG_R14: case X86_REG_R14D:
+		case X86_REG_R14W: case X86_REG_R14B:
+			if (args & RT_PA_GO)
+				return true;
+			break;
 		default:
 			break;
 		}

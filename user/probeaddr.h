@@ -20,6 +20,8 @@
 #define RT_PA_ARG1 0x1
 #define RT_PA_ARG2 0x2
 #define RT_PA_ARG3 0x4
+/* Go's register ABI: the probe reads RAX, RBX (arguments 0 and 1) and R14 (the g) */
+#define RT_PA_GO 0x8
 
 /*
  * code: the function's bytes (size of them, at most what the file holds), starting at its entry,
