@@ -8,7 +8,7 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 4
+#define RT_EVENTS_ABI 5
 
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)
@@ -86,6 +86,7 @@ enum rt_ev_type {
 	RT_EV_GO_MAP_NEW,	/* a return of runtime.makemap*: obj = hmap (a new identity) */
 	RT_EV_GO_CHAN_NEW,	/* a return of runtime.makechan: obj = hchan */
 	RT_EV_GO_CHAN_SEND,	/* entry of runtime.chansend: obj = hchan */
+	RT_EV_GO_CHAN_SEND_DONE, /* a return of runtime.chansend */
 	RT_EV_GO_CHAN_RECV,	/* entry of runtime.chanrecv: obj = hchan */
 	RT_EV_GO_CHAN_RECV_DONE, /* a return of runtime.chanrecv */
 	RT_EV_GO_CHAN_CLOSE,	/* entry of runtime.closechan: obj = hchan */

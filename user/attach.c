@@ -980,7 +980,7 @@ static const struct go_probe_spec go_probes[] = {
 	{ "runtime.makemap", 0, RT_EV_GO_MAP_NEW, 0 },
 	{ "runtime.makemap_small", 0, RT_EV_GO_MAP_NEW, 0 },
 	{ "runtime.makechan", 0, RT_EV_GO_CHAN_NEW, 0 },
-	{ "runtime.chansend", RT_EV_GO_CHAN_SEND, 0, 0 },
+	{ "runtime.chansend", RT_EV_GO_CHAN_SEND, RT_EV_GO_CHAN_SEND_DONE, 0 },
 	{ "runtime.chanrecv", RT_EV_GO_CHAN_RECV, RT_EV_GO_CHAN_RECV_DONE, 0 },
 	{ "runtime.closechan", RT_EV_GO_CHAN_CLOSE, 0, 0 },
 	{ "runtime.newproc", RT_EV_GO_SPAWN, 0, 0 },

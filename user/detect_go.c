@@ -6,6 +6,10 @@
  * Done -> Wait); FastTrack's rule with the last write and the reads since it. The runtime's
  * own check only sees writes that overlap in time, and then kills the process; this sees them
  * apart in time too. go-chan-double-close: a channel closed a second time, with both closers.
+ * go-goroutine-leak: a goroutine parked in a channel send or receive, WaitGroup.Wait or a
+ * Mutex longer than the hang threshold, at a site where it never completed an operation
+ * before (one that did is a loop waiting for its next item: a worker, an accept or ticker
+ * loop, not a leak); one finding per parking site, counted per goroutine.
  * Not reported: a map the runtime made anew at the same address (makemap resets it), races
  * through edges we do not see (atomics, sync.Cond, select, sync.Once, RWMutex: they order, so
  * missing them can only add reports; see docs/go.md), a map reported once (it is "broken").
@@ -164,4 +168,47 @@ void go__free(struct hb *hb)
 	rt_map_free(&hb->go_maps);
 	rt_map_free(&hb->go_closed);
 	free(hb->go_map_states);
+}
+
+int go__tick(struct hb *hb)
+{
+	static const char *const what[] = { "", "receiving from channel", "sending to channel",
+					    "waiting on WaitGroup", "locking Mutex" };
+	size_t i;
+	int err;
+
+	for (i = 0; i < hb->nthreads; i++) {
+		struct hb_thread *t = &hb->threads[i];
+		struct rt_finding f;
+
+		__u8 k;
+		bool loop = false;
+
+		if (!t->alive || !(t->key & RT_GO_KEY) || !t->go_block || t->go_leak_reported ||
+		    hb->now - t->go_block_since < hb->opts.hang_threshold_ns)
+			continue;
+		for (k = 0; k < t->go_ndone; k++)
+			loop |= t->go_done_sites[k] == t->go_block_site;
+		if (loop)
+			continue;
+		t->go_leak_reported = true;
+		hb_finding_init(hb, &f, RT_K_GO_GOROUTINE_LEAK, t->pid);
+		hb_finding_thread(&f, t->tid);
+		f.locks[0].addr = t->go_block_obj;
+		snprintf(f.locks[0].kind, sizeof(f.locks[0].kind), "%s",
+			 t->go_block == RT_GO_BLOCK_MUTEX ? "sync.Mutex" :
+			 t->go_block == RT_GO_BLOCK_WG	  ? "sync.WaitGroup" :
+							    "chan");
+		f.nlocks = 1;
+		f.sites[f.nsites++] = t->go_block_site;
+		hb_finding_id(&f);
+		snprintf(f.message, sizeof(f.message),
+			 "goroutine %u has been blocked %s 0x%llx for %.1f s", t->tid,
+			 what[t->go_block], (unsigned long long)t->go_block_obj,
+			 (hb->now - t->go_block_since) / 1e9);
+		err = hb_report(hb, &f);
+		if (err)
+			return err;
+	}
+	return 0;
 }

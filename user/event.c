@@ -54,6 +54,7 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_MAP_NEW] = "go_map_new",
 	[RT_EV_GO_CHAN_NEW] = "go_chan_new",
 	[RT_EV_GO_CHAN_SEND] = "go_chan_send",
+	[RT_EV_GO_CHAN_SEND_DONE] = "go_chan_send_done",
 	[RT_EV_GO_CHAN_RECV] = "go_chan_recv",
 	[RT_EV_GO_CHAN_RECV_DONE] = "go_chan_recv_done",
 	[RT_EV_GO_CHAN_CLOSE] = "go_chan_close",

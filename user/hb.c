@@ -914,6 +914,34 @@ static int on_join(struct hb *hb, struct hb_thread *t, const struct rt_event *e)
 	return 0;
 }
 
+/* The blocking operation in progress completed: remember its site (a loop's wait). */
+static void go_unblock(struct hb_thread *t)
+{
+	__u8 i;
+
+	if (!t->go_block)
+		return;
+	t->go_block = 0;
+	for (i = 0; i < t->go_ndone; i++)
+		if (t->go_done_sites[i] == t->go_block_site)
+			return;
+	if (t->go_ndone < RT_ARRAY_SIZE(t->go_done_sites))
+		t->go_done_sites[t->go_ndone++] = t->go_block_site;
+	else
+		t->go_done_sites[t->go_block_site % RT_ARRAY_SIZE(t->go_done_sites)] =
+			t->go_block_site;
+}
+
+/* A goroutine enters an operation that may park it (for go-goroutine-leak). */
+static void go_block(struct hb_thread *t, __u8 kind, const struct rt_event *e)
+{
+	t->go_block = kind;
+	t->go_block_obj = e->obj;
+	t->go_block_site = e->caller;
+	t->go_block_since = e->h.ktime;
+	t->go_leak_reported = false;
+}
+
 /* ---- the dispatcher ---- */
 
 static bool is_wait_on_pending(const struct hb_thread *t, const struct rt_event *e)
@@ -950,7 +978,8 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			hb__forget_lock_states(hb);
 			hb->suppress = false;
 		}
-		return deadlock__tick(hb);
+		err = deadlock__tick(hb);
+		return err ? err : go__tick(hb);
 	}
 	t = e->h.goid ? actor_get(hb, e->h.goid | RT_GO_KEY, (__u32)e->h.goid, e->h.tgid) :
 			thread_get(hb, e->h.tid, e->h.tgid);
@@ -1103,11 +1132,17 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		go__chan_new(hb, e->obj);
 		return 0;
 	case RT_EV_GO_CHAN_SEND:
+		go_block(t, RT_GO_BLOCK_SEND, e);
 		return release_into(hb, t, SYNC_CHAN | e->obj);
+	case RT_EV_GO_CHAN_SEND_DONE:
+		go_unblock(t);
+		return 0;
 	case RT_EV_GO_CHAN_RECV:
 		t->go_recv = e->obj;
+		go_block(t, RT_GO_BLOCK_RECV, e);
 		return 0;
 	case RT_EV_GO_CHAN_RECV_DONE:
+		go_unblock(t);
 		/* a receive follows the sends (and the close) before it */
 		return t->go_recv ? acquire_from(hb, t, SYNC_CHAN | t->go_recv) : 0;
 	case RT_EV_GO_CHAN_CLOSE:
@@ -1144,8 +1179,10 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		err = lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
 		return err ? err : promote(hb, t);
 	case RT_EV_GO_LOCK_SLOW:
+		go_block(t, RT_GO_BLOCK_MUTEX, e);
 		return lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
 	case RT_EV_GO_LOCK_SLOW_DONE:
+		go_unblock(t);
 		return promote(hb, t);
 	case RT_EV_GO_UNLOCK:
 		return lock_unlock(hb, t, e, RT_LOCK_GO_MUTEX, false);
@@ -1154,8 +1191,10 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return (__s64)e->arg < 0 ? release_into(hb, t, SYNC_WG | e->obj) : 0;
 	case RT_EV_GO_WG_WAIT:
 		t->go_wg = e->obj;
+		go_block(t, RT_GO_BLOCK_WG, e);
 		return 0;
 	case RT_EV_GO_WG_WAIT_DONE:
+		go_unblock(t);
 		return t->go_wg ? acquire_from(hb, t, SYNC_WG | t->go_wg) : 0;
 	case RT_EV_THREAD_NAME:
 		memcpy(t->name, &e->obj, sizeof(t->name) - 1);

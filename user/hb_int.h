@@ -48,7 +48,17 @@ struct hb_thread {
 	__u64 exit_ktime;
 	/* Go: the channel a chanrecv waits on, the WaitGroup a Wait waits on */
 	__u64 go_recv, go_wg;
+	/* Go: a blocking operation in progress (channel, WaitGroup, Mutex), for leaks */
+	__u8 go_block;	/* RT_GO_BLOCK_*, 0 when none */
+	bool go_leak_reported;
+	__u64 go_block_obj, go_block_site, go_block_since;
+	/* sites where this goroutine's blocking operations completed before: a loop waiting for
+	 * its next item (a worker, an accept or ticker loop), not a leak */
+	__u64 go_done_sites[8];
+	__u8 go_ndone;
 };
+
+enum { RT_GO_BLOCK_RECV = 1, RT_GO_BLOCK_SEND, RT_GO_BLOCK_WG, RT_GO_BLOCK_MUTEX };
 
 #define RT_GO_KEY (1ULL << 40) /* goroutine actors' keys: above every tid */
 
@@ -173,6 +183,8 @@ void go__map_new(struct hb *hb, __u64 map);
 int go__chan_close(struct hb *hb, struct hb_thread *t, __u64 ch, __u64 site);
 void go__chan_new(struct hb *hb, __u64 ch);
 void go__free(struct hb *hb);
+/* Goroutines blocked longer than the hang threshold: go-goroutine-leak, grouped by site. */
+int go__tick(struct hb *hb);
 
 /* detect_deadlock.c */
 void deadlock__wait(struct hb *hb, struct hb_thread *t, const struct rt_event *e);
