@@ -77,7 +77,8 @@ TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
 
-.PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz install soak
+.PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz install soak \
+	go-targets
 all: $(OUTPUT)/racetrace targets
 
 deps:
@@ -171,8 +172,13 @@ unit: $(UNIT_BINS)
 e2e: $(OUTPUT)/racetrace targets
 	$(Q)tests/e2e/run.sh
 
+go-targets:
+	$(call msg,GO,tests/targets/go)
+	$(Q)scripts/build_go_targets.sh
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFTEST_BINS) $(FUZZ_BINS)
+	$(Q)$(MAKE) --no-print-directory go-targets
 	$(Q)tests/run_all.sh
 
 demo: deps

@@ -207,6 +207,7 @@ struct rt_stack_sample {
 #define RT_CK_GO_ARG1 0x1000000ULL
 #define RT_CK_GO_RETVAL 0x2000000ULL
 #define RT_CK_GO_SITE 0x4000000ULL
+#define RT_CK_GO_RIPREL 0x8000000ULL /* SITE: obj = the probe's address + displacement */
 #define RT_CK_GO_REG_SHIFT 28
 #define RT_CK_GO_REG(ck) (((ck) >> RT_CK_GO_REG_SHIFT) & 0xfULL)
 #define RT_CK_GO_DISP(ck) ((__s64)(__s32)((ck) >> 32))

@@ -89,6 +89,14 @@ static __always_inline __u64 dwarf_reg(struct pt_regs *ctx, __u32 r)
 	return v;
 }
 
+static __always_inline __u64 ctx_ip(struct pt_regs *ctx)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ctx->ip);
+	return v;
+}
+
 #define RT_X86_ZF 0x40
 
 /*
@@ -107,13 +115,16 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		/* after `lock cmpxchg` on m.state: ZF clear means the fast path lost */
 		if (type == RT_EV_GO_LOCK && !(ctx->flags & RT_X86_ZF))
 			return 0;
-		obj = dwarf_reg(ctx, RT_CK_GO_REG(ck)) + RT_CK_GO_DISP(ck);
-		caller = PT_REGS_IP(ctx);
+		if (ck & RT_CK_GO_RIPREL)
+			obj = ctx_ip(ctx) + RT_CK_GO_DISP(ck);
+		else
+			obj = dwarf_reg(ctx, RT_CK_GO_REG(ck)) + RT_CK_GO_DISP(ck);
+		caller = ctx_ip(ctx);
 	} else if (ck & RT_CK_GO_RETVAL) {
 		obj = dwarf_reg(ctx, 0);
 		if (type == RT_EV_GO_GO) /* newproc1 returned the new g: its id */
 			bpf_probe_read_user(&obj, sizeof(obj), (void *)(obj + go_goid_off));
-		caller = PT_REGS_IP(ctx);
+		caller = ctx_ip(ctx);
 	} else {
 		obj = dwarf_reg(ctx, (ck & RT_CK_GO_ARG1) ? 3 : 0);
 		if (type == RT_EV_GO_WG_ADD)

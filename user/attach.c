@@ -1032,8 +1032,33 @@ static int go_add(struct go_sites *gs, __u64 off, __u64 cookie)
 	return 0;
 }
 
+/*
+ * Where to see an inlined Unlock: on the instruction before its `lock xadd` when the operand's
+ * register is already set there, so the release is in the stream before any acquisition it
+ * allows (after the xadd, another goroutine can win the lock and report it first). -1 when
+ * there is no such instruction.
+ */
+static long unlock_probe_off(int fd, const struct rt_go_site *site, const struct rt_go_atomic *a,
+			     __s64 *riprel)
+{
+	/* decode from the enclosing function's entry: instruction boundaries are sure there */
+	__u64 start = site->off - (site->addr - site->caller);
+	unsigned char *buf;
+	size_t n;
+	long d = -1;
+
+	if (site->caller > site->addr || a->off <= start || a->off - start > (1 << 20))
+		return -1;
+	n = a->off - start;
+	buf = malloc(n);
+	if (buf && pread(fd, buf, n, start) == (ssize_t)n)
+		d = rt_probe_before(buf, n, a->base, riprel);
+	free(buf);
+	return d < 0 ? -1 : (long)(start + d);
+}
+
 /* The inlined bodies of fn: probes after their atomic, with the operand in the cookie. */
-static int go_inlined(struct rt_goelf *g, struct go_sites *gs, const char *fn, __u32 op,
+static int go_inlined(struct rt_goelf *g, int fd, struct go_sites *gs, const char *fn, __u32 op,
 		      __u16 type, __u32 *count)
 {
 	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
@@ -1050,10 +1075,29 @@ static int go_inlined(struct rt_goelf *g, struct go_sites *gs, const char *fn, _
 			gs->skipped++; /* the mutex cannot be computed from registers there */
 			continue;
 		}
-		ret = go_add(gs, a.next_off,
-			     type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK |
-				     ((__u64)a.base << RT_CK_GO_REG_SHIFT) |
-				     ((__u64)(__u32)(__s32)a.disp << 32));
+		{
+			__u64 off = a.next_off, extra = 0;
+			__s64 disp = a.disp, riprel = 0;
+
+			if (type == RT_EV_GO_UNLOCK) {
+				long before = unlock_probe_off(fd, &sites[i], &a, &riprel);
+
+				if (before < 0 || (riprel && (riprel + a.disp) != (__s32)(riprel + a.disp))) {
+					gs->skipped++;
+					continue;
+				}
+				off = before;
+				if (riprel) {
+					/* the lea sets the base to a global: from the probe's own address */
+					extra = RT_CK_GO_RIPREL;
+					disp = riprel + a.disp;
+				}
+			}
+			ret = go_add(gs, off,
+				     type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK | extra |
+					     ((__u64)a.base << RT_CK_GO_REG_SHIFT) |
+					     ((__u64)(__u32)(__s32)disp << 32));
+		}
 		(*count)++;
 	}
 	free(sites);
@@ -1118,8 +1162,14 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		struct rt_go_func f;
 		int n, k;
 
-		if (rt_goelf__func(g, p->name, RT_GO_SRC_ANY, &f))
-			continue;
+		if (rt_goelf__func(g, p->name, RT_GO_SRC_ANY, &f)) {
+			/* assembly functions are "NAME.abi0" in .symtab */
+			char abi0[128];
+
+			snprintf(abi0, sizeof(abi0), "%s.abi0", p->name);
+			if (rt_goelf__func(g, abi0, RT_GO_SRC_ANY, &f))
+				continue;
+		}
 		if (p->entry_type) {
 			/* the emulated jump after Go's stack check, when nothing it reads changed */
 			__u64 d = go_probe_offset(fd, &f);
@@ -1135,10 +1185,10 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		}
 	}
 	if (!ret)
-		ret = go_inlined(g, &gs, "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK,
+		ret = go_inlined(g, fd, &gs, "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK,
 				 &gs.inlined_lock);
 	if (!ret)
-		ret = go_inlined(g, &gs, "sync.(*Mutex).Unlock", RT_GO_ATOMIC_XADD,
+		ret = go_inlined(g, fd, &gs, "sync.(*Mutex).Unlock", RT_GO_ATOMIC_XADD,
 				 RT_EV_GO_UNLOCK, &gs.inlined_unlock);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");

@@ -180,3 +180,86 @@ cleanup:
 	cs_close(&h);
 	return res;
 }
+
+/* capstone's registers that are part of the DWARF x86-64 register r */
+static bool in_dwarf_reg(x86_reg x, int r)
+{
+	static const x86_reg parts[16][5] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_SIL },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_DIL },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_BPL },
+		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_SPL },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_R8B },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_R9B },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_R10B },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_R11B },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_R12B },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_R13B },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_R14B },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_R15B },
+	};
+	int i;
+
+	if (r < 0 || r > 15)
+		return true;
+	for (i = 0; i < 5; i++)
+		if (parts[r][i] == x)
+			return true;
+	return false;
+}
+
+long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64 *riprel)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t addr = 0;
+	long last = -1;
+	cs_insn *in;
+	csh h;
+	int n = 0;
+
+	if (!code || !len || len > (1 << 20) || dwarf_reg < 0 || dwarf_reg > 15 ||
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	*riprel = 0;
+	while (in && left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+		cs_regs rr, wr;
+		uint8_t nr = 0, nw = 0, i;
+		bool bad = is_flow(in) || x->prefix[0] == 0xf0, writes = false;
+
+		*riprel = 0;
+		if (!bad && !cs_regs_access(h, in, rr, &nr, wr, &nw)) {
+			for (i = 0; i < nw; i++)
+				writes |= in_dwarf_reg(wr[i], dwarf_reg);
+		} else {
+			bad = true;
+		}
+		/* `lea disp(%rip), base`: the operand is a global, known from the lea itself */
+		if (!bad && writes) {
+			if (in->id == X86_INS_LEA && x->op_count == 2 &&
+			    x->operands[1].type == X86_OP_MEM &&
+			    x->operands[1].mem.base == X86_REG_RIP &&
+			    x->operands[1].mem.index == X86_REG_INVALID)
+				*riprel = in->size + x->operands[1].mem.disp;
+			else
+				bad = true;
+		}
+		last = bad ? -1 : (long)in->address;
+		n++;
+	}
+	/* the decode must end exactly at the atomic */
+	if (left || addr != len)
+		last = -1;
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	(void)n;
+	return last;
+}

@@ -33,4 +33,17 @@
 __u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 args,
 		      const char **why);
 
+/*
+ * code[0..len) ends right where an atomic instruction starts. Returns the offset in code of
+ * the last instruction before it when a probe there still finds the atomic's base register
+ * (DWARF number dwarf_reg) unchanged (it is not a jump, call, return or locked instruction and
+ * does not write that register), or is `lea disp(%rip), reg`: then *riprel is set to where the
+ * operand is relative to that lea (the probe computes it from its own address); -1 otherwise.
+ * code should start at an instruction boundary,
+ * best the function's entry, and is decoded linearly up to the atomic.
+ * Used to see a Go Mutex.Unlock before its `lock xadd` releases the lock, so that the release
+ * is in the event stream before any acquisition it allows.
+ */
+long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64 *riprel);
+
 #endif /* RT_PROBEADDR_H */

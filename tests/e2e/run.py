@@ -796,6 +796,21 @@ import detectors  # noqa: E402
 
 detectors.register(sys.modules[__name__])
 
+# The daemon's tests (auto-attach, Prometheus metrics, the budget governor) live in daemon.py.
+import daemon  # noqa: E402
+
+daemon.register(sys.modules[__name__])
+
+# What reports say (stacks with and without frame pointers, lock and thread names): reports.py.
+import reports  # noqa: E402
+
+reports.register(sys.modules[__name__])
+
+# Go programs, built with every supported Go toolchain: gotests.py.
+import gotests  # noqa: E402
+
+gotests.register(sys.modules[__name__])
+
 
 # ---------------------------------------------------------------------------------------------
 # Prerequisites and the runner
