@@ -1057,6 +1057,29 @@ static long unlock_probe_off(int fd, const struct rt_go_site *site, const struct
 	return d < 0 ? -1 : (long)(start + d);
 }
 
+/*
+ * Would a probe at off, meant for the path through the atomic [aoff, next), see other paths too
+ * or miss some? True when a branch of the enclosing function lands in (off, next]: at the
+ * atomic (an unlock probe before it is skipped) or right after it (a lock probe after it fires
+ * without the atomic). The function is swept from its entry.
+ */
+static bool go_branch_into(int fd, const struct rt_go_site *site, __u64 off, __u64 next)
+{
+	__u64 start = site->off - (site->addr - site->caller);
+	size_t n = 64 << 10;
+	unsigned char *buf = malloc(n);
+	ssize_t got;
+	bool hit = true;
+
+	if (buf && site->caller <= site->addr && (got = pread(fd, buf, n, start)) > 0) {
+		/* past the function, decoding may meet padding or another function: only its
+		 * branches matter, and a branch never crosses into another Go function */
+		hit = rt_probe_branch_into(buf, got - 16, start, off, next);
+	}
+	free(buf);
+	return hit;
+}
+
 /* The inlined bodies of fn: probes after their atomic, with the operand in the cookie. */
 static int go_inlined(struct rt_goelf *g, int fd, struct go_sites *gs, const char *fn, __u32 op,
 		      __u16 type, __u32 *count)
@@ -1079,14 +1102,30 @@ static int go_inlined(struct rt_goelf *g, int fd, struct go_sites *gs, const cha
 			__u64 off = a.next_off, extra = 0;
 			__s64 disp = a.disp, riprel = 0;
 
+			if (type == RT_EV_GO_LOCK && go_branch_into(fd, &sites[i], a.off, a.next_off)) {
+				gs->skipped++;
+				continue;
+			}
 			if (type == RT_EV_GO_UNLOCK) {
 				long before = unlock_probe_off(fd, &sites[i], &a, &riprel);
 
-				if (before < 0 || (riprel && (riprel + a.disp) != (__s32)(riprel + a.disp))) {
-					gs->skipped++;
-					continue;
+				/*
+				 * Before the release when that is sure to see every path through
+				 * the atomic; else after it (the release may then be streamed a
+				 * little after an acquisition it allowed, but it is never missed).
+				 */
+				if (before < 0 ||
+				    (riprel && (riprel + a.disp) != (__s32)(riprel + a.disp)) ||
+				    go_branch_into(fd, &sites[i], before, a.off)) {
+					riprel = 0;
+					before = -1;
+					if (a.clobbered) {
+						gs->skipped++;
+						continue;
+					}
+				} else {
+					off = before;
 				}
-				off = before;
 				if (riprel) {
 					/* the lea sets the base to a global: from the probe's own address */
 					extra = RT_CK_GO_RIPREL;

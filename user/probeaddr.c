@@ -97,8 +97,9 @@ static bool is_flow(const cs_insn *in)
 	return false;
 }
 
-/* Does any branch of the function land in (base, target]? */
-static bool lands_between(csh h, const unsigned char *code, size_t size, __u64 base, __u64 target)
+/* Does any branch in code (at address base) land in (lo, hi]? */
+static bool lands_between_from(csh h, const unsigned char *code, size_t size, __u64 base,
+			       __u64 lo, __u64 hi)
 {
 	const uint8_t *p = code;
 	size_t left = RT_MIN(size, (size_t)RT_PA_SWEEP_MAX);
@@ -114,7 +115,7 @@ static bool lands_between(csh h, const unsigned char *code, size_t size, __u64 b
 		if (is_flow(in) && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
 			__u64 t = x->operands[0].imm;
 
-			if (t > base && t <= target) {
+			if (t > lo && t <= hi) {
 				hit = true;
 				break;
 			}
@@ -125,6 +126,12 @@ static bool lands_between(csh h, const unsigned char *code, size_t size, __u64 b
 		hit = true;
 	cs_free(in, 1);
 	return hit;
+}
+
+/* Does any branch of the function land in (base, target]? */
+static bool lands_between(csh h, const unsigned char *code, size_t size, __u64 base, __u64 target)
+{
+	return lands_between_from(h, code, size, base, base, target);
 }
 
 __u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 args,
@@ -262,4 +269,43 @@ long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64
 	cs_close(&h);
 	(void)n;
 	return last;
+}
+
+bool rt_probe_branch_into(const unsigned char *code, size_t size, __u64 base, __u64 lo, __u64 hi)
+{
+	const uint8_t *p = code;
+	size_t left = size;
+	uint64_t addr = base;
+	bool hit = false, past = false;
+	cs_insn *in;
+	csh h;
+
+	if (!code || !size || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return true;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	/* the function ends at the int3 padding after it (Go pads functions with 0xcc) */
+	while (in && left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (in->id == X86_INS_INT3 && in->address > hi)
+			break;
+		if (in->address > hi)
+			past = true;
+		if (is_flow(in) && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+			__u64 t = x->operands[0].imm;
+
+			if (t > lo && t <= hi) {
+				hit = true;
+				break;
+			}
+		}
+	}
+	/* stopping before the window was passed leaves it unchecked: be safe */
+	if (!hit && !past)
+		hit = true;
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return hit;
 }

@@ -46,4 +46,10 @@ __u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 
  */
 long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64 *riprel);
 
+/*
+ * Does a direct jump or call in code (size bytes at address base, decoded linearly) land in
+ * (lo, hi]? True also when the bytes do not decode to the end (be safe).
+ */
+bool rt_probe_branch_into(const unsigned char *code, size_t size, __u64 base, __u64 lo, __u64 hi);
+
 #endif /* RT_PROBEADDR_H */
