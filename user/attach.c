@@ -1278,3 +1278,16 @@ cleanup:
 	rt_goelf__free(g);
 	return ret;
 }
+
+void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	if (t->opts.pid)
+		return; /* single-target mode has no targets map */
+	if (pause)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
+	else
+		bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &one, BPF_ANY);
+}

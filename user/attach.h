@@ -57,6 +57,8 @@ void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid);
 int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
 			  size_t errlen);
 __u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid);
+/* Several targets: stop (or resume) passing pid's records, probes or not. */
+void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause);
 /*
  * The executable address ranges, in pid, of the modules whose allocator functions we probe
  * (the C library): allocator calls made from there are the library's own bookkeeping. Fills

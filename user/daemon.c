@@ -40,6 +40,7 @@
 #define RT_D_DRAIN_MS 10
 #define RT_D_TICK_MS 100
 #define RT_D_SECOND_MS 1000
+#define RT_D_GOVERN_MS 250 /* over budget for a quarter second is enough to act */
 #define RT_D_MAX_TARGETS 256
 #define RT_D_TOP_LOCKS 10
 #define RT_D_COST_EMULATED_NS 600 /* per probed call, measured by make bench */
@@ -49,10 +50,12 @@ static const __u32 level_probes[] = {
 	RT_PROBE_ALL,
 	RT_PROBE_ALL & ~RT_PROBE_ALLOC,	/* 1: no allocator probes */
 	RT_PROBE_THREADS,		/* 2: contention (futex) and deadlocks only */
+	0,				/* 3: paused: no events at all */
 };
 static const char *const level_names[] = { "full", "no allocator probes",
-					   "futex contention and deadlocks only" };
-#define RT_D_LEVELS 3
+					   "futex contention and deadlocks only",
+					   "paused: even contention alone is over budget" };
+#define RT_D_LEVELS 4
 
 struct target {
 	pid_t pid;
@@ -414,7 +417,10 @@ static void govern(struct daemon *d, double dt)
 		t->cpu_last = cpu;
 		t->events_last = t->events;
 		if (over && level < RT_D_LEVELS - 1) {
-			level++;
+			/* far over: skip a level rather than pay for another quarter second */
+			level += (d->cfg.max_events_per_s && rate > 4.0 * d->cfg.max_events_per_s) ? 2 : 1;
+			if (level > RT_D_LEVELS - 1)
+				level = RT_D_LEVELS - 1;
 		} else if (under && level > 0) {
 			if (!t->under_since)
 				t->under_since = now;
@@ -430,6 +436,8 @@ static void govern(struct daemon *d, double dt)
 			rt_warn("pid %d: governor: %s", t->pid, err);
 			continue;
 		}
+		/* the last level also stops the tracepoints' records for it */
+		rt_tracer__target_pause(d->tracer, t->pid, level == RT_D_LEVELS - 1);
 		fprintf(stderr,
 			"racetrace: pid %d (%s): %.0f events/s, engine %llu MiB: %s to level %d "
 			"(%s)\n",
@@ -438,20 +446,8 @@ static void govern(struct daemon *d, double dt)
 			level_names[level]);
 		if (level > t->level)
 			d->degrade_events++;
-		/*
-		 * What the old probes sent is in the ring: take it, then forget who holds what.
-		 * The drain can add or remove targets (execs): find ours again.
-		 */
-		{
-			pid_t pid = t->pid;
-
-			while (rt_stream__drain(d->stream) > 0)
-				;
-			t = target_find(d, pid);
-			if (!t)
-				continue;
-		}
-		hb__forget_lock_states(t->hb);
+		/* calls were missed around the change: like a loss (hb.h) */
+		hb__probes_changed(t->hb);
 		t->level = level;
 		t->under_since = 0;
 	}
@@ -573,7 +569,7 @@ static void publish_metrics(struct daemon *d, __u64 lost)
 			       d->targets[i]->pid, d->targets[i]->overhead);
 	rt_mbuf_header(&b, "racetrace_governor_level", "gauge",
 		       "Budget governor level per target: 0 full, 1 no allocator probes, 2 "
-		       "futex contention and deadlocks only.");
+		       "futex contention and deadlocks only, 3 paused.");
 	for (i = 0; i < d->ntargets; i++)
 		rt_mbuf_printf(&b, "racetrace_governor_level{pid=\"%d\"} %d\n",
 			       d->targets[i]->pid, d->targets[i]->level);
@@ -674,7 +670,7 @@ int rt_daemon_run(const struct rt_env *env)
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_hup = { .sa_handler = on_hup };
 	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = RT_PROBE_ALL };
 	struct rt_report_opts ropts = { .json = true };
-	__u64 last_tick, last_second, drops[RT_DROP_MAX] = { 0 };
+	__u64 last_tick, last_second, last_govern, drops[RT_DROP_MAX] = { 0 };
 	struct daemon d = { .env = env };
 	int status = RT_EXIT_ERROR;
 	char err[512];
@@ -731,7 +727,7 @@ int rt_daemon_run(const struct rt_env *env)
 			"attached%s%s\n",
 		d.cfg.ntargets, d.ntargets, d.cfg.metrics[0] ? ", metrics on " : "",
 		d.cfg.metrics);
-	d.start_ns = last_tick = last_second = now_ns();
+	d.start_ns = last_tick = last_second = last_govern = now_ns();
 	publish_metrics(&d, 0);
 
 	while (!stop_signal) {
@@ -770,8 +766,11 @@ int rt_daemon_run(const struct rt_env *env)
 			rt_tracer__drops(d.tracer, drops);
 			tick(&d, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH]);
 		}
+		if (now - last_govern >= RT_D_GOVERN_MS * 1000000ULL) {
+			govern(&d, (now - last_govern) / 1e9);
+			last_govern = now;
+		}
 		if (now - last_second >= RT_D_SECOND_MS * 1000000ULL) {
-			govern(&d, (now - last_second) / 1e9);
 			last_second = now;
 			for (i = 0; i < d.ntargets; i++)
 				rt_sym__load_maps(d.sym, d.targets[i]->pid);

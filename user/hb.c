@@ -766,7 +766,8 @@ static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event 
 			return misuse__double_lock(hb, t, l, prev, e->caller);
 		return lock_acquired(hb, t, l, mode, e->caller);
 	}
-	err = lockorder__acquire(hb->lockorder, &a, t->held, t->nheld);
+	/* after a loss the held sets may be stale: no edges from them until relearned */
+	err = hb->suppress ? 0 : lockorder__acquire(hb->lockorder, &a, t->held, t->nheld);
 	if (err)
 		return err;
 	t->has_pending = true;
@@ -853,7 +854,11 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 		l->owner = 0;
 		l->depth = 0;
 	}
-	l->known = kind != RT_LOCK_MUTEX || l->mtype != RT_MTYPE_RECURSIVE;
+	/*
+	 * Still not "known": another thread may have entered a lock call on it before we could
+	 * see (attach, a loss) and hold it next without our seeing the acquisition. Only an
+	 * acquisition we see makes the state known.
+	 */
 	if (vc_release_store(&t->vc, t->sid, &l->wclock) || vc_tick(&t->vc, t->sid))
 		return -ENOMEM;
 	return 0;
@@ -1205,6 +1210,13 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	}
 }
 
+void hb__probes_changed(struct hb *hb)
+{
+	/* as after a loss: forget, stay quiet until the next tick, then forget again */
+	hb__forget_lock_states(hb);
+	hb->suppress = true;
+}
+
 void hb__forget_lock_states(struct hb *hb)
 {
 	size_t i;
@@ -1218,10 +1230,9 @@ void hb__forget_lock_states(struct hb *hb)
 		l->readers = 0;
 		l->acq_ktime = 0;
 	}
-	for (i = 0; i < hb->nthreads; i++) {
+	/* pending acquisitions stay: their entries were seen, their returns will be */
+	for (i = 0; i < hb->nthreads; i++)
 		hb->threads[i].nheld = 0;
-		hb->threads[i].has_pending = false;
-	}
 	/* and which blocks were freed: a missed malloc would make a legal free look double */
 	for (i = 0; i < hb->nblocks; i++) {
 		__u64 *v = rt_map_get(&hb->block_of, hb->blocks[i].addr);

@@ -59,6 +59,12 @@ void hb__stats(const struct hb *hb, struct hb_stats *st);
  */
 void hb__forget_lock_states(struct hb *hb);
 /*
+ * The probes were changed while the target ran (the governor): calls were missed around the
+ * change, so this is handled like a loss: forget, report no misuse and add no lock-order edge
+ * until the next tick, then forget again and relearn.
+ */
+void hb__probes_changed(struct hb *hb);
+/*
  * Happens-before query for tests and detectors: the component of thread `tid`'s vector clock
  * for thread `of_tid` (how much of of_tid's history tid has synchronized with). 0 if unknown.
  */
