@@ -254,6 +254,7 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 	t->hb = hb__new(&(struct hb_opts){
 		.report = d->report,
 		.hang_threshold_ns = d->cfg.hang_threshold_s * 1e9,
+		.defer_findings = true,
 	});
 	if (!t->hb || t->pidfd < 0) {
 		bool gone = t->pidfd < 0;
@@ -358,6 +359,16 @@ static void tick(struct daemon *d, __u64 lost)
 		rt_report__set_hb(d->report, d->targets[i]->hb);
 		hb__event(d->targets[i]->hb, &e);
 	}
+}
+
+static bool any_pending(const struct daemon *d)
+{
+	__u32 i;
+
+	for (i = 0; i < d->ntargets; i++)
+		if (hb__pending(d->targets[i]->hb))
+			return true;
+	return false;
 }
 
 static double proc_cpu_s(pid_t pid)
@@ -736,7 +747,8 @@ int rt_daemon_run(const struct rt_env *env)
 		poll(NULL, 0, RT_D_DRAIN_MS);
 		/* a loss is told to the engines before the records around it are processed */
 		rt_tracer__drops(d.tracer, drops);
-		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != d.lost_total) {
+		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != d.lost_total ||
+		    any_pending(&d)) {
 			d.lost_total = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
 			tick(&d, d.lost_total);
 		}
@@ -755,6 +767,10 @@ int rt_daemon_run(const struct rt_env *env)
 			if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)) {
 				while (rt_stream__drain(d.stream) > 0)
 					;
+				/* settle what its engine still holds before it goes */
+				rt_tracer__drops(d.tracer, drops);
+				d.lost_total = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+				tick(&d, d.lost_total);
 				target_remove(&d, d.targets[i], "it exited");
 				continue;
 			}

@@ -101,6 +101,7 @@ void hb__free(struct hb *hb)
 	free(hb->free_blocks);
 	free(hb->lstats);
 	free(hb->free_actors);
+	free(hb->pending);
 	rt_map_free(&hb->spawn_of);
 	go__free(hb);
 	rt_map_free(&hb->thread_of);
@@ -158,9 +159,44 @@ void hb_finding_id(struct rt_finding *f)
 
 int hb_report(struct hb *hb, const struct rt_finding *f)
 {
-	int err = rt_report__add(hb->report, f);
+	int err;
 
+	if (hb->opts.defer_findings) {
+		if (rt_grow((void **)&hb->pending, &hb->pending_cap, hb->npending + 1,
+			    sizeof(*hb->pending)))
+			return -ENOMEM;
+		hb->pending[hb->npending++] = *f;
+		return 0;
+	}
+	err = rt_report__add(hb->report, f);
 	return err < 0 ? err : 0;
+}
+
+size_t hb__pending(const struct hb *hb)
+{
+	return hb->npending;
+}
+
+/* Report the held findings (no loss since they were made), or drop them. */
+static int pending_settle(struct hb *hb, bool lost)
+{
+	size_t i;
+	int err;
+
+	if (lost) {
+		hb->cnt.suppressed_lossy += hb->npending;
+		hb->npending = 0;
+		return 0;
+	}
+	for (i = 0; i < hb->npending; i++) {
+		err = rt_report__add(hb->report, &hb->pending[i]);
+		if (err < 0) {
+			hb->npending = 0;
+			return err;
+		}
+	}
+	hb->npending = 0;
+	return 0;
 }
 
 /* ---- threads ---- */
@@ -975,7 +1011,12 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		 * stay quiet about misuse until a tick with no new loss, then forget what the
 		 * incomplete stream taught us once more and start afresh (as after an attach).
 		 */
-		if (e->arg > hb->lost) {
+		bool lost = e->arg > hb->lost;
+
+		err = pending_settle(hb, lost);
+		if (err)
+			return err;
+		if (lost) {
 			hb->lost = e->arg;
 			hb__forget_lock_states(hb);
 			hb->suppress = true;
@@ -984,7 +1025,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			hb->suppress = false;
 		}
 		err = deadlock__tick(hb);
-		return err ? err : go__tick(hb);
+		err = err ? err : go__tick(hb);
+		/* what the tick itself found (deadlocks, hangs, leaks) is about now: report it */
+		return err ? err : pending_settle(hb, false);
 	}
 	t = e->h.goid ? actor_get(hb, e->h.goid | RT_GO_KEY, (__u32)e->h.goid, e->h.tgid) :
 			thread_get(hb, e->h.tid, e->h.tgid);

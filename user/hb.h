@@ -23,6 +23,12 @@ struct hb_opts {
 	__u32 max_locks;	  /* caps, 0: defaults */
 	__u32 max_blocks;
 	__u32 max_dead_threads;
+	/*
+	 * Hold findings until the next tick record: if it says events were lost meanwhile, they
+	 * may come from an incomplete stream and are dropped (counted in suppressed_lossy). The
+	 * live side sends a tick after every drain that produced findings or losses.
+	 */
+	bool defer_findings;
 };
 
 /* Caps that were hit and what the engine did about it (exported as metrics). */
@@ -64,6 +70,8 @@ void hb__forget_lock_states(struct hb *hb);
  * until the next tick, then forget again and relearn.
  */
 void hb__probes_changed(struct hb *hb);
+/* Findings waiting for a tick (defer_findings). */
+size_t hb__pending(const struct hb *hb);
 /*
  * Happens-before query for tests and detectors: the component of thread `tid`'s vector clock
  * for thread `of_tid` (how much of of_tid's history tid has synchronized with). 0 if unknown.

@@ -135,6 +135,9 @@ struct hb {
 	__u64 now; /* ktime of the latest record */
 	__u64 lost; /* drops reported by the live side (tick records) */
 	bool suppress; /* events were lost since the last tick: no misuse reports */
+	/* findings held until a tick shows no loss happened while they were made */
+	struct rt_finding *pending;
+	size_t npending, pending_cap;
 	__u64 events;
 	__u64 by_type[RT_EV_MAX];
 	struct hb_counters cnt;

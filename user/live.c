@@ -302,7 +302,8 @@ int rt_live_run(const struct rt_env *env)
 	l.sym = sym;
 	report = rt_report__new(&ropts);
 	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
-						    .hang_threshold_ns = env->hang_threshold_s * 1e9 }) :
+						    .hang_threshold_ns = env->hang_threshold_s * 1e9,
+						    .defer_findings = true }) :
 			NULL;
 	if (l.hb)
 		rt_report__set_hb(report, l.hb);
@@ -364,9 +365,13 @@ int rt_live_run(const struct rt_env *env)
 		__u64 now;
 
 		ret = poll(&pfd, pidfd >= 0 ? 1 : 0, RT_DRAIN_INTERVAL_MS);
-		/* a loss is told to the engine before the records around it are processed */
+		/*
+		 * A loss is told to the engine before the records around it are processed, and
+		 * findings wait for a tick that says no loss happened while they were made.
+		 */
 		rt_tracer__drops(tracer, drops);
-		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != lost_told) {
+		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != lost_told ||
+		    hb__pending(l.hb)) {
 			lost_told = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
 			if (emit_tick(&l, pid, lost_told)) {
 				rt_err("processing events: out of memory");
@@ -432,6 +437,11 @@ int rt_live_run(const struct rt_env *env)
 	while ((ret = rt_stream__drain(stream)) > 0)
 		;
 	rt_tracer__drops(tracer, drops);
+	/* the last tick settles the findings still held */
+	if (emit_tick(&l, pid, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH])) {
+		rt_err("processing events: out of memory");
+		goto cleanup;
+	}
 
 	hb__stats(l.hb, &st);
 	sum.pid = pid;
