@@ -242,11 +242,17 @@ class Symbols:
 
 def uprobe_links():
     """{link id: link object} of uprobe links (uprobe_multi, or perf_event-based uprobes)."""
-    try:
-        r = subprocess.run(["bpftool", "-j", "link", "list"], capture_output=True,
-                           timeout=TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise Fail(f"bpftool link list: {e}")
+    # bpftool fails when a link goes away while it lists them (other tracers come and go):
+    # a few tries before that counts as a failure
+    for attempt in range(5):
+        try:
+            r = subprocess.run(["bpftool", "-j", "link", "list"], capture_output=True,
+                               timeout=TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise Fail(f"bpftool link list: {e}")
+        if r.returncode == 0:
+            break
+        time.sleep(0.2)
     check(r.returncode == 0, "bpftool link list", r.stderr.decode(errors="replace").strip())
     try:
         links = json.loads(r.stdout or b"[]")
