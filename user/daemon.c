@@ -215,6 +215,8 @@ static void target_remove(struct daemon *d, struct target *t, const char *why)
 	__u32 i;
 
 	rt_tracer__target_remove(d->tracer, t->pid);
+	rt_sym__forget_pid(d->sym, t->pid);
+	rt_unwind__forget(d->unwind, t->pid);
 	counters_add(&d->gone, t->hb); /* the counters stay monotonic */
 	for (i = 0; i < d->ntargets; i++) {
 		if (d->targets[i] != t)

@@ -1273,9 +1273,16 @@ void hb__forget_lock_states(struct hb *hb)
 		l->readers = 0;
 		l->acq_ktime = 0;
 	}
-	/* pending acquisitions stay: their entries were seen, their returns will be */
-	for (i = 0; i < hb->nthreads; i++)
+	/*
+	 * Pending acquisitions stay: their entries were seen, their returns will be. Waits in
+	 * progress go: their ends may be among what was missed (or never come: a paused target).
+	 */
+	for (i = 0; i < hb->nthreads; i++) {
 		hb->threads[i].nheld = 0;
+		hb->threads[i].wait_uaddr = 0;
+		hb->threads[i].wait_lock = 0;
+		hb->threads[i].go_block = 0;
+	}
 	/* and which blocks were freed: a missed malloc would make a legal free look double */
 	for (i = 0; i < hb->nblocks; i++) {
 		__u64 *v = rt_map_get(&hb->block_of, hb->blocks[i].addr);

@@ -1138,3 +1138,27 @@ int rt_sym__foreach_mapping(const struct rt_symbolizer *s, rt_sym_mapping_fn fn,
 	}
 	return 0;
 }
+
+/* ---- forgetting a process ------------------------------------------------------------------ */
+
+void rt_sym__forget_pid(struct rt_symbolizer *s, pid_t pid)
+{
+	size_t i, j;
+
+	if (!s)
+		return;
+	/* modules stay (other processes may map them, and they are cached by file) */
+	for (i = 0, j = 0; i < s->nmaps; i++)
+		if (s->maps[i].pid != pid)
+			s->maps[j++] = s->maps[i];
+	s->nmaps = j;
+	/* the index holds positions in maps[]: rebuild it */
+	rt_map_free(&s->maps_idx);
+	for (i = 0; i < s->nmaps; i++) {
+		const struct mapping *mp = &s->maps[i];
+
+		rt_map_put(&s->maps_idx,
+			   mapping_hash(mp->pid, mp->start, mp->end, mp->off, mp->mod), i);
+	}
+	cache_clear(s);
+}

@@ -105,4 +105,7 @@ typedef int (*rt_sym_mapping_fn)(void *ctx, pid_t pid, __u64 start, __u64 end, _
  */
 int rt_sym__foreach_mapping(const struct rt_symbolizer *s, rt_sym_mapping_fn fn, void *ctx);
 
+/* pid is gone: drop its mappings (the daemon, when a target exits). NULL-safe. */
+void rt_sym__forget_pid(struct rt_symbolizer *s, pid_t pid);
+
 #endif /* RT_SYMBOLIZE_H */

@@ -292,3 +292,25 @@ int rt_unwind__foreach(const struct rt_unwinder *u, rt_unwind_site_fn fn, void *
 	}
 	return 0;
 }
+
+void rt_unwind__forget(struct rt_unwinder *u, __u32 pid)
+{
+	size_t i, j;
+	__u32 k;
+
+	for (k = 0; k < u->nprocs; k++) {
+		if (u->procs[k].pid != pid)
+			continue;
+		proc_close(&u->procs[k]);
+		u->procs[k] = u->procs[--u->nprocs];
+		break;
+	}
+	/* drop pid's stacks and rebuild the index over the rest */
+	for (i = 0, j = 0; i < u->nframes; i++)
+		if (u->frames[i].pid != pid)
+			u->frames[j++] = u->frames[i];
+	u->nframes = j;
+	rt_map_free(&u->by_site);
+	for (i = 0; i < u->nframes; i++)
+		rt_map_put(&u->by_site, site_key(u->frames[i].pid, u->frames[i].site), i + 1);
+}

@@ -27,6 +27,8 @@ void rt_unwind__invalidate(struct rt_unwinder *u, __u32 pid);
  * addresses. Returns the number of frames (0 when none).
  */
 int rt_unwind__frames(const struct rt_unwinder *u, __u32 pid, __u64 site, __u64 *pcs, int max);
+/* pid is gone: drop its unwinding state and stacks (the daemon, when a target exits). */
+void rt_unwind__forget(struct rt_unwinder *u, __u32 pid);
 /* Statistics: samples unwound with CFI, with the frame-pointer fallback, failed. */
 void rt_unwind__stats(const struct rt_unwinder *u, __u64 *cfi, __u64 *fp, __u64 *failed);
 

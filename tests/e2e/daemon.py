@@ -28,10 +28,10 @@ the same targets, are never attached by these daemons and cannot disturb the exa
 The governor test holds the only throughput assertion of the e2e tier (docs/config.md
 promises "never slowing the service to keep a detector"; everything else about speed belongs
 to `make bench`). Method: lockstorm runs GOV_SECONDS of wall time and prints its ops/s; it
-runs untraced, then under the daemon, then untraced again, in the same test; the ratio is
-the traced throughput over the mean of the two untraced ones (so load that other programs
-put on the machine meanwhile drifts both sides alike). All three numbers are in the log and
-in the failure message.
+runs untraced, twice under the daemon, then untraced again, in the same test; the ratio is
+the best traced throughput over the best untraced one (load that other programs put on the
+machine only ever slows a run down, so the best runs are the least disturbed). All four numbers
+are in the log and in the failure message.
 
 Servers listen on 127.0.0.1 only, on ports the kernel picked free; every HTTP request has a
 timeout, every poll a deadline, and every process is killed when the test ends.
@@ -57,11 +57,10 @@ FINDING_WAIT = 15  # seconds for a finding that must come
 DETACH_WAIT = 10  # seconds from a target's death to "detached from pid N"
 PROM_WAIT = 30  # seconds for Prometheus to start, to scrape, to see the counter rise
 HTTP_TIMEOUT = 5  # seconds per HTTP request
-# lockstorm's run time, untraced and traced alike. The governor decides once a second and
-# sheds one level per decision; level 1 (no allocator probes) does not help a target that only
-# locks, so the first ~2 s of the traced run pay for every lock probe (~3 % of the untraced
-# speed). Over 20 s that is ~10 % of the window; over 10 s a run measured a ratio of 0.69.
-GOV_SECONDS = 20
+# lockstorm's run time, untraced and traced alike. The governor decides every 250 ms and skips a
+# level when far over budget, so a lock storm is down to contention-only (then paused) within
+# about half a second: ~5 % of a 10 s window is paid at full tracing cost.
+GOV_SECONDS = 10
 GOV_BUDGET = 10000  # max_events_per_second: lockstorm makes millions
 GOV_MIN_RATIO = 0.8
 RUNNING_PREFIX = "racetrace: daemon running"
@@ -525,9 +524,13 @@ def t_governor(ctx):
         d = Daemon(ctx, scratch, [("target", {"name": "lockstorm", "exe": storm}),
                                   ("budget", {"max_events_per_second": GOV_BUDGET,
                                               "recover_after_seconds": 3600})])
-        traced, pid, samples, degraded_text = run_lockstorm(ctx, storm, d)
+        traced1, pid, samples, degraded_text = run_lockstorm(ctx, storm, d)
         ctx.log(f"(governor level, degradations) while it ran: {samples}")
         d.wait_detached(pid, "lockstorm")
+        # a second traced run: a new process, attached at level 0 again
+        traced2, pid2, _, _ = run_lockstorm(ctx, storm, d)
+        d.wait_detached(pid2, "lockstorm")
+        traced = max(traced1, traced2)
         line = next((s for s in d.p.err if s.startswith(f"racetrace: pid {pid} ") and
                      "over budget, degrading to level" in s), None)
         h.check(line, "daemon logs 'over budget, degrading to level N' for lockstorm",
@@ -543,13 +546,14 @@ def t_governor(ctx):
         _, s = d.metrics()
         lost = values(s, "racetrace_events_lost_total")
         ctx.log(f"events lost while lockstorm ran: {lost}")
-        d.stop(before, {pid})
+        d.stop(before, {pid, pid2})
         plain2, _, _, _ = run_lockstorm(ctx, storm)
 
-        plain = (plain1 + plain2) / 2
+        # best against best: other load on the machine only ever slows a run down
+        plain = max(plain1, plain2)
         ratio = traced / plain
-        msg = (f"under the daemon {traced:.0f} ops/s, untraced {plain1:.0f} and {plain2:.0f} "
-               f"ops/s (mean {plain:.0f}): ratio {ratio:.3f}")
+        msg = (f"under the daemon {traced1:.0f} and {traced2:.0f} ops/s, untraced "
+               f"{plain1:.0f} and {plain2:.0f} ops/s: best against best, ratio {ratio:.3f}")
         ctx.log(msg)
         h.check(ratio >= GOV_MIN_RATIO, f"throughput under the governor >= {GOV_MIN_RATIO} x "
                 "untraced", msg)

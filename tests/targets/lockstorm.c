@@ -7,10 +7,12 @@
  * is to be reported.
  *
  * At the end of each round it prints one line to stdout,
- *   "lockstorm: ops N seconds S ops_per_second R"
- * with N the lock/unlock pairs of both threads and S the measured wall time of the round. The
- * e2e governor test compares R without and with the daemon. Unlike the other targets it
- * writes to stdout without -k too: its output is its result.
+ *   "lockstorm: ops N seconds S cpu_seconds C ops_per_second R"
+ * with N the lock/unlock pairs of both threads, S the measured wall time of the round and C
+ * the CPU time the process used in it (user + system: probe hits are charged here, time other
+ * programs take from it is not). The e2e governor test compares R without and with the
+ * daemon, and logs N / C to tell a slow target from a busy machine. Unlike the other targets
+ * it writes to stdout without -k too: its output is its result.
  *
  * The duration is wall time rather than an iteration count so that a traced (slow) and an
  * untraced (fast) run take equally long and their throughputs compare over the same span.
@@ -18,6 +20,7 @@
  * Usage: lockstorm [-w] [-k] SECONDS   (see target.h)
  */
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include "target.h"
 
 #define NTHREADS 2
@@ -68,6 +71,17 @@ static double mono_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* User + system CPU seconds of the whole process so far. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		target_die("getrusage", errno);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
 /* One round: start both threads together, let them run *arg seconds, report throughput. */
 static void work(void *arg)
 {
@@ -75,10 +89,11 @@ static void work(void *arg)
 	struct worker w[NTHREADS];
 	struct timespec d = { .tv_sec = seconds };
 	unsigned long ops = 0;
-	double t0, t1;
+	double t0, t1, c0, c1;
 	int i;
 
 	atomic_store(&stop, 0);
+	c0 = cpu_s();
 	CHECK_PT(pthread_barrier_init(&start, NULL, NTHREADS + 1));
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].seed = 0x9e3779b9u * (i + 1);
@@ -95,9 +110,10 @@ static void work(void *arg)
 		ops += w[i].ops;
 	}
 	t1 = mono_s();
+	c1 = cpu_s();
 	CHECK_PT(pthread_barrier_destroy(&start));
-	printf("lockstorm: ops %lu seconds %.3f ops_per_second %.0f\n", ops, t1 - t0,
-	       ops / (t1 - t0));
+	printf("lockstorm: ops %lu seconds %.3f cpu_seconds %.3f ops_per_second %.0f\n", ops,
+	       t1 - t0, c1 - c0, ops / (t1 - t0));
 	fflush(stdout);
 }
 
