@@ -56,9 +56,9 @@ export DEBIAN_FRONTEND=noninteractive
 echo "racetrace deps: installing ${missing[*]} ${bpo_missing[*]}"
 apt-get update -qq
 if [ ${#bpo_missing[@]} -gt 0 ]; then
-	apt-get install -y -qq -t bookworm-backports "${bpo_missing[@]}" >/dev/null
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpo_missing[@]}" >/dev/null
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-	apt-get install -y -qq "${missing[@]}" >/dev/null
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 echo "racetrace deps: done"
