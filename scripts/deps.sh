@@ -19,6 +19,8 @@ BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-
 BASE_PKGS+=(memcached xz-utils pigz)
 # A real Prometheus scrapes the daemon, promtool checks its metrics (tests/e2e/daemon.py).
 BASE_PKGS+=(prometheus)
+# the install test renders the man page and verifies the systemd unit
+BASE_PKGS+=(man-db systemd)
 # Packages pinned to bookworm-backports.
 BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils
 	  golang-1.21-go golang-1.22-go golang-1.23-go)

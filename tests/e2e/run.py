@@ -817,6 +817,11 @@ import gotests  # noqa: E402
 
 gotests.register(sys.modules[__name__])
 
+# make install, the systemd unit, the man page: install.py.
+import install  # noqa: E402
+
+install.register(sys.modules[__name__])
+
 
 # ---------------------------------------------------------------------------------------------
 # Prerequisites and the runner
