@@ -83,6 +83,20 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u6
 			 bi.freed ? " (since freed)" : "");
 		return buf;
 	}
+	if (o->unwind) {
+		__u64 above, site;
+		__u32 tid;
+
+		if (!rt_unwind__stack_owner(o->unwind, pid, addr, &tid, &above, &site)) {
+			const char *at = rt_report__sym(o, pid, site, where, sizeof(where));
+
+			snprintf(buf, len,
+				 "%s on the stack of thread %u (%llu bytes above its stack pointer at "
+				 "the call at %s)",
+				 kind, tid, (unsigned long long)above, at ? at : "an unknown site");
+			return buf;
+		}
+	}
 	return NULL;
 }
 

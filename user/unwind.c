@@ -28,7 +28,17 @@ struct proc {
 	bool stale;
 };
 
+/* a thread's stack pointer at its latest sample, for naming locks on stacks */
+struct last_sp {
+	__u32 pid, tid;
+	__u64 sp, site;
+};
+
+#define RT_LAST_SP_MAX 4096
+
 struct rt_unwinder {
+	struct last_sp *sps;
+	size_t nsps, sps_cap;
 	struct proc procs[RT_MAX_PROCS];
 	__u32 nprocs;
 	const struct rt_stack_sample *cur; /* the sample being unwound */
@@ -129,6 +139,7 @@ void rt_unwind__free(struct rt_unwinder *u)
 		proc_close(&u->procs[i]);
 	rt_map_free(&u->by_site);
 	free(u->frames);
+	free(u->sps);
 	free(u);
 }
 
@@ -214,6 +225,47 @@ static int remember(struct rt_unwinder *u, __u32 pid, __u64 site, const __u64 *p
 	return 0;
 }
 
+static void note_sp(struct rt_unwinder *u, const struct rt_stack_sample *s)
+{
+	size_t i;
+
+	for (i = 0; i < u->nsps; i++) {
+		if (u->sps[i].pid == s->tgid && u->sps[i].tid == s->tid) {
+			u->sps[i].sp = s->regs[RT_REG_RSP];
+			u->sps[i].site = s->site;
+			return;
+		}
+	}
+	if (u->nsps >= RT_LAST_SP_MAX ||
+	    rt_grow((void **)&u->sps, &u->sps_cap, u->nsps + 1, sizeof(*u->sps)))
+		return;
+	u->sps[u->nsps++] = (struct last_sp){ .pid = s->tgid, .tid = s->tid,
+					      .sp = s->regs[RT_REG_RSP], .site = s->site };
+}
+
+int rt_unwind__stack_owner(const struct rt_unwinder *u, __u32 pid, __u64 addr, __u32 *tid,
+			   __u64 *above, __u64 *site)
+{
+	const struct last_sp *best = NULL;
+	size_t i;
+
+	/* stacks grow down: a local lives above the stack pointer of a call made under it */
+	for (i = 0; i < u->nsps; i++) {
+		const struct last_sp *p = &u->sps[i];
+
+		if (p->pid != pid || addr < p->sp || addr - p->sp >= RT_THREAD_STACK_MAX)
+			continue;
+		if (!best || addr - p->sp < addr - best->sp)
+			best = p;
+	}
+	if (!best)
+		return -ENOENT;
+	*tid = best->tid;
+	*above = addr - best->sp;
+	*site = best->site;
+	return 0;
+}
+
 int rt_unwind__sample(struct rt_unwinder *u, const struct rt_stack_sample *s)
 {
 	__u64 pcs[RT_MAX_FRAMES];
@@ -222,6 +274,7 @@ int rt_unwind__sample(struct rt_unwinder *u, const struct rt_stack_sample *s)
 
 	if (!s->site)
 		return 0;
+	note_sp(u, s);
 	pcs[n++] = s->site;
 	u->cur = s;
 	u->nout = 0;
@@ -298,6 +351,10 @@ void rt_unwind__forget(struct rt_unwinder *u, __u32 pid)
 	size_t i, j;
 	__u32 k;
 
+	for (i = 0, j = 0; i < u->nsps; i++)
+		if (u->sps[i].pid != pid)
+			u->sps[j++] = u->sps[i];
+	u->nsps = j;
 	for (k = 0; k < u->nprocs; k++) {
 		if (u->procs[k].pid != pid)
 			continue;

@@ -27,6 +27,15 @@ void rt_unwind__invalidate(struct rt_unwinder *u, __u32 pid);
  * addresses. Returns the number of frames (0 when none).
  */
 int rt_unwind__frames(const struct rt_unwinder *u, __u32 pid, __u64 site, __u64 *pcs, int max);
+#define RT_THREAD_STACK_MAX (8ULL << 20) /* glibc's default thread stack size */
+
+/*
+ * Is addr on a thread's stack? The thread of pid whose latest sampled stack pointer is closest
+ * below addr, within RT_THREAD_STACK_MAX: its tid, how far above that stack pointer addr is,
+ * and the site of that sample. 0, or -ENOENT.
+ */
+int rt_unwind__stack_owner(const struct rt_unwinder *u, __u32 pid, __u64 addr, __u32 *tid,
+			   __u64 *above, __u64 *site);
 /* pid is gone: drop its unwinding state and stacks (the daemon, when a target exits). */
 void rt_unwind__forget(struct rt_unwinder *u, __u32 pid);
 /* Statistics: samples unwound with CFI, with the frame-pointer fallback, failed. */
