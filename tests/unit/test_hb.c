@@ -14,68 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "hb.h"
-#include "report.h"
+#include "hb_fixture.h"
 
-struct fx {
-	struct rt_report *report;
-	struct hb *hb;
-	FILE *out;
-	char *buf;
-	size_t len;
-	__u64 t;
-};
-
-static int setup(void **state)
+/* e.caller is 0x400000 + type: a distinct site per kind of record */
+static void ev(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 obj2, __u64 arg, __s64 ret)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->out = open_memstream(&f->buf, &f->len);
-	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
-	f->hb = hb__new(&(struct hb_opts){ .report = f->report });
-	assert_non_null(f->hb);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	hb__free(f->hb);
-	rt_report__free(f->report);
-	fclose(f->out);
-	free(f->buf);
-	free(f);
-	return 0;
-}
-
-static void ev(struct fx *f, __u16 type, __u32 tid, __u64 obj, __u64 obj2, __u64 arg, __s64 ret)
-{
-	struct rt_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.h.type = type;
-	e.h.tid = tid;
-	e.h.tgid = 100;
-	e.h.ktime = ++f->t;
-	e.h.stack_id = RT_NO_STACK;
-	e.obj = obj;
-	e.obj2 = obj2;
-	e.arg = arg;
-	e.ret = ret;
-	e.caller = 0x400000 + type;
-	assert_int_equal(hb__event(f->hb, &e), 0);
+	fx_event(f, type, tid, obj, obj2, 0x400000 + type, arg, ret);
 }
 
 /* the events of tid so far happen before tid2's current point */
-static int knows(struct fx *f, __u32 tid2, __u32 tid)
+static int knows(struct fixture *f, __u32 tid2, __u32 tid)
 {
 	return hb__vc_get(f->hb, tid2, tid) >= hb__vc_get(f->hb, tid, tid) - 1;
 }
 
 /* touch both threads so they exist, each with an event of its own */
-static void start(struct fx *f, __u32 a, __u32 b)
+static void start(struct fixture *f, __u32 a, __u32 b)
 {
 	ev(f, RT_EV_COND_SIGNAL, a, 0x1, 0, 0, 0);
 	ev(f, RT_EV_COND_SIGNAL, b, 0x2, 0, 0, 0);
@@ -83,7 +37,7 @@ static void start(struct fx *f, __u32 a, __u32 b)
 
 static void test_create_to_child(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	ev(f, RT_EV_COND_SIGNAL, 1, 0x1, 0, 0, 0); /* something before the create */
 	ev(f, RT_EV_THREAD_FORK, 1, 0, 0, 2, 0);
@@ -93,7 +47,7 @@ static void test_create_to_child(void **state)
 
 static void test_exit_to_join(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	ev(f, RT_EV_THREAD_FORK, 1, 0, 0, 2, 0);
 	ev(f, RT_EV_PTHREAD_CREATE, 1, 0x7000, 0, 0, 0); /* pthread_t 0x7000 is tid 2 */
@@ -107,7 +61,7 @@ static void test_exit_to_join(void **state)
 
 static void test_unlock_to_lock(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	start(f, 1, 2);
 	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
@@ -120,7 +74,7 @@ static void test_unlock_to_lock(void **state)
 
 static void test_trylock_edge(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	start(f, 1, 2);
 	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
@@ -133,7 +87,7 @@ static void test_trylock_edge(void **state)
 
 static void test_rwlock_edges(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	ev(f, RT_EV_COND_SIGNAL, 1, 0x1, 0, 0, 0);
 	ev(f, RT_EV_COND_SIGNAL, 2, 0x1, 0, 0, 0);
@@ -157,7 +111,7 @@ static void test_rwlock_edges(void **state)
 
 static void test_cond_signal_to_wait(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	start(f, 1, 2);
 	ev(f, RT_EV_COND_WAIT, 2, 0xC, 0xD, 0, 0);
@@ -169,7 +123,7 @@ static void test_cond_signal_to_wait(void **state)
 
 static void test_sem_post_to_wait(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	start(f, 1, 2);
 	ev(f, RT_EV_SEM_POST, 1, 0xE, 0, 0, 0);
@@ -181,7 +135,7 @@ static void test_sem_post_to_wait(void **state)
 
 static void test_futex_wake_to_wait(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	start(f, 1, 2);
 	ev(f, RT_EV_FUTEX_WAIT, 2, 0xF0, 0, 0, 0);
@@ -196,7 +150,7 @@ static void test_futex_wake_to_wait(void **state)
 
 static void test_free_to_malloc(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	start(f, 1, 2);
 	ev(f, RT_EV_ALLOC, 1, 0x9000, 0, 64, 0);
@@ -208,7 +162,7 @@ static void test_free_to_malloc(void **state)
 
 static void test_attach_mid_run_is_learned(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	/* held before we attached: unlocked, relocked, cond-waited: nothing to report */
 	ev(f, RT_EV_MUTEX_UNLOCK, 1, 0xA, 0, 0, 0);
@@ -222,7 +176,7 @@ static void test_attach_mid_run_is_learned(void **state)
 
 static void test_misuse_after_attach(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 
 	/* once the state is known, an unlock of an unheld mutex is a finding */
 	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
@@ -235,7 +189,7 @@ static void test_misuse_after_attach(void **state)
 
 static void test_loss_forgets_and_quiets(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct rt_event tick;
 
 	ev(f, RT_EV_MUTEX_LOCK, 1, 0xA, 0, 0, 0);
@@ -260,7 +214,7 @@ static void test_loss_forgets_and_quiets(void **state)
 
 static void test_many_threads_and_locks(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct hb_stats st;
 	__u32 i;
 

@@ -13,58 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "hb.h"
-#include "report.h"
-
-struct fixture {
-	struct rt_report *report;
-	struct hb *hb;
-	FILE *out;
-	char *buf;
-	size_t len;
-	__u64 t;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	f->out = open_memstream(&f->buf, &f->len);
-	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
-	f->hb = hb__new(&(struct hb_opts){ .report = f->report });
-	assert_non_null(f->hb);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	hb__free(f->hb);
-	rt_report__free(f->report);
-	fclose(f->out);
-	free(f->buf);
-	free(f);
-	return 0;
-}
+#include "hb_fixture.h"
 
 static void ev_arg(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller, __s64 ret,
 		   __u64 arg)
 {
-	struct rt_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.h.type = type;
-	e.h.tid = tid;
-	e.h.tgid = 100;
-	e.h.ktime = ++f->t;
-	e.h.stack_id = RT_NO_STACK;
-	e.obj = obj;
-	e.caller = caller;
-	e.ret = ret;
-	e.arg = arg;
-	assert_int_equal(hb__event(f->hb, &e), 0);
+	fx_event(f, type, tid, obj, 0, caller, arg, ret);
 }
 
 static void ev(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller, __s64 ret)
