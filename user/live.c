@@ -498,8 +498,11 @@ cleanup:
 	rt_report__free(report);
 	rt_unwind__free(l.unwind);
 	rt_sym__free(sym);
-	if (child && pid > 0 && go_fd < 0 && !exited)
+	if (child && pid > 0 && go_fd < 0 && !exited) {
 		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
+		if (status == RT_EXIT_ERROR)
+			rt_err("%s (pid %d) keeps running, no longer traced", comm, pid);
+	}
 	if (go_fd >= 0) {
 		/* never started: closing the pipe makes the child exit without running */
 		close(go_fd);
