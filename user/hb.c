@@ -797,10 +797,21 @@ static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event 
 				    (kind == RT_LOCK_RWLOCK && mode == RT_MODE_SHARED &&
 				     prev->mode == RT_MODE_SHARED);
 
-		if (!recursive_ok)
+		if (!recursive_ok && kind == RT_LOCK_GO_MUTEX) {
+			/*
+			 * For Go we may have missed the unlock (a body we could not probe): that
+			 * looks the same, so a Go double lock is not reported; the old hold goes.
+			 */
+			held_remove(t, prev);
+			l->owner = 0;
+			l->owner_key = 0;
+			l->depth = 0;
+		} else if (!recursive_ok) {
 			/* it blocks forever (or fails with EDEADLK): it is not acquired */
 			return misuse__double_lock(hb, t, l, prev, e->caller);
-		return lock_acquired(hb, t, l, mode, e->caller);
+		} else {
+			return lock_acquired(hb, t, l, mode, e->caller);
+		}
 	}
 	/* after a loss the held sets may be stale: no edges from them until relearned */
 	err = hb->suppress ? 0 : lockorder__acquire(hb->lockorder, &a, t->held, t->nheld);
@@ -973,6 +984,30 @@ static void go_unblock(struct hb_thread *t)
 			t->go_block_site;
 }
 
+/*
+ * A Go mutex is known to be free right now (t just won it): forget any hold of it we still
+ * believe in. The unlock we missed was a release: t synchronizes with all the holder did so far
+ * (more than the release carried, so it can only hide a race, never invent one).
+ */
+static void go_mutex_was_free(struct hb *hb, struct hb_thread *t, __u64 addr)
+{
+	struct hb_lock *l = hb_lock_find(hb, addr);
+	struct hb_thread *o;
+	struct rt_held *h;
+
+	if (!l || !l->owner)
+		return;
+	o = actor_find(hb, l->owner_key);
+	while (o && (h = hb_held_find(o, addr)))
+		held_remove(o, h);
+	if (o && o != t && o->has_vc && vc_join(&t->vc, &o->vc) >= 0)
+		vc_tick(&o->vc, o->sid);
+	l->owner = 0;
+	l->owner_key = 0;
+	l->depth = 0;
+	hb->cnt.go_unlocks_missed++;
+}
+
 /* A goroutine enters an operation that may park it (for go-goroutine-leak). */
 static void go_block(struct hb_thread *t, __u8 kind, const struct rt_event *e)
 {
@@ -1034,6 +1069,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	if (!t)
 		return -ENOMEM;
 	if (t->has_pending && !is_wait_on_pending(t, e)) {
+		/* lockSlow returns holding it: whoever we thought had it let it go */
+		if (e->h.type == RT_EV_GO_LOCK_SLOW_DONE && t->pending.kind == RT_LOCK_GO_MUTEX)
+			go_mutex_was_free(hb, t, t->pending.lock);
 		err = promote(hb, t);
 		if (err)
 			return err;
@@ -1224,6 +1262,12 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			goroutine_end(hb, t);
 		return 0;
 	case RT_EV_GO_LOCK:
+		/*
+		 * The fast path's CAS won, so the mutex was free: if we think someone holds it,
+		 * we missed an unlock (a body we could not probe). Drop that stale hold first, or
+		 * it would make edges and double locks out of nothing.
+		 */
+		go_mutex_was_free(hb, t, e->obj);
 		err = lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
 		return err ? err : promote(hb, t);
 	case RT_EV_GO_LOCK_SLOW:

@@ -39,6 +39,7 @@ struct hb_counters {
 	__u64 dead_threads_evicted; /* exited threads' clocks dropped before a join */
 	__u64 suppressed_lossy;	   /* misuse checks skipped because events were lost */
 	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
+	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
 };
 
 struct hb_stats {
