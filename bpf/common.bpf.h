@@ -66,6 +66,15 @@ RT_EXTERN struct {
 	__uint(max_entries, 4 << 20);
 } stacks SEC(".maps");
 
+/*
+ * exec records (daemon mode) have their own small ring: a flood of events from one target must
+ * not crowd out the exec of the next process to attach
+ */
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 << 10);
+} execs SEC(".maps");
+
 /* call sites (caller addresses) that already have a stack sample */
 RT_EXTERN struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -126,6 +135,24 @@ static __always_inline struct rt_event *rt_reserve(__u16 type, __u16 flags, __u6
 	e->caller = 0;
 	e->arg = 0;
 	e->ret = 0;
+	return e;
+}
+
+/* rt_reserve's twin for the execs ring */
+static __always_inline struct rt_event *rt_reserve_exec(__u64 pid_tgid)
+{
+	struct rt_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+
+	if (!e) {
+		rt_drop(RT_DROP_RINGBUF);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->h.type = RT_EV_EXEC;
+	e->h.stack_id = RT_NO_STACK;
+	e->h.tid = (__u32)pid_tgid;
+	e->h.tgid = pid_tgid >> 32;
+	e->h.ktime = bpf_ktime_get_ns();
 	return e;
 }
 

@@ -50,7 +50,7 @@ int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p)
 
 	if (!watch_exec)
 		return 0;
-	e = rt_reserve(RT_EV_EXEC, 0, bpf_get_current_pid_tgid());
+	e = rt_reserve_exec(bpf_get_current_pid_tgid());
 	if (!e)
 		return 0;
 	BPF_CORE_READ_STR_INTO(&e->obj, p, comm);

@@ -273,6 +273,11 @@ int rt_tracer__stacks_fd(const struct rt_tracer *t)
 	return bpf_map__fd(t->skel->maps.stacks);
 }
 
+int rt_tracer__execs_fd(const struct rt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.execs);
+}
+
 __u64 rt_tracer__probe_mask(const struct rt_tracer *t)
 {
 	return t->probe_mask | (1ULL << RT_EV_THREAD_FORK) | (1ULL << RT_EV_THREAD_EXIT) |

@@ -81,6 +81,8 @@ int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t er
 /* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);
 int rt_tracer__stacks_fd(const struct rt_tracer *t);
+/* exec records (several targets): a ring of their own, see common.bpf.h */
+int rt_tracer__execs_fd(const struct rt_tracer *t);
 /* Drop counters summed over CPUs. 0 or -errno. */
 int rt_tracer__drops(const struct rt_tracer *t, __u64 out[RT_DROP_MAX]);
 /* Bit i set when event type i is probed somewhere. */

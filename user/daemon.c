@@ -724,7 +724,8 @@ int rt_daemon_run(const struct rt_env *env)
 	}
 	d.stream = rt_stream__new(rt_tracer__events_fd(d.tracer), on_event, &d);
 	if (!d.stream ||
-	    rt_stream__add_stacks(d.stream, rt_tracer__stacks_fd(d.tracer), on_stack, &d)) {
+	    rt_stream__add_stacks(d.stream, rt_tracer__stacks_fd(d.tracer), on_stack, &d) ||
+	    rt_stream__add_ring(d.stream, rt_tracer__execs_fd(d.tracer))) {
 		rt_err("setting up the event stream: %s", strerror(errno));
 		goto cleanup;
 	}

@@ -13,6 +13,7 @@
 struct rt_stream {
 	struct ring_buffer *rb;
 	struct ring_buffer *rb_stacks; /* drained first: a finding's stacks are then known */
+	struct ring_buffer *rb_extra;  /* exec records: drained before the events */
 	rt_stream_fn fn;
 	void *ctx;
 	__u64 bad;
@@ -64,6 +65,12 @@ int rt_stream__add_stacks(struct rt_stream *s, int ring_fd, rt_stack_fn fn, void
 	return s->rb_stacks ? 0 : -errno;
 }
 
+int rt_stream__add_ring(struct rt_stream *s, int ring_fd)
+{
+	s->rb_extra = ring_buffer__new(ring_fd, on_record, s, NULL);
+	return s->rb_extra ? 0 : -errno;
+}
+
 struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx)
 {
 	struct rt_stream *s = calloc(1, sizeof(*s));
@@ -91,6 +98,8 @@ long rt_stream__drain(struct rt_stream *s)
 
 	if (s->rb_stacks)
 		ring_buffer__consume(s->rb_stacks);
+	if (s->rb_extra && ring_buffer__consume(s->rb_extra) < 0 && s->stop_err)
+		return s->stop_err;
 	n = ring_buffer__consume(s->rb);
 
 	if (s->stop_err)
@@ -109,5 +118,6 @@ void rt_stream__free(struct rt_stream *s)
 		return;
 	ring_buffer__free(s->rb);
 	ring_buffer__free(s->rb_stacks);
+	ring_buffer__free(s->rb_extra);
 	free(s);
 }

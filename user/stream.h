@@ -19,6 +19,8 @@ struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx);
 /* Stack samples from a second ring go to fn (checked for size first). 0 or -errno. */
 typedef int (*rt_stack_fn)(void *ctx, const struct rt_stack_sample *s);
 int rt_stream__add_stacks(struct rt_stream *s, int ring_fd, rt_stack_fn fn, void *ctx);
+/* Records from another ring (exec records) go to the stream's callback, drained first. */
+int rt_stream__add_ring(struct rt_stream *s, int ring_fd);
 /* Consume everything in the rings now. Records consumed (>= 0) or a negative error. */
 long rt_stream__drain(struct rt_stream *s);
 /* Records that failed the decoder check (skipped and counted). */
