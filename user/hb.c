@@ -62,6 +62,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->block_of);
 	rt_map_init(&hb->pthread_of);
 	rt_map_init(&hb->spawn_of);
+	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_maps);
 	rt_map_init(&hb->go_closed);
 	hb->lockorder = lockorder__new(opts->report);
@@ -103,6 +104,7 @@ void hb__free(struct hb *hb)
 	free(hb->free_actors);
 	free(hb->pending);
 	rt_map_free(&hb->spawn_of);
+	rt_map_free(&hb->spawn_site);
 	go__free(hb);
 	rt_map_free(&hb->thread_of);
 	rt_map_free(&hb->lock_of);
@@ -294,12 +296,29 @@ static struct hb_thread *actor_get(struct hb *hb, __u64 key, __u32 tid, __u32 pi
 	if (t) {
 		if (t->alive)
 			return t;
+		if (key & RT_GO_KEY) {
+			/* a record after its goroutine ended: take its slot back off the free list */
+			size_t i;
+
+			for (i = 0; i < hb->nfree_actors; i++) {
+				if (hb->free_actors[i] == (__u32)(t - hb->threads)) {
+					hb->free_actors[i] = hb->free_actors[--hb->nfree_actors];
+					break;
+				}
+			}
+		}
 		/* the tid was reused by a new thread */
 		thread_drop_vc(hb, t);
 		return thread_init(hb, t, key, tid, pid) ? NULL : t;
 	}
 	if (hb->nfree_actors) {
+		__u64 *was;
+
 		idx = hb->free_actors[--hb->nfree_actors];
+		/* the ended goroutine's key, unless something else took it since */
+		was = rt_map_get(&hb->thread_of, hb->threads[idx].key);
+		if (was && *was == (__u64)idx + 1)
+			rt_map_del(&hb->thread_of, hb->threads[idx].key);
 	} else {
 		if (rt_grow((void **)&hb->threads, &hb->threads_cap, hb->nthreads + 1,
 			    sizeof(*hb->threads)))
@@ -328,7 +347,7 @@ static void goroutine_end(struct hb *hb, struct hb_thread *t)
 	t->alive = false;
 	t->nheld = 0;
 	t->has_pending = false;
-	rt_map_del(&hb->thread_of, t->key);
+	/* its key stays mapped until the slot is reused: reports held until a tick name it */
 	if (!rt_grow((void **)&hb->free_actors, &hb->free_actors_cap, hb->nfree_actors + 1,
 		     sizeof(*hb->free_actors)))
 		hb->free_actors[hb->nfree_actors++] = t - hb->threads;
@@ -1236,9 +1255,12 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return err ? err : release_into(hb, t, SYNC_CHAN | e->obj);
 	case RT_EV_GO_SPAWN:
 		/* runtime.newproc: newproc1 runs next on this thread's g0 and returns the child */
-		return rt_map_put(&hb->spawn_of, e->h.tid, t->key) ? -ENOMEM : 0;
+		if (rt_map_put(&hb->spawn_of, e->h.tid, t->key) ||
+		    (e->caller && rt_map_put(&hb->spawn_site, e->h.tid, e->caller)))
+			return -ENOMEM;
+		return 0;
 	case RT_EV_GO_GO: {
-		__u64 *parent = rt_map_get(&hb->spawn_of, e->h.tid);
+		__u64 *parent = rt_map_get(&hb->spawn_of, e->h.tid), *site, create_site;
 		struct hb_thread *p, *c;
 		__u64 pkey;
 
@@ -1246,12 +1268,15 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			return 0;
 		pkey = *parent;
 		rt_map_del(&hb->spawn_of, e->h.tid);
+		site = rt_map_get(&hb->spawn_site, e->h.tid);
+		create_site = site ? *site : 0;
+		rt_map_del(&hb->spawn_site, e->h.tid);
 		c = actor_get(hb, e->obj | RT_GO_KEY, (__u32)e->obj, e->h.tgid);
 		p = actor_find(hb, pkey); /* actor_get may have moved the table */
 		if (!c || !p)
 			return c ? 0 : -ENOMEM;
 		c->parent = p->tid;
-		c->create_site = 0;
+		c->create_site = create_site; /* the `go` statement */
 		/* the goroutine starts after everything its creator did */
 		if (vc_join(&c->vc, &p->vc) < 0 || vc_tick(&p->vc, p->sid))
 			return -ENOMEM;
@@ -1354,10 +1379,15 @@ int hb__thread_info(const struct hb *hb, __u32 tid, struct hb_thread_info *ti)
 	const __u64 *v = rt_map_get(&hb->thread_of, tid);
 	const struct hb_thread *t;
 
+	/* Go findings name goroutines: their ids are keyed apart from kernel tids */
+	if (!v)
+		v = rt_map_get(&hb->thread_of, tid | RT_GO_KEY);
 	if (!v)
 		return -ENOENT;
 	t = &hb->threads[*v - 1];
 	memcpy(ti->name, t->name, sizeof(ti->name));
+	if ((t->key & RT_GO_KEY) && !ti->name[0])
+		snprintf(ti->name, sizeof(ti->name), "goroutine");
 	ti->parent = t->parent;
 	ti->create_site = t->create_site;
 	ti->alive = t->alive;

@@ -125,6 +125,7 @@ struct hb {
 	__u32 *free_actors;	  /* slots of goroutines that ended */
 	size_t nfree_actors, free_actors_cap;
 	struct rt_map spawn_of;	  /* tid -> key of the goroutine in runtime.newproc on it */
+	struct rt_map spawn_site; /* tid -> the `go` statement's call site */
 	struct rt_map go_maps;	  /* hmap -> index + 1 into go_map_states */
 	struct go_map_state *go_map_states;
 	size_t ngo_maps, go_maps_cap;

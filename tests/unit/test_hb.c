@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -235,6 +236,65 @@ static void test_many_threads_and_locks(void **state)
 	assert_int_equal(rt_report__count(f->report), 0);
 }
 
+/* One Go record of goroutine goid, running on kernel thread 10. */
+static void go_ev(struct fixture *f, __u16 type, __u64 goid, __u64 obj, __u64 caller)
+{
+	struct rt_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = type;
+	e.h.tid = 10;
+	e.h.tgid = 100;
+	e.h.goid = goid;
+	e.h.ktime = ++f->t;
+	e.h.stack_id = RT_NO_STACK;
+	e.obj = obj;
+	e.caller = caller;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+}
+
+static void go_spawn(struct fixture *f, __u64 parent, __u64 child, __u64 site)
+{
+	go_ev(f, RT_EV_GO_SPAWN, parent, 0, site);
+	go_ev(f, RT_EV_GO_GO, parent, child, 0);
+}
+
+static void test_goroutine_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	struct hb_thread_info ti;
+
+	go_ev(f, RT_EV_GO_MAP_READ, 1, 0x5000, 0);
+	go_ev(f, RT_EV_GO_MAP_DONE, 1, 0x5000, 0);
+	go_spawn(f, 1, 7, 0x401234);
+	/* the child knows who made it and where */
+	assert_int_equal(hb__thread_info(f->hb, 7, &ti), 0);
+	assert_string_equal(ti.name, "goroutine");
+	assert_int_equal(ti.parent, 1);
+	assert_int_equal(ti.create_site, 0x401234);
+	assert_true(ti.alive);
+
+	/* an ended goroutine is still named (reports may come later) until its slot is reused */
+	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0);
+	assert_int_equal(hb__thread_info(f->hb, 7, &ti), 0);
+	assert_false(ti.alive);
+	go_spawn(f, 1, 8, 0x405678);
+	assert_int_equal(hb__thread_info(f->hb, 7, &ti), -ENOENT);
+	assert_int_equal(hb__thread_info(f->hb, 8, &ti), 0);
+	assert_int_equal(ti.create_site, 0x405678);
+
+	/* a record after the end takes the slot back: the next goroutine gets a slot of its own */
+	go_ev(f, RT_EV_GO_EXIT, 8, 0, 0);
+	go_ev(f, RT_EV_GO_MAP_READ, 8, 0x5000, 0);
+	go_spawn(f, 1, 9, 0x409abc);
+	assert_int_equal(hb__thread_info(f->hb, 8, &ti), 0);
+	assert_true(ti.alive);
+	assert_int_equal(hb__thread_info(f->hb, 9, &ti), 0);
+	assert_true(ti.alive);
+	assert_int_equal(ti.create_site, 0x409abc);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -244,6 +304,7 @@ int main(void)
 		T(test_sem_post_to_wait),  T(test_futex_wake_to_wait), T(test_free_to_malloc),
 		T(test_attach_mid_run_is_learned), T(test_misuse_after_attach),
 		T(test_loss_forgets_and_quiets),   T(test_many_threads_and_locks),
+		T(test_goroutine_lifecycle),
 	};
 #undef T
 	return cmocka_run_group_tests_name("hb", tests, NULL, NULL);
