@@ -634,8 +634,15 @@ static int open_findings(struct daemon *d)
 {
 	FILE *f;
 
-	if (!d->cfg.findings[0])
+	if (!d->cfg.findings[0]) {
+		/* none (any more): findings go to stdout, the journal */
+		if (d->findings) {
+			rt_report__set_out(d->report, stdout);
+			fclose(d->findings);
+			d->findings = NULL;
+		}
 		return 0;
+	}
 	f = fopen(d->cfg.findings, "ae");
 	if (!f) {
 		rt_err("open findings file %s: %s", d->cfg.findings, strerror(errno));
@@ -649,6 +656,15 @@ static int open_findings(struct daemon *d)
 	return 0;
 }
 
+/* The command line's --metrics and --json-out win over the config, at start and on reload. */
+static void apply_overrides(struct rt_config *c, const struct rt_env *env)
+{
+	if (env->metrics)
+		snprintf(c->metrics, sizeof(c->metrics), "%s", env->metrics);
+	if (env->json_out)
+		snprintf(c->findings, sizeof(c->findings), "%s", env->json_out);
+}
+
 static void reload(struct daemon *d)
 {
 	struct rt_config c;
@@ -659,6 +675,7 @@ static void reload(struct daemon *d)
 		rt_err("reload: %s (keeping the old config)", err);
 		return;
 	}
+	apply_overrides(&c, d->env);
 	d->cfg = c;
 	open_findings(d);
 	/* targets that no longer match are dropped; unchanged ones keep their state */
@@ -693,10 +710,7 @@ int rt_daemon_run(const struct rt_env *env)
 		rt_err("%s", err);
 		return RT_EXIT_ERROR;
 	}
-	if (env->metrics)
-		snprintf(d.cfg.metrics, sizeof(d.cfg.metrics), "%s", env->metrics);
-	if (env->json_out)
-		snprintf(d.cfg.findings, sizeof(d.cfg.findings), "%s", env->json_out);
+	apply_overrides(&d.cfg, env);
 	sigaction(SIGINT, &sa_stop, NULL);
 	sigaction(SIGTERM, &sa_stop, NULL);
 	sigaction(SIGHUP, &sa_hup, NULL);

@@ -189,14 +189,7 @@ class Daemon:
         self.findings = scratch.path("findings.jsonl")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/metrics"
-        with open(self.conf, "w") as f:
-            for name, keys in sections:
-                f.write(f"[{name}]\n")
-                for k, v in keys.items():
-                    f.write(f"{k} = {v}\n")
-                f.write("\n")
-        with open(self.conf) as f:
-            ctx.log("config:\n" + f.read())
+        self.write_config(ctx, sections)
         self.p = h.Proc(ctx, [h.RACETRACE, "daemon", "--config", self.conf,
                               "--metrics", f"127.0.0.1:{self.port}", "--json-out",
                               self.findings])
@@ -206,6 +199,16 @@ class Daemon:
             tail = self.p.err[-1] if self.p.err else "(no stderr)"
             raise h.Fail(f"daemon starts: no '{RUNNING_PREFIX}' line within {DAEMON_START} s "
                          f"(alive {self.p.alive()}, exit {self.p.p.poll()}): {tail}")
+
+    def write_config(self, ctx, sections):
+        with open(self.conf, "w") as f:
+            for name, keys in sections:
+                f.write(f"[{name}]\n")
+                for k, v in keys.items():
+                    f.write(f"{k} = {v}\n")
+                f.write("\n")
+        with open(self.conf) as f:
+            ctx.log("config:\n" + f.read())
 
     def wait_attached(self, pid, what):
         line = self.p.wait_line("stderr", lambda s: s.startswith(
@@ -502,7 +505,37 @@ def t_auto_attach(ctx):
                 "/metrics: no series left for the killed pid",
                 [x for x in s if x[1].get("pid") == str(a.pid)][:3])
         h.check(inv == [2.0], "/metrics counts two distinct lock-order-inversions", repr(inv))
-        d.stop(before, {a.pid, c.pid, n1.pid, n2.pid})
+
+        # SIGHUP reloads the config: a target it no longer selects is detached, a kept one
+        # stays traced, and --json-out still wins over the new config's findings file.
+        a2 = h.Proc(ctx, [abba, "-w"], stdin=subprocess.PIPE)
+        c2 = h.Proc(ctx, [cyc, "-w"], stdin=subprocess.PIPE)
+        d.wait_attached(a2.pid, "a second abba (by exe)")
+        d.wait_attached(c2.pid, "a second rtd-cycle3 (by comm)")
+        other = scratch.path("other.jsonl")
+        d.write_config(ctx, [("target", {"name": "abba-by-exe", "exe": abba}),
+                             ("output", {"findings": other})])
+        os.kill(d.pid, signal.SIGHUP)
+        line = d.p.wait_line("stderr", lambda s: s.startswith(
+            f"racetrace: detached from pid {c2.pid} "), DETACH_WAIT)
+        h.check(line is not None and line.endswith("no longer selected by the config"),
+                "SIGHUP: a target the new config does not select is detached", repr(line))
+        h.check(d.p.wait_line("stderr", lambda s: s.startswith("racetrace: config reloaded"),
+                              DETACH_WAIT) is not None, "SIGHUP: the daemon says it reloaded",
+                d.p.err[-1] if d.p.err else "(no stderr)")
+        for p in (a2, c2):
+            p.write("go\n")
+            p.close_stdin()
+            rc = p.wait(h.TIMEOUT, "target exits in time")
+            h.check(rc == 0, f"{os.path.basename(p.argv[0])} exits 0 after the reload",
+                    f"exit {rc}: {p.err[-1] if p.err else ''}")
+        fs2 = d.wait_findings(lambda fs: a2.pid in {f.get("pid") for f in fs}, FINDING_WAIT,
+                              "the kept target's finding after the reload, in --json-out")
+        h.check(c2.pid not in {f.get("pid") for f in fs2},
+                "no finding for the target detached by the reload", repr(c2.pid))
+        h.check(not os.path.exists(other) or os.path.getsize(other) == 0,
+                "--json-out overrides the reloaded config's findings file", other)
+        d.stop(before, {a.pid, c.pid, n1.pid, n2.pid, a2.pid, c2.pid})
 
         # docs/output.md: thread_info[].name is the thread's comm.
         for f in fs:
