@@ -96,7 +96,7 @@ static int set_key(struct rt_config *c, enum section sec, const char *k, const c
 			return strchr(v, '/') ? -EINVAL : set_str(t->unit, sizeof(t->unit), v);
 		}
 		if (!strcmp(k, "probes")) {
-			*fix = "a list of threads, locks, cond, sem, alloc, all, futex";
+			*fix = "a list of threads, locks, cond, sem, alloc, all; or futex alone";
 			return rt_probes_parse(v, &t->probes);
 		}
 		return -ENOENT;

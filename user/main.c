@@ -11,38 +11,41 @@
 #include "log.h"
 
 const char *argp_program_version = "racetrace " RT_VERSION;
-const char *argp_program_bug_address = "<racetrace-dev@lists.example.org>";
 
+static const char args_doc[] = "-p PID\n"
+				"-- CMD [ARGS...]\n"
+				"report FILE\n"
+				"daemon --config FILE";
+
+/* one string per paragraph: argp wraps them to the terminal */
 static const char doc[] =
 	"racetrace: find concurrency bugs in a running, unmodified process.\n"
 	"\n"
-	"USAGE: racetrace [OPTIONS] -p PID\n"
-	"       racetrace [OPTIONS] -- CMD [ARGS...]\n"
-	"       racetrace report FILE [--json] [--json-out FILE]\n"
-	"       racetrace daemon --config FILE [--metrics ADDR:PORT] [--json-out FILE]\n"
+	"Attaches uprobes to the pthread, semaphore and allocator functions of the target (and, "
+	"in a Go program, to its runtime's map, channel, goroutine, Mutex and WaitGroup code) and "
+	"futex/scheduler tracepoints, streams every call through a BPF ring buffer and reports "
+	"lock-order inversions, live deadlocks and hangs, pthread misuse, and for Go "
+	"unsynchronized map accesses, channel double close and leaked goroutines. Findings are "
+	"printed as soon as they are found; a summary with event and loss counts ends the run. "
+	"Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE) and a kernel with BTF.\n"
 	"\n"
-	"Attaches uprobes to the pthread, semaphore and allocator functions of the target (and,\n"
-	"in a Go program, to its runtime's map, channel, goroutine, Mutex and WaitGroup code) and\n"
-	"futex/scheduler tracepoints, streams every call through a BPF ring buffer and reports\n"
-	"lock-order inversions, live deadlocks and hangs, pthread misuse, and for Go unsynchronized\n"
-	"map accesses, channel double close and leaked goroutines. Findings are printed as soon as\n"
-	"they are found; a summary with event and loss counts ends the run. Needs root (CAP_BPF,\n"
-	"CAP_PERFMON, CAP_SYS_PTRACE) and a kernel with BTF.\n"
+	"'report FILE' replays a trace recorded with -o through the same detectors. The daemon "
+	"(canary mode) attaches to every process its config selects, now and as they exec, "
+	"writes findings as JSON Lines to a file and as text to stderr, serves Prometheus "
+	"metrics, and sheds probes of targets over its event budget (docs/config.md). An option "
+	"a mode would ignore is an error.\n"
 	"\n"
-	"Exit status: 0 no findings, 1 error, 2 findings reported (see --exitcode); with -- and\n"
-	"no findings, the command's own exit status.\n"
-	"\n"
-	"The daemon (canary mode) attaches to every process its config selects, now and as they\n"
-	"exec, writes findings as JSON Lines to a file and as text to stderr, serves Prometheus\n"
-	"metrics, and sheds probes of targets over its event budget (docs/config.md).\n"
+	"Exit status: 0 no findings, 1 error, 2 findings reported (see --exitcode); with -- and "
+	"no findings, the command's own exit status (128+N if signal N killed it). The daemon "
+	"exits 0 when stopped by SIGTERM or SIGINT, 1 on error.\n"
 	"\v"
 	"EXAMPLES:\n"
 	"    racetrace -p 4242               # trace pid 4242 until Ctrl-C or its exit\n"
 	"    racetrace -p 4242 -d 30 --json  # 30 seconds, JSON Lines on stdout\n"
-	"    racetrace -- ./server --port 80 # start a command and trace it from its start\n"
+	"    racetrace -- ./server --port 80 # trace a command from its start\n"
 	"    racetrace -o run.rtt -- ./app   # also record the event stream to run.rtt\n"
 	"    racetrace report run.rtt        # replay a recording through the detectors\n"
-	"    racetrace daemon --config /etc/racetrace/racetrace.conf --metrics 127.0.0.1:9464\n";
+	"    racetrace daemon --config /etc/racetrace/racetrace.conf\n";
 
 enum {
 	OPT_JSON = 0x100,
@@ -63,7 +66,8 @@ static const struct argp_option opts[] = {
 	  1 },
 	{ "probes", OPT_PROBES, "LIST", 0,
 	  "Probe families, comma-separated: threads, locks, cond, sem, alloc, all (default), or "
-	  "futex for the futex and scheduler tracepoints alone (contention only: cheapest)",
+	  "futex alone for the futex and scheduler tracepoints only (contention, live deadlocks "
+	  "and hangs: cheapest)",
 	  1 },
 	{ NULL, 0, NULL, 0, "Detectors:", 2 },
 	{ "hang-threshold", OPT_HANG_THRESHOLD, "SECONDS", 0,
@@ -83,7 +87,8 @@ static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Daemon:", 4 },
 	{ "config", OPT_CONFIG, "FILE", 0, "daemon: the config file (docs/config.md)", 4 },
 	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
-	  "daemon: serve Prometheus metrics on /metrics (default: the config's, loopback)", 4 },
+	  "daemon: serve Prometheus metrics on /metrics (default: the config's [output] metrics; "
+	  "none when unset)", 4 },
 	{},
 };
 
@@ -100,11 +105,49 @@ static int parse_num(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* The first option given that the daemon, a replay or a live run would ignore: an error. */
+static const char *not_for_daemon, *not_for_report, *not_for_live;
+
+static void note_mode_options(int key)
+{
+	const char *name = NULL;
+	size_t i;
+
+	for (i = 0; opts[i].name || opts[i].doc; i++) {
+		if (opts[i].key == key && opts[i].name)
+			name = opts[i].name;
+	}
+	if (!name)
+		return;
+	switch (key) {
+	case 'd':
+	case 'o':
+	case OPT_PROBES:
+		if (!not_for_report)
+			not_for_report = name;
+		/* fall through */
+	case OPT_HANG_THRESHOLD:
+	case OPT_JSON:
+	case OPT_EXITCODE:
+	case OPT_NO_SYMBOLIZE:
+		if (!not_for_daemon)
+			not_for_daemon = name;
+		break;
+	case OPT_PROFILE:
+		if (!not_for_daemon)
+			not_for_daemon = name;
+		if (!not_for_live)
+			not_for_live = name;
+		break;
+	}
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct rt_env *env = state->input;
 	double v;
 
+	note_mode_options(key);
 	switch (key) {
 	case 'p':
 		if (parse_num(arg, 1, INT_MAX, &v) || v != (int)v)
@@ -130,7 +173,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBES:
 		if (rt_probes_parse(arg, &env->probes))
-			argp_error(state, "invalid probe list '%s'", arg);
+			argp_error(state,
+				   "invalid probe list '%s' (threads, locks, cond, sem, alloc, all; or "
+				   "futex alone)", arg);
 		break;
 	case OPT_HANG_THRESHOLD:
 		if (parse_num(arg, 0.01, 1e6, &v))
@@ -167,6 +212,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				argp_error(state, "daemon needs --config FILE");
 			if (env->pid || env->cmd)
 				argp_error(state, "daemon takes a config, not -p or a command");
+			if (not_for_daemon)
+				argp_error(state, "--%s is not a daemon option: the config sets "
+					   "probes and detectors (docs/config.md)", not_for_daemon);
 			break;
 		}
 		if (env->config || env->metrics)
@@ -176,8 +224,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				argp_error(state, "report needs a trace FILE");
 			if (env->pid || env->cmd)
 				argp_error(state, "report takes a FILE, not -p or a command");
+			if (not_for_report)
+				argp_error(state, "--%s does not apply to report: the trace was "
+					   "recorded already", not_for_report);
 			break;
 		}
+		if (not_for_live)
+			argp_error(state, "--%s is for 'racetrace report'", not_for_live);
 		if (!env->pid && !env->cmd)
 			argp_error(state, "give -p PID or -- CMD to trace, or report FILE");
 		if (env->pid && env->cmd)
@@ -199,6 +252,7 @@ int main(int argc, char **argv)
 	const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.args_doc = args_doc,
 		.doc = doc,
 	};
 	int err, i, nargs = argc;

@@ -19,6 +19,8 @@ int rt_probes_parse(const char *s, __u32 *mask)
 		{ "futex", 0 },
 	};
 	char buf[256], *save = NULL, *tok;
+	bool futex_only = false;
+	int ntok = 0;
 	__u32 m = 0;
 
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -26,15 +28,20 @@ int rt_probes_parse(const char *s, __u32 *mask)
 		size_t i;
 		bool ok = false;
 
+		ntok++;
 		for (i = 0; i < RT_ARRAY_SIZE(fams); i++) {
 			if (strcmp(tok, fams[i].name) == 0) {
 				m |= fams[i].bits;
+				futex_only |= !fams[i].bits;
 				ok = true;
 			}
 		}
 		if (!ok)
 			return -EINVAL;
 	}
+	/* "futex" means no uprobes at all: with a uprobe family it would mean nothing */
+	if (!ntok || (futex_only && m))
+		return -EINVAL;
 	*mask = m;
 	return 0;
 }

@@ -762,6 +762,21 @@ def t_bad_cmd(ctx):
     check_error_exit(ctx, ["--", "/nonexistent/cmd"], LinkSnapshot(), "nonexistent command")
 
 
+@test("badinput-usage")
+def t_bad_usage(ctx):
+    """Options that a mode would ignore, or a probe list that means nothing, are errors."""
+    for argv, says in ((["--probes", "futex,locks", "--", "true"], "invalid probe list"),
+                       (["--probes", "", "--", "true"], "invalid probe list"),
+                       (["daemon", "--config", "/dev/null", "--json"], "not a daemon option"),
+                       (["report", "x.rtt", "-d", "3"], "does not apply to report"),
+                       (["--profile", "--", "true"], "is for 'racetrace report'")):
+        r = Proc(ctx, [RACETRACE, *argv])
+        rc = r.wait(TIMEOUT, "racetrace exits in time")
+        check(rc == 1, f"{argv}: exit status 1", f"got {rc}")
+        check(r.err and r.err[0].startswith("racetrace: ") and says in r.err[0],
+              f"{argv}: stderr says '{says}'", repr(r.err[:2]))
+
+
 @test("badinput-report-passwd")
 def t_bad_report(ctx):
     check_error_exit(ctx, ["report", "/etc/passwd"], LinkSnapshot(), "report /etc/passwd")

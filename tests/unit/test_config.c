@@ -66,6 +66,8 @@ static void test_errors_name_the_line(void **state)
 		{ "[target]\nname = x\n", "selects nothing" },
 		{ "# nothing\n", "no [target] section" },
 		{ "[target]\nprobes = locks,bogus\ncomm=x\n", "line 2: bad value for probes" },
+		{ "[target]\nprobes = futex,locks\ncomm=x\n", "line 2: bad value for probes" },
+		{ "[target]\nprobes = ,\ncomm=x\n", "line 2: bad value for probes" },
 	};
 	size_t i;
 
