@@ -686,6 +686,26 @@ static int pclntab_lookup(struct rt_goelf *g, const char *name, struct go_func *
 	return -ENOENT;
 }
 
+int rt_goelf__foreach_func(const struct rt_goelf *g, rt_go_func_fn fn, void *ctx)
+{
+	__u64 i;
+	int err;
+
+	if (!(g->have & RT_GO_HAVE_PCLNTAB))
+		return -ENODATA;
+	for (i = 0; i < g->nfunc; i++) {
+		const char *name;
+		struct go_func f;
+
+		if (!get_func(g, i, &f) || !(name = func_name(g, f.nameoff)) || !name[0])
+			continue;
+		err = fn(ctx, g->text_start + f.entryoff, f.endoff - f.entryoff, name);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * moduledata, the runtime's descriptor of the module, holds gofunc, the base of every funcdata
  * offset (the inline trees). It is found as the data word that points to the pcHeader and is

@@ -65,6 +65,10 @@ int rt_goelf__minor(const struct rt_goelf *g);
 /* RT_GO_HAVE_* bits. */
 unsigned int rt_goelf__have(const struct rt_goelf *g);
 
+/* Every function of the .gopclntab table, in address order: fn's non-zero return stops it. */
+typedef int (*rt_go_func_fn)(void *ctx, __u64 addr, __u64 size, const char *name);
+int rt_goelf__foreach_func(const struct rt_goelf *g, rt_go_func_fn fn, void *ctx);
+
 /* A function's out-of-line body. */
 struct rt_go_func {
 	__u64 addr; /* entry */

@@ -27,6 +27,7 @@
 #include <elfutils/libdwelf.h>
 #include <zlib.h>
 #include "log.h"
+#include "goelf.h"
 #include "symbolize.h"
 #include "util.h"
 
@@ -66,7 +67,8 @@ struct elf_file {
 	int fd;
 	Elf *elf;
 	bool has_symtab;
-	bool has_dwarf; /* .debug_info and .debug_line with data, sanely compressed */
+	bool has_dwarf;	    /* .debug_info and .debug_line with data, sanely compressed */
+	bool has_gopclntab; /* a Go binary's function table */
 };
 
 struct module {
@@ -202,6 +204,8 @@ static void elf_file__scan(struct elf_file *ef)
 		name = shstrndx != SHN_UNDEF ? elf_strptr(ef->elf, shstrndx, sh.sh_name) : NULL;
 		if (!name)
 			continue;
+		if (!strcmp(name, ".gopclntab") || !strcmp(name, ".data.rel.ro.gopclntab"))
+			ef->has_gopclntab = true;
 		if (!strncmp(name, ".debug_", 7))
 			dn = name + 7;
 		else if (!strncmp(name, ".zdebug_", 8))
@@ -409,6 +413,29 @@ static int module__load_syms(struct module *m, Elf *elf, Elf64_Word type)
 	}
 	module__sort_syms(m);
 	return 0;
+}
+
+static int add_go_func(void *ctx, __u64 addr, __u64 size, const char *name)
+{
+	return module__add_sym(ctx, addr, size, STB_GLOBAL, name);
+}
+
+/* A Go binary without .symtab (built with -s, or Debian's etcd): names from .gopclntab. */
+static void module__load_go_syms(struct module *m)
+{
+	char path[64], err[256];
+	struct rt_goelf *g;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->main.fd);
+	g = rt_goelf__open(path, err, sizeof(err));
+	if (!g) {
+		rt_debug("symbolize: %s: .gopclntab unusable: %s", m->path, err);
+		return;
+	}
+	if (rt_goelf__foreach_func(g, add_go_func, m))
+		m->nsyms = 0; /* partial tables mislead: none rather than some */
+	module__sort_syms(m);
+	rt_goelf__free(g);
 }
 
 /* The function containing pc, or NULL. */
@@ -623,8 +650,13 @@ static void module__load(struct module *m)
 		sym_elf = m->main.elf;
 	else if (m->dbg.has_symtab)
 		sym_elf = m->dbg.elf;
-	if (!sym_elf || module__load_syms(m, sym_elf, SHT_SYMTAB))
-		module__load_syms(m, m->main.elf, SHT_DYNSYM);
+	if (!sym_elf || module__load_syms(m, sym_elf, SHT_SYMTAB)) {
+		m->nsyms = 0;
+		if (m->main.has_gopclntab)
+			module__load_go_syms(m);
+		if (!m->nsyms)
+			module__load_syms(m, m->main.elf, SHT_DYNSYM);
+	}
 
 	if (m->main.has_dwarf)
 		dw_elf = m->main.elf;
