@@ -1255,6 +1255,7 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return err ? err : release_into(hb, t, SYNC_CHAN | e->obj);
 	case RT_EV_GO_SPAWN:
 		/* runtime.newproc: newproc1 runs next on this thread's g0 and returns the child */
+		rt_map_del(&hb->spawn_site, e->h.tid); /* an earlier spawn's, never completed */
 		if (rt_map_put(&hb->spawn_of, e->h.tid, t->key) ||
 		    (e->caller && rt_map_put(&hb->spawn_site, e->h.tid, e->caller)))
 			return -ENOMEM;
@@ -1264,17 +1265,21 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		struct hb_thread *p, *c;
 		__u64 pkey;
 
-		if (!parent || !e->obj)
+		if (!parent)
 			return 0;
 		pkey = *parent;
-		rt_map_del(&hb->spawn_of, e->h.tid);
 		site = rt_map_get(&hb->spawn_site, e->h.tid);
 		create_site = site ? *site : 0;
+		rt_map_del(&hb->spawn_of, e->h.tid);
 		rt_map_del(&hb->spawn_site, e->h.tid);
+		if (!e->obj)
+			return 0;
 		c = actor_get(hb, e->obj | RT_GO_KEY, (__u32)e->obj, e->h.tgid);
 		p = actor_find(hb, pkey); /* actor_get may have moved the table */
-		if (!c || !p)
-			return c ? 0 : -ENOMEM;
+		if (!c)
+			return -ENOMEM;
+		if (!p || !p->alive) /* the creator ended (records lost): no edge to take */
+			return 0;
 		c->parent = p->tid;
 		c->create_site = create_site; /* the `go` statement */
 		/* the goroutine starts after everything its creator did */
@@ -1374,14 +1379,12 @@ void hb__stats(const struct hb *hb, struct hb_stats *st)
 	st->cnt.lockorder_resets = lockorder__resets(hb->lockorder);
 }
 
-int hb__thread_info(const struct hb *hb, __u32 tid, struct hb_thread_info *ti)
+int hb__thread_info(const struct hb *hb, __u32 tid, bool goroutine, struct hb_thread_info *ti)
 {
-	const __u64 *v = rt_map_get(&hb->thread_of, tid);
+	/* goroutine ids are keyed apart from kernel tids: the same number can be both */
+	const __u64 *v = rt_map_get(&hb->thread_of, goroutine ? tid | RT_GO_KEY : tid);
 	const struct hb_thread *t;
 
-	/* Go findings name goroutines: their ids are keyed apart from kernel tids */
-	if (!v)
-		v = rt_map_get(&hb->thread_of, tid | RT_GO_KEY);
 	if (!v)
 		return -ENOENT;
 	t = &hb->threads[*v - 1];

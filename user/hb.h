@@ -87,7 +87,8 @@ struct hb_thread_info {
 	__u64 create_site; /* caller of pthread_create, 0 when unknown */
 	bool alive;
 };
-int hb__thread_info(const struct hb *hb, __u32 tid, struct hb_thread_info *ti);
+/* tid is a goroutine id when goroutine (rt_finding_goroutines()), else a kernel thread id. */
+int hb__thread_info(const struct hb *hb, __u32 tid, bool goroutine, struct hb_thread_info *ti);
 
 /*
  * Wait and hold time histograms of the contended locks (those some thread waited for in the

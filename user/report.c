@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect.h"
 #include "hb.h"
 #include "report.h"
 #include "symbolize.h"
@@ -98,6 +99,19 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u6
 		}
 	}
 	return NULL;
+}
+
+bool rt_finding_goroutines(const struct rt_finding *f)
+{
+	__u32 i;
+
+	if (f->kind == RT_K_GO_MAP_RACE || f->kind == RT_K_GO_CHAN_DOUBLE_CLOSE ||
+	    f->kind == RT_K_GO_GOROUTINE_LEAK)
+		return true;
+	for (i = 0; i < f->nlocks && i < RT_FINDING_MAX; i++)
+		if (!strcmp(f->locks[i].kind, rt_lock_kind_name(RT_LOCK_GO_MUTEX)))
+			return true;
+	return false;
 }
 
 const char *rt_kind_name(enum rt_kind k)

@@ -132,6 +132,9 @@ void rt_report__free(struct rt_report *r);
 
 const char *rt_kind_name(enum rt_kind k);
 
+/* Whether f's threads are goroutine ids: a Go kind, or a finding over Go locks. */
+bool rt_finding_goroutines(const struct rt_finding *f);
+
 /* Format helpers shared by report_text.c and report_json.c (report.c). */
 void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_finding *f,
 			     __u64 count);

@@ -106,7 +106,7 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 		struct hb_thread_info ti;
 
 		fprintf(out, "%s{\"tid\":%u", i ? "," : "", f->threads[i]);
-		if (o->hb && !hb__thread_info(o->hb, f->threads[i], &ti)) {
+		if (o->hb && !hb__thread_info(o->hb, f->threads[i], rt_finding_goroutines(f), &ti)) {
 			fputs(",\"name\":", out);
 			json_str(out, ti.name);
 			fprintf(out, ",\"parent\":%u,\"created_at\":", ti.parent);

@@ -71,7 +71,7 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 	for (i = 0; i < f->nthreads && o->hb; i++) {
 		struct hb_thread_info ti;
 
-		if (hb__thread_info(o->hb, f->threads[i], &ti))
+		if (hb__thread_info(o->hb, f->threads[i], rt_finding_goroutines(f), &ti))
 			continue;
 		fprintf(out, "\n  Thread T%u '%s'", f->threads[i], ti.name);
 		if (ti.create_site) {

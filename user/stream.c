@@ -13,7 +13,7 @@
 struct rt_stream {
 	struct ring_buffer *rb;
 	struct ring_buffer *rb_stacks; /* drained first: a finding's stacks are then known */
-	struct ring_buffer *rb_extra;  /* exec records: drained before the events */
+	struct ring_buffer *rb_extra;  /* exec records: drained after the events */
 	rt_stream_fn fn;
 	void *ctx;
 	__u64 bad;
@@ -98,9 +98,15 @@ long rt_stream__drain(struct rt_stream *s)
 
 	if (s->rb_stacks)
 		ring_buffer__consume(s->rb_stacks);
+	/*
+	 * The main ring first: the records a process made before its exec must reach its engine
+	 * before the exec record replaces that engine.
+	 */
+	n = ring_buffer__consume(s->rb);
+	if (s->stop_err)
+		return s->stop_err;
 	if (s->rb_extra && ring_buffer__consume(s->rb_extra) < 0 && s->stop_err)
 		return s->stop_err;
-	n = ring_buffer__consume(s->rb);
 
 	if (s->stop_err)
 		return s->stop_err;

@@ -268,28 +268,36 @@ static void test_goroutine_lifecycle(void **state)
 	go_ev(f, RT_EV_GO_MAP_DONE, 1, 0x5000, 0);
 	go_spawn(f, 1, 7, 0x401234);
 	/* the child knows who made it and where */
-	assert_int_equal(hb__thread_info(f->hb, 7, &ti), 0);
+	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), 0);
 	assert_string_equal(ti.name, "goroutine");
 	assert_int_equal(ti.parent, 1);
 	assert_int_equal(ti.create_site, 0x401234);
 	assert_true(ti.alive);
+	/* a kernel thread with the same number is another actor */
+	fx_event(f, RT_EV_MUTEX_LOCK, 7, 0x9000, 0, 0, 0, 0);
+	fx_event(f, RT_EV_MUTEX_UNLOCK, 7, 0x9000, 0, 0, 0, 0);
+	assert_int_equal(hb__thread_info(f->hb, 7, false, &ti), 0);
+	assert_int_equal(ti.create_site, 0);
+	assert_string_not_equal(ti.name, "goroutine");
+	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), 0);
+	assert_int_equal(ti.create_site, 0x401234);
 
 	/* an ended goroutine is still named (reports may come later) until its slot is reused */
 	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0);
-	assert_int_equal(hb__thread_info(f->hb, 7, &ti), 0);
+	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), 0);
 	assert_false(ti.alive);
 	go_spawn(f, 1, 8, 0x405678);
-	assert_int_equal(hb__thread_info(f->hb, 7, &ti), -ENOENT);
-	assert_int_equal(hb__thread_info(f->hb, 8, &ti), 0);
+	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), -ENOENT);
+	assert_int_equal(hb__thread_info(f->hb, 8, true, &ti), 0);
 	assert_int_equal(ti.create_site, 0x405678);
 
 	/* a record after the end takes the slot back: the next goroutine gets a slot of its own */
 	go_ev(f, RT_EV_GO_EXIT, 8, 0, 0);
 	go_ev(f, RT_EV_GO_MAP_READ, 8, 0x5000, 0);
 	go_spawn(f, 1, 9, 0x409abc);
-	assert_int_equal(hb__thread_info(f->hb, 8, &ti), 0);
+	assert_int_equal(hb__thread_info(f->hb, 8, true, &ti), 0);
 	assert_true(ti.alive);
-	assert_int_equal(hb__thread_info(f->hb, 9, &ti), 0);
+	assert_int_equal(hb__thread_info(f->hb, 9, true, &ti), 0);
 	assert_true(ti.alive);
 	assert_int_equal(ti.create_site, 0x409abc);
 	assert_int_equal(rt_report__count(f->report), 0);
