@@ -765,11 +765,16 @@ def t_bad_cmd(ctx):
 @test("badinput-usage")
 def t_bad_usage(ctx):
     """Options that a mode would ignore, or a probe list that means nothing, are errors."""
-    for argv, says in ((["--probes", "futex,locks", "--", "true"], "invalid probe list"),
-                       (["--probes", "", "--", "true"], "invalid probe list"),
-                       (["daemon", "--config", "/dev/null", "--json"], "not a daemon option"),
-                       (["report", "x.rtt", "-d", "3"], "does not apply to report"),
-                       (["--profile", "--", "true"], "is for 'racetrace report'")):
+    cases = [(["--probes", "futex,locks", "--", "true"], "invalid probe list"),
+             (["--probes", "", "--", "true"], "invalid probe list"),
+             (["--profile", "--", "true"], "is for 'racetrace report'")]
+    # the daemon's config sets probes, detectors and output; a trace was recorded already
+    for opt in (["--json"], ["-d", "1"], ["--probes", "all"], ["--hang-threshold", "1"],
+                ["--exitcode", "3"], ["--no-symbolize"], ["-o", "x.rtt"], ["--profile"]):
+        cases.append((["daemon", "--config", "/dev/null", *opt], "not a daemon option"))
+    for opt in (["-d", "1"], ["-o", "y.rtt"], ["--probes", "all"]):
+        cases.append((["report", "x.rtt", *opt], "does not apply to report"))
+    for argv, says in cases:
         r = Proc(ctx, [RACETRACE, *argv])
         rc = r.wait(TIMEOUT, "racetrace exits in time")
         check(rc == 1, f"{argv}: exit status 1", f"got {rc}")
