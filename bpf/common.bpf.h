@@ -144,7 +144,7 @@ static __always_inline struct rt_event *rt_reserve_exec(__u64 pid_tgid)
 	struct rt_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
 
 	if (!e) {
-		rt_drop(RT_DROP_RINGBUF);
+		rt_drop(RT_DROP_EXEC);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

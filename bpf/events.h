@@ -121,6 +121,7 @@ enum rt_drop_reason {
 	RT_DROP_RINGBUF = 0, /* bpf_ringbuf_reserve failed: buffer full */
 	RT_DROP_STASH = 1,   /* return without a stashed entry (stash full or evicted) */
 	RT_DROP_STACK = 2,   /* a stack sample did not fit in its ring buffer */
+	RT_DROP_EXEC = 3,    /* an exec record did not fit in its ring buffer */
 	RT_DROP_MAX,
 };
 

@@ -88,6 +88,7 @@ struct daemon {
 	__u32 ntargets;
 	struct rt_map target_of; /* pid -> index + 1 */
 	__u64 lost_total, findings_by_kind[RT_K_MAX], attached_total, detached_total;
+	__u64 exec_lost; /* exec records lost: a rescan of /proc finds what they would have */
 	__u64 degrade_events;
 	struct hb_counters gone; /* engine counters of targets that exited */
 	struct rt_event tmp;	 /* a record we had to mark */
@@ -776,6 +777,13 @@ int rt_daemon_run(const struct rt_env *env)
 		if (hup_signal) {
 			hup_signal = 0;
 			reload(&d);
+		}
+		if (drops[RT_DROP_EXEC] != d.exec_lost) {
+			fprintf(stderr, "racetrace: %llu exec records lost (exec storm): rescanning "
+				"/proc for targets\n",
+				(unsigned long long)(drops[RT_DROP_EXEC] - d.exec_lost));
+			d.exec_lost = drops[RT_DROP_EXEC];
+			scan_processes(&d);
 		}
 		/* targets that exited */
 		for (i = 0; i < d.ntargets;) {
