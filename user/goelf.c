@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "elfcheck.h"
 #include "goelf.h"
 #include "util.h"
 
@@ -756,28 +757,6 @@ static void find_gofunc(struct rt_goelf *g)
 
 /* ---- open / free ---- */
 
-static bool debug_section_sane(Elf_Scn *scn, const GElf_Shdr *sh, const char *name)
-{
-	__u64 size;
-
-	if (sh->sh_flags & SHF_COMPRESSED) {
-		GElf_Chdr ch;
-
-		if (!gelf_getchdr(scn, &ch))
-			return false;
-		size = ch.ch_size;
-	} else if (!strncmp(name, ".zdebug", 7)) {
-		ssize_t n = dwelf_scn_gnu_compressed_size(scn);
-
-		if (n < 0)
-			return false;
-		size = n;
-	} else {
-		return true;
-	}
-	return size <= RT_GO_Z_MAX && size / RT_GO_Z_RATIO <= sh->sh_size;
-}
-
 /* Note .symtab, .text and DWARF; refuse DWARF whose compressed sections look like bombs. */
 static void scan_sections(struct rt_goelf *g)
 {
@@ -803,7 +782,7 @@ static void scan_sections(struct rt_goelf *g)
 		} else if (!strncmp(name, ".debug_", 7) || !strncmp(name, ".zdebug_", 8)) {
 			if (!strcmp(name + (name[1] == 'z' ? 7 : 6), "_info"))
 				info = true;
-			if (!debug_section_sane(scn, &sh, name))
+			if (!rt_elf_section_sane(scn, &sh, name, RT_GO_Z_MAX, RT_GO_Z_RATIO))
 				sane = false;
 		}
 	}

@@ -27,6 +27,7 @@
 #include <elfutils/libdwelf.h>
 #include <zlib.h>
 #include "log.h"
+#include "elfcheck.h"
 #include "goelf.h"
 #include "symbolize.h"
 #include "util.h"
@@ -159,32 +160,6 @@ static int open_regular(const char *path, struct stat *st)
 
 /* ---- ELF files ---------------------------------------------------------------------------- */
 
-/*
- * libdw inflates compressed debug sections to the size their header claims; refuse sizes that
- * the compressed bytes cannot produce.
- */
-static bool debug_section_sane(Elf_Scn *scn, const GElf_Shdr *sh, const char *name)
-{
-	__u64 size;
-
-	if (sh->sh_flags & SHF_COMPRESSED) {
-		GElf_Chdr ch;
-
-		if (!gelf_getchdr(scn, &ch))
-			return false;
-		size = ch.ch_size;
-	} else if (!strncmp(name, ".zdebug", 7)) {
-		ssize_t n = dwelf_scn_gnu_compressed_size(scn);
-
-		if (n < 0)
-			return false;
-		size = n;
-	} else {
-		return true;
-	}
-	return size <= RT_SYM_Z_MAX && size / RT_SYM_Z_RATIO <= sh->sh_size;
-}
-
 static void elf_file__scan(struct elf_file *ef)
 {
 	bool info = false, line = false, sane = true;
@@ -212,7 +187,7 @@ static void elf_file__scan(struct elf_file *ef)
 			dn = name + 8;
 		else
 			continue;
-		if (!debug_section_sane(scn, &sh, name))
+		if (!rt_elf_section_sane(scn, &sh, name, RT_SYM_Z_MAX, RT_SYM_Z_RATIO))
 			sane = false;
 		if (!strcmp(dn, "info"))
 			info = true;
