@@ -32,22 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "check.h"
 #include "goelf.h"
-
-/* Named checks: a failure says which check broke and with what values. */
-#define CHECK(cond, name)                                                                  \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			fail_msg("%s: '%s' is false (%s:%d)", (name), #cond, __FILE__, __LINE__); \
-	} while (0)
-
-#define CHECK_EQ(a, b, name)                                                               \
-	do {                                                                               \
-		long long _a = (long long)(a), _b = (long long)(b);                        \
-		if (_a != _b)                                                              \
-			fail_msg("%s: %s = %lld (%#llx), expected %lld (%#llx) (%s:%d)", (name), \
-				 #a, _a, _a, _b, _b, __FILE__, __LINE__);                  \
-	} while (0)
 
 #define RT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX_SITES 256

@@ -24,30 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "check.h"
 #include "symbolize.h"
-
-/* Named checks: a failure says which check broke and with what values. */
-#define CHECK(cond, name)                                                                  \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			fail_msg("%s: '%s' is false (%s:%d)", (name), #cond, __FILE__, __LINE__); \
-	} while (0)
-
-#define CHECK_EQ(a, b, name)                                                               \
-	do {                                                                               \
-		long long _a = (long long)(a), _b = (long long)(b);                        \
-		if (_a != _b)                                                              \
-			fail_msg("%s: %s = %lld, expected %lld (%s:%d)", (name), #a, _a, _b,   \
-				 __FILE__, __LINE__);                                      \
-	} while (0)
-
-#define CHECK_STR(a, b, name)                                                              \
-	do {                                                                               \
-		const char *_a = (a), *_b = (b);                                           \
-		if (!_a || strcmp(_a, _b))                                                 \
-			fail_msg("%s: %s = \"%s\", expected \"%s\" (%s:%d)", (name), #a,       \
-				 _a ? _a : "(null)", _b, __FILE__, __LINE__);              \
-	} while (0)
 
 #define FN_OFF 8	 /* bytes into probe_target: a "return address" inside it */
 #define FAKE_START 0x10000ULL

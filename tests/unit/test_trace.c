@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "check.h"
 #include <zlib.h>
 #include "event.h"
 #include "trace.h"
@@ -37,29 +38,6 @@
 #define WRITER_ZLEVEL 2
 
 #define ERR_LEN 256
-
-/* Named checks: a failure says which check broke and with what values. */
-#define CHECK(cond, name)                                                                  \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			fail_msg("%s: '%s' is false (%s:%d)", (name), #cond, __FILE__, __LINE__); \
-	} while (0)
-
-#define CHECK_EQ(a, b, name)                                                               \
-	do {                                                                               \
-		long long _a = (long long)(a), _b = (long long)(b);                        \
-		if (_a != _b)                                                              \
-			fail_msg("%s: %s = %lld, expected %lld (%s:%d)", (name), #a, _a, _b,   \
-				 __FILE__, __LINE__);                                      \
-	} while (0)
-
-#define CHECK_HAS(str, sub, name)                                                          \
-	do {                                                                               \
-		const char *_s = (str), *_sub = (sub);                                     \
-		if (!_s || !strstr(_s, _sub))                                              \
-			fail_msg("%s: \"%s\" does not contain \"%s\" (%s:%d)", (name),         \
-				 _s ? _s : "(null)", _sub, __FILE__, __LINE__);            \
-	} while (0)
 
 struct fixture {
 	char path[64];
