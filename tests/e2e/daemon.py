@@ -91,19 +91,6 @@ def register(harness):
 # Helpers
 
 
-def need_target(name):
-    path = h.target(name)
-    h.check(os.access(path, os.X_OK), f"target {name} built", f"{path}: run 'make targets'")
-    return path
-
-
-def need_program(name, pkg):
-    path = shutil.which(name)
-    h.check(path, f"{name} installed", f"install the Debian package {pkg}: "
-            "sudo scripts/deps.sh")
-    return path
-
-
 class Scratch:
     """A temporary directory for one test (private target copies, configs, a Prometheus
     TSDB), removed when the test ends."""
@@ -118,7 +105,7 @@ class Scratch:
     def copy_target(self, name, as_name=None):
         """A copy of target `name`, called as_name (its comm), at a path only this test
         knows. Returns the resolved path, as /proc/PID/exe will show it."""
-        src = need_target(name)
+        src = h.need_target(name)
         d = self.path("bin")
         os.makedirs(d, exist_ok=True)
         dst = os.path.join(d, as_name or name)
@@ -286,7 +273,7 @@ class Daemon:
 
 def promtool_check(ctx, scratch, text, what):
     """`promtool check metrics` on text must exit 0; its complaints are the failure detail."""
-    promtool = need_program("promtool", "prometheus")
+    promtool = h.need_program("promtool", "prometheus")
     path = scratch.path("metrics.txt")
     with open(path, "w") as f:
         f.write(text)
@@ -343,8 +330,8 @@ def run_lockstorm(ctx, path, daemon=None):
 
 @_test("daemon-prometheus")
 def t_prometheus(ctx):
-    prometheus = need_program("prometheus", "prometheus")
-    need_program("promtool", "prometheus")
+    prometheus = h.need_program("prometheus", "prometheus")
+    h.need_program("promtool", "prometheus")
     scratch = Scratch(ctx)
     try:
         before = h.LinkSnapshot()
@@ -444,7 +431,7 @@ def t_auto_attach(ctx):
         # same cycle3 program at its build path (comm "cycle3": a comm selector is exact).
         abba = scratch.copy_target("abba")
         cyc = scratch.copy_target("cycle3", "rtd-cycle3")
-        other_abba, other_cyc = need_target("abba"), need_target("cycle3")
+        other_abba, other_cyc = h.need_target("abba"), h.need_target("cycle3")
         d = Daemon(ctx, scratch, [("target", {"name": "abba-by-exe", "exe": abba}),
                                   ("target", {"name": "cycle3-by-comm", "comm": "rtd-cycle3"})])
         # The non-matching ones exec first: by the time the matching ones are reported

@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -63,18 +62,6 @@ def register(harness):
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def need_target(name):
-    path = h.target(name)
-    h.check(os.access(path, os.X_OK), f"target {name} built", f"{path}: run 'make targets'")
-    return path
-
-
-def need_program(name, pkg):
-    path = shutil.which(name)
-    h.check(path, f"{name} installed", f"the Debian package {pkg}: run 'sudo scripts/deps.sh'")
-    return path
 
 
 def notes(lines):
@@ -285,7 +272,7 @@ def make_misuse(name, mode):
     argv, rt_opts, want, detail = MISUSE[name]
 
     def fn(ctx):
-        path = need_target(argv[0])
+        path = h.need_target(argv[0])
         rc, findings, summary, terr = run(ctx, mode, [path, *argv[1:]], want,
                                           ("--json", *rt_opts))
         tids, _ = notes(terr)
@@ -305,7 +292,7 @@ for _name in MISUSE:
 @_test("detect-hang-below-threshold")
 def t_hang_default(ctx):
     """The same 3 s wait with the default threshold (5 s): no hang."""
-    path = need_target("hang")
+    path = h.need_target("hang")
     _, findings, summary, _ = run(ctx, "cmd", [path], {})
     check_events(summary, ("futex_wait",))
 
@@ -315,7 +302,7 @@ def t_double_lock_self(ctx):
     """A normal mutex locked twice: the thread deadlocks on itself. Reported once, as the
     double-lock, when it happens; the wait on itself that follows is not reported again as a
     one-thread deadlock (nor, later, as a hang)."""
-    path = need_target("double_lock")
+    path = h.need_target("double_lock")
     before = h.LinkSnapshot()
     r = h.Proc(ctx, [h.RACETRACE, "--json", "--hang-threshold", "1", "--", path, "self"])
     pid = tracing_pid(ctx, r)
@@ -363,7 +350,7 @@ def check_latency(ctx, r, times):
 
 @_test("detect-deadlock-cmd")
 def t_deadlock_cmd(ctx):
-    path = need_target("deadlock")
+    path = h.need_target("deadlock")
     before = h.LinkSnapshot()
     r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path])
     pid = tracing_pid(ctx, r)
@@ -385,7 +372,7 @@ def t_deadlock_cmd(ctx):
 @_test("detect-deadlock-pid")
 def t_deadlock_pid(ctx):
     """Attached before the deadlock forms (-w), as in the other -p tests."""
-    path = need_target("deadlock")
+    path = h.need_target("deadlock")
     before = h.LinkSnapshot()
     t, r = h.start_pid_mode(ctx, [path])
     t.write("go\n")
@@ -416,7 +403,7 @@ def blocked_in_futex(pid, tid):
 def t_deadlock_after(ctx):
     """The target deadlocks first; racetrace -p -d 2 attached afterwards must see it from the
     threads' futex waits alone (it saw no lock taken)."""
-    path = need_target("deadlock")
+    path = h.need_target("deadlock")
     h.check(platform.machine() in FUTEX_NR, "futex syscall number known for this arch",
             platform.machine())
     before = h.LinkSnapshot()
@@ -463,7 +450,7 @@ def make_clean(name, mode):
     argv, evs = CLEAN[name]
 
     def fn(ctx):
-        path = need_target(argv[0])
+        path = h.need_target(argv[0])
         _, findings, summary, _ = run(ctx, mode, [path, *argv[1:]], {})
         for e in evs:
             check_events(summary, (e,))
@@ -481,7 +468,7 @@ _test("clean-attach-held-cmd")(make_clean("attach-held", "cmd"))
 def t_attach_held(ctx):
     """Attach while the target holds M, R (twice), W (read) and H: their unlocks, and a thread
     blocking on H whose owner racetrace never saw lock it, report nothing."""
-    path = need_target("attach_held")
+    path = h.need_target("attach_held")
     before = h.LinkSnapshot()
     t = h.Proc(ctx, [path, "-w"], stdin=subprocess.PIPE)
     h.check(t.wait_line("stderr", lambda s: s.endswith(": ready"), h.TIMEOUT) is not None,
@@ -581,7 +568,7 @@ def mc_load(ctx, port):
 
 
 def mc_argv(port):
-    return [need_program("memcached", "memcached"), "-u", "root", "-l", "127.0.0.1", "-p",
+    return [h.need_program("memcached", "memcached"), "-u", "root", "-l", "127.0.0.1", "-p",
             str(port), "-t", "4", "-U", "0"]
 
 
@@ -642,7 +629,7 @@ def make_input(ctx):
 def compress_test(ctx, prog, pkg, argv, out_suffix, verify):
     """`racetrace -- PROG ARGV FILE` writes FILE + out_suffix, which `PROG VERIFY` accepts.
     The data files are removed whatever happens (the logs stay when the test fails)."""
-    exe = need_program(prog, pkg)
+    exe = h.need_program(prog, pkg)
     src = make_input(ctx)
     out = src + out_suffix
     try:

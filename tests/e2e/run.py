@@ -207,6 +207,20 @@ def target(name):
     return os.path.join(TARGETS, name)
 
 
+def need_target(name):
+    """The built target's path; the test fails when it is not built."""
+    path = target(name)
+    check(os.access(path, os.X_OK), f"target {name} built", f"{path}: run 'make targets'")
+    return path
+
+
+def need_program(name, pkg):
+    """The installed program's path; the test fails, naming its package, when it is missing."""
+    path = shutil.which(name)
+    check(path, f"{name} installed", f"the Debian package {pkg}: run 'sudo scripts/deps.sh'")
+    return path
+
+
 class Symbols:
     """Defined symbols of an ELF file with their sizes, from `nm -S` (binutils, which gcc
     needs anyway)."""
