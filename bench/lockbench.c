@@ -40,6 +40,8 @@
  */
 #if __has_include(<valgrind/helgrind.h>)
 #include <valgrind/helgrind.h>
+#define BENCH_PROG "lockbench"
+#include "bench.h"
 #else
 #define ANNOTATE_HAPPENS_BEFORE(obj) ((void)(obj))
 #define ANNOTATE_HAPPENS_AFTER(obj) ((void)(obj))
@@ -153,33 +155,11 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static long parse_long(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "lockbench: bad %s '%s' (%ld..%ld)\n", what, s, lo, hi);
-		exit(1);
-	}
-	return v;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: lockbench [-t THREADS] [-n ITERS] [-l NLOCKS] [--malloc] [--buggy]"
 			" [--wait]\n");
 	exit(1);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -202,9 +182,9 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "t:n:l:", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': n_threads = parse_long(optarg, 1, LB_MAX_THREADS, "thread count"); break;
-		case 'n': n_iters = parse_long(optarg, 1, 1L << 40, "iteration count"); break;
-		case 'l': n_locks = parse_long(optarg, 2, LB_MAX_LOCKS, "lock count"); break;
+		case 't': n_threads = bench_long_arg(optarg, 1, LB_MAX_THREADS, "thread count"); break;
+		case 'n': n_iters = bench_long_arg(optarg, 1, 1L << 40, "iteration count"); break;
+		case 'l': n_locks = bench_long_arg(optarg, 2, LB_MAX_LOCKS, "lock count"); break;
 		case 'm': do_malloc = 1; break;
 		case 'b': do_buggy = 1; break;
 		case 'w': do_wait = 1; break;
@@ -236,14 +216,14 @@ int main(int argc, char **argv)
 		workers[i].pairs = 0;
 		check_pt(pthread_create(&workers[i].thread, NULL, worker, &workers[i]), "create");
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	ANNOTATE_HAPPENS_BEFORE(&go);
 	atomic_store_explicit(&go, 1, memory_order_release);
 	for (i = 0; i < n_threads; i++) {
 		check_pt(pthread_join(workers[i].thread, NULL), "join");
 		pairs += workers[i].pairs;
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 
 	/* Outside the timed part: the buggy pattern, in threads of its own. */
 	if (do_buggy) {

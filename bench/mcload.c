@@ -24,6 +24,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#define BENCH_PROG "mcload"
+#include "bench.h"
 
 #define MC_MAX_CONNS 64
 #define MC_MAX_VALUE 4096
@@ -124,28 +126,6 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static long parse_long(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "mcload: bad %s '%s' (%ld..%ld)\n", what, s, lo, hi);
-		exit(1);
-	}
-	return v;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	struct timeval tv = { .tv_sec = MC_TIMEOUT_S };
@@ -157,11 +137,11 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "p:c:n:k:s:")) != -1) {
 		switch (c) {
-		case 'p': port = parse_long(optarg, 1, 65535, "port"); break;
-		case 'c': n_conns = parse_long(optarg, 1, MC_MAX_CONNS, "connection count"); break;
-		case 'n': n_total = parse_long(optarg, 1, 100000000, "request count"); break;
-		case 'k': n_keys = parse_long(optarg, 1, 10000000, "key count"); break;
-		case 's': value_len = parse_long(optarg, 1, MC_MAX_VALUE, "value size"); break;
+		case 'p': port = bench_long_arg(optarg, 1, 65535, "port"); break;
+		case 'c': n_conns = bench_long_arg(optarg, 1, MC_MAX_CONNS, "connection count"); break;
+		case 'n': n_total = bench_long_arg(optarg, 1, 100000000, "request count"); break;
+		case 'k': n_keys = bench_long_arg(optarg, 1, 10000000, "key count"); break;
+		case 's': value_len = bench_long_arg(optarg, 1, MC_MAX_VALUE, "value size"); break;
 		default:
 			fprintf(stderr, "usage: mcload -p PORT [-c CONNS] [-n TOTAL] [-k KEYS] "
 					"[-s VALUE_BYTES]\n");
@@ -191,7 +171,7 @@ int main(int argc, char **argv)
 	}
 	while (atomic_load(&ready) < n_conns)
 		usleep(100);
-	t0 = now_s();
+	t0 = bench_now_s();
 	atomic_store(&go, 1);
 	for (i = 0; i < n_conns; i++) {
 		pthread_join(conns[i].thread, NULL);
@@ -201,7 +181,7 @@ int main(int argc, char **argv)
 		done += conns[i].n;
 		failed |= conns[i].failed;
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 	if (failed) {
 		fprintf(stderr, "mcload: a request failed or timed out after %d s\n", MC_TIMEOUT_S);
 		return 1;
