@@ -765,9 +765,9 @@ int rt_daemon_run(const struct rt_env *env)
 		poll(NULL, 0, RT_D_DRAIN_MS);
 		/* a loss is told to the engines before the records around it are processed */
 		rt_tracer__drops(d.tracer, drops);
-		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != d.lost_total ||
+		if (rt_drops_lost(drops) != d.lost_total ||
 		    any_pending(&d)) {
-			d.lost_total = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+			d.lost_total = rt_drops_lost(drops);
 			tick(&d, d.lost_total);
 		}
 		if (rt_stream__drain(d.stream) < 0) {
@@ -794,7 +794,7 @@ int rt_daemon_run(const struct rt_env *env)
 					;
 				/* settle what its engine still holds before it goes */
 				rt_tracer__drops(d.tracer, drops);
-				d.lost_total = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+				d.lost_total = rt_drops_lost(drops);
 				tick(&d, d.lost_total);
 				target_remove(&d, d.targets[i], "it exited");
 				continue;
@@ -805,7 +805,7 @@ int rt_daemon_run(const struct rt_env *env)
 		if (now - last_tick >= RT_D_TICK_MS * 1000000ULL) {
 			last_tick = now;
 			rt_tracer__drops(d.tracer, drops);
-			tick(&d, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH]);
+			tick(&d, rt_drops_lost(drops));
 		}
 		if (now - last_govern >= RT_D_GOVERN_MS * 1000000ULL) {
 			govern(&d, (now - last_govern) / 1e9);
@@ -815,7 +815,7 @@ int rt_daemon_run(const struct rt_env *env)
 			last_second = now;
 			for (i = 0; i < d.ntargets; i++)
 				rt_sym__load_maps(d.sym, d.targets[i]->pid);
-			publish_metrics(&d, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH]);
+			publish_metrics(&d, rt_drops_lost(drops));
 		}
 	}
 	fprintf(stderr, "racetrace: daemon stopping (%s)\n", strsignal(stop_signal));

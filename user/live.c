@@ -370,9 +370,9 @@ int rt_live_run(const struct rt_env *env)
 		 * findings wait for a tick that says no loss happened while they were made.
 		 */
 		rt_tracer__drops(tracer, drops);
-		if (drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH] != lost_told ||
+		if (rt_drops_lost(drops) != lost_told ||
 		    hb__pending(l.hb)) {
-			lost_told = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+			lost_told = rt_drops_lost(drops);
 			if (emit_tick(&l, pid, lost_told)) {
 				rt_err("processing events: out of memory");
 				goto cleanup;
@@ -410,7 +410,7 @@ int rt_live_run(const struct rt_env *env)
 		if (now - last_tick >= RT_TICK_INTERVAL_MS * 1000000ULL) {
 			last_tick = now;
 			rt_tracer__drops(tracer, drops);
-			if (emit_tick(&l, pid, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH])) {
+			if (emit_tick(&l, pid, rt_drops_lost(drops))) {
 				rt_err("processing events: out of memory");
 				goto cleanup;
 			}
@@ -438,7 +438,7 @@ int rt_live_run(const struct rt_env *env)
 		;
 	rt_tracer__drops(tracer, drops);
 	/* the last tick settles the findings still held */
-	if (emit_tick(&l, pid, drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH])) {
+	if (emit_tick(&l, pid, rt_drops_lost(drops))) {
 		rt_err("processing events: out of memory");
 		goto cleanup;
 	}
@@ -448,7 +448,7 @@ int rt_live_run(const struct rt_env *env)
 	sum.events = st.events;
 	memcpy(sum.by_type, st.by_type, sizeof(sum.by_type));
 	memcpy(sum.lost_by_reason, drops, sizeof(drops));
-	sum.lost = drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+	sum.lost = rt_drops_lost(drops);
 	sum.threads = st.threads;
 	sum.duration_s = (now_ns(CLOCK_MONOTONIC) - start_ns) / 1e9;
 	if (rt_stream__bad(stream))

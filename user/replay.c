@@ -237,7 +237,7 @@ int rt_replay_run(const struct rt_env *env)
 	sum.events = st.events;
 	memcpy(sum.by_type, st.by_type, sizeof(sum.by_type));
 	memcpy(sum.lost_by_reason, foot->lost, sizeof(sum.lost_by_reason));
-	sum.lost = foot->lost[RT_DROP_RINGBUF] + foot->lost[RT_DROP_STASH];
+	sum.lost = rt_drops_lost(foot->lost);
 	sum.threads = st.threads;
 	sum.duration_s = foot->duration_ns / 1e9;
 	rt_report__summary(report, &sum);

@@ -79,6 +79,15 @@ struct rt_summary {
 	__u64 by_type[RT_EV_MAX];
 };
 
+/*
+ * Of the drop counters, the events lost: records the engine never saw (stack samples and exec
+ * records are not events).
+ */
+static inline __u64 rt_drops_lost(const __u64 drops[RT_DROP_MAX])
+{
+	return drops[RT_DROP_RINGBUF] + drops[RT_DROP_STASH];
+}
+
 struct rt_symbolizer;
 struct rt_unwinder;
 struct rt_report;
