@@ -92,6 +92,7 @@ static void json_site(const struct rt_report_opts *o, __u32 pid, __u64 a)
 void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_finding *f,
 			     __u64 count)
 {
+	bool goroutines = rt_finding_goroutines(f);
 	FILE *out = o->out;
 	__u32 i;
 
@@ -106,7 +107,7 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 		struct hb_thread_info ti;
 
 		fprintf(out, "%s{\"tid\":%u", i ? "," : "", f->threads[i]);
-		if (o->hb && !hb__thread_info(o->hb, f->threads[i], rt_finding_goroutines(f), &ti)) {
+		if (o->hb && !hb__thread_info(o->hb, f->threads[i], goroutines, &ti)) {
 			fputs(",\"name\":", out);
 			json_str(out, ti.name);
 			fprintf(out, ",\"parent\":%u,\"created_at\":", ti.parent);

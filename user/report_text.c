@@ -37,6 +37,7 @@ static int lock_index(const struct rt_finding *f, __u64 addr)
 void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_finding *f,
 			     __u32 seq)
 {
+	bool goroutines = rt_finding_goroutines(f);
 	FILE *out = o->out;
 	__u32 i;
 
@@ -71,7 +72,7 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 	for (i = 0; i < f->nthreads && o->hb; i++) {
 		struct hb_thread_info ti;
 
-		if (hb__thread_info(o->hb, f->threads[i], rt_finding_goroutines(f), &ti))
+		if (hb__thread_info(o->hb, f->threads[i], goroutines, &ti))
 			continue;
 		fprintf(out, "\n  Thread T%u '%s'", f->threads[i], ti.name);
 		if (ti.create_site) {
