@@ -83,8 +83,11 @@ enum rt_ev_type {
 	RT_EV_GO_MAP_READ,	/* entry of runtime.mapaccess*, mapiterinit: obj = hmap */
 	RT_EV_GO_MAP_WRITE,	/* entry of runtime.mapassign*, mapdelete*, mapclear: obj = hmap */
 	RT_EV_GO_MAP_DONE,	/* a return of one of those */
-	RT_EV_GO_MAP_NEW,	/* a return of runtime.makemap*: obj = hmap (a new identity) */
-	RT_EV_GO_CHAN_NEW,	/* a return of runtime.makechan: obj = hchan */
+	RT_EV_GO_MAP_NEW,	/* a return of runtime.makemap*: obj = hmap (a new identity),
+				 * arg = the return address (the `make` site) */
+	RT_EV_GO_CHAN_NEW,	/* a return of runtime.makechan: obj = hchan, arg = the return
+				 * address (the `make(chan)` site), ret = its element size
+				 * | RT_GO_FIELD_READ, or 0 when unknown */
 	RT_EV_GO_CHAN_SEND,	/* entry of runtime.chansend: obj = hchan */
 	RT_EV_GO_CHAN_SEND_DONE, /* a return of runtime.chansend */
 	RT_EV_GO_CHAN_RECV,	/* entry of runtime.chanrecv: obj = hchan */
@@ -103,6 +106,17 @@ enum rt_ev_type {
 	RT_EV_GO_WG_WAIT_DONE,	/* a return of Wait */
 	RT_EV_TICK,		/* made by user space, never by BPF: ktime = now, so that
 				 * time-based detectors (deadlock, hang) replay exactly */
+	/* more Go, after TICK so that recorded traces keep their numbers */
+	RT_EV_GO_RLOCK,		/* inlined RWMutex.RLock, after its `lock xadd` on readerCount
+				 * (arg = RFLAGS: SF set when a writer is pending and the reader
+				 * parks), or RWMutex.RLock's entry (arg 0): obj = rwmutex */
+	RT_EV_GO_RUNLOCK,	/* inlined RWMutex.RUnlock (as for GO_UNLOCK), or its entry */
+	RT_EV_GO_WLOCK,		/* entry of sync.(*RWMutex).Lock: obj = rwmutex */
+	RT_EV_GO_WLOCK_DONE,	/* a return of RWMutex.Lock: the writer holds it */
+	RT_EV_GO_WUNLOCK,	/* entry of sync.(*RWMutex).Unlock: obj = rwmutex */
+	RT_EV_GO_COND_WAIT,	/* entry of sync.(*Cond).Wait: obj = cond */
+	RT_EV_GO_COND_WAIT_DONE, /* a return of Cond.Wait */
+	RT_EV_GO_SIGNAL_NOTIFY,	/* entry of os/signal.Notify: obj = the channel signals go to */
 	RT_EV_MAX,
 };
 
@@ -209,6 +223,25 @@ struct rt_stack_sample {
 #define RT_CK_GO_RETVAL 0x2000000ULL
 #define RT_CK_GO_SITE 0x4000000ULL
 #define RT_CK_GO_RIPREL 0x8000000ULL /* SITE: obj = the probe's address + displacement */
+/*
+ * Not SITE: the probe is on the `jbe` of the function's stack check; when CF or ZF is set the
+ * jump to morestack is taken and the function runs again from its entry, so that pass is not
+ * recorded (it would be recorded twice).
+ */
+#define RT_CK_GO_MORESTACK 0x100000000ULL
+/*
+ * Not SITE: the function is only called through the runtime's small wrappers (chanrecv1,
+ * chansend1, selectnbrecv...): the record's caller is the wrapper's caller, read through the
+ * wrapper's frame pointer (RBP at our probe, before the function's own prologue).
+ */
+#define RT_CK_GO_CALLER2 0x200000000ULL
+/*
+ * RETVAL: ret = RT_GO_FIELD_READ | the u16 at RAX + bits 48-63 of the cookie (hchan.elemsize
+ * for makechan's returns: 0 for a chan struct{}, a channel that only signals); 0 unread.
+ */
+#define RT_CK_GO_FIELD16 0x10000000000ULL
+#define RT_CK_GO_FIELD_SHIFT 48
+#define RT_GO_FIELD_READ 0x10000
 #define RT_CK_GO_REG_SHIFT 28
 #define RT_CK_GO_REG(ck) (((ck) >> RT_CK_GO_REG_SHIFT) & 0xfULL)
 #define RT_CK_GO_DISP(ck) ((__s64)(__s32)((ck) >> 32))

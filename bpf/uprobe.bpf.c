@@ -97,6 +97,7 @@ static __always_inline __u64 ctx_ip(struct pt_regs *ctx)
 	return v;
 }
 
+#define RT_X86_CF 0x01
 #define RT_X86_ZF 0x40
 
 /*
@@ -108,6 +109,8 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 {
 	__u16 type = ck & RT_CK_TYPE_MASK;
 	__u64 g = dwarf_reg(ctx, 14), goid = 0, obj, caller = 0, arg = 0;
+	__u16 field = 0;
+	__s64 ret = 0;
 	struct rt_event *e;
 
 	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
@@ -120,16 +123,30 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		else
 			obj = dwarf_reg(ctx, RT_CK_GO_REG(ck)) + RT_CK_GO_DISP(ck);
 		caller = ctx_ip(ctx);
+		if (type == RT_EV_GO_RLOCK) /* after the xadd: SF says a writer is pending */
+			arg = ctx->flags;
 	} else if (ck & RT_CK_GO_RETVAL) {
 		obj = dwarf_reg(ctx, 0);
 		if (type == RT_EV_GO_GO) /* newproc1 returned the new g: its id */
 			bpf_probe_read_user(&obj, sizeof(obj), (void *)(obj + go_goid_off));
 		caller = ctx_ip(ctx);
+		/* on a `ret`: the return address is on top of the stack (the `make` site) */
+		bpf_probe_read_user(&arg, sizeof(arg), (void *)PT_REGS_SP(ctx));
+		if ((ck & RT_CK_GO_FIELD16) &&
+		    !bpf_probe_read_user(&field, sizeof(field),
+					 (void *)(obj + (ck >> RT_CK_GO_FIELD_SHIFT))))
+			ret = RT_GO_FIELD_READ | field;
 	} else {
+		/* the stack check failed: morestack, then this entry again */
+		if ((ck & RT_CK_GO_MORESTACK) && (ctx->flags & (RT_X86_CF | RT_X86_ZF)))
+			return 0;
 		obj = dwarf_reg(ctx, (ck & RT_CK_GO_ARG1) ? 3 : 0);
 		if (type == RT_EV_GO_WG_ADD)
 			arg = dwarf_reg(ctx, 3);
-		bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
+		if (ck & RT_CK_GO_CALLER2)
+			bpf_probe_read_user(&caller, sizeof(caller), (void *)(ctx->bp + 8));
+		else
+			bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
 	}
 	if (ck & RT_CK_STACK)
 		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)));
@@ -142,6 +159,7 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 	e->obj = obj;
 	e->caller = caller;
 	e->arg = arg;
+	e->ret = ret;
 	rt_submit(e);
 	return 0;
 }

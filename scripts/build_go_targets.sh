@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Build every Go test program (tests/targets/go/*/) with every supported Go toolchain, normally
-# and stripped (-ldflags='-s -w'), into .output/go-targets/go1.N/NAME and NAME-sw. Only the
+# and stripped (-ldflags='-s -w'), into .output/go-targets/go1.N/NAME and NAME-sw (a directory
+# with _test.go files gets its test binary, `go test -c`). Only the
 # standard library is used: no module download. A missing toolchain is an error naming the fix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,12 @@ for minor in 19 21 22 23; do
 			fi
 			flags=()
 			[ "$variant" = -sw ] && flags=(-ldflags=-s\ -w)
-			(cd "$src" && "$go" build "${flags[@]}" -o "$OLDPWD/$bin" "./$name")
+			if compgen -G "$dir*_test.go" >/dev/null; then
+				# a test package: its test binary, as `go test` builds it
+				(cd "$src" && "$go" test -c "${flags[@]}" -o "$OLDPWD/$bin" "./$name")
+			else
+				(cd "$src" && "$go" build "${flags[@]}" -o "$OLDPWD/$bin" "./$name")
+			fi
 		done
 	done
 done

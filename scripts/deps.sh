@@ -19,6 +19,8 @@ BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-
 BASE_PKGS+=(memcached xz-utils pigz)
 # A real Prometheus scrapes the daemon, promtool checks its metrics (tests/e2e/daemon.py).
 BASE_PKGS+=(prometheus)
+# A real Go server traced for a minute under a put/get loop (tests/e2e/gotests.py, go-etcd).
+BASE_PKGS+=(etcd-server etcd-client)
 # the install test renders the man page and verifies the systemd unit
 BASE_PKGS+=(man-db systemd)
 # Packages pinned to bookworm-backports.

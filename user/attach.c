@@ -956,7 +956,8 @@ struct go_probe_spec {
 	const char *name;
 	__u16 entry_type; /* 0: none */
 	__u16 ret_type;	  /* 0: none */
-	__u64 flags;	  /* RT_CK_GO_ARG1 (obj from RBX), RT_CK_GO_RETVAL on returns */
+	__u64 flags;	  /* entry: RT_CK_GO_ARG1 (obj from RBX), RT_CK_GO_CALLER2;
+			   * returns: RT_CK_GO_FIELD16 (hchan.elemsize) */
 };
 
 static const struct go_probe_spec go_probes[] = {
@@ -984,17 +985,26 @@ static const struct go_probe_spec go_probes[] = {
 	{ "runtime.mapclear", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
 	{ "runtime.makemap", 0, RT_EV_GO_MAP_NEW, 0 },
 	{ "runtime.makemap_small", 0, RT_EV_GO_MAP_NEW, 0 },
-	{ "runtime.makechan", 0, RT_EV_GO_CHAN_NEW, 0 },
-	{ "runtime.chansend", RT_EV_GO_CHAN_SEND, RT_EV_GO_CHAN_SEND_DONE, 0 },
-	{ "runtime.chanrecv", RT_EV_GO_CHAN_RECV, RT_EV_GO_CHAN_RECV_DONE, 0 },
+	{ "runtime.makechan", 0, RT_EV_GO_CHAN_NEW, RT_CK_GO_FIELD16 }, /* hchan.elemsize */
+	{ "runtime.chansend", RT_EV_GO_CHAN_SEND, RT_EV_GO_CHAN_SEND_DONE, RT_CK_GO_CALLER2 },
+	{ "runtime.chanrecv", RT_EV_GO_CHAN_RECV, RT_EV_GO_CHAN_RECV_DONE, RT_CK_GO_CALLER2 },
 	{ "runtime.closechan", RT_EV_GO_CHAN_CLOSE, 0, 0 },
 	{ "runtime.newproc", RT_EV_GO_SPAWN, 0, 0 },
 	{ "runtime.newproc1", 0, RT_EV_GO_GO, 0 },
 	{ "runtime.goexit1", RT_EV_GO_EXIT, 0, 0 },
 	{ "sync.(*Mutex).lockSlow", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
+	/* the out-of-line Lock, called through sync.Locker (sync.Cond's L, for one) */
+	{ "sync.(*Mutex).Lock", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
 	{ "sync.(*Mutex).Unlock", RT_EV_GO_UNLOCK, 0, 0 },
 	{ "sync.(*WaitGroup).Add", RT_EV_GO_WG_ADD, 0, 0 },
 	{ "sync.(*WaitGroup).Wait", RT_EV_GO_WG_WAIT, RT_EV_GO_WG_WAIT_DONE, 0 },
+	{ "sync.(*RWMutex).Lock", RT_EV_GO_WLOCK, RT_EV_GO_WLOCK_DONE, 0 },
+	{ "sync.(*RWMutex).Unlock", RT_EV_GO_WUNLOCK, 0, 0 },
+	/* out-of-line copies, where a caller did not inline them */
+	{ "sync.(*RWMutex).RLock", RT_EV_GO_RLOCK, 0, 0 },
+	{ "sync.(*RWMutex).RUnlock", RT_EV_GO_RUNLOCK, 0, 0 },
+	{ "sync.(*Cond).Wait", RT_EV_GO_COND_WAIT, RT_EV_GO_COND_WAIT_DONE, 0 },
+	{ "os/signal.Notify", RT_EV_GO_SIGNAL_NOTIFY, 0, 0 },
 	{ "runtime.exit", RT_EV_PROC_EXIT, 0, 0 },
 };
 
@@ -1005,7 +1015,10 @@ struct go_sites {
 	unsigned long *off;
 	__u64 *cookie;
 	size_t n, cap;
-	__u32 inlined_lock, inlined_unlock, skipped;
+	__u32 inlined_lock, inlined_unlock, inlined_rlock, inlined_runlock, skipped;
+	/* RWMutex.Lock and Unlock: their inlined Mutex bodies are the writer lock's own, which
+	 * the probes on those functions stand for */
+	__u64 rw_funcs[2];
 };
 
 static int go_add(struct go_sites *gs, __u64 off, __u64 cookie)
@@ -1085,65 +1098,112 @@ static bool go_branch_into(int fd, const struct rt_go_site *site, __u64 off, __u
 	return hit;
 }
 
-/* The inlined bodies of fn: probes after their atomic, with the operand in the cookie. */
+/* One inlined body's probe, around its atomic a. 1 when placed, 0 when skipped, -ENOMEM. */
+static int go_site_probe(int fd, struct go_sites *gs, const struct rt_go_site *site,
+			 const struct rt_go_atomic *a, __u16 type, __u32 field)
+{
+	bool release = type == RT_EV_GO_UNLOCK || type == RT_EV_GO_RUNLOCK;
+	__u64 off = a->next_off, extra = 0;
+	__s64 disp = a->disp - field, riprel = 0;
+
+	if (a->index != RT_GO_REG_NONE || a->base < 0 || a->base > 15 || a->clobbered ||
+	    a->disp != (__s32)a->disp)
+		return 0; /* the lock cannot be computed from registers there */
+	if (!release && go_branch_into(fd, site, a->off, a->next_off))
+		return 0;
+	if (release) {
+		long before = unlock_probe_off(fd, site, a, &riprel);
+
+		/*
+		 * Before the release when that is sure to see every path through the atomic;
+		 * else after it (the release may then be streamed a little after an acquisition
+		 * it allowed, but it is never missed).
+		 */
+		if (before < 0 || (riprel && (riprel + a->disp) != (__s32)(riprel + a->disp)) ||
+		    go_branch_into(fd, site, before, a->off)) {
+			riprel = 0;
+		} else {
+			off = before;
+		}
+		if (riprel) {
+			/* the lea sets the base to a global: from the probe's own address */
+			extra = RT_CK_GO_RIPREL;
+			disp = riprel + a->disp - field;
+		}
+	}
+	if (go_add(gs, off,
+		   type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK | extra |
+			   ((__u64)a->base << RT_CK_GO_REG_SHIFT) | ((__u64)(__u32)(__s32)disp << 32)))
+		return -ENOMEM;
+	return 1;
+}
+
+#define RT_GO_SITE_ATOMICS 4
+
+/*
+ * The inlined bodies of fn: probes around their atomic, with the operand in the cookie, less
+ * `field` (the atomic's word in the lock: the lock's own address goes in the record). A
+ * release (Unlock, RUnlock) is probed before its atomic when that sees every path. A body's
+ * address range may also hold another body's atomic (an instruction of a later body hoisted
+ * into it): bodies with one atomic in range claim theirs first, the others take the first one
+ * nobody claimed.
+ */
 static int go_inlined(struct rt_goelf *g, int fd, struct go_sites *gs, const char *fn, __u32 op,
-		      __u16 type, __u32 *count)
+		      __u16 type, __u32 field, __u32 *count)
 {
 	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
-	int n, i, ret = 0;
+	struct rt_go_atomic(*cand)[RT_GO_SITE_ATOMICS] = NULL;
+	struct rt_map claimed;
+	int *ncand = NULL;
+	int n, i, j, ret = 0;
 
+	rt_map_init(&claimed);
 	if (!sites)
 		return -ENOMEM;
 	n = rt_goelf__inlined(g, fn, RT_GO_SRC_ANY, sites, RT_GO_MAX_SITES);
-	for (i = 0; i < n && i < RT_GO_MAX_SITES && !ret; i++) {
-		struct rt_go_atomic a;
+	n = RT_MIN(n, RT_GO_MAX_SITES);
+	if (n > 0) {
+		cand = calloc(n, sizeof(*cand));
+		ncand = calloc(n, sizeof(*ncand));
+		if (!cand || !ncand)
+			ret = -ENOMEM;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		if (sites[i].caller == gs->rw_funcs[0] || sites[i].caller == gs->rw_funcs[1])
+			continue; /* the RWMutex's own Mutex: GO_WLOCK and GO_WUNLOCK stand for it */
+		ncand[i] = rt_goelf__site_atomics(g, &sites[i], op, cand[i], RT_GO_SITE_ATOMICS);
+		if (ncand[i] == 1 && rt_map_put(&claimed, cand[i][0].addr, 1))
+			ret = -ENOMEM;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		const struct rt_go_atomic *a = NULL;
+		int placed;
 
-		if (rt_goelf__site_atomic(g, &sites[i], op, &a) || a.index != RT_GO_REG_NONE ||
-		    a.base < 0 || a.base > 15 || a.clobbered || a.disp != (__s32)a.disp) {
-			gs->skipped++; /* the mutex cannot be computed from registers there */
+		if (ncand[i] == 1)
+			a = &cand[i][0];
+		for (j = 0; ncand[i] > 1 && j < ncand[i] && !a; j++) {
+			if (rt_map_get(&claimed, cand[i][j].addr))
+				continue;
+			a = &cand[i][j];
+			if (rt_map_put(&claimed, a->addr, 1))
+				ret = -ENOMEM;
+		}
+		if (!a) {
+			if (ncand[i])
+				gs->skipped++; /* no atomic of its own found */
 			continue;
 		}
-		{
-			__u64 off = a.next_off, extra = 0;
-			__s64 disp = a.disp, riprel = 0;
-
-			if (type == RT_EV_GO_LOCK && go_branch_into(fd, &sites[i], a.off, a.next_off)) {
-				gs->skipped++;
-				continue;
-			}
-			if (type == RT_EV_GO_UNLOCK) {
-				long before = unlock_probe_off(fd, &sites[i], &a, &riprel);
-
-				/*
-				 * Before the release when that is sure to see every path through
-				 * the atomic; else after it (the release may then be streamed a
-				 * little after an acquisition it allowed, but it is never missed).
-				 */
-				if (before < 0 ||
-				    (riprel && (riprel + a.disp) != (__s32)(riprel + a.disp)) ||
-				    go_branch_into(fd, &sites[i], before, a.off)) {
-					riprel = 0;
-					before = -1;
-					if (a.clobbered) {
-						gs->skipped++;
-						continue;
-					}
-				} else {
-					off = before;
-				}
-				if (riprel) {
-					/* the lea sets the base to a global: from the probe's own address */
-					extra = RT_CK_GO_RIPREL;
-					disp = riprel + a.disp;
-				}
-			}
-			ret = go_add(gs, off,
-				     type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK | extra |
-					     ((__u64)a.base << RT_CK_GO_REG_SHIFT) |
-					     ((__u64)(__u32)(__s32)disp << 32));
-		}
-		(*count)++;
+		placed = ret ? 0 : go_site_probe(fd, gs, &sites[i], a, type, field);
+		if (placed < 0)
+			ret = placed;
+		else if (placed)
+			(*count)++;
+		else
+			gs->skipped++; /* the lock cannot be computed from registers there */
 	}
+	rt_map_free(&claimed);
+	free(cand);
+	free(ncand);
 	free(sites);
 	return ret;
 }
@@ -1163,23 +1223,31 @@ int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t er
 	return ret;
 }
 
-/* Offset from a Go function's entry where its probe goes (probeaddr.h, Go's registers). */
-static __u64 go_probe_offset(int fd, const struct rt_go_func *f)
+/*
+ * Offset from a Go function's entry where its probe goes (probeaddr.h, Go's registers);
+ * *morestack says it is the stack check's jump (RT_CK_GO_MORESTACK).
+ */
+static __u64 go_probe_offset(int fd, const struct rt_go_func *f, bool *morestack)
 {
 	unsigned char buf[4096];
 	size_t n = RT_MIN((size_t)f->size ? (size_t)f->size : 64, sizeof(buf));
 	const char *why;
 	ssize_t got = pread(fd, buf, n, f->off);
+	__u64 d;
 
+	*morestack = false;
 	if (got <= 0)
 		return 0;
-	return rt_probe_offset(buf, got, f->off, RT_PA_GO, &why);
+	d = rt_probe_offset(buf, got, f->off, RT_PA_GO, &why);
+	*morestack = d && rt_probe_go_stack_check(buf, got, d);
+	return d;
 }
 
 int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
 			 size_t errlen)
 {
 	struct go_sites gs = { 0 };
+	__u32 rcount = 0;
 	struct rt_goelf *g;
 	struct module *m;
 	struct stat st;
@@ -1216,24 +1284,50 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		}
 		if (p->entry_type) {
 			/* the emulated jump after Go's stack check, when nothing it reads changed */
-			__u64 d = go_probe_offset(fd, &f);
+			bool morestack;
+			__u64 d = go_probe_offset(fd, &f, &morestack);
 
 			ret = go_add(&gs, f.off + d,
-				     p->entry_type | RT_CK_EMIT | RT_CK_GO | RT_CK_STACK | p->flags);
+				     p->entry_type | RT_CK_EMIT | RT_CK_GO | RT_CK_STACK |
+					     (p->flags & ~RT_CK_GO_FIELD16) |
+					     (morestack ? RT_CK_GO_MORESTACK : 0));
 		}
 		if (p->ret_type && !ret) {
+			__u64 field = 0;
+			__u32 fo;
+
+			if ((p->flags & RT_CK_GO_FIELD16) &&
+			    !rt_goelf__offset(g, RT_GO_HCHAN_ELEMSIZE, RT_GO_SRC_ANY, &fo) &&
+			    fo < 0x10000)
+				field = RT_CK_GO_FIELD16 | (__u64)fo << RT_CK_GO_FIELD_SHIFT;
 			n = rt_goelf__returns(g, &f, rets, RT_GO_MAX_RETS);
 			for (k = 0; k < n && k < RT_GO_MAX_RETS && !ret; k++)
 				ret = go_add(&gs, f.off + rets[k],
-					     p->ret_type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_RETVAL);
+					     p->ret_type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_RETVAL |
+						     field);
 		}
 	}
+	for (i = 0; i < 2; i++) {
+		struct rt_go_func f;
+
+		if (!rt_goelf__func(g, i ? "sync.(*RWMutex).Unlock" : "sync.(*RWMutex).Lock",
+				    RT_GO_SRC_ANY, &f))
+			gs.rw_funcs[i] = f.addr;
+	}
+	if (rt_goelf__offset(g, RT_GO_RWMUTEX_READERCOUNT, RT_GO_SRC_ANY, &rcount))
+		rcount = ~0U; /* unknown: no read-lock sites */
 	if (!ret)
 		ret = go_inlined(g, fd, &gs, "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK,
-				 &gs.inlined_lock);
+				 0, &gs.inlined_lock);
 	if (!ret)
 		ret = go_inlined(g, fd, &gs, "sync.(*Mutex).Unlock", RT_GO_ATOMIC_XADD,
-				 RT_EV_GO_UNLOCK, &gs.inlined_unlock);
+				 RT_EV_GO_UNLOCK, 0, &gs.inlined_unlock);
+	if (!ret && rcount != ~0U)
+		ret = go_inlined(g, fd, &gs, "sync.(*RWMutex).RLock", RT_GO_ATOMIC_XADD,
+				 RT_EV_GO_RLOCK, rcount, &gs.inlined_rlock);
+	if (!ret && rcount != ~0U)
+		ret = go_inlined(g, fd, &gs, "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD,
+				 RT_EV_GO_RUNLOCK, rcount, &gs.inlined_runlock);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
 		goto cleanup;
@@ -1271,9 +1365,10 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 	t->nprobes += gs.n;
 	t->nmods++;
 	fprintf(stderr,
-		"racetrace: %s is a Go program (%s): %zu probes, %u inlined Mutex.Lock and %u "
-		"Mutex.Unlock sites%s\n",
+		"racetrace: %s is a Go program (%s): %zu probes, %u inlined Mutex.Lock, %u "
+		"Mutex.Unlock, %u RWMutex.RLock and %u RWMutex.RUnlock sites%s\n",
 		path, rt_goelf__version(g), gs.n, gs.inlined_lock, gs.inlined_unlock,
+		gs.inlined_rlock, gs.inlined_runlock,
 		gs.skipped ? " (some sites skipped: operand not in a register)" : "");
 	ret = 1;
 cleanup:

@@ -258,6 +258,8 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 		.report = d->report,
 		.hang_threshold_ns = d->cfg.hang_threshold_s * 1e9,
 		.defer_findings = true,
+		.site_class = rt_sym__go_class,
+		.site_class_ctx = d->sym,
 	});
 	if (!t->hb || t->pidfd < 0) {
 		bool gone = t->pidfd < 0;

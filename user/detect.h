@@ -14,6 +14,7 @@ enum rt_lock_kind {
 	RT_LOCK_RWLOCK,
 	RT_LOCK_SPIN,
 	RT_LOCK_GO_MUTEX, /* a Go sync.Mutex */
+	RT_LOCK_GO_RWMUTEX, /* a Go sync.RWMutex */
 };
 
 enum rt_lock_mode {
@@ -52,6 +53,12 @@ struct lockorder *lockorder__new(struct rt_report *report);
 /* A blocking acquisition of a->lock while holding held[0..nheld). 0 or -ENOMEM. */
 int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struct rt_held *held,
 		       __u32 nheld);
+/*
+ * The Go lock at addr was unlocked by another goroutine than the one holding it: it is handed
+ * over (a semaphore, a transaction's lock), so its holds say nothing about lock order. Its
+ * edges leave the graph's searches from now on.
+ */
+int lockorder__handoff(struct lockorder *lo, __u64 addr, __u8 kind); /* 0, -ENOMEM */
 /* The lock at addr ended (destroyed, freed): a lock there later is a new node. */
 void lockorder__forget(struct lockorder *lo, __u64 addr);
 __u64 lockorder__nodes(const struct lockorder *lo);

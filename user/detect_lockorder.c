@@ -44,6 +44,7 @@ struct lo_node {
 	__u32 via[2];	 /* edge index + 1 that reached (node, mode) in the current DFS */
 	__u8 pmode[2];	 /* ... coming from its `from` node in this mode */
 	__u8 kind;
+	bool handoff; /* unlocked by another goroutine than its locker: not an ordering lock */
 };
 
 struct lockorder {
@@ -72,6 +73,8 @@ const char *rt_lock_kind_name(enum rt_lock_kind k)
 		return "spinlock";
 	case RT_LOCK_GO_MUTEX:
 		return "sync.Mutex";
+	case RT_LOCK_GO_RWMUTEX:
+		return "sync.RWMutex";
 	}
 	return "lock";
 }
@@ -124,6 +127,25 @@ __u64 lockorder__edges(const struct lockorder *lo)
 __u64 lockorder__resets(const struct lockorder *lo)
 {
 	return lo->resets;
+}
+
+static long node_get(struct lockorder *lo, __u64 addr, __u8 kind);
+
+int lockorder__handoff(struct lockorder *lo, __u64 addr, __u8 kind)
+{
+	long n = node_get(lo, addr, kind);
+
+	if (n < 0)
+		return n;
+	lo->nodes[n].handoff = true;
+	return 0;
+}
+
+static bool is_handoff(const struct lockorder *lo, __u64 addr)
+{
+	const __u64 *v = rt_map_get(&lo->node_of, addr);
+
+	return v && lo->nodes[*v - 1].handoff;
 }
 
 void lockorder__forget(struct lockorder *lo, __u64 addr)
@@ -198,7 +220,7 @@ static int dfs_find(struct lockorder *lo, __u32 from, __u8 from_mode, __u32 targ
 		for (ei = lo->nodes[n].first_out; ei; ei = lo->edges[ei - 1].next_out) {
 			const struct lo_edge *e = &lo->edges[ei - 1];
 
-			if (!can_block(mode, e->hmode))
+			if (!can_block(mode, e->hmode) || lo->nodes[e->to].handoff)
 				continue;
 			if (lo->nodes[e->to].mark[e->amode] == lo->gen)
 				continue;
@@ -316,8 +338,9 @@ static int report_cycle(struct lockorder *lo, __u32 ne, __u8 amode)
 			f.nedges * sizeof(pairs[0]));
 	snprintf(f.message, sizeof(f.message),
 		 "lock-order inversion (potential deadlock): %u locks are taken in a cycle by %u "
-		 "thread%s",
-		 f.nlocks, f.nthreads, f.nthreads == 1 ? "" : "s");
+		 "%s%s",
+		 f.nlocks, f.nthreads, rt_finding_goroutines(&f) ? "goroutine" : "thread",
+		 f.nthreads == 1 ? "" : "s");
 	err = rt_report__add(lo->report, &f);
 	if (err < 0)
 		return err;
@@ -370,7 +393,7 @@ int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struc
 	__u32 i;
 	int err;
 
-	if (!nheld)
+	if (!nheld || is_handoff(lo, a->lock))
 		return 0;
 	bn = node_get(lo, a->lock, a->kind);
 	if (bn < 0)
@@ -384,8 +407,8 @@ int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struc
 		bool check;
 		int mode;
 
-		if (h->lock == a->lock)
-			continue; /* recursion: not an ordering */
+		if (h->lock == a->lock || is_handoff(lo, h->lock))
+			continue; /* recursion, or a lock handed between goroutines: no ordering */
 		an = node_get(lo, h->lock, h->kind);
 		if (an < 0)
 			return an;

@@ -69,6 +69,14 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_WG_WAIT] = "go_wg_wait",
 	[RT_EV_GO_WG_WAIT_DONE] = "go_wg_wait_done",
 	[RT_EV_TICK] = "tick",
+	[RT_EV_GO_RLOCK] = "go_rlock",
+	[RT_EV_GO_RUNLOCK] = "go_runlock",
+	[RT_EV_GO_WLOCK] = "go_wlock",
+	[RT_EV_GO_WLOCK_DONE] = "go_wlock_done",
+	[RT_EV_GO_WUNLOCK] = "go_wunlock",
+	[RT_EV_GO_COND_WAIT] = "go_cond_wait",
+	[RT_EV_GO_COND_WAIT_DONE] = "go_cond_wait_done",
+	[RT_EV_GO_SIGNAL_NOTIFY] = "go_signal_notify",
 };
 
 const char *rt_event_name(unsigned int type)

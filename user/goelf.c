@@ -72,18 +72,21 @@ static const struct go_release releases[] = {
 	{ 19, 19, 0xfffffff0, 40, 20, 12, 16, true, 22 * 8, 38 * 8, "go.func.*",
 	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
 	    [RT_GO_M_PROCID] = 72, [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8,
-	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28 } },
+	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,
+	    [RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16 } },
 	/* go1.20: _func.startLine; inlinedCall{funcID; _ [3]; nameOff, parentPc, startLine};
 	 * moduledata.covctrs/ecovctrs before end */
 	{ 20, 22, 0xfffffff1, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
 	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
 	    [RT_GO_M_PROCID] = 72, [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8,
-	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28 } },
+	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,
+	    [RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16 } },
 	/* go1.23: g.syscallbp moves atomicstatus and goid by 8 */
 	{ 23, 23, 0xfffffff1, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
 	  { [RT_GO_G_GOID] = 160, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 152,
 	    [RT_GO_M_PROCID] = 72, [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8,
-	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28 } },
+	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,
+	    [RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16 } },
 };
 
 /* Where each field lives in DWARF: struct type name, member name. */
@@ -99,6 +102,8 @@ static const struct {
 	[RT_GO_HCHAN_QCOUNT] = { "runtime.hchan", "qcount", "runtime.hchan.qcount" },
 	[RT_GO_HCHAN_DATAQSIZ] = { "runtime.hchan", "dataqsiz", "runtime.hchan.dataqsiz" },
 	[RT_GO_HCHAN_CLOSED] = { "runtime.hchan", "closed", "runtime.hchan.closed" },
+	[RT_GO_HCHAN_ELEMSIZE] = { "runtime.hchan", "elemsize", "runtime.hchan.elemsize" },
+	[RT_GO_RWMUTEX_READERCOUNT] = { "sync.RWMutex", "readerCount", "sync.RWMutex.readerCount" },
 };
 
 struct seg {
@@ -1122,20 +1127,22 @@ static bool fill_atomic(const struct rt_goelf *g, csh h, const cs_insn *in,
 #define RT_GO_ATOMIC_BEFORE 32
 #define RT_GO_ATOMIC_SWEEP (1u << 20)
 
-int rt_goelf__site_atomic(struct rt_goelf *g, const struct rt_go_site *site, __u32 op,
-			  struct rt_go_atomic *a)
+int rt_goelf__site_atomics(struct rt_goelf *g, const struct rt_go_site *site, __u32 op,
+			   struct rt_go_atomic *a, size_t max)
 {
 	struct rt_go_atomic before, r;
 	bool have_before = false;
 	const unsigned char *code;
 	__u64 from = site->caller;
-	int err = -ENOENT;
+	int err = -ENOENT, n = 0;
 	const uint8_t *p;
 	uint64_t addr;
 	size_t left;
 	cs_insn *in;
 	csh h;
 
+	if (!max)
+		return -EINVAL;
 	if (site->end <= site->addr || site->end - site->addr > RT_GO_ATOMIC_SWEEP)
 		return -EINVAL;
 	if (from > site->addr || site->addr - from > RT_GO_ATOMIC_SWEEP)
@@ -1172,19 +1179,27 @@ int rt_goelf__site_atomic(struct rt_goelf *g, const struct rt_go_site *site, __u
 		}
 		if (locked && fill_atomic(g, h, in, &r) && (!op || r.op == op)) {
 			err = 0;
-			break;
+			a[n++] = r;
+			if ((size_t)n == max)
+				break;
 		}
 	}
 	if (err == -ENOENT && have_before && site->addr - before.addr <= RT_GO_ATOMIC_BEFORE &&
 	    (addr >= site->addr || !left)) {
-		r = before;
+		a[n++] = before;
 		err = 0;
 	}
-	if (!err)
-		*a = r;
 	cs_free(in, 1);
 	cs_close(&h);
-	return err;
+	return err ? err : n;
+}
+
+int rt_goelf__site_atomic(struct rt_goelf *g, const struct rt_go_site *site, __u32 op,
+			  struct rt_go_atomic *a)
+{
+	int n = rt_goelf__site_atomics(g, site, op, a, 1);
+
+	return n < 0 ? n : 0;
 }
 
 /* ---- inlined call sites ---- */

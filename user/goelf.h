@@ -148,6 +148,14 @@ struct rt_go_atomic {
  */
 int rt_goelf__site_atomic(struct rt_goelf *g, const struct rt_go_site *site, __u32 op,
 			  struct rt_go_atomic *a);
+/*
+ * Every atomic of kind op in the site's [addr, end), in address order, up to max (or, when
+ * there is none, the one just before addr, as above); returns how many, or -errno. The range
+ * is the hull of the body, which may hold another inlined body's atomic too (the compiler
+ * hoists an instruction of a later body): the caller matches atomics to sites.
+ */
+int rt_goelf__site_atomics(struct rt_goelf *g, const struct rt_go_site *site, __u32 op,
+			   struct rt_go_atomic *a, size_t max);
 
 /*
  * The return instructions of function f (from rt_goelf__func), found by disassembling its
@@ -169,6 +177,9 @@ enum rt_go_field {
 	RT_GO_HCHAN_QCOUNT,	/* runtime.hchan.qcount: uint */
 	RT_GO_HCHAN_DATAQSIZ,	/* runtime.hchan.dataqsiz: uint */
 	RT_GO_HCHAN_CLOSED,	/* runtime.hchan.closed: uint32 */
+	RT_GO_HCHAN_ELEMSIZE,	/* runtime.hchan.elemsize: uint16 */
+	RT_GO_RWMUTEX_READERCOUNT, /* sync.RWMutex.readerCount: int32 (1.20+: atomic.Int32), the
+				    * word an inlined RLock/RUnlock's `lock xadd` changes */
 	RT_GO_NR_FIELDS,
 };
 

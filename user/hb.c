@@ -65,6 +65,10 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_maps);
 	rt_map_init(&hb->go_closed);
+	rt_map_init(&hb->go_chans);
+	rt_map_init(&hb->go_wg_of);
+	rt_map_init(&hb->go_started);
+	rt_map_init(&hb->go_deadlocked);
 	hb->lockorder = lockorder__new(opts->report);
 	if (!hb->lockorder)
 		goto nomem;
@@ -210,12 +214,14 @@ struct hb_thread *hb_thread_find(struct hb *hb, __u32 tid)
 	return v ? &hb->threads[*v - 1] : NULL;
 }
 
-static struct hb_thread *actor_find(struct hb *hb, __u64 key)
+struct hb_thread *hb_actor_find(struct hb *hb, __u64 key)
 {
 	__u64 *v = rt_map_get(&hb->thread_of, key);
 
 	return v ? &hb->threads[*v - 1] : NULL;
 }
+
+#define actor_find hb_actor_find
 
 static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
 {
@@ -762,7 +768,7 @@ static int lock_acquired(struct hb *hb, struct hb_thread *t, struct hb_lock *l, 
 			l->acq_ktime = hb->now;
 		}
 		err = vc_acquire(&t->vc, &l->wclock);
-		if (err >= 0 && l->kind == RT_LOCK_RWLOCK) {
+		if (err >= 0 && (l->kind == RT_LOCK_RWLOCK || l->kind == RT_LOCK_GO_RWMUTEX)) {
 			/* a writer follows every reader that unlocked before it */
 			err = vc_acquire(&t->vc, &l->rclock);
 			sclock_free(&l->rclock);
@@ -786,13 +792,22 @@ static int promote(struct hb *hb, struct hb_thread *t)
 	return lock_acquired(hb, t, l, t->pending.mode, t->pending.site);
 }
 
+#define RT_X86_SF 0x80
+
+/* A Go lock record on the path that parks the goroutine until the lock is free. */
+static bool go_parks(const struct rt_event *e)
+{
+	return e->h.type == RT_EV_GO_LOCK_SLOW || e->h.type == RT_EV_GO_WLOCK ||
+	       (e->h.type == RT_EV_GO_RLOCK && (e->arg & RT_X86_SF));
+}
+
 /* Entry of a blocking acquisition. */
 static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
 		      __u8 mode)
 {
 	struct rt_acq a = {
 		.pid = e->h.tgid,
-		.tid = e->h.tid,
+		.tid = t->tid, /* the goroutine id for Go */
 		.ktime = e->h.ktime,
 		.lock = e->obj,
 		.site = e->caller,
@@ -812,15 +827,26 @@ static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event 
 		l->mtype = e->arg & 3;
 	prev = hb_held_find(t, e->obj);
 	if (prev) {
+		bool go = kind == RT_LOCK_GO_MUTEX || kind == RT_LOCK_GO_RWMUTEX;
 		bool recursive_ok = (kind == RT_LOCK_MUTEX && l->mtype == RT_MTYPE_RECURSIVE) ||
-				    (kind == RT_LOCK_RWLOCK && mode == RT_MODE_SHARED &&
-				     prev->mode == RT_MODE_SHARED);
+				    ((kind == RT_LOCK_RWLOCK || kind == RT_LOCK_GO_RWMUTEX) &&
+				     mode == RT_MODE_SHARED && prev->mode == RT_MODE_SHARED);
 
-		if (!recursive_ok && kind == RT_LOCK_GO_MUTEX) {
+		if (!recursive_ok && go && go_parks(e)) {
 			/*
-			 * For Go we may have missed the unlock (a body we could not probe): that
-			 * looks the same, so a Go double lock is not reported; the old hold goes.
+			 * A Go lock it holds, on the path that parks: a double lock, or an unlock
+			 * we missed (a body we could not probe). Only time tells: go__tick
+			 * reports it if the goroutine is still parked there a moment later.
 			 */
+			t->go_dl_lock = e->obj;
+			t->go_dl_site = prev->site;
+			t->has_pending = true;
+			t->pending = (struct rt_held){ .lock = e->obj, .site = e->caller,
+						       .kind = kind, .mode = mode };
+			t->pending_since = e->h.ktime;
+			return 0;
+		} else if (!recursive_ok && go) {
+			/* it did not park, so it was free: we missed the unlock; the hold goes */
 			held_remove(t, prev);
 			l->owner = 0;
 			l->owner_key = 0;
@@ -904,8 +930,16 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 	h = hb_held_find(t, addr);
 	if (h)
 		return lock_release(hb, t, l, h);
+	if (e->h.type == RT_EV_GO_RUNLOCK) {
+		/* a read lock taken before we attached (or missed): still a reader's release */
+		if (vc_release(&t->vc, t->sid, &l->rclock) || vc_tick(&t->vc, t->sid))
+			return -ENOMEM;
+		return 0;
+	}
 	/* Go lets any goroutine unlock a Mutex: only pthread locks have misuse to report */
-	err = kind == RT_LOCK_GO_MUTEX ? 0 : misuse__unlock_unowned(hb, t, l, e->caller, cond_wait);
+	err = kind == RT_LOCK_GO_MUTEX || kind == RT_LOCK_GO_RWMUTEX ?
+		      0 :
+		      misuse__unlock_unowned(hb, t, l, e->caller, cond_wait);
 	if (err)
 		return err;
 	/* it was unlocked all the same: learn that, and order the next acquirer after us */
@@ -915,6 +949,10 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 
 		if (oh)
 			held_remove(o, oh);
+		/* a Go lock handed over between goroutines: its holds are no ordering */
+		if ((kind == RT_LOCK_GO_MUTEX || kind == RT_LOCK_GO_RWMUTEX) &&
+		    lockorder__handoff(hb->lockorder, addr, kind))
+			return -ENOMEM;
 	}
 	if (kind != RT_LOCK_RWLOCK || !l->readers) {
 		l->owner = 0;
@@ -1037,12 +1075,76 @@ static void go_block(struct hb_thread *t, __u8 kind, const struct rt_event *e)
 	t->go_leak_reported = false;
 }
 
+/*
+ * sync.(*RWMutex).Lock and Unlock take and release the Mutex inside the RWMutex (at its
+ * address): those records are the writer lock's own, which GO_WLOCK and GO_WUNLOCK stand for.
+ */
+static bool go_rw_internal(struct hb *hb, const struct hb_thread *t, const struct rt_event *e)
+{
+	struct hb_lock *l;
+
+	switch (e->h.type) {
+	case RT_EV_GO_LOCK_SLOW_DONE:
+		return t->has_pending && t->pending.kind == RT_LOCK_GO_RWMUTEX;
+	case RT_EV_GO_LOCK:
+	case RT_EV_GO_LOCK_SLOW:
+	case RT_EV_GO_UNLOCK:
+		l = hb_lock_find(hb, e->obj);
+		return l && l->kind == RT_LOCK_GO_RWMUTEX;
+	}
+	return false;
+}
+
+/* A writer holds rw now: no reader does, whatever holds of it we still believe in. */
+static void go_rw_no_readers(struct hb *hb, struct hb_lock *l)
+{
+	size_t i;
+
+	if (!l->readers)
+		return;
+	for (i = 0; i < hb->nthreads; i++) {
+		struct hb_thread *o = &hb->threads[i];
+		struct rt_held *h;
+
+		while (o->alive && (h = hb_held_find(o, l->addr)) && h->mode == RT_MODE_SHARED)
+			held_remove(o, h);
+	}
+	l->readers = 0;
+	hb->cnt.go_unlocks_missed++;
+}
+
+/*
+ * Goroutine c was just made by p: is it the program's or the runtime's own (GC workers and
+ * the like, by the `go` statement's package)? Goroutine 1 made on a thread's g0 means we saw
+ * the program start.
+ */
+static int go_spawned(struct hb *hb, struct hb_thread *p, struct hb_thread *c)
+{
+	int cls = hb->opts.site_class && c->create_site ?
+			  hb->opts.site_class(hb->opts.site_class_ctx, c->pid, c->create_site) :
+			  0;
+
+	if (!(p->key & RT_GO_KEY)) {
+		/*
+		 * Made on a thread's g0: a timer's time.AfterFunc, or goroutine 1, runtime.main,
+		 * whose creation we saw, so we see every goroutine of the program.
+		 */
+		if (c->tid == 1 && rt_map_put(&hb->go_started, c->pid, 1))
+			return -ENOMEM;
+		return 0;
+	}
+	c->go_system = cls > 0 && (cls & RT_SITE_GO_RUNTIME);
+	return 0;
+}
+
 /* ---- the dispatcher ---- */
 
 static bool is_wait_on_pending(const struct hb_thread *t, const struct rt_event *e)
 {
 	__u64 d;
 
+	if (e->h.type == RT_EV_GO_LOCK_SLOW)
+		return e->obj == t->pending.lock; /* sync.(*Mutex).Lock's own slow path */
 	if (e->h.type != RT_EV_FUTEX_WAIT && e->h.type != RT_EV_FUTEX_WAIT_RET)
 		return false;
 	d = e->obj - t->pending.lock;
@@ -1087,6 +1189,24 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			thread_get(hb, e->h.tid, e->h.tgid);
 	if (!t)
 		return -ENOMEM;
+	if (go_rw_internal(hb, t, e))
+		return 0;
+	if (t->go_rw_wait) {
+		/* the reader runs again: the writer it waited for has unlocked */
+		struct hb_lock *l = hb_lock_find(hb, t->go_rw_wait);
+		struct rt_held *h;
+
+		if (t->go_dl_lock == t->go_rw_wait) {
+			/* it did not park for good: the write hold we believed in was stale */
+			while ((h = hb_held_find(t, t->go_dl_lock)) && h->mode == RT_MODE_EXCL)
+				held_remove(t, h);
+			t->go_dl_lock = 0;
+		}
+		t->go_rw_wait = 0;
+		go_unblock(t);
+		if (l && l->kind == RT_LOCK_GO_RWMUTEX && vc_acquire(&t->vc, &l->wclock) < 0)
+			return -ENOMEM;
+	}
 	if (t->has_pending && !is_wait_on_pending(t, e)) {
 		/* lockSlow returns holding it: whoever we thought had it let it go */
 		if (e->h.type == RT_EV_GO_LOCK_SLOW_DONE && t->pending.kind == RT_LOCK_GO_MUTEX)
@@ -1235,6 +1355,7 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	case RT_EV_GO_CHAN_NEW:
 		sync_drop(hb, SYNC_CHAN | e->obj);
 		go__chan_new(hb, e->obj);
+		go__chan_made(hb, e->h.tgid, e->obj, e->arg, e->ret);
 		return 0;
 	case RT_EV_GO_CHAN_SEND:
 		go_block(t, RT_GO_BLOCK_SEND, e);
@@ -1282,6 +1403,8 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			return 0;
 		c->parent = p->tid;
 		c->create_site = create_site; /* the `go` statement */
+		if (go_spawned(hb, p, c))
+			return -ENOMEM;
 		/* the goroutine starts after everything its creator did */
 		if (vc_join(&c->vc, &p->vc) < 0 || vc_tick(&p->vc, p->sid))
 			return -ENOMEM;
@@ -1301,19 +1424,73 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		err = lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
 		return err ? err : promote(hb, t);
 	case RT_EV_GO_LOCK_SLOW:
+		/* lockSlow, or sync.(*Mutex).Lock's entry (called through sync.Locker) */
+		if (t->has_pending && t->pending.lock == e->obj)
+			return 0; /* the slow path of a Lock whose entry we saw */
 		go_block(t, RT_GO_BLOCK_MUTEX, e);
 		return lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
 	case RT_EV_GO_LOCK_SLOW_DONE:
 		go_unblock(t);
+		t->go_dl_lock = 0;
 		return promote(hb, t);
 	case RT_EV_GO_UNLOCK:
 		return lock_unlock(hb, t, e, RT_LOCK_GO_MUTEX, false);
+	case RT_EV_GO_RLOCK: {
+		struct rt_held *h = e->obj ? hb_held_find(t, e->obj) : NULL;
+
+		if (h && h->mode == RT_MODE_SHARED) {
+			/* a writer arriving in between deadlocks both: report it now */
+			err = go__double_lock(hb, t, e->obj, RT_LOCK_GO_RWMUTEX, e->caller, h->site,
+					      "recursive-rlock");
+			if (err)
+				return err;
+		}
+		if (e->arg & RT_X86_SF) {
+			/* a writer is pending: the reader parks until the writer's Unlock */
+			go_block(t, RT_GO_BLOCK_RLOCK, e);
+			t->go_rw_wait = e->obj;
+		}
+		err = lock_begin(hb, t, e, RT_LOCK_GO_RWMUTEX, RT_MODE_SHARED);
+		/* the read lock counts from its xadd; a parked double lock stays pending */
+		return err || t->go_dl_lock ? err : promote(hb, t);
+	}
+	case RT_EV_GO_RUNLOCK:
+	case RT_EV_GO_WUNLOCK:
+		return lock_unlock(hb, t, e, RT_LOCK_GO_RWMUTEX, false);
+	case RT_EV_GO_WLOCK:
+		go_block(t, RT_GO_BLOCK_WLOCK, e);
+		return lock_begin(hb, t, e, RT_LOCK_GO_RWMUTEX, RT_MODE_EXCL);
+	case RT_EV_GO_WLOCK_DONE:
+		go_unblock(t);
+		t->go_dl_lock = 0;
+		if (t->has_pending && t->pending.kind == RT_LOCK_GO_RWMUTEX) {
+			struct hb_lock *l = hb_lock_find(hb, t->pending.lock);
+
+			if (l) {
+				go_mutex_was_free(hb, t, l->addr);
+				go_rw_no_readers(hb, l);
+			}
+		}
+		return promote(hb, t);
+	case RT_EV_GO_COND_WAIT:
+		go_block(t, RT_GO_BLOCK_COND, e);
+		return 0;
+	case RT_EV_GO_COND_WAIT_DONE:
+		go_unblock(t);
+		return 0;
+	case RT_EV_GO_SIGNAL_NOTIFY:
+		go__chan_wakes(hb, e->obj);
+		return 0;
 	case RT_EV_GO_WG_ADD:
+		err = go__wg_add(hb, t, e->obj, (__s64)e->arg, e->caller);
+		if (err)
+			return err;
 		/* Done (a negative delta) happens before Wait returns */
 		return (__s64)e->arg < 0 ? release_into(hb, t, SYNC_WG | e->obj) : 0;
 	case RT_EV_GO_WG_WAIT:
 		t->go_wg = e->obj;
 		go_block(t, RT_GO_BLOCK_WG, e);
+		go__wg_wait(hb, t, e->obj, e->caller);
 		return 0;
 	case RT_EV_GO_WG_WAIT_DONE:
 		go_unblock(t);
@@ -1424,7 +1601,12 @@ int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *
 
 __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid)
 {
-	const __u64 *a = rt_map_get(&hb->thread_of, tid), *b = rt_map_get(&hb->thread_of, of_tid);
+	return hb__vc_get_key(hb, tid, of_tid);
+}
+
+__u32 hb__vc_get_key(const struct hb *hb, __u64 key, __u64 of_key)
+{
+	const __u64 *a = rt_map_get(&hb->thread_of, key), *b = rt_map_get(&hb->thread_of, of_key);
 
 	if (!a || !b)
 		return 0;

@@ -29,7 +29,19 @@ struct hb_opts {
 	 * live side sends a tick after every drain that produced findings or losses.
 	 */
 	bool defer_findings;
+	/*
+	 * Optional: what code a Go call site (a return address) belongs to, RT_SITE_* bits; the
+	 * symbolizer's rt_sym__go_class. Without it every site is the program's own: no global
+	 * Go deadlock is reported (the runtime's own goroutines never block where we look) and
+	 * timer channels count as channels.
+	 */
+	int (*site_class)(void *ctx, __u32 pid, __u64 site);
+	void *site_class_ctx;
 };
+
+/* Classes of Go call sites (hb_opts.site_class). */
+#define RT_SITE_GO_RUNTIME 0x1 /* the runtime's own goroutines (runtime.*, os/signal.*, ...) */
+#define RT_SITE_GO_TIME 0x2    /* package time: a channel made there is a timer's */
 
 /* Caps that were hit and what the engine did about it (exported as metrics). */
 struct hb_counters {
@@ -78,6 +90,9 @@ size_t hb__pending(const struct hb *hb);
  * for thread `of_tid` (how much of of_tid's history tid has synchronized with). 0 if unknown.
  */
 __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid);
+/* The same by actor key: a tid, or RT_GO_KEY | goid for a goroutine. */
+__u32 hb__vc_get_key(const struct hb *hb, __u64 key, __u64 of_key);
+#define RT_GO_KEY (1ULL << 40) /* goroutine actors' keys: above every tid */
 void hb__free(struct hb *hb);
 
 /* What the engine knows about a thread, for reports. 0, or -ENOENT. */
@@ -119,5 +134,7 @@ struct hb_block_info {
 	bool freed;
 };
 int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *bi);
+/* Where the Go channel at addr was made (the `make(chan)` call's return address). 0/-ENOENT. */
+int hb__go_chan_site(const struct hb *hb, __u64 addr, __u64 *site);
 
 #endif /* RT_HB_H */

@@ -56,11 +56,37 @@ struct hb_thread {
 	 * its next item (a worker, an accept or ticker loop), not a leak */
 	__u64 go_done_sites[8];
 	__u8 go_ndone;
+	/* Go: a Lock (or RWMutex Lock/RLock) of a lock this goroutine holds, seen entering the
+	 * path that parks: a double lock once it is still parked there RT_GO_DOUBLE_LOCK_NS
+	 * later (a missed unlock looks the same for a moment, then returns) */
+	__u64 go_dl_lock, go_dl_site;
+	/* Go: an RLock that found a writer pending: the reader runs again after the writer's
+	 * Unlock, whose release it acquires at its next record */
+	__u64 go_rw_wait;
+	bool go_system;	     /* made by the runtime itself (GC workers and the like) */
+	bool go_in_deadlock; /* part of a reported global deadlock */
 };
 
-enum { RT_GO_BLOCK_RECV = 1, RT_GO_BLOCK_SEND, RT_GO_BLOCK_WG, RT_GO_BLOCK_MUTEX };
+enum {
+	RT_GO_BLOCK_RECV = 1,
+	RT_GO_BLOCK_SEND,
+	RT_GO_BLOCK_WG,
+	RT_GO_BLOCK_MUTEX,
+	RT_GO_BLOCK_RLOCK,
+	RT_GO_BLOCK_WLOCK,
+	RT_GO_BLOCK_COND,
+	RT_GO_BLOCK_MAX,
+};
 
-#define RT_GO_KEY (1ULL << 40) /* goroutine actors' keys: above every tid */
+/* go_chans flags: channels something outside the program sends on (no leak, no deadlock) */
+#define RT_GO_CHAN_TIMER 0x1  /* made in package time */
+#define RT_GO_CHAN_SIGNAL 0x2 /* given to os/signal.Notify */
+/* a chan struct{}: it only signals (a close: shutdown, cancellation, ctx.Done()) */
+#define RT_GO_CHAN_EVENT 0x4
+
+#define RT_GO_DOUBLE_LOCK_NS 100000000ULL	/* 100 ms: see go_dl_lock */
+#define RT_GO_GLOBAL_DEADLOCK_NS 300000000ULL /* every goroutine parked this long */
+
 
 
 struct hb_lock {
@@ -130,6 +156,13 @@ struct hb {
 	struct go_map_state *go_map_states;
 	size_t ngo_maps, go_maps_cap;
 	struct rt_map go_closed;  /* hchan -> closing site, for double close */
+	struct rt_map go_chans;	  /* hchan -> make site << 3 | RT_GO_CHAN_* */
+	struct rt_map go_wg_of;	  /* WaitGroup -> index + 1 into go_wgs */
+	struct go_wg_state *go_wgs;
+	size_t ngo_wgs, go_wgs_cap;
+	struct rt_map go_started; /* pid -> 1: its main goroutine's creation was seen, so every
+				   * goroutine and every WaitGroup's history is known */
+	struct rt_map go_deadlocked; /* pid -> 1: a global deadlock was reported */
 	struct lockorder *lockorder;
 	struct hb_lock_stat *lstats;
 	size_t nlstats, lstats_cap;
@@ -145,6 +178,8 @@ struct hb {
 };
 
 struct hb_thread *hb_thread_find(struct hb *hb, __u32 tid);
+/* A thread or goroutine by its key (RT_GO_KEY | goid for a goroutine). */
+struct hb_thread *hb_actor_find(struct hb *hb, __u64 key);
 struct hb_lock *hb_lock_find(struct hb *hb, __u64 addr);
 /* The entry in t's held list for lock, most recent first; NULL when not held. */
 struct rt_held *hb_held_find(struct hb_thread *t, __u64 lock);
@@ -182,6 +217,20 @@ struct go_map_state {
 	__u8 nreads;
 	bool broken;
 };
+struct go_wg_state {
+	__u64 wg;
+	__s64 count;
+	struct go_map_access zero_wait; /* a Wait that began at count 0 (key 0: none) */
+	bool broken;
+};
+int go__wg_add(struct hb *hb, struct hb_thread *t, __u64 wg, __s64 delta, __u64 site);
+void go__wg_wait(struct hb *hb, struct hb_thread *t, __u64 wg, __u64 site);
+int go__double_lock(struct hb *hb, struct hb_thread *t, __u64 lock, __u8 kind, __u64 site,
+		    __u64 prev_site, const char *detail);
+/* A channel made at site; elem: its element size | RT_GO_FIELD_READ, or 0 when unknown. */
+void go__chan_made(struct hb *hb, __u32 pid, __u64 ch, __u64 site, __s64 elem);
+/* Signals arrive on channel ch (os/signal.Notify): a receiver there waits for one, not stuck. */
+void go__chan_wakes(struct hb *hb, __u64 ch);
 int go__map_access(struct hb *hb, struct hb_thread *t, __u64 map, bool write, __u64 site);
 void go__map_new(struct hb *hb, __u64 map);
 int go__chan_close(struct hb *hb, struct hb_thread *t, __u64 ch, __u64 site);

@@ -79,6 +79,9 @@ static int on_event(void *ctx, const struct rt_event *e)
 
 	if (e->h.type == RT_EV_PROC_EXIT)
 		l->exit_seen = true;
+	/* the engine asks the symbolizer about Go call sites (hb_opts.site_class) */
+	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
+		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
 	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
 		/* the C library's own bookkeeping: marked, so a replay sees it the same way */
 		l->tmp = *e;
@@ -303,7 +306,9 @@ int rt_live_run(const struct rt_env *env)
 	report = rt_report__new(&ropts);
 	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						    .hang_threshold_ns = env->hang_threshold_s * 1e9,
-						    .defer_findings = true }) :
+						    .defer_findings = true,
+						    .site_class = rt_sym__go_class,
+						    .site_class_ctx = sym }) :
 			NULL;
 	if (l.hb)
 		rt_report__set_hb(report, l.hb);

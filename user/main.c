@@ -22,10 +22,12 @@ static const char doc[] =
 	"racetrace: find concurrency bugs in a running, unmodified process.\n"
 	"\n"
 	"Attaches uprobes to the pthread, semaphore and allocator functions of the target (and, "
-	"in a Go program, to its runtime's map, channel, goroutine, Mutex and WaitGroup code) and "
-	"futex/scheduler tracepoints, streams every call through a BPF ring buffer and reports "
-	"lock-order inversions, live deadlocks and hangs, pthread misuse, and for Go "
-	"unsynchronized map accesses, channel double close and leaked goroutines. Findings are "
+	"in a Go program, to its runtime's map, channel, goroutine, Mutex, RWMutex, Cond and "
+	"WaitGroup code) and futex/scheduler tracepoints, streams every call through a BPF ring "
+	"buffer and reports lock-order inversions, live deadlocks and hangs, pthread misuse, and "
+	"for Go unsynchronized map accesses, channel double close, double locks and recursive "
+	"read locks, stuck goroutines, WaitGroup misuse and programs whose goroutines are all "
+	"blocked (reported within a second, also under `go test`). Findings are "
 	"printed as soon as they are found; a summary with event and loss counts ends the run. "
 	"Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE) and a kernel with BTF.\n"
 	"\n"
@@ -71,7 +73,8 @@ static const struct argp_option opts[] = {
 	  1 },
 	{ NULL, 0, NULL, 0, "Detectors:", 2 },
 	{ "hang-threshold", OPT_HANG_THRESHOLD, "SECONDS", 0,
-	  "Report a thread blocked on a lock this long as a hang (default 5)", 2 },
+	  "Report a thread blocked on a lock this long as a hang, and a goroutine parked this "
+	  "long as stuck (go-goroutine-leak) (default 5)", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
 	{ "json", OPT_JSON, NULL, 0, "Print findings and the summary as JSON Lines", 3 },
 	{ "json-out", OPT_JSON_OUT, "FILE", 0, "Write the JSON Lines to FILE instead of stdout",

@@ -309,3 +309,36 @@ bool rt_probe_branch_into(const unsigned char *code, size_t size, __u64 base, __
 	cs_close(&h);
 	return hit;
 }
+
+bool rt_probe_go_stack_check(const unsigned char *code, size_t size, __u64 off)
+{
+	const uint8_t *p = code;
+	size_t left = RT_MIN(size, (size_t)256);
+	uint64_t addr = 0;
+	bool prev_cmp = false, ret = false;
+	cs_insn *in;
+	csh h;
+
+	if (!code || !size || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return false;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	while (in && left && addr <= off && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (in->address == off) {
+			ret = prev_cmp && in->id == X86_INS_JBE;
+			break;
+		}
+		/* cmp 0x10(%r14), reg: g.stackguard0 */
+		prev_cmp = in->id == X86_INS_CMP && x->op_count == 2 &&
+			   x->operands[1].type == X86_OP_MEM &&
+			   x->operands[1].mem.base == X86_REG_R14 &&
+			   x->operands[1].mem.index == X86_REG_INVALID &&
+			   x->operands[1].mem.disp == 0x10 && x->operands[0].type == X86_OP_REG;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return ret;
+}

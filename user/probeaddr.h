@@ -52,4 +52,13 @@ long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64
  */
 bool rt_probe_branch_into(const unsigned char *code, size_t size, __u64 base, __u64 lo, __u64 hi);
 
+/*
+ * Is the instruction at off (from the function's entry at code) the `jbe` of Go's stack
+ * check, right after `cmp 0x10(%r14), %rsp` (or a scratch register holding rsp less the frame)?
+ * A probe there fires again when the check fails: morestack grows the stack and runs the
+ * function from its entry once more. The flags say which time it is (CF or ZF set: the jump
+ * to morestack will be taken).
+ */
+bool rt_probe_go_stack_check(const unsigned char *code, size_t size, __u64 off);
+
 #endif /* RT_PROBEADDR_H */

@@ -205,7 +205,9 @@ int rt_replay_run(const struct rt_env *env)
 	report = rt_report__new(&ropts);
 	hb = report ? hb__new(&(struct hb_opts){ .report = report,
 						 .hang_threshold_ns = env->hang_threshold_s * 1e9,
-						 .defer_findings = true }) :
+						 .defer_findings = true,
+						 .site_class = rt_sym__go_class,
+						 .site_class_ctx = sym }) :
 		      NULL;
 	if (!hb) {
 		rt_err("out of memory");

@@ -38,6 +38,7 @@ static const char *const kind_names[RT_K_MAX] = {
 	[RT_K_GO_CHAN_DOUBLE_CLOSE] = "go-chan-double-close",
 	[RT_K_GO_GOROUTINE_LEAK] = "go-goroutine-leak",
 	[RT_K_DATA_RACE] = "data-race",
+	[RT_K_GO_WAITGROUP_MISUSE] = "go-waitgroup-misuse",
 };
 
 int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max)
@@ -72,8 +73,16 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u6
 	struct hb_block_info bi;
 	char where[512];
 
+	__u64 made;
+
 	if (o->sym && rt_sym__data(o->sym, pid, addr, buf, len))
 		return buf;
+	if (o->hb && !strcmp(kind, "chan") && !hb__go_chan_site(o->hb, addr, &made)) {
+		const char *site = rt_report__sym(o, pid, made, where, sizeof(where));
+
+		snprintf(buf, len, "chan made at %s", site ? site : "an unknown site");
+		return buf;
+	}
 	if (o->hb && !hb__block_containing(o->hb, addr, &bi)) {
 		const char *site = rt_report__sym(o, pid, bi.alloc_site, where, sizeof(where));
 
@@ -84,7 +93,8 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u6
 			 bi.freed ? " (since freed)" : "");
 		return buf;
 	}
-	if (o->unwind) {
+	/* Go's heap is not a thread's stack (and goroutine stacks move): no guess for Go */
+	if (o->unwind && strncmp(kind, "sync.", 5) && strcmp(kind, "chan")) {
 		__u64 above, site;
 		__u32 tid;
 
@@ -105,11 +115,12 @@ bool rt_finding_goroutines(const struct rt_finding *f)
 {
 	__u32 i;
 
-	if (f->kind == RT_K_GO_MAP_RACE || f->kind == RT_K_GO_CHAN_DOUBLE_CLOSE ||
-	    f->kind == RT_K_GO_GOROUTINE_LEAK)
+	if (f->goroutines || f->kind == RT_K_GO_MAP_RACE || f->kind == RT_K_GO_CHAN_DOUBLE_CLOSE ||
+	    f->kind == RT_K_GO_GOROUTINE_LEAK || f->kind == RT_K_GO_WAITGROUP_MISUSE)
 		return true;
 	for (i = 0; i < f->nlocks && i < RT_FINDING_MAX; i++)
-		if (!strcmp(f->locks[i].kind, rt_lock_kind_name(RT_LOCK_GO_MUTEX)))
+		if (!strcmp(f->locks[i].kind, rt_lock_kind_name(RT_LOCK_GO_MUTEX)) ||
+		    !strcmp(f->locks[i].kind, rt_lock_kind_name(RT_LOCK_GO_RWMUTEX)))
 			return true;
 	return false;
 }

@@ -30,6 +30,7 @@ enum rt_kind {
 	RT_K_GO_CHAN_DOUBLE_CLOSE,
 	RT_K_GO_GOROUTINE_LEAK,
 	RT_K_DATA_RACE,
+	RT_K_GO_WAITGROUP_MISUSE,
 	RT_K_MAX,
 };
 
@@ -54,6 +55,8 @@ struct rt_finding_edge {
 
 struct rt_finding {
 	enum rt_kind kind;
+	char detail[24]; /* which pattern of the kind, "" when it has one (docs/output.md) */
+	bool goroutines; /* threads[] are goroutine ids (also implied by a Go kind or lock) */
 	__u32 pid;
 	__u64 ktime;
 	__u64 id; /* set by the detector: hash of kind and code sites */

@@ -98,6 +98,10 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 
 	fputs("{\"kind\":", out);
 	json_str(out, rt_kind_name(f->kind));
+	if (f->detail[0]) {
+		fputs(",\"detail\":", out);
+		json_str(out, f->detail);
+	}
 	fprintf(out, ",\"id\":\"%016llx\",\"pid\":%u,\"threads\":[", (unsigned long long)f->id,
 		f->pid);
 	for (i = 0; i < f->nthreads; i++)

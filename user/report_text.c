@@ -38,11 +38,14 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 			     __u32 seq)
 {
 	bool goroutines = rt_finding_goroutines(f);
+	const char *who = goroutines ? "goroutine " : "thread T";
+	const char *Who = goroutines ? "Goroutine " : "Thread T";
 	FILE *out = o->out;
 	__u32 i;
 
-	fprintf(out, "%s\nWARNING: racetrace: %s (pid=%u, finding #%u)\n", RT_RULE,
-		rt_kind_name(f->kind), f->pid, seq);
+	fprintf(out, "%s\nWARNING: racetrace: %s%s%s%s (pid=%u, finding #%u)\n", RT_RULE,
+		rt_kind_name(f->kind), f->detail[0] ? " (" : "", f->detail,
+		f->detail[0] ? ")" : "", f->pid, seq);
 	fprintf(out, "  %s\n", f->message);
 	if (f->kind == RT_K_LOCK_ORDER_INVERSION && f->nlocks) {
 		fputs("  Cycle in lock order graph: ", out);
@@ -62,11 +65,11 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 	for (i = 0; i < f->nedges; i++) {
 		const struct rt_finding_edge *e = &f->edges[i];
 
-		fprintf(out, "\n  L%d acquired here while holding L%d, in thread T%u:\n",
-			lock_index(f, e->to), lock_index(f, e->from), e->tid);
+		fprintf(out, "\n  L%d acquired here while holding L%d, in %s%u:\n",
+			lock_index(f, e->to), lock_index(f, e->from), who, e->tid);
 		text_site(o, f->pid, "    ", e->acquire_site);
-		fprintf(out, "  L%d previously acquired by the same thread here:\n",
-			lock_index(f, e->from));
+		fprintf(out, "  L%d previously acquired by the same %s here:\n",
+			lock_index(f, e->from), goroutines ? "goroutine" : "thread");
 		text_site(o, f->pid, "    ", e->held_site);
 	}
 	for (i = 0; i < f->nthreads && o->hb; i++) {
@@ -74,14 +77,14 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 
 		if (hb__thread_info(o->hb, f->threads[i], goroutines, &ti))
 			continue;
-		fprintf(out, "\n  Thread T%u '%s'", f->threads[i], ti.name);
+		fprintf(out, "\n  %s%u '%s'", Who, f->threads[i], ti.name);
 		if (ti.create_site) {
-			fprintf(out, " created by thread T%u at:\n", ti.parent);
+			fprintf(out, " created by %s%u at:\n", who, ti.parent);
 			text_site(o, f->pid, "    ", ti.create_site);
 		} else {
 			fputs(ti.parent ? "" : " (running when racetrace attached)\n", out);
 			if (ti.parent)
-				fprintf(out, " created by thread T%u\n", ti.parent);
+				fprintf(out, " created by %s%u\n", who, ti.parent);
 		}
 	}
 	if (!f->nedges && f->nsites) {

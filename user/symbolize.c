@@ -29,6 +29,7 @@
 #include "log.h"
 #include "elfcheck.h"
 #include "goelf.h"
+#include "hb.h"
 #include "symbolize.h"
 #include "util.h"
 
@@ -1049,6 +1050,24 @@ const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t l
 	else
 		snprintf(buf, len, "%s+0x%llx%s", f.module, (unsigned long long)f.offset, del);
 	return buf;
+}
+
+int rt_sym__go_class(void *ctx, __u32 pid, __u64 addr)
+{
+	/* packages whose goroutines are the runtime's, not the program's work */
+	static const char *const runtime_pkgs[] = { "runtime.", "os/signal.", "unique.",
+						    "internal/", "weak." };
+	struct rt_frame f;
+	size_t i;
+
+	if (!ctx || rt_sym__frame(ctx, (pid_t)pid, addr, &f) || !f.function[0])
+		return -ENOENT;
+	if (!strncmp(f.function, "time.", 5))
+		return RT_SITE_GO_TIME;
+	for (i = 0; i < RT_ARRAY_SIZE(runtime_pkgs); i++)
+		if (!strncmp(f.function, runtime_pkgs[i], strlen(runtime_pkgs[i])))
+			return RT_SITE_GO_RUNTIME;
+	return 0;
 }
 
 /* ---- data symbols, for naming locks ------------------------------------------------------- */

@@ -284,16 +284,23 @@ int rt_unwind__sample(struct rt_unwinder *u, const struct rt_stack_sample *s)
 	u->cur = NULL;
 	/*
 	 * At a function's entry, frame 0 is the probed function and frame 1 its caller (the
-	 * site); at a return, frame 0 is the site.
+	 * site); at a return, frame 0 is the site. A Go probe may stand for its caller's caller
+	 * (RT_CK_GO_CALLER2): the site is then a frame further.
 	 */
 	first = s->at_entry ? 2 : 1;
+	while (first < u->nout && first <= 4 && u->out[first - 1] != s->site)
+		first++;
 	if (u->nout > first && u->out[first - 1] == s->site) {
 		for (i = first; i < u->nout && n < RT_MAX_FRAMES; i++)
 			pcs[n++] = u->out[i];
 		u->n_cfi++;
 	} else if (s->nfp > 1) {
 		/* frame pointers: fp[0] is the probe, fp[1] the caller's caller at an entry */
-		for (i = 1; i < s->nfp && n < RT_MAX_FRAMES; i++)
+		for (first = 1; first < s->nfp && first <= 4 && s->fp[first - 1] != s->site;)
+			first++;
+		if (first >= s->nfp || first > 4 || s->fp[first - 1] != s->site)
+			first = 1;
+		for (i = first; i < s->nfp && n < RT_MAX_FRAMES; i++)
 			if (s->fp[i] && s->fp[i] != s->site)
 				pcs[n++] = s->fp[i];
 		u->n_fp++;

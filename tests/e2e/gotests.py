@@ -4,17 +4,27 @@ toolchain (go1.19, 1.21, 1.22, 1.23), normally and stripped (-ldflags='-s -w'), 
 scripts/build_go_targets.sh into .output/go-targets/go1.N/NAME[-sw]. Each runs under the real
 racetrace in `--` mode (and some in -p mode) with exact expectations on the finding kinds; the
 goroutines named in a finding must be the ones the program says played the roles (its
-"NAME: goid ROLE N" lines on stderr).
+"NAME: goid ROLE N" lines on stderr). The `gotest` program is a test binary run as `go test`
+runs it; go-etcd traces Debian's etcd for a minute under load and wants no finding.
 
 run.py calls register(its own module); the harness helpers come from there."""
 import os
 import re
+import signal
+import socket
+import subprocess
+import time
+
+import detectors
 
 R = None
 GO_VERSIONS = (19, 21, 22, 23)
 GOTARGETS = os.path.join(os.path.dirname(__file__), "..", "..", ".output", "go-targets")
 
-# program, racetrace options, program arguments, expected kinds, roles the finding names
+# program, racetrace options, program arguments, expected kinds ("kind/detail" when the
+# finding has a detail), roles the finding names. The blocking bugs (issue: double locks,
+# recursive read locks, stuck goroutines, WaitGroup misuse) come with their clean twins.
+HANG = ["--hang-threshold", "1"]
 CASES = [
     ("mapwrite", [], [], {"go-map-race": 1}, {"first", "second"}),
     ("maprange", [], [], {"go-map-race": 1}, {"writer", "ranger"}),
@@ -22,9 +32,35 @@ CASES = [
     ("chanhandoff", [], [], {}, None),
     ("waitgroup", [], [], {}, None),
     ("doubleclose", [], [], {"go-chan-double-close": 1}, None),
-    ("abba", [], [], {"lock-order-inversion": 1}, None),
-    ("chanblock", ["--hang-threshold", "1"], [], {"go-goroutine-leak": 1}, {"blocked"}),
+    ("abba", [], [], {"lock-order-inversion": 1}, {"ab", "ba"}),
+    ("chanblock", HANG, [], {"go-goroutine-leak": 1}, {"blocked"}),
+    ("doublelock", HANG, ["1500"], {"double-lock": 1}, {"handler"}),
+    ("rlockrec", [], [], {"double-lock/recursive-rlock": 1}, {"handler"}),
+    ("rwabba", [], [], {"lock-order-inversion": 1}, {"reader", "writer"}),
+    ("chantimeout", HANG, ["2000"], {"go-goroutine-leak": 1}, {"worker"}),
+    ("pipeline", HANG, ["2000"], {"go-goroutine-leak": 1}, {"producer"}),
+    ("wgadd", [], [], {"go-waitgroup-misuse/add-after-wait": 1}, {"worker", "waiter"}),
+    ("wgneg", [], [], {"go-waitgroup-misuse/negative-counter": 1}, {"worker"}),
+    ("acceptloop", HANG, ["2000"], {}, None),
+    ("tickerloop", HANG, ["2500"], {}, None),
 ]
+
+# where the lock or channel of a finding was made or declared, as reports name it
+LOCK_NAMES = {
+    "chanblock": "chan made at main.main",
+    "chantimeout": "chan made at main.handle",
+    "pipeline": "chan made at main.",
+    "abba": "main.lock",
+    "rwabba": "main.",
+}
+
+# the function a finding's first stack must show (the bug's line, not the runtime's)
+FIRST_FUNCS = {
+    "doublelock": "main.(*cache).fill",
+    "chantimeout": "main.compute",
+    "pipeline": "main.produce",
+    "chanblock": "main.waitForever",
+}
 
 
 def gobin(minor, name, variant):
@@ -47,7 +83,8 @@ def goids(err_lines):
 def kinds_of(findings):
     k = {}
     for f in findings:
-        k[f["kind"]] = k.get(f["kind"], 0) + 1
+        name = f["kind"] + ("/" + f["detail"] if f.get("detail") else "")
+        k[name] = k.get(name, 0) + 1
     return k
 
 
@@ -75,6 +112,16 @@ def make_case(minor, variant, name, opts, args, want, roles):
             R.check(f["stacks"] and f["stacks"][0] and f["stacks"][0][0].get("module") and
                     f["stacks"][0][0].get("function"),
                     "the finding has a symbolized stack", repr(f["stacks"])[:200])
+            if name in FIRST_FUNCS:
+                first = f["stacks"][0][0].get("function")
+                R.check(first == FIRST_FUNCS[name],
+                        f"the finding's stack starts in {FIRST_FUNCS[name]}",
+                        repr([fr.get("function") for fr in f["stacks"][0]])[:300])
+            if name in LOCK_NAMES and (variant == "" or LOCK_NAMES[name].startswith("chan")):
+                # globals are named from .symtab: not in a stripped build
+                names = [lk.get("name") or "" for lk in f.get("locks", [])]
+                R.check(any(n.startswith(LOCK_NAMES[name]) for n in names),
+                        f"the lock or channel is named '{LOCK_NAMES[name]}...'", repr(names))
         if roles and "go-map-race" in want:
             # both goroutines were made by `go` statements in main: their creation sites
             for ti in findings[0]["thread_info"]:
@@ -85,6 +132,117 @@ def make_case(minor, variant, name, opts, args, want, roles):
         R.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
         R.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
     return fn
+
+
+def gotest_case(minor, variant, test, want):
+    """A `go test -c` binary run as `go test` runs it (-test.timeout=10m, so a timer is
+    pending and the runtime's own "all goroutines are asleep" check never fires). TestHandoff
+    deadlocks: racetrace must report a `deadlock` (every goroutine blocked) within a second
+    of the test goroutine blocking, while the test binary still hangs. TestOK: nothing."""
+    def fn(ctx):
+        before = R.LinkSnapshot()
+        path = gobin(minor, "gotest", variant)
+        argv = [path, "-test.timeout=10m", "-test.run", test]
+        if not want:
+            rc, r = R.run_cmd_mode(ctx, argv, rt_opts=("--json",))
+            findings, summary = R.parse_jsonl(r)
+            R.check(kinds_of(findings) == {}, "no findings for a passing test",
+                    repr(kinds_of(findings)))
+            R.check(rc == 0, "exit status 0 (the test binary's)", f"got {rc}")
+            R.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+            return
+        r = R.Proc(ctx, [R.RACETRACE, "--json", "--", *argv])
+        pid = detectors.tracing_pid(ctx, r)
+        got = r.wait_line("stdout", detectors.is_finding("deadlock"), 10)
+        R.check(got, "deadlock reported within 10 s", f"stdout {r.out[-3:]}")
+        R.check(os.path.exists(f"/proc/{pid}"), "the test binary still hangs when reported")
+        seen, _ = detectors.line_stamp(ctx, r, "stdout", detectors.is_finding("deadlock"))
+        _, times = detectors.notes(r.err)
+        R.check("test-blocks" in times, "the test noted when it blocks", repr(times))
+        latency = seen - times["test-blocks"]
+        ctx.log(f"deadlock formed at {times['test-blocks']:.6f}, reported {latency * 1000:.1f}"
+                " ms later")
+        R.check(0 <= latency < detectors.DEADLOCK_LATENCY_MAX,
+                f"deadlock reported < {detectors.DEADLOCK_LATENCY_MAX} s after it formed",
+                f"{latency:.3f} s")
+        os.kill(pid, signal.SIGKILL)
+        rc = r.wait(R.TIMEOUT, "racetrace exits after the test binary is killed")
+        findings, summary = R.parse_jsonl(r)
+        R.check(kinds_of(findings) == want, f"findings are exactly {want}",
+                repr(kinds_of(findings)))
+        f = findings[0]
+        ids = goids(r.err)
+        R.check(ids.get("test") in f["threads"], "the deadlock names the test goroutine",
+                f"threads {f['threads']} vs {ids}")
+        R.check(len(f["stacks"]) == len(f["threads"]) and
+                all(st and st[0].get("function") for st in f["stacks"]),
+                "a symbolized stack for every blocked goroutine", repr(f["stacks"])[:300])
+        funcs = {fr.get("function") for st in f["stacks"] for fr in st}
+        R.check(any(fn and fn.endswith("gotest.Produce") for fn in funcs),
+                "the stacks show the blocked send in Produce", repr(sorted(filter(None, funcs))))
+        R.check(rc == 2, "exit status 2", f"got {rc}")
+        R.check_no_leaked_links(ctx, before, {r.pid, pid})
+    return fn
+
+
+ETCD_SECONDS = int(os.environ.get("RT_ETCD_SECONDS", "60"))
+
+
+def free_port():
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def t_etcd(ctx):
+    """A real Go server no one here wrote: Debian's etcd (go1.19, stripped: no .symtab, no
+    DWARF), started under racetrace, driven for RT_ETCD_SECONDS (60) by a loopback etcdctl
+    put/get loop, then stopped with SIGTERM. No finding, no event lost, the server's work seen
+    (locks, RWMutex, channels, goroutines), and every request answered."""
+    etcd = R.need_program("etcd", "etcd-server")
+    etcdctl = R.need_program("etcdctl", "etcd-client")
+    before = R.LinkSnapshot()
+    client, peer = free_port(), free_port()
+    curl, purl = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
+    data = ctx.tmp("etcd-data")
+    r = R.Proc(ctx, [R.RACETRACE, "--json", "--", etcd, "--data-dir", data,
+                     "--listen-client-urls", curl, "--advertise-client-urls", curl,
+                     "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
+                     "--initial-cluster", f"default={purl}", "--log-level", "error"])
+    pid = detectors.tracing_pid(ctx, r)
+    ctl = [etcdctl, "--endpoints", f"127.0.0.1:{client}", "--command-timeout", "5s"]
+    env = dict(os.environ, ETCDCTL_API="3")
+    deadline = time.monotonic() + 30
+    while subprocess.run(ctl + ["endpoint", "health"], env=env, capture_output=True).returncode:
+        R.check(time.monotonic() < deadline and r.alive(), "etcd answers within 30 s",
+                f"racetrace alive {r.alive()}, stderr {r.err[-3:]}")
+        time.sleep(0.3)
+    ops = fails = 0
+    end = time.monotonic() + ETCD_SECONDS
+    while time.monotonic() < end:
+        k = f"k{ops % 50}"
+        for cmd in (["put", k, f"v{ops}"], ["get", k]):
+            fails += subprocess.run(ctl + cmd, env=env, capture_output=True).returncode != 0
+        ops += 1
+    ctx.log(f"{ops} put/get pairs in {ETCD_SECONDS} s, {fails} failed")
+    R.check(r.alive() and os.path.exists(f"/proc/{pid}"), "etcd and racetrace still run")
+    os.kill(pid, signal.SIGTERM)
+    rc = r.wait(R.TIMEOUT, "racetrace exits after etcd stops")
+    findings, summary = R.parse_jsonl(r)
+    R.check(findings == [], "no findings on etcd",
+            repr([(f["kind"], f["message"][:120]) for f in findings])[:600])
+    R.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
+    R.check(fails == 0 and ops >= 100, "every request answered (100 or more pairs)",
+            f"{ops} pairs, {fails} failed")
+    ev = summary["events_by_type"]
+    for name, least in (("go_lock", 10000), ("go_unlock", 10000), ("go_rlock", 1000),
+                        ("go_wlock", 100), ("go_chan_send", 1000), ("go_go", 1000),
+                        ("go_map_write", 10000)):
+        R.check(ev.get(name, 0) >= least, f"at least {least} {name} records",
+                f"{ev.get(name, 0)}")
+    R.check(rc in (0, 128 + signal.SIGTERM), "exit status: etcd's own after SIGTERM",
+            f"got {rc}")
+    R.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
 def t_pid_mode(ctx):
@@ -107,4 +265,8 @@ def register(run_module):
             for name, opts, args, want, roles in CASES:
                 R.test(f"go1.{minor}{variant}-{name}")(
                     make_case(minor, variant, name, opts, args, want, roles))
+            R.test(f"go1.{minor}{variant}-gotest-deadlock")(
+                gotest_case(minor, variant, "TestHandoff", {"deadlock/all-goroutines": 1}))
+            R.test(f"go1.{minor}{variant}-gotest-ok")(gotest_case(minor, variant, "TestOK", {}))
     R.test("go-pid-mode")(t_pid_mode)
+    R.test("go-etcd")(t_etcd)

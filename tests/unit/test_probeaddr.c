@@ -90,6 +90,28 @@ static void test_garbage_is_safe(void **state)
 	assert_int_equal(place(NULL, 0, RT_PA_ARG1), 0);
 }
 
+static void test_go_stack_check(void **state)
+{
+	/* cmp 0x10(%r14),%rsp; jbe +0x20; sub $0x38,%rsp */
+	static const unsigned char small[] = { 0x49, 0x3b, 0x66, 0x10, 0x76, 0x20,
+					       0x48, 0x83, 0xec, 0x38 };
+	/* lea -0x88(%rsp),%r12; cmp 0x10(%r14),%r12; jbe +0x100; push %rbp */
+	static const unsigned char big[] = { 0x4c, 0x8d, 0xa4, 0x24, 0x78, 0xff, 0xff, 0xff, 0x4d,
+					     0x3b, 0x66, 0x10, 0x0f, 0x86, 0x00, 0x01, 0x00, 0x00,
+					     0x55 };
+	/* cmp 0x18(%r14),%rsp; jbe: not stackguard0 */
+	static const unsigned char other[] = { 0x49, 0x3b, 0x66, 0x18, 0x76, 0x20, 0xc3 };
+
+	(void)state;
+	assert_int_equal(place(small, sizeof(small), RT_PA_GO), 4);
+	assert_true(rt_probe_go_stack_check(small, sizeof(small), 4));
+	assert_false(rt_probe_go_stack_check(small, sizeof(small), 6));
+	assert_false(rt_probe_go_stack_check(small, sizeof(small), 0));
+	assert_true(rt_probe_go_stack_check(big, sizeof(big), 12));
+	assert_false(rt_probe_go_stack_check(other, sizeof(other), 4));
+	assert_false(rt_probe_go_stack_check(NULL, 0, 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_stack_or_memory_change_first),
 		cmocka_unit_test(test_branch_into_prefix),
 		cmocka_unit_test(test_garbage_is_safe),
+		cmocka_unit_test(test_go_stack_check),
 	};
 
 	return cmocka_run_group_tests_name("probeaddr", tests, NULL, NULL);

@@ -2,8 +2,9 @@
 
 // mapmutex: a map shared by two goroutines that write it concurrently, every access under one
 // sync.Mutex (whose Lock and Unlock the compiler inlines at each call site). Released together
-// by closing a channel, goroutines "w1" and "w2" each do N rounds of lock, write, unlock;
-// main waits for both on a WaitGroup and checks the count. racetrace must find nothing.
+// by closing a channel, goroutines "w1" and "w2" each do N rounds of lock, write, unlock, then
+// record their count in a second map under a sync.RWMutex (Lock); main waits for both on a
+// WaitGroup and checks the counts (RLock, inlined too). racetrace must find nothing.
 // Ends by itself, exit 0.
 //
 // Usage: mapmutex [-w] [N]   (rounds per goroutine, default 1000)
@@ -18,8 +19,10 @@ import (
 )
 
 var (
-	mu sync.Mutex
-	m  = map[int]int{} // under mu
+	mu   sync.Mutex
+	m    = map[int]int{} // under mu
+	rw   sync.RWMutex
+	done = map[string]int{} // under rw: rounds each writer finished
 )
 
 //go:noinline
@@ -32,6 +35,9 @@ func writer(role string, base, n int, start <-chan struct{}, wg *sync.WaitGroup)
 		m[base+i] = i
 		mu.Unlock()
 	}
+	rw.Lock()
+	done[role] = n
+	rw.Unlock()
 }
 
 func main() {
@@ -50,8 +56,12 @@ func main() {
 	mu.Lock()
 	got := len(m)
 	mu.Unlock()
-	if got != 2*n {
-		fmt.Fprintf(os.Stderr, "%s: map has %d keys, expected %d\n", target.Name, got, 2*n)
+	rw.RLock()
+	rounds := done["w1"] + done["w2"]
+	rw.RUnlock()
+	if got != 2*n || rounds != 2*n {
+		fmt.Fprintf(os.Stderr, "%s: map has %d keys and %d rounds, expected %d\n",
+			target.Name, got, rounds, 2*n)
 		os.Exit(1)
 	}
 }

@@ -126,6 +126,19 @@ func NoteGoid(role string) {
 	Note("goid %s %d", role, Goid())
 }
 
+// NoteTime tells the harness the CLOCK_MONOTONIC time just before the caller does what:
+// "NAME: time WHAT SEC.NSEC" (the clock the harness stamps racetrace's output lines with).
+func NoteTime(what string) {
+	var ts syscall.Timespec
+	const clockMonotonic = 1
+	_, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockMonotonic,
+		uintptr(unsafe.Pointer(&ts)), 0)
+	if errno != 0 {
+		Die("clock_gettime", errno)
+	}
+	Note("time %s %d.%09d", what, ts.Sec, ts.Nsec)
+}
+
 // Gate orders goroutines in time through a pipe read and written with raw read(2)/write(2)
 // system calls: a goroutine in Wait blocks its thread in the kernel until another calls Open.
 // The calls go through syscall.Syscall, not syscall.Read/Write, which under -race tell the

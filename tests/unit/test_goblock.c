@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The Go blocking-bug detectors (detect_go.c) and the Go lock edges they rest on, fed with
+ * hand-built records: double locks (confirmed by time), recursive read locks, RWMutex
+ * happens-before, WaitGroup misuse, stuck goroutines and their false-positive rules, global
+ * deadlocks, and locks handed over between goroutines (no lock order from them).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "hb_fixture.h"
+
+#define MS 1000000ULL
+#define SF 0x80 /* RFLAGS.SF after an RLock's xadd: a writer is pending */
+
+/* One Go record of goroutine goid (0: a thread's g0), on kernel thread 10, at the clock. */
+static void go_rec(struct fixture *f, __u16 type, __u64 goid, __u64 obj, __u64 caller,
+		   __u64 arg, __s64 ret)
+{
+	struct rt_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = type;
+	e.h.tid = 10;
+	e.h.tgid = 100;
+	e.h.goid = goid;
+	e.h.ktime = f->t += 1000;
+	e.h.stack_id = RT_NO_STACK;
+	e.obj = obj;
+	e.caller = caller;
+	e.arg = arg;
+	e.ret = ret;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+}
+
+static void go_ev(struct fixture *f, __u16 type, __u64 goid, __u64 obj, __u64 caller)
+{
+	go_rec(f, type, goid, obj, caller, 0, 0);
+}
+
+/* A pthread thread's records: Go goroutines and kernel threads are separate actors. */
+static void test_thread_is_not_goroutine(void **state)
+{
+	struct fixture *f = *state;
+
+	fx_event(f, RT_EV_MUTEX_LOCK, 5, 0x7000, 0, 0x401000, 0, 0);
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7100, 0x402000);
+	go_ev(f, RT_EV_GO_UNLOCK, 5, 0x7100, 0x402010);
+	fx_event(f, RT_EV_MUTEX_UNLOCK, 5, 0x7000, 0, 0x401010, 0, 0);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+/* Time passes (ms) and the live side sends its tick. */
+static void tick(struct fixture *f, __u64 ms)
+{
+	struct rt_event e;
+
+	f->t += ms * MS;
+	memset(&e, 0, sizeof(e));
+	e.h.type = RT_EV_TICK;
+	e.h.ktime = f->t;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+}
+
+/* goroutine 1 made on a thread's g0, as runtime.main is: the program's start was seen */
+static void go_start(struct fixture *f)
+{
+	go_ev(f, RT_EV_GO_SPAWN, 0, 0, 0x400100);
+	go_rec(f, RT_EV_GO_GO, 0, 1, 0, 0, 0);
+}
+
+static void go_spawn(struct fixture *f, __u64 parent, __u64 child, __u64 site)
+{
+	go_ev(f, RT_EV_GO_SPAWN, parent, 0, site);
+	go_rec(f, RT_EV_GO_GO, parent, child, 0, 0, 0);
+}
+
+/* The findings so far contain needle (the JSON Lines text). */
+static bool said(struct fixture *f, const char *needle)
+{
+	fflush(f->out);
+	return f->buf && strstr(f->buf, needle);
+}
+
+static void test_double_lock_confirmed(void **state)
+{
+	struct fixture *f = *state;
+
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x401000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 5, 0x7000, 0x402000);
+	tick(f, 50); /* not yet: a missed unlock looks the same for a moment */
+	assert_int_equal(rt_report__count(f->report), 0);
+	tick(f, 100);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"double-lock\""));
+	assert_true(said(f, "\"sites\":[\"0x402000\",\"0x401000\"]"));
+	/* it stays parked: no leak on top of it */
+	tick(f, 10000);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
+static void test_double_lock_missed_unlock(void **state)
+{
+	struct fixture *f = *state;
+
+	/* the unlock went unseen: lockSlow (contended by someone) returns, holding it */
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x401000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 5, 0x7000, 0x402000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW_DONE, 5, 0, 0x402100);
+	tick(f, 500);
+	go_ev(f, RT_EV_GO_UNLOCK, 5, 0x7000, 0x403000);
+	tick(f, 500);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_recursive_rlock(void **state)
+{
+	struct fixture *f = *state;
+
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x402000);
+	/* at once: no writer came this time, but the day one does, both deadlock */
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"detail\":\"recursive-rlock\""));
+	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x403000);
+	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x404000);
+	/* two readers, one lock each, are no finding */
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_RLOCK, 6, 0x8000, 0x401000);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
+static void test_rwmutex_edges(void **state)
+{
+	struct fixture *f = *state;
+
+	/* reader 5 -> writer 6: RUnlock happens before the writer's Lock returns */
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 5, 0x5000, 0x401010);
+	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x401020);
+	go_ev(f, RT_EV_GO_WLOCK, 6, 0x8000, 0x402000);
+	/* the RWMutex's own Mutex inside Lock: not a lock of its own */
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 6, 0x8000, 0x470000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW_DONE, 6, 0, 0x470010);
+	assert_int_equal(hb__vc_get_key(f->hb, RT_GO_KEY | 6, RT_GO_KEY | 5), 0);
+	go_ev(f, RT_EV_GO_WLOCK_DONE, 6, 0, 0x402010);
+	assert_true(hb__vc_get_key(f->hb, RT_GO_KEY | 6, RT_GO_KEY | 5) > 0);
+	/* writer 6 -> reader 7, which found the writer there (SF) and parked until its Unlock */
+	go_rec(f, RT_EV_GO_RLOCK, 7, 0x8000, 0x403000, SF, 0);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 6, 0x5000, 0x402020);
+	go_ev(f, RT_EV_GO_WUNLOCK, 6, 0x8000, 0x402030);
+	go_ev(f, RT_EV_GO_MAP_READ, 7, 0x5000, 0x403010);
+	assert_true(hb__vc_get_key(f->hb, RT_GO_KEY | 7, RT_GO_KEY | 6) >=
+		    hb__vc_get_key(f->hb, RT_GO_KEY | 6, RT_GO_KEY | 6) - 1);
+	go_ev(f, RT_EV_GO_RUNLOCK, 7, 0x8000, 0x403020);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_wlock_while_reading(void **state)
+{
+	struct fixture *f = *state;
+
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_WLOCK, 5, 0x8000, 0x402000);
+	tick(f, 150);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"double-lock\""));
+	assert_true(said(f, "sync.RWMutex"));
+}
+
+static void test_waitgroup_add_after_wait(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn(f, 1, 2, 0x400200);
+	go_ev(f, RT_EV_GO_WG_WAIT, 1, 0x9000, 0x401000); /* the counter is 0: returns at once */
+	go_ev(f, RT_EV_GO_WG_WAIT_DONE, 1, 0, 0x401010);
+	go_rec(f, RT_EV_GO_WG_ADD, 2, 0x9000, 0x402000, 1, 0);
+	go_rec(f, RT_EV_GO_WG_ADD, 2, 0x9000, 0x402010, -1, 0);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"detail\":\"add-after-wait\""));
+	assert_true(said(f, "\"threads\":[2,1]"));
+}
+
+static void test_waitgroup_reuse_is_fine(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	/* Add, go, Wait, again and again: the Adds follow the Waits (same goroutine) */
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401000, 2, 0);
+	go_spawn(f, 1, 2, 0x400200);
+	go_rec(f, RT_EV_GO_WG_ADD, 2, 0x9000, 0x402000, -1, 0);
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401010, -1, 0);
+	go_ev(f, RT_EV_GO_WG_WAIT, 1, 0x9000, 0x401020);
+	go_ev(f, RT_EV_GO_WG_WAIT_DONE, 1, 0, 0x401030);
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401000, 1, 0);
+	/* a WaitGroup in reused memory: a goroutine that never met the old waiter */
+	go_ev(f, RT_EV_GO_WG_WAIT, 1, 0xa000, 0x401020);
+	go_ev(f, RT_EV_GO_WG_WAIT_DONE, 1, 0, 0x401030);
+	go_ev(f, RT_EV_GO_EXIT, 2, 0, 0);
+	go_ev(f, RT_EV_GO_SPAWN, 0, 0, 0x400300); /* a timer's goroutine: made on a g0 */
+	go_rec(f, RT_EV_GO_GO, 0, 3, 0, 0, 0);
+	go_rec(f, RT_EV_GO_WG_ADD, 3, 0xa000, 0x403000, 1, 0);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_waitgroup_negative(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401000, 1, 0);
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401010, -1, 0);
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401020, -1, 0);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"detail\":\"negative-counter\""));
+}
+
+static void test_waitgroup_unknown_without_start(void **state)
+{
+	struct fixture *f = *state;
+
+	/* attached mid-run: the counter is not known, so no WaitGroup finding */
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401010, -1, 0);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_stuck_goroutines(void **state)
+{
+	struct fixture *f = *state;
+
+	/* a sender parked on a channel nobody drains: stuck, even at a site that sent before */
+	go_ev(f, RT_EV_GO_CHAN_SEND, 5, 0x6000, 0x401000);
+	go_ev(f, RT_EV_GO_CHAN_SEND_DONE, 5, 0, 0x470000);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 5, 0x6000, 0x401000);
+	/* a receive loop waiting for its next item: not stuck */
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x402000);
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 6, 0, 0x470100);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x402000);
+	/* waiting on a chan struct{} (a done channel): waits for shutdown, not stuck */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 7, 0x6200, 0x470200, 0x403000, RT_GO_FIELD_READ | 0);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 7, 0x6200, 0x403010);
+	/* waiting on a data channel nobody sends to: stuck */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 8, 0x6300, 0x470200, 0x404000, RT_GO_FIELD_READ | 8);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 8, 0x6300, 0x404010);
+	/* waiting for a signal */
+	go_ev(f, RT_EV_GO_SIGNAL_NOTIFY, 9, 0x6400, 0x405000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 9, 0x6400, 0x405010);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 2);
+	assert_true(said(f, "goroutine 5 has been blocked sending"));
+	assert_true(said(f, "goroutine 8 has been blocked receiving"));
+}
+
+/* A site class for the tests: 0x4001xx is the runtime's, 0x4002xx package time's. */
+static int test_class(void *ctx, __u32 pid, __u64 site)
+{
+	(void)ctx;
+	(void)pid;
+	if ((site & ~0xffULL) == 0x400100)
+		return RT_SITE_GO_RUNTIME;
+	if ((site & ~0xffULL) == 0x400200)
+		return RT_SITE_GO_TIME;
+	return 0;
+}
+
+static int setup_classes(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->out = open_memstream(&f->buf, &f->len);
+	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
+	f->hb = hb__new(&(struct hb_opts){ .report = f->report, .site_class = test_class });
+	assert_non_null(f->hb);
+	*state = f;
+	return 0;
+}
+
+static void test_global_deadlock(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn(f, 1, 17, 0x400150); /* a runtime goroutine (forcegc, GC workers): not counted */
+	go_spawn(f, 1, 18, 0x401000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 1, 0x6000, 0x401100);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 18, 0x6100, 0x402100);
+	tick(f, 100);
+	assert_int_equal(rt_report__count(f->report), 0); /* not for long enough yet */
+	tick(f, 300);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"deadlock\",\"detail\":\"all-goroutines\""));
+	assert_true(said(f, "\"threads\":[1,18]"));
+	/* once; and no leaks on top of it */
+	tick(f, 10000);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
+static void test_no_global_deadlock_on_timers(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn(f, 1, 18, 0x401000);
+	/* a timer's channel (made in package time): the timer will send */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 1, 0x6000, 0x470000, 0x400210, RT_GO_FIELD_READ | 24);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 1, 0x6000, 0x401100);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 18, 0x6100, 0x402100);
+	tick(f, 1000);
+	assert_false(said(f, "\"kind\":\"deadlock\""));
+	/* a goroutine that is not parked where we look (running, sleeping, in a syscall) */
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 1, 0, 0x470100);
+	tick(f, 1000);
+	assert_false(said(f, "\"kind\":\"deadlock\""));
+}
+
+static void test_handoff_lock_no_order(void **state)
+{
+	struct fixture *f = *state;
+
+	/* a transaction's lock: taken by 1, released by 2 (Go allows it) */
+	go_ev(f, RT_EV_GO_LOCK, 1, 0x7000, 0x401000);
+	go_ev(f, RT_EV_GO_LOCK, 1, 0x7100, 0x401010);
+	go_ev(f, RT_EV_GO_UNLOCK, 1, 0x7100, 0x401020);
+	go_ev(f, RT_EV_GO_UNLOCK, 2, 0x7000, 0x402000);
+	/* 2 then takes B before A: no inversion, A is handed over, not an ordering lock */
+	go_ev(f, RT_EV_GO_LOCK, 2, 0x7100, 0x402010);
+	go_ev(f, RT_EV_GO_LOCK, 2, 0x7000, 0x402020);
+	go_ev(f, RT_EV_GO_UNLOCK, 2, 0x7000, 0x402030);
+	go_ev(f, RT_EV_GO_UNLOCK, 2, 0x7100, 0x402040);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_go_inversion_names_goroutines(void **state)
+{
+	struct fixture *f = *state;
+
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x401000);
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7100, 0x401010);
+	go_ev(f, RT_EV_GO_UNLOCK, 5, 0x7100, 0x401020);
+	go_ev(f, RT_EV_GO_UNLOCK, 5, 0x7000, 0x401030);
+	go_ev(f, RT_EV_GO_LOCK, 6, 0x7100, 0x402000);
+	go_ev(f, RT_EV_GO_LOCK, 6, 0x7000, 0x402010);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 1);
+	/* the goroutine ids, not the kernel thread they both ran on */
+	assert_true(said(f, "\"threads\":[6,5]") || said(f, "\"threads\":[5,6]"));
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define TC(fn) cmocka_unit_test_setup_teardown(fn, setup_classes, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_thread_is_not_goroutine),
+		T(test_double_lock_confirmed),
+		T(test_double_lock_missed_unlock),
+		T(test_recursive_rlock),
+		T(test_rwmutex_edges),
+		T(test_wlock_while_reading),
+		T(test_waitgroup_add_after_wait),
+		T(test_waitgroup_reuse_is_fine),
+		T(test_waitgroup_negative),
+		T(test_waitgroup_unknown_without_start),
+		T(test_stuck_goroutines),
+		TC(test_global_deadlock),
+		TC(test_no_global_deadlock_on_timers),
+		T(test_handoff_lock_no_order),
+		T(test_go_inversion_names_goroutines),
+	};
+#undef T
+#undef TC
+	return cmocka_run_group_tests_name("goblock", tests, NULL, NULL);
+}
