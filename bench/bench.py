@@ -38,6 +38,8 @@ BUILT_RACETRACE = os.path.join(ROOT, ".output", "racetrace")
 # A private copy: the whole run measures one binary even if .output/racetrace is rebuilt meanwhile.
 RACETRACE = os.path.join(OUT, "racetrace")
 BCC_DEADLOCK = "/usr/sbin/deadlock-bpfcc"
+GO = "/usr/lib/go-1.23/bin/go"  # golang-1.23-go (bookworm-backports): builds gobench, -race too
+ETCD, ETCDCTL = "/usr/bin/etcd", "/usr/bin/etcdctl"  # etcd-server, etcd-client (go1.19, stripped)
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 REPS = int(os.environ.get("BENCH_REPS", "2" if QUICK else "7"))
 RESULTS = os.path.join(OUT if QUICK else os.path.join(ROOT, "bench"), "results.json")
@@ -52,6 +54,9 @@ LB_ITERS = {
     "bcc-deadlock": 50_000, "emptyprobe": 50_000, "tsan": 200_000, "helgrind": 10_000,
 }
 MC_REQUESTS = {"default": 30_000, "helgrind": 3_000}
+# gobench: iterations per goroutine; etcd: etcdctl put+get pairs per run
+GO_ITERS = {"plain": 5_000_000, "racetrace": 20_000, "gorace": 500_000}
+ETCD_PAIRS = 150
 # Single-thread runs (per-call cost, probe candidates) calibrate their iteration count: one
 # short run, then enough iterations for about SINGLE_TARGET_S seconds, within these bounds.
 SINGLE_TARGET_S = 0.3
@@ -109,6 +114,14 @@ def build():
     for argv in steps:
         note_cmd("build " + os.path.basename(argv[-1]), argv)
         subprocess.run(argv, check=True, cwd=ROOT)
+    # the Go microbenchmark, plain and with the race detector (which needs cgo)
+    genv = dict(os.environ, GOTOOLCHAIN="local", GOFLAGS="-buildvcs=false", GOPROXY="off",
+                GOCACHE=f"{OUT}/gocache", GOPATH=f"{OUT}/gopath")
+    for argv, cgo in (([GO, "build", "-o", f"{OUT}/gobench", "."], "0"),
+                      ([GO, "build", "-race", "-o", f"{OUT}/gobench.race", "."], "1")):
+        note_cmd("build " + os.path.basename(argv[-2]), argv)
+        subprocess.run(argv, check=True, cwd=os.path.join(ROOT, "bench", "gobench"),
+                       env=dict(genv, CGO_ENABLED=cgo))
 
 
 def prepare_bcc():
@@ -499,6 +512,115 @@ def run_memcached(tool, requests, libc, ctx, tag="mc"):
 
 
 # ---------------------------------------------------------------------------------------------
+# Go: gobench (bench/gobench) and etcd
+
+def run_gobench(tool, iters, ctx, tag="go"):
+    """One gobench run: plain, under racetrace (attached with -p before the loop), or the
+    -race build (gorace)."""
+    binary = f"{OUT}/gobench.race" if tool == "gorace" else f"{OUT}/gobench"
+    cmd = [binary, "-n", str(iters)]
+    res = {"tool": tool, "iters": iters}
+    tracer = None
+    if tool == "racetrace":
+        cmd.append("-wait")
+    note_cmd("gobench, " + ("waiting for racetrace to attach with -p" if tool == "racetrace"
+                            else tool), cmd)
+    errf = os.path.join(OUT, f"{tag}.target.err")
+    with open(errf, "w") as e:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=e, text=True,
+                                stdin=subprocess.DEVNULL)
+    try:
+        if tool == "racetrace":
+            if proc.stdout.readline().strip() != "ready":
+                raise RuntimeError("gobench did not start")
+            tracer, _ = tracer_for(tool, proc.pid, None, tag, ctx)
+            if not tracer.start():
+                res["error"] = "racetrace did not attach: " + tracer.output().strip()[-300:]
+                return res
+            os.kill(proc.pid, signal.SIGUSR1)
+        out = proc.stdout.read()
+        status, _ = wait_rusage(proc, 600)
+    finally:
+        if alive(proc):
+            proc.kill()
+            wait_rusage(proc, 10)
+        if tracer and tracer.proc:
+            tracer.stop(True, wait_s=1.5)
+            summary, findings = racetrace_summary(tracer.output())
+            if summary:
+                res["events"], res["lost"] = summary["events"], summary["lost"]
+            res["findings"] = len(findings)
+            res["tracer_rss_kb"] = tracer.rss
+    lines = [l for l in out.splitlines() if l.startswith("{")]
+    if status != 0 or not lines:
+        res["error"] = f"gobench exited {status}: " + read(errf).strip()[-300:]
+        return res
+    gb = json.loads(lines[-1])
+    res.update(rate=gb["ops_per_s"], seconds=gb["seconds"], target_rss_kb=gb["maxrss_kb"])
+    return res
+
+
+def etcdctl(port, *args):
+    return subprocess.run([ETCDCTL, "--endpoints", f"127.0.0.1:{port}", "--command-timeout",
+                           "10s", *args], capture_output=True, text=True,
+                          env=dict(os.environ, ETCDCTL_API="3"))
+
+
+def run_etcd(tool, pairs, ctx, tag="etcd"):
+    """etcd from Debian on loopback (a fresh data directory), racetrace attached with -p once
+    it answers, then `pairs` etcdctl put+get pairs one after the other: pairs/s. Each etcdctl
+    is a new process, so its start-up is part of every request, as in a shell loop."""
+    client, peer = free_port(), free_port()
+    data = os.path.join(OUT, f"{tag}.data")
+    shutil.rmtree(data, ignore_errors=True)
+    curl, purl = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
+    argv = [ETCD, "--data-dir", data, "--listen-client-urls", curl, "--advertise-client-urls",
+            curl, "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
+            "--initial-cluster", f"default={purl}", "--log-level", "error"]
+    res = {"tool": tool, "iters": pairs}
+    note_cmd("etcd (racetrace attaches with -p)", argv)
+    errf = os.path.join(OUT, f"{tag}.server.err")
+    with open(errf, "w") as e:
+        server = subprocess.Popen(argv, stdout=e, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+    tracer = None
+    try:
+        deadline = time.monotonic() + 60
+        while etcdctl(client, "endpoint", "health").returncode:
+            if time.monotonic() > deadline or not alive(server):
+                res["error"] = "etcd did not start: " + read(errf)[-300:]
+                return res
+            time.sleep(0.2)
+        if tool == "racetrace":
+            tracer, _ = tracer_for(tool, server.pid, None, tag, ctx)
+            if not tracer.start():
+                res["error"] = "racetrace did not attach: " + tracer.output().strip()[-300:]
+                return res
+        note_cmd("etcdctl loop", [ETCDCTL, "put|get", f"x{pairs}"])
+        t0 = time.monotonic()
+        for i in range(pairs):
+            for args in (("put", f"k{i % 50}", f"v{i}"), ("get", f"k{i % 50}")):
+                if etcdctl(client, *args).returncode:
+                    res["error"] = f"etcdctl {args[0]} failed"
+                    return res
+        secs = time.monotonic() - t0
+        res.update(rate=pairs / secs, seconds=secs, target_rss_kb=vm_hwm_kb(server.pid))
+    finally:
+        if tracer and tracer.proc:
+            tracer.stop(False)
+            summary, findings = racetrace_summary(tracer.output())
+            if summary:
+                res["events"], res["lost"] = summary["events"], summary["lost"]
+            res["findings"] = len(findings)
+            res["tracer_rss_kb"] = tracer.rss
+        if alive(server):
+            server.send_signal(signal.SIGTERM)
+        wait_rusage(server, 20)
+        shutil.rmtree(data, ignore_errors=True)
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
 # Probe placement candidates
 
 EMULATED = re.compile(r"^(push|nop\w*|jmp|call|j[a-z]{1,3})$")
@@ -816,7 +938,8 @@ def summary_lines(results):
     for wl in results["workloads"]:
         plain = (wl["tools"].get("plain") or {}).get("stats")
         parts = []
-        for tool in ("racetrace", "racetrace-futex", "bcc-deadlock", "tsan", "helgrind"):
+        for tool in ("racetrace", "racetrace-futex", "bcc-deadlock", "tsan", "helgrind",
+                     "gorace"):
             st = (wl["tools"].get(tool) or {}).get("stats")
             if st and plain:
                 parts.append(f"{tool} {fmt_ratio(st['rate_median'] / plain['rate_median'])}")
@@ -960,7 +1083,14 @@ def write_outputs(results):
               "the first instruction of pthread_mutex_lock and pthread_mutex_unlock (where BCC "
               "probes: the floor for any tracer probing there); *emptyprobe-rtsites* = the "
               "same at the addresses this racetrace build probes in those two functions "
-              f"({placement_text(results)}): the floor under racetrace's own probes.\n")
+              f"({placement_text(results)}): the floor under racetrace's own probes. "
+              "*Go* = bench/gobench (go1.23): 2 goroutines, 4 sync.Mutex whose Lock and "
+              "Unlock the compiler inlines, a map update per critical section and a "
+              "non-blocking channel send and receive every 8th; *gorace* = the same built "
+              "with `go build -race`. *etcd* = Debian's etcd-server (go1.19, stripped) on "
+              "127.0.0.1, driven by etcdctl put+get pairs one after the other (a new etcdctl "
+              "process per request, as in a shell loop: its start-up is part of every "
+              "request); racetrace attaches with -p once etcd answers.\n")
     md.append("## Detection of the known inversion\n")
     md.append("`lockbench --buggy` takes A then B in one thread and, strictly after it, B then "
               "A in another (ordered by an atomic flag: it never deadlocks). *reported* means "
@@ -1088,8 +1218,20 @@ def main():
     workloads = [("lockbench", []), ("lockbench malloc", ["--malloc"])]
     raw = {(w, t): [] for w, _ in workloads for t in lb_tools}
     raw.update({("memcached", t): [] for t in mc_tools})
+    go_tools = ["plain", "racetrace", "gorace"]
+    etcd_tools = ["plain", "racetrace"]
+    raw.update({("go", t): [] for t in go_tools})
+    raw.update({("etcd", t): [] for t in etcd_tools})
     for rep in range(REPS):
         log(f"bench: repetition {rep + 1}/{REPS} ({time.monotonic() - t_start:.0f} s)")
+        for tool in go_tools:
+            for _ in range(3 if tool == "plain" else 1):
+                raw[("go", tool)].append(run_gobench(tool, max(1000, int(GO_ITERS[tool] *
+                                                                          SCALE)), ctx))
+        if rep < max(2, REPS // 2):  # each etcd run takes tens of seconds
+            for tool in etcd_tools:
+                raw[("etcd", tool)].append(run_etcd(tool, max(20, int(ETCD_PAIRS * SCALE)),
+                                                    ctx))
         for wname, args in workloads:
             for tool in lb_tools:
                 # cheap runs without a tracer start-up: three samples per repetition
@@ -1100,9 +1242,11 @@ def main():
             n = MC_REQUESTS.get(tool, MC_REQUESTS["default"])
             raw[("memcached", tool)].append(run_memcached(tool, max(500, int(n * SCALE)),
                                                           libc, ctx))
-    for wname in [w for w, _ in workloads] + ["memcached"]:
+    go_names = {"go": "Go (goroutines, sync.Mutex, channels)", "etcd": "etcd"}
+    for wname in [w for w, _ in workloads] + ["memcached", "go", "etcd"]:
         tools = {}
-        for tool in (mc_tools if wname == "memcached" else lb_tools):
+        for tool in {"memcached": mc_tools, "go": go_tools, "etcd": etcd_tools}.get(wname,
+                                                                                  lb_tools):
             runs = raw[(wname, tool)]
             errs = sorted({r["error"] for r in runs if "error" in r})
             early = any(r.get("early_exit") for r in runs)
@@ -1114,11 +1258,11 @@ def main():
         if wname == "memcached":
             tools["tsan"] = {"stats": None, "runs": [],
                              "note": "not run: needs memcached rebuilt with -fsanitize=thread"}
-        results["workloads"].append({"name": wname, "tools": tools})
-    results["not_yet"] = [
-        ("Go (goroutines, sync.Mutex)", "racetrace has no Go support yet"),
-        ("etcd", "racetrace has no Go support yet"),
-    ]
+        if wname == "etcd":
+            tools["gorace"] = {"stats": None, "runs": [],
+                               "note": "not run: needs etcd rebuilt with go build -race"}
+        results["workloads"].append({"name": go_names.get(wname, wname), "tools": tools})
+    results["not_yet"] = []
 
     # Detection: the --buggy variant once per tool, and what the clean runs reported.
     log(f"bench: detection ({time.monotonic() - t_start:.0f} s)")

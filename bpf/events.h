@@ -223,6 +223,9 @@ struct rt_stack_sample {
 #define RT_CK_GO_RETVAL 0x2000000ULL
 #define RT_CK_GO_SITE 0x4000000ULL
 #define RT_CK_GO_RIPREL 0x8000000ULL /* SITE: obj = the probe's address + displacement */
+/* SITE (the bit of ARG1, which sites do not use): a lock probe on the jump that tests the fast
+ * path's result, where ZF *clear* says it won */
+#define RT_CK_GO_ZF_CLEAR RT_CK_GO_ARG1
 /*
  * Not SITE: the probe is on the `jbe` of the function's stack check; when CF or ZF is set the
  * jump to morestack is taken and the function runs again from its entry, so that pass is not

@@ -115,8 +115,10 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 
 	bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
 	if (ck & RT_CK_GO_SITE) {
-		/* after `lock cmpxchg` on m.state: ZF clear means the fast path lost */
-		if (type == RT_EV_GO_LOCK && !(ctx->flags & RT_X86_ZF))
+		/* right after `lock cmpxchg` on m.state ZF set means the fast path won; on the
+		 * jump testing its sete, ZF clear */
+		if (type == RT_EV_GO_LOCK &&
+		    !(ctx->flags & RT_X86_ZF) == !(ck & RT_CK_GO_ZF_CLEAR))
 			return 0;
 		if (ck & RT_CK_GO_RIPREL)
 			obj = ctx_ip(ctx) + RT_CK_GO_DISP(ck);

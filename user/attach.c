@@ -1098,12 +1098,28 @@ static bool go_branch_into(int fd, const struct rt_go_site *site, __u64 off, __u
 	return hit;
 }
 
+/*
+ * Where after the atomic a a probe is cheapest (an emulated instruction, rt_probe_after), as a
+ * file offset; 0 when there is none or a branch lands in between.
+ */
+static __u64 go_after_off(int fd, const struct rt_go_site *site, const struct rt_go_atomic *a,
+			  bool lock)
+{
+	unsigned char buf[128];
+	ssize_t got = pread(fd, buf, sizeof(buf), a->next_off);
+	long d = got > 0 ? rt_probe_after(buf, got, a->base, lock) : -1;
+
+	if (d < 0 || go_branch_into(fd, site, a->off, a->next_off + d))
+		return 0;
+	return a->next_off + d;
+}
+
 /* One inlined body's probe, around its atomic a. 1 when placed, 0 when skipped, -ENOMEM. */
 static int go_site_probe(int fd, struct go_sites *gs, const struct rt_go_site *site,
 			 const struct rt_go_atomic *a, __u16 type, __u32 field)
 {
 	bool release = type == RT_EV_GO_UNLOCK || type == RT_EV_GO_RUNLOCK;
-	__u64 off = a->next_off, extra = 0;
+	__u64 off = a->next_off, extra = 0, cheap;
 	__s64 disp = a->disp - field, riprel = 0;
 
 	if (a->index != RT_GO_REG_NONE || a->base < 0 || a->base > 15 || a->clobbered ||
@@ -1111,6 +1127,11 @@ static int go_site_probe(int fd, struct go_sites *gs, const struct rt_go_site *s
 		return 0; /* the lock cannot be computed from registers there */
 	if (!release && go_branch_into(fd, site, a->off, a->next_off))
 		return 0;
+	if (type == RT_EV_GO_LOCK && (cheap = go_after_off(fd, site, a, true))) {
+		/* the jump on the fast path's result: emulated, ZF clear when it won */
+		off = cheap;
+		extra = RT_CK_GO_ZF_CLEAR;
+	}
 	if (release) {
 		long before = unlock_probe_off(fd, site, a, &riprel);
 
@@ -1122,6 +1143,9 @@ static int go_site_probe(int fd, struct go_sites *gs, const struct rt_go_site *s
 		if (before < 0 || (riprel && (riprel + a->disp) != (__s32)(riprel + a->disp)) ||
 		    go_branch_into(fd, site, before, a->off)) {
 			riprel = 0;
+			cheap = go_after_off(fd, site, a, false);
+			if (cheap)
+				off = cheap;
 		} else {
 			off = before;
 		}

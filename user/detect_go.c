@@ -521,6 +521,19 @@ int go__tick(struct hb *hb)
 			if (err)
 				return err;
 		}
+		if (t->go_rr_lock && t->go_block == RT_GO_BLOCK_RLOCK &&
+		    t->go_block_obj == t->go_rr_lock &&
+		    hb->now - t->go_block_since >= RT_GO_DOUBLE_LOCK_NS) {
+			/* parked behind a writer on its second read lock: the deadlock itself */
+			__u64 lock = t->go_rr_lock;
+
+			t->go_rr_lock = 0;
+			t->go_leak_reported = true;
+			err = go__double_lock(hb, t, lock, RT_LOCK_GO_RWMUTEX, t->go_rr_site,
+					      t->go_rr_prev, "recursive-rlock");
+			if (err)
+				return err;
+		}
 		if (t->go_leak_reported || t->go_in_deadlock || t->go_system ||
 		    parked_waiting(hb, t) ||
 		    hb->now - t->go_block_since < hb->opts.hang_threshold_ns)

@@ -931,7 +931,29 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 	if (h)
 		return lock_release(hb, t, l, h);
 	if (e->h.type == RT_EV_GO_RUNLOCK) {
-		/* a read lock taken before we attached (or missed): still a reader's release */
+		/*
+		 * A read lock another goroutine took (a read transaction closed elsewhere), or
+		 * one taken before we attached: still a reader's release. One reader's hold
+		 * ends, and the lock is handed over: no lock order from it.
+		 */
+		if (l->readers) {
+			size_t i;
+
+			for (i = 0; i < hb->nthreads; i++) {
+				struct hb_thread *o = &hb->threads[i];
+				struct rt_held *oh = o->alive ? hb_held_find(o, addr) : NULL;
+
+				if (oh && oh->mode == RT_MODE_SHARED) {
+					held_remove(o, oh);
+					l->readers--;
+					if (o->go_rr_lock == addr)
+						o->go_rr_lock = 0; /* its hold was handed over */
+					break;
+				}
+			}
+			if (lockorder__handoff(hb->lockorder, addr, kind))
+				return -ENOMEM;
+		}
 		if (vc_release(&t->vc, t->sid, &l->rclock) || vc_tick(&t->vc, t->sid))
 			return -ENOMEM;
 		return 0;
@@ -1438,12 +1460,11 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	case RT_EV_GO_RLOCK: {
 		struct rt_held *h = e->obj ? hb_held_find(t, e->obj) : NULL;
 
-		if (h && h->mode == RT_MODE_SHARED) {
-			/* a writer arriving in between deadlocks both: report it now */
-			err = go__double_lock(hb, t, e->obj, RT_LOCK_GO_RWMUTEX, e->caller, h->site,
-					      "recursive-rlock");
-			if (err)
-				return err;
+		if (h && h->mode == RT_MODE_SHARED && !t->go_rr_lock) {
+			/* reported when it releases one itself (go_rr_lock) */
+			t->go_rr_lock = e->obj;
+			t->go_rr_site = e->caller;
+			t->go_rr_prev = h->site;
 		}
 		if (e->arg & RT_X86_SF) {
 			/* a writer is pending: the reader parks until the writer's Unlock */
@@ -1455,6 +1476,19 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return err || t->go_dl_lock ? err : promote(hb, t);
 	}
 	case RT_EV_GO_RUNLOCK:
+		if (t->go_rr_lock && t->go_rr_lock == e->obj) {
+			/* both read holds were this goroutine's own: a recursive read lock */
+			__u64 lock = t->go_rr_lock;
+
+			t->go_rr_lock = 0;
+			if (hb_held_find(t, lock)) {
+				err = go__double_lock(hb, t, lock, RT_LOCK_GO_RWMUTEX, t->go_rr_site,
+						      t->go_rr_prev, "recursive-rlock");
+				if (err)
+					return err;
+			}
+		}
+		return lock_unlock(hb, t, e, RT_LOCK_GO_RWMUTEX, false);
 	case RT_EV_GO_WUNLOCK:
 		return lock_unlock(hb, t, e, RT_LOCK_GO_RWMUTEX, false);
 	case RT_EV_GO_WLOCK:

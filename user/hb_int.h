@@ -63,6 +63,11 @@ struct hb_thread {
 	/* Go: an RLock that found a writer pending: the reader runs again after the writer's
 	 * Unlock, whose release it acquires at its next record */
 	__u64 go_rw_wait;
+	/* Go: an RLock of an RWMutex this goroutine already read-holds (sites: this one, the
+	 * earlier one): a recursive read lock once it releases one of them itself (a read hold
+	 * handed to another goroutine, a transaction's, is not this goroutine's), or once it
+	 * parks there behind a writer */
+	__u64 go_rr_lock, go_rr_site, go_rr_prev;
 	bool go_system;	     /* made by the runtime itself (GC workers and the like) */
 	bool go_in_deadlock; /* part of a reported global deadlock */
 };

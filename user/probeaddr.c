@@ -224,7 +224,7 @@ long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64
 	const uint8_t *p = code;
 	size_t left = len;
 	uint64_t addr = 0;
-	long last = -1;
+	long last = -1, emu = -1;
 	cs_insn *in;
 	csh h;
 	int n = 0;
@@ -259,16 +259,89 @@ long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64
 				bad = true;
 		}
 		last = bad ? -1 : (long)in->address;
+		/* an instruction the kernel emulates is cheaper to probe: the closest one in the
+		 * run of instructions since the base register was last set */
+		if (bad || writes)
+			emu = -1;
+		else if (emulated(in))
+			emu = (long)in->address;
 		n++;
 	}
 	/* the decode must end exactly at the atomic */
 	if (left || addr != len)
-		last = -1;
+		last = emu = -1;
 	if (in)
 		cs_free(in, 1);
 	cs_close(&h);
 	(void)n;
+	if (emu >= 0 && last >= 0 && !*riprel)
+		return emu;
 	return last;
+}
+
+long rt_probe_after(const unsigned char *code, size_t len, int dwarf_reg, bool lock)
+{
+	const uint8_t *p = code;
+	size_t left = RT_MIN(len, (size_t)256);
+	uint64_t addr = 0;
+	x86_reg set = X86_REG_INVALID;
+	long ret = -1;
+	cs_insn *in;
+	csh h;
+	int n;
+
+	if (!code || !len || dwarf_reg < 0 || dwarf_reg > 15 ||
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	for (n = 0; in && n < 8 && left && cs_disasm_iter(h, &p, &left, &addr, in); n++) {
+		const cs_x86 *x = &in->detail->x86;
+		cs_regs rr, wr;
+		uint8_t nr = 0, nw = 0, i;
+		bool writes_base = false, writes_set = false;
+
+		if (cs_regs_access(h, in, rr, &nr, wr, &nw))
+			break;
+		for (i = 0; i < nw; i++) {
+			writes_base |= in_dwarf_reg(wr[i], dwarf_reg);
+			writes_set |= set != X86_REG_INVALID && wr[i] == set;
+		}
+		if (lock) {
+			/* sete r8 (the fast path's result), ..., test r8, r8; jcc */
+			if (n == 0) {
+				/* (the sete may also overwrite the lock's base register) */
+				if (in->id != X86_INS_SETE || x->op_count != 1 ||
+				    x->operands[0].type != X86_OP_REG || writes_base)
+					break;
+				set = x->operands[0].reg;
+				continue;
+			}
+			if (in->id == X86_INS_TEST && x->op_count == 2 &&
+			    x->operands[0].type == X86_OP_REG && x->operands[0].reg == set &&
+			    x->operands[1].type == X86_OP_REG && x->operands[1].reg == set) {
+				if (!cs_disasm_iter(h, &p, &left, &addr, in) ||
+				    (in->id != X86_INS_JNE && in->id != X86_INS_JE) || !emulated(in))
+					break;
+				ret = (long)in->address; /* ZF clear there: the fast path won */
+				break;
+			}
+			if (is_flow(in) || writes_base || writes_set || x->prefix[0] == 0xf0)
+				break;
+			continue;
+		}
+		/* a release: the first emulated instruction every path after the atomic takes */
+		if (emulated(in)) {
+			ret = (long)in->address;
+			break;
+		}
+		if (is_flow(in) || writes_base || x->prefix[0] == 0xf0)
+			break;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return ret;
 }
 
 bool rt_probe_branch_into(const unsigned char *code, size_t size, __u64 base, __u64 lo, __u64 hi)

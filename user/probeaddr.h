@@ -45,6 +45,19 @@ __u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 
  * is in the event stream before any acquisition it allows.
  */
 long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64 *riprel);
+/*
+ * (rt_probe_before also prefers an instruction the kernel emulates, a nop, when one is in the
+ * run of instructions that do not write the register before the atomic: a probe there costs
+ * a fraction of a single-stepped one.)
+ *
+ * code[0..len) starts right after an atomic. For a lock (Go's Mutex.Lock fast path, `lock
+ * cmpxchg`): the offset of the `jne`/`je` that tests the `sete` of its result (sete r8; ...;
+ * test r8, r8; jcc), where ZF clear means the fast path won and the base register (DWARF
+ * number dwarf_reg) still holds the lock's address. For a release (!lock): the first emulated
+ * instruction of the straight-line code after it, with the base register unchanged. -1 when
+ * there is none: probe right after the atomic (single-stepped) instead.
+ */
+long rt_probe_after(const unsigned char *code, size_t len, int dwarf_reg, bool lock);
 
 /*
  * Does a direct jump or call in code (size bytes at address base, decoded linearly) land in

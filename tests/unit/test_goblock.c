@@ -120,16 +120,46 @@ static void test_recursive_rlock(void **state)
 
 	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
 	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x402000);
-	/* at once: no writer came this time, but the day one does, both deadlock */
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* its own RUnlock shows both holds were its own: no writer came this time, but the
+	 * day one does, both deadlock */
+	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x403000);
 	assert_int_equal(rt_report__count(f->report), 1);
 	assert_true(said(f, "\"detail\":\"recursive-rlock\""));
-	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x403000);
+	assert_true(said(f, "\"sites\":[\"0x402000\",\"0x401000\"]"));
 	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x404000);
 	/* two readers, one lock each, are no finding */
 	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
 	go_ev(f, RT_EV_GO_RLOCK, 6, 0x8000, 0x401000);
 	tick(f, 10);
 	assert_int_equal(rt_report__count(f->report), 1);
+}
+
+static void test_rlock_handed_over(void **state)
+{
+	struct fixture *f = *state;
+
+	/* a read transaction's lock: opened by 5, a new one opened before the old one is
+	 * closed, by another goroutine (bbolt's read transactions in etcd's backend) */
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_RUNLOCK, 6, 0x8000, 0x402000);
+	go_ev(f, RT_EV_GO_RUNLOCK, 5, 0x8000, 0x401100);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_recursive_rlock_parked(void **state)
+{
+	struct fixture *f = *state;
+
+	/* the deadlock itself: a writer came between the two read locks */
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_WLOCK, 6, 0x8000, 0x402000);
+	go_rec(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x401100, SF, 0);
+	tick(f, 150);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"detail\":\"recursive-rlock\""));
 }
 
 static void test_rwmutex_edges(void **state)
@@ -366,6 +396,8 @@ int main(void)
 		T(test_double_lock_confirmed),
 		T(test_double_lock_missed_unlock),
 		T(test_recursive_rlock),
+		T(test_rlock_handed_over),
+		T(test_recursive_rlock_parked),
 		T(test_rwmutex_edges),
 		T(test_wlock_while_reading),
 		T(test_waitgroup_add_after_wait),

@@ -112,6 +112,46 @@ static void test_go_stack_check(void **state)
 	assert_false(rt_probe_go_stack_check(NULL, 0, 4));
 }
 
+static void test_go_cheap_sites(void **state)
+{
+	/* go1.23 after `lock cmpxchg %r12d,(%r9)`: sete %r13b; test %r13b,%r13b; jne */
+	static const unsigned char lock23[] = { 0x41, 0x0f, 0x94, 0xc5, 0x45, 0x84, 0xed, 0x75,
+						0x1c, 0xc3 };
+	/* go1.19 after `lock cmpxchg %esi,0x10(%rdx)`: sete %sil; lea 0x10(%rdx),%rax;
+	 * mov %rax,0x20(%rsp); test %sil,%sil; jne */
+	static const unsigned char lock19[] = { 0x40, 0x0f, 0x94, 0xc6, 0x48, 0x8d, 0x42, 0x10,
+						0x48, 0x89, 0x44, 0x24, 0x20, 0x40, 0x84, 0xf6,
+						0x75, 0x20, 0xc3 };
+	/* ... the same with the base register (rdx) overwritten before the test */
+	static const unsigned char lock_clob[] = { 0x40, 0x0f, 0x94, 0xc6, 0x48, 0x8b, 0x54,
+						   0x24, 0x50, 0x40, 0x84, 0xf6, 0x75, 0x20 };
+	/* after `lock cmpxchg %edx,(%rcx)`: sete %cl overwrites the base itself */
+	static const unsigned char lock_sete_base[] = { 0x0f, 0x94, 0xc1, 0x84, 0xc9, 0x75, 0x20 };
+	/* after an Unlock's `lock xadd`: dec %ebx; test %ebx,%ebx; je */
+	static const unsigned char rel[] = { 0xff, 0xcb, 0x85, 0xdb, 0x74, 0x0a, 0xc3 };
+	/* ... with the base (rdx) reloaded first: mov 0x50(%rsp),%rdx; je */
+	static const unsigned char rel_clob[] = { 0x48, 0x8b, 0x54, 0x24, 0x50, 0x74, 0x0a };
+	/* before an Unlock's `lock xadd %ebx,0x10(%rdx)`: nop; mov $-1,%ebx */
+	static const unsigned char before[] = { 0x90, 0xbb, 0xff, 0xff, 0xff, 0xff };
+	/* ... and with mov 0x38(%rsp),%rdx last: no nop in the run after the base is set */
+	static const unsigned char before_set[] = { 0x90, 0xbb, 0xff, 0xff, 0xff, 0xff, 0x48,
+						    0x8b, 0x54, 0x24, 0x38 };
+	__s64 rip;
+
+	(void)state;
+	assert_int_equal(rt_probe_after(lock23, sizeof(lock23), 9, true), 7);
+	assert_int_equal(rt_probe_after(lock19, sizeof(lock19), 1, true), 16);
+	assert_int_equal(rt_probe_after(lock_clob, sizeof(lock_clob), 1, true), -1);
+	assert_int_equal(rt_probe_after(rel, sizeof(rel), 9, true), -1); /* no sete */
+	assert_int_equal(rt_probe_after(lock_sete_base, sizeof(lock_sete_base), 2, true), -1);
+	assert_int_equal(rt_probe_after(rel, sizeof(rel), 1, false), 4);
+	assert_int_equal(rt_probe_after(rel_clob, sizeof(rel_clob), 1, false), -1);
+	assert_int_equal(rt_probe_before(before, sizeof(before), 1, &rip), 0);
+	assert_int_equal(rt_probe_before(before_set, sizeof(before_set), 1, &rip), -1);
+	/* base rbx: the last instruction leaves it alone (no nop since it was set) */
+	assert_int_equal(rt_probe_before(before_set, sizeof(before_set), 3, &rip), 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_branch_into_prefix),
 		cmocka_unit_test(test_garbage_is_safe),
 		cmocka_unit_test(test_go_stack_check),
+		cmocka_unit_test(test_go_cheap_sites),
 	};
 
 	return cmocka_run_group_tests_name("probeaddr", tests, NULL, NULL);

@@ -1,0 +1,3 @@
+module racetrace/bench/gobench
+
+go 1.19
