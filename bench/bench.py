@@ -868,7 +868,9 @@ def stats(runs):
 
 
 def fmt_rate(x):
-    return "-" if x is None else (f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x / 1e3:.1f}k")
+    if x is None:
+        return "-"
+    return f"{x / 1e6:.2f}M" if x >= 1e6 else f"{x / 1e3:.1f}k" if x >= 1e3 else f"{x:.1f}"
 
 
 def fmt_kb(x):
@@ -901,7 +903,8 @@ def throughput_table(results):
             rows.append(
                 f"| {wl['name']} | {tool} | {st['iters']} | {fmt_rate(st['rate_median'])} | "
                 f"{fmt_ratio(rb)} | {fmt_ratio(rm)} | {1 / rm:.1f}x | "
-                f"{st.get('events', '-')} | {st.get('lost_max', '-')} | "
+                f"{round(st['events']) if 'events' in st else '-'} | "
+                f"{st.get('lost_max', '-')} | "
                 f"{fmt_kb(st.get('target_rss_kb'))} | {fmt_kb(st.get('tracer_rss_kb'))} | "
                 f"{note} |")
     for name, why in results["not_yet"]:

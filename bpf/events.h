@@ -117,6 +117,10 @@ enum rt_ev_type {
 	RT_EV_GO_COND_WAIT,	/* entry of sync.(*Cond).Wait: obj = cond */
 	RT_EV_GO_COND_WAIT_DONE, /* a return of Cond.Wait */
 	RT_EV_GO_SIGNAL_NOTIFY,	/* entry of os/signal.Notify: obj = the channel signals go to */
+	RT_EV_GO_SELECT,	/* entry of runtime.selectgo: obj, obj2, arg = the channels of
+				 * cases 0, 1, 2 (sends first; 0 past the last case), ret =
+				 * nsends | nrecvs << 16 | block << 32 */
+	RT_EV_GO_SELECT_DONE,	/* a return of selectgo: obj = the chosen case (-1: default) */
 	RT_EV_MAX,
 };
 

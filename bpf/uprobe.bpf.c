@@ -108,7 +108,7 @@ static __always_inline __u64 ctx_ip(struct pt_regs *ctx)
 static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 {
 	__u16 type = ck & RT_CK_TYPE_MASK;
-	__u64 g = dwarf_reg(ctx, 14), goid = 0, obj, caller = 0, arg = 0;
+	__u64 g = dwarf_reg(ctx, 14), goid = 0, obj, obj2 = 0, caller = 0, arg = 0;
 	__u16 field = 0;
 	__s64 ret = 0;
 	struct rt_event *e;
@@ -145,6 +145,23 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		obj = dwarf_reg(ctx, (ck & RT_CK_GO_ARG1) ? 3 : 0);
 		if (type == RT_EV_GO_WG_ADD)
 			arg = dwarf_reg(ctx, 3);
+		if (type == RT_EV_GO_SELECT) {
+			/* selectgo(cas0 *scase (RAX), order0, pc0, nsends (RDI), nrecvs (RSI),
+			 * block (R8)); scase is {c *hchan; elem unsafe.Pointer}, 16 bytes */
+			__u64 cas0 = obj, ns = dwarf_reg(ctx, 5), nr = dwarf_reg(ctx, 4);
+			__u64 c[3] = {};
+			int i;
+
+			for (i = 0; i < 3; i++)
+				if ((__u64)i < ns + nr)
+					bpf_probe_read_user(&c[i], sizeof(c[i]),
+							    (void *)(cas0 + 16 * i));
+			obj = c[0];
+			obj2 = c[1];
+			arg = c[2];
+			ret = (ns & 0xffff) | (nr & 0xffff) << 16 |
+			      (__u64)(dwarf_reg(ctx, 8) & 0xff ? 1 : 0) << 32;
+		}
 		if (ck & RT_CK_GO_CALLER2)
 			bpf_probe_read_user(&caller, sizeof(caller), (void *)(ctx->bp + 8));
 		else
@@ -159,6 +176,7 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		return 0;
 	e->h.goid = goid;
 	e->obj = obj;
+	e->obj2 = obj2;
 	e->caller = caller;
 	e->arg = arg;
 	e->ret = ret;

@@ -1005,6 +1005,7 @@ static const struct go_probe_spec go_probes[] = {
 	{ "sync.(*RWMutex).RUnlock", RT_EV_GO_RUNLOCK, 0, 0 },
 	{ "sync.(*Cond).Wait", RT_EV_GO_COND_WAIT, RT_EV_GO_COND_WAIT_DONE, 0 },
 	{ "os/signal.Notify", RT_EV_GO_SIGNAL_NOTIFY, 0, 0 },
+	{ "runtime.selectgo", RT_EV_GO_SELECT, RT_EV_GO_SELECT_DONE, 0 },
 	{ "runtime.exit", RT_EV_PROC_EXIT, 0, 0 },
 };
 

@@ -386,19 +386,41 @@ static const char *const block_what[RT_GO_BLOCK_MAX] = {
 	[RT_GO_BLOCK_RLOCK] = "read-locking RWMutex",
 	[RT_GO_BLOCK_WLOCK] = "locking RWMutex",
 	[RT_GO_BLOCK_COND] = "waiting on Cond",
+	[RT_GO_BLOCK_SELECT] = "in a select on channel",
 };
 
 static const char *const block_kind[RT_GO_BLOCK_MAX] = {
 	[RT_GO_BLOCK_RECV] = "chan",	      [RT_GO_BLOCK_SEND] = "chan",
 	[RT_GO_BLOCK_WG] = "sync.WaitGroup",  [RT_GO_BLOCK_MUTEX] = "sync.Mutex",
 	[RT_GO_BLOCK_RLOCK] = "sync.RWMutex", [RT_GO_BLOCK_WLOCK] = "sync.RWMutex",
-	[RT_GO_BLOCK_COND] = "sync.Cond",
+	[RT_GO_BLOCK_COND] = "sync.Cond", [RT_GO_BLOCK_SELECT] = "chan",
 };
 
-/* Parked on a channel that a timer or a signal sends on: waiting, not stuck. */
+/*
+ * Parked on a channel that a timer or a signal sends on: waiting, not stuck. A select is
+ * waiting when one of its cases is such a channel, or has cases we did not see (more than
+ * three).
+ */
 static bool parked_waiting(struct hb *hb, const struct hb_thread *t)
 {
+	__u16 i;
+
+	if (t->go_block == RT_GO_BLOCK_SELECT) {
+		if (t->go_sel_ncases > 3)
+			return true;
+		for (i = t->go_sel_nsends; i < t->go_sel_ncases; i++)
+			if (wakeable_chan(hb, t->go_sel[i]))
+				return true;
+		return false;
+	}
 	return t->go_block == RT_GO_BLOCK_RECV && wakeable_chan(hb, t->go_block_obj);
+}
+
+static bool event_chan(struct hb *hb, __u64 ch)
+{
+	const __u64 *v = rt_map_get(&hb->go_chans, ch);
+
+	return v && (*v & RT_GO_CHAN_EVENT);
 }
 
 static int leak_report(struct hb *hb, struct hb_thread *t)
@@ -413,6 +435,11 @@ static int leak_report(struct hb *hb, struct hb_thread *t)
 	 */
 	if (t->go_block == RT_GO_BLOCK_RECV && ch && (*ch & RT_GO_CHAN_EVENT))
 		return 0;
+	for (k = t->go_sel_nsends; t->go_block == RT_GO_BLOCK_SELECT && k < t->go_sel_ncases &&
+				   k < 3;
+	     k++)
+		if (event_chan(hb, t->go_sel[k]))
+			return 0; /* a select that also waits for a done channel */
 
 	/*
 	 * A loop waiting for its next item (a worker, a service loop) parks at a site where it

@@ -77,6 +77,8 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_COND_WAIT] = "go_cond_wait",
 	[RT_EV_GO_COND_WAIT_DONE] = "go_cond_wait_done",
 	[RT_EV_GO_SIGNAL_NOTIFY] = "go_signal_notify",
+	[RT_EV_GO_SELECT] = "go_select",
+	[RT_EV_GO_SELECT_DONE] = "go_select_done",
 };
 
 const char *rt_event_name(unsigned int type)

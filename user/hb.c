@@ -1515,6 +1515,34 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	case RT_EV_GO_SIGNAL_NOTIFY:
 		go__chan_wakes(hb, e->obj);
 		return 0;
+	case RT_EV_GO_SELECT: {
+		__u64 ch[3] = { e->obj, e->obj2, e->arg };
+		__u32 i;
+
+		t->go_sel_nsends = e->ret & 0xffff;
+		t->go_sel_ncases = t->go_sel_nsends + ((e->ret >> 16) & 0xffff);
+		memcpy(t->go_sel, ch, sizeof(ch));
+		/*
+		 * A send case releases into its channel: into each, since which one fires is
+		 * known only at the return (an extra edge can only hide a race).
+		 */
+		for (i = 0; i < 3 && i < t->go_sel_nsends; i++)
+			if (ch[i] && release_into(hb, t, SYNC_CHAN | ch[i]))
+				return -ENOMEM;
+		if (e->ret >> 32)
+			go_block(t, RT_GO_BLOCK_SELECT, e);
+		return 0;
+	}
+	case RT_EV_GO_SELECT_DONE: {
+		__s64 casi = (__s64)e->obj;
+
+		go_unblock(t);
+		/* a receive case follows the sends (and the close) before it */
+		if (casi >= t->go_sel_nsends && casi < 3 && casi < t->go_sel_ncases &&
+		    t->go_sel[casi])
+			return acquire_from(hb, t, SYNC_CHAN | t->go_sel[casi]);
+		return 0;
+	}
 	case RT_EV_GO_WG_ADD:
 		err = go__wg_add(hb, t, e->obj, (__s64)e->arg, e->caller);
 		if (err)

@@ -68,6 +68,9 @@ struct hb_thread {
 	 * handed to another goroutine, a transaction's, is not this goroutine's), or once it
 	 * parks there behind a writer */
 	__u64 go_rr_lock, go_rr_site, go_rr_prev;
+	/* Go: the select in progress: its first channels (sends first) and case counts */
+	__u64 go_sel[3];
+	__u16 go_sel_nsends, go_sel_ncases;
 	bool go_system;	     /* made by the runtime itself (GC workers and the like) */
 	bool go_in_deadlock; /* part of a reported global deadlock */
 };
@@ -80,6 +83,7 @@ enum {
 	RT_GO_BLOCK_RLOCK,
 	RT_GO_BLOCK_WLOCK,
 	RT_GO_BLOCK_COND,
+	RT_GO_BLOCK_SELECT,
 	RT_GO_BLOCK_MAX,
 };
 

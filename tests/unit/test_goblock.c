@@ -387,6 +387,67 @@ static void test_go_inversion_names_goroutines(void **state)
 	assert_true(said(f, "\"threads\":[6,5]") || said(f, "\"threads\":[5,6]"));
 }
 
+/* A select's entry record: channels of cases 0..2, nsends, nrecvs, block. */
+static void go_select(struct fixture *f, __u64 goid, __u64 c0, __u64 c1, __u64 c2,
+		      __u64 nsends, __u64 nrecvs, __u64 site)
+{
+	struct rt_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = RT_EV_GO_SELECT;
+	e.h.tid = 10;
+	e.h.tgid = 100;
+	e.h.goid = goid;
+	e.h.ktime = f->t += 1000;
+	e.h.stack_id = RT_NO_STACK;
+	e.obj = c0;
+	e.obj2 = c1;
+	e.arg = c2;
+	e.ret = (__s64)(nsends | nrecvs << 16 | 1ULL << 32);
+	e.caller = site;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+}
+
+static void test_select_edges(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 5 writes the map, then sends it over case 0 of a select */
+	go_ev(f, RT_EV_GO_MAP_WRITE, 5, 0x5000, 0x401000);
+	go_select(f, 5, 0x6000, 0x6100, 0, 1, 1, 0x401010);
+	go_rec(f, RT_EV_GO_SELECT_DONE, 5, 0, 0x470000, 0, 0);
+	/* 6 receives it in case 1 of its select ({send 0x6200, recv 0x6000}) */
+	go_select(f, 6, 0x6200, 0x6000, 0, 1, 1, 0x402000);
+	go_rec(f, RT_EV_GO_SELECT_DONE, 6, 1, 0x470000, 0, 0);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 6, 0x5000, 0x402010);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* without the edge: 7 chose a default (-1), and writes */
+	go_select(f, 7, 0x6000, 0, 0, 0, 1, 0x403000);
+	go_rec(f, RT_EV_GO_SELECT_DONE, 7, (__u64)-1, 0x470000, 0, 0);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 7, 0x5000, 0x403010);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"go-map-race\""));
+}
+
+static void test_select_stuck_or_waiting(void **state)
+{
+	struct fixture *f = *state;
+
+	/* two data channels nobody sends on: stuck */
+	go_select(f, 5, 0x6000, 0x6100, 0, 0, 2, 0x401000);
+	/* one case is a timer's channel: it waits */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 6, 0x6300, 0x470200, 0x400210, RT_GO_FIELD_READ | 24);
+	go_select(f, 6, 0x6200, 0x6300, 0, 0, 2, 0x402000);
+	/* one case is a done channel (chan struct{}): it waits for shutdown */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 7, 0x6500, 0x470200, 0x403000, RT_GO_FIELD_READ | 0);
+	go_select(f, 7, 0x6400, 0x6500, 0, 0, 2, 0x403010);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "goroutine 5 has been blocked in a select"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -405,6 +466,8 @@ int main(void)
 		T(test_waitgroup_negative),
 		T(test_waitgroup_unknown_without_start),
 		T(test_stuck_goroutines),
+		T(test_select_edges),
+		TC(test_select_stuck_or_waiting),
 		TC(test_global_deadlock),
 		TC(test_no_global_deadlock_on_timers),
 		T(test_handoff_lock_no_order),
