@@ -51,9 +51,10 @@ PERF_MD = os.path.join(OUT if QUICK else os.path.join(ROOT, "docs"), "performanc
 SCALE = 0.2 if QUICK else 1.0
 LB_ITERS = {
     "plain": 2_000_000, "racetrace": 50_000, "racetrace-futex": 2_000_000,
+    "racetrace-daemon": 5_000_000,  # long enough for the governor's steady state
     "bcc-deadlock": 50_000, "emptyprobe": 50_000, "tsan": 200_000, "helgrind": 10_000,
 }
-MC_REQUESTS = {"default": 30_000, "helgrind": 3_000}
+MC_REQUESTS = {"default": 100_000, "helgrind": 3_000}
 # gobench: iterations per goroutine; etcd: etcdctl put+get pairs per run
 GO_ITERS = {"plain": 5_000_000, "racetrace": 20_000, "gorace": 500_000}
 ETCD_PAIRS = 150
@@ -256,8 +257,28 @@ class Tracer:
         return read(self.out) + read(self.err)
 
 
+DAEMON_BUDGET = 200_000  # max_events_per_second, as in dist/racetrace.conf
+
+
+def daemon_config(pid, tag):
+    """A daemon config selecting the target by its executable, with the example's budget."""
+    path = os.path.join(OUT, f"{tag}.daemon.conf")
+    with open(path, "w") as f:
+        f.write(f"[target]\nname = bench\nexe = {os.readlink(f'/proc/{pid}/exe')}\n\n"
+                f"[budget]\nmax_events_per_second = {DAEMON_BUDGET}\nmax_memory_mb = 512\n"
+                f"recover_after_seconds = 30\n\n[output]\n"
+                f"findings = {os.path.join(OUT, tag + '.daemon.jsonl')}\n"
+                f"metrics = 127.0.0.1:{free_port()}\n")
+    return path
+
+
 def tracer_for(tool, pid, libc, tag, bcc):
     """(Tracer, exits when the target exits) for a tool that attaches, else (None, None)."""
+    if tool == "racetrace-daemon":
+        if not pid:
+            return Tracer(tool, [], "", tag), False
+        argv = [RACETRACE, "daemon", "--config", daemon_config(pid, tag)]
+        return Tracer(tool, argv, rf"racetrace: attached to pid {pid} ", tag), False
     if tool in ("racetrace", "racetrace-futex", "racetrace-locks"):
         argv = [RACETRACE, "--json", "-p", str(pid)]
         if tool != "racetrace":
@@ -941,8 +962,8 @@ def summary_lines(results):
     for wl in results["workloads"]:
         plain = (wl["tools"].get("plain") or {}).get("stats")
         parts = []
-        for tool in ("racetrace", "racetrace-futex", "bcc-deadlock", "tsan", "helgrind",
-                     "gorace"):
+        for tool in ("racetrace", "racetrace-futex", "racetrace-daemon", "bcc-deadlock", "tsan",
+                     "helgrind", "gorace"):
             st = (wl["tools"].get(tool) or {}).get("stats")
             if st and plain:
                 parts.append(f"{tool} {fmt_ratio(st['rate_median'] / plain['rate_median'])}")
@@ -1079,7 +1100,10 @@ def write_outputs(results):
               "memcached (`-t 2`) on 127.0.0.1 driven by bench/mcload.c (4 connections, one "
               "request in flight each, 10% sets). Tools: *racetrace* = default probes "
               "(threads, locks, cond, sem, alloc); *racetrace-futex* = `--probes futex` "
-              "(tracepoints only: contention-only mode); *bcc-deadlock* = Debian's "
+              "(tracepoints only: contention-only mode); *racetrace-daemon* = `racetrace "
+              "daemon` selecting the target by its executable, with dist/racetrace.conf's "
+              f"budget ({DAEMON_BUDGET} events/s: over it the governor sheds probes); "
+              "*bcc-deadlock* = Debian's "
               "deadlock-bpfcc, patched at run time as described below; *tsan* = lockbench "
               "built with `clang-19 -fsanitize=thread`; *helgrind* = `valgrind "
               "--tool=helgrind`; *emptyprobe-entry* = a uprobe running an empty program on "
@@ -1206,9 +1230,10 @@ def main():
     notes = results["notes"]
 
     eps = [t for t in ("emptyprobe-entry", "emptyprobe-rtsites") if t in sites]
-    lb_tools = ["plain", "racetrace", "racetrace-futex", "bcc-deadlock", *eps, "tsan",
-                "helgrind"]
-    mc_tools = ["plain", "racetrace", "racetrace-futex", "bcc-deadlock", *eps, "helgrind"]
+    lb_tools = ["plain", "racetrace", "racetrace-futex", "racetrace-daemon", "bcc-deadlock",
+                *eps, "tsan", "helgrind"]
+    mc_tools = ["plain", "racetrace", "racetrace-futex", "racetrace-daemon", "bcc-deadlock",
+                *eps, "helgrind"]
     if bcc_why:
         lb_tools.remove("bcc-deadlock")
         mc_tools.remove("bcc-deadlock")
