@@ -469,6 +469,18 @@ def nofile_1024():
     resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
 
 
+def cpu_ns(pid):
+    """CPU time of every thread of pid so far, in ns (schedstat: exact, and blind to the time
+    the VM's CPUs were taken away, which throughput on this machine is not)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            total += int(read(f"/proc/{pid}/task/{tid}/schedstat").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 def vm_hwm_kb(pid):
     m = re.search(r"VmHWM:\s+(\d+) kB", read(f"/proc/{pid}/status"))
     return int(m.group(1)) if m else None
@@ -498,7 +510,11 @@ def run_memcached(tool, requests, libc, ctx, tag="mc"):
             return res
         load = [f"{OUT}/mcload", "-p", str(port), "-n", str(requests), "-c", "4"]
         note_cmd("mcload", load)
+        cpu0 = cpu_ns(server.pid)
         p = subprocess.run(load, capture_output=True, text=True, timeout=300)
+        cpu1 = cpu_ns(server.pid)
+        if cpu0 is not None and cpu1 is not None and tool != "helgrind":
+            res["cpu_ns_per_op"] = (cpu1 - cpu0) / requests
         if p.returncode != 0:
             res["error"] = "mcload: " + p.stderr.strip()[-300:]
             return res
@@ -878,7 +894,7 @@ def stats(runs):
     st = {"n": len(ok), "rate_best": max(rates), "rate_median": median(rates),
           "rate_worst": min(rates),
           "iters": ok[0]["iters"]}
-    for k in ("target_rss_kb", "tracer_rss_kb", "events", "hits"):
+    for k in ("target_rss_kb", "tracer_rss_kb", "events", "hits", "cpu_ns_per_op"):
         vals = [r[k] for r in ok if r.get(k) is not None]
         if vals:
             st[k] = median(vals)
@@ -933,6 +949,21 @@ def throughput_table(results):
     return "\n".join(rows)
 
 
+def cpu_table(results):
+    """memcached's own CPU time per request under each tool (its threads' schedstat)."""
+    wl = next((w for w in results["workloads"] if w["name"] == "memcached"), None)
+    plain = ((wl or {}).get("tools", {}).get("plain") or {}).get("stats") or {}
+    if not plain.get("cpu_ns_per_op"):
+        return None
+    rows = []
+    for tool, t in wl["tools"].items():
+        st = t.get("stats") or {}
+        if st.get("cpu_ns_per_op"):
+            rows.append((tool, f"{st['cpu_ns_per_op'] / 1e3:.2f}",
+                         f"{st['cpu_ns_per_op'] / plain['cpu_ns_per_op']:.3f}"))
+    return md_table(("tool", "memcached CPU per request (us, median)", "ratio to plain"), rows)
+
+
 def md_table(head, rows):
     out = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -970,6 +1001,13 @@ def summary_lines(results):
         if parts:
             lines.append(f"- {wl['name']}, throughput ratio to plain (median): " +
                          ", ".join(parts))
+    mc = next((w for w in results["workloads"] if w["name"] == "memcached"), None)
+    if mc:
+        pc = ((mc["tools"].get("plain") or {}).get("stats") or {}).get("cpu_ns_per_op")
+        fc = ((mc["tools"].get("racetrace-futex") or {}).get("stats") or {}).get("cpu_ns_per_op")
+        if pc and fc:
+            lines.append(f"- memcached's own CPU time per request under racetrace-futex: "
+                         f"{fc / pc:.3f} of plain ({fc / 1e3:.2f} us against {pc / 1e3:.2f} us)")
     rows = {r[0]: r for r in per_call_rows(results.get("per_call", {}))}
     if "racetrace" in rows and "emptyprobe-entry" in rows:
         lines.append(f"- added cost per probed lock+unlock pair (1 thread, median): racetrace "
@@ -1091,6 +1129,17 @@ def write_outputs(results):
               "instrumented process); tracer RSS is the tracer's own peak (`wait4`). events and "
               "lost are racetrace's summary (median events, largest loss).\n")
     md.append(throughput_table(results) + "\n")
+    cpu = cpu_table(results)
+    if cpu:
+        md.append("### memcached's CPU time per request\n")
+        md.append("The CPU time memcached's own threads spent per request (their schedstat "
+                  "before and after the load, divided by the requests): what a tool costs the "
+                  "traced process, free of the wall-clock noise above (a VM's CPUs taken away "
+                  "slow a run down without adding to its CPU time). For *racetrace-futex* this "
+                  "is the price of the syscall tracepoints it needs: enabling `sys_enter` and "
+                  "`sys_exit` at all sends every system call of every task through the slow "
+                  "entry path.\n")
+        md.append(cpu + "\n")
     md.append("The emptyprobe rows probe pthread_mutex_lock and pthread_mutex_unlock only; "
               "racetrace also probes trylock (with a return probe), the allocator and the "
               "rest of its families, which memcached calls too.\n")
