@@ -121,6 +121,10 @@ enum rt_ev_type {
 				 * cases 0, 1, 2 (sends first; 0 past the last case), ret =
 				 * nsends | nrecvs << 16 | block << 32 */
 	RT_EV_GO_SELECT_DONE,	/* a return of selectgo: obj = the chosen case (-1: default) */
+	RT_EV_GO_ONCE_CHECK,	/* inlined Once.Do's fast path, on the jump testing Once.done:
+				 * obj = the Once */
+	RT_EV_GO_ONCE_SLOW,	/* entry of sync.(*Once).doSlow: obj = the Once */
+	RT_EV_GO_ONCE_SLOW_DONE, /* a return of doSlow: the function ran (or another did) */
 	RT_EV_MAX,
 };
 

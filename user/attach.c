@@ -1006,6 +1006,7 @@ static const struct go_probe_spec go_probes[] = {
 	{ "sync.(*Cond).Wait", RT_EV_GO_COND_WAIT, RT_EV_GO_COND_WAIT_DONE, 0 },
 	{ "os/signal.Notify", RT_EV_GO_SIGNAL_NOTIFY, 0, 0 },
 	{ "runtime.selectgo", RT_EV_GO_SELECT, RT_EV_GO_SELECT_DONE, 0 },
+	{ "sync.(*Once).doSlow", RT_EV_GO_ONCE_SLOW, RT_EV_GO_ONCE_SLOW_DONE, 0 },
 	{ "runtime.exit", RT_EV_PROC_EXIT, 0, 0 },
 };
 
@@ -1016,7 +1017,7 @@ struct go_sites {
 	unsigned long *off;
 	__u64 *cookie;
 	size_t n, cap;
-	__u32 inlined_lock, inlined_unlock, inlined_rlock, inlined_runlock, skipped;
+	__u32 inlined_lock, inlined_unlock, inlined_rlock, inlined_runlock, inlined_once, skipped;
 	/* RWMutex.Lock and Unlock: their inlined Mutex bodies are the writer lock's own, which
 	 * the probes on those functions stand for */
 	__u64 rw_funcs[2];
@@ -1233,6 +1234,54 @@ static int go_inlined(struct rt_goelf *g, int fd, struct go_sites *gs, const cha
 	return ret;
 }
 
+/*
+ * The inlined sync.(*Once).Do bodies: a probe on the jump of their fast path (the load of
+ * Once.done), so that a goroutine that finds the work done follows the one that did it.
+ */
+static int go_once_sites(struct rt_goelf *g, int fd, struct go_sites *gs)
+{
+	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
+	int n, i, ret = 0;
+
+	if (!sites)
+		return -ENOMEM;
+	n = rt_goelf__inlined(g, "sync.(*Once).Do", RT_GO_SRC_ANY, sites, RT_GO_MAX_SITES);
+	for (i = 0; i < n && i < RT_GO_MAX_SITES && !ret; i++) {
+		const struct rt_go_site *site = &sites[i];
+		__u64 start = site->off - (site->addr - site->caller), extra = 0;
+		size_t len = site->end - site->caller;
+		unsigned char *buf;
+		int base = -1;
+		__s64 disp = 0;
+		long d = -1;
+
+		if (site->caller > site->addr || site->end <= site->addr || len > (1 << 20))
+			continue;
+		buf = malloc(len);
+		if (buf && pread(fd, buf, len, start) == (ssize_t)len)
+			/* the load may come just before the body's first pc (go1.19 gives it the
+			 * caller's line) */
+			d = rt_probe_go_once(buf, len, site->addr - site->caller > 16 ?
+							     site->addr - site->caller - 16 : 0,
+					     &base, &disp);
+		free(buf);
+		if (d < 0 || disp != (__s32)disp ||
+		    go_branch_into(fd, site, start + d - RT_MIN(d, 16), start + d)) {
+			gs->skipped++;
+			continue;
+		}
+		if (base == RT_GO_REG_RIP)
+			extra = RT_CK_GO_RIPREL;
+		ret = go_add(gs, start + d,
+			     RT_EV_GO_ONCE_CHECK | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | extra |
+				     ((__u64)(base & 15) << RT_CK_GO_REG_SHIFT) |
+				     ((__u64)(__u32)(__s32)disp << 32));
+		gs->inlined_once++;
+	}
+	free(sites);
+	return ret;
+}
+
 int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t errlen)
 {
 	struct rt_goelf *g = rt_goelf__open(path, err, errlen);
@@ -1353,6 +1402,8 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 	if (!ret && rcount != ~0U)
 		ret = go_inlined(g, fd, &gs, "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD,
 				 RT_EV_GO_RUNLOCK, rcount, &gs.inlined_runlock);
+	if (!ret)
+		ret = go_once_sites(g, fd, &gs);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
 		goto cleanup;
@@ -1391,9 +1442,9 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 	t->nmods++;
 	fprintf(stderr,
 		"racetrace: %s is a Go program (%s): %zu probes, %u inlined Mutex.Lock, %u "
-		"Mutex.Unlock, %u RWMutex.RLock and %u RWMutex.RUnlock sites%s\n",
+		"Mutex.Unlock, %u RWMutex.RLock, %u RWMutex.RUnlock and %u Once.Do sites%s\n",
 		path, rt_goelf__version(g), gs.n, gs.inlined_lock, gs.inlined_unlock,
-		gs.inlined_rlock, gs.inlined_runlock,
+		gs.inlined_rlock, gs.inlined_runlock, gs.inlined_once,
 		gs.skipped ? " (some sites skipped: operand not in a register)" : "");
 	ret = 1;
 cleanup:

@@ -79,6 +79,9 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_SIGNAL_NOTIFY] = "go_signal_notify",
 	[RT_EV_GO_SELECT] = "go_select",
 	[RT_EV_GO_SELECT_DONE] = "go_select_done",
+	[RT_EV_GO_ONCE_CHECK] = "go_once_check",
+	[RT_EV_GO_ONCE_SLOW] = "go_once_slow",
+	[RT_EV_GO_ONCE_SLOW_DONE] = "go_once_slow_done",
 };
 
 const char *rt_event_name(unsigned int type)

@@ -33,6 +33,7 @@
 #define SYNC_ADDR (4ULL << 56)
 #define SYNC_CHAN (5ULL << 56)
 #define SYNC_WG (6ULL << 56)
+#define SYNC_ONCE (7ULL << 56)
 
 struct hb *hb__new(const struct hb_opts *opts)
 {
@@ -1514,6 +1515,22 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		return 0;
 	case RT_EV_GO_SIGNAL_NOTIFY:
 		go__chan_wakes(hb, e->obj);
+		return 0;
+	case RT_EV_GO_ONCE_CHECK:
+		/* the fast path of Once.Do: whoever did the work happened before */
+		return e->obj ? acquire_from(hb, t, SYNC_ONCE | e->obj) : 0;
+	case RT_EV_GO_ONCE_SLOW:
+		if (t->go_nonce < RT_ARRAY_SIZE(t->go_once))
+			t->go_once[t->go_nonce] = e->obj;
+		t->go_nonce++;
+		return 0;
+	case RT_EV_GO_ONCE_SLOW_DONE:
+		/* the function ran (here, or in the goroutine whose Lock we waited for) */
+		if (!t->go_nonce)
+			return 0;
+		t->go_nonce--;
+		if (t->go_nonce < RT_ARRAY_SIZE(t->go_once) && t->go_once[t->go_nonce])
+			return release_into(hb, t, SYNC_ONCE | t->go_once[t->go_nonce]);
 		return 0;
 	case RT_EV_GO_SELECT: {
 		__u64 ch[3] = { e->obj, e->obj2, e->arg };

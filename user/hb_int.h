@@ -71,6 +71,9 @@ struct hb_thread {
 	/* Go: the select in progress: its first channels (sends first) and case counts */
 	__u64 go_sel[3];
 	__u16 go_sel_nsends, go_sel_ncases;
+	/* Go: the Once.doSlow calls in progress (a Once's function may use another Once) */
+	__u64 go_once[4];
+	__u8 go_nonce;
 	bool go_system;	     /* made by the runtime itself (GC workers and the like) */
 	bool go_in_deadlock; /* part of a reported global deadlock */
 };

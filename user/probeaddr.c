@@ -415,3 +415,70 @@ bool rt_probe_go_stack_check(const unsigned char *code, size_t size, __u64 off)
 	cs_close(&h);
 	return ret;
 }
+
+long rt_probe_go_once(const unsigned char *code, size_t len, __u64 lo, int *dwarf_base,
+		      __s64 *disp)
+{
+	const uint8_t *p = code;
+	size_t left = RT_MIN(len, (size_t)(1 << 20));
+	uint64_t addr = 0;
+	long ret = -1;
+	cs_insn *in;
+	csh h;
+	int n;
+
+	if (!code || !len || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	while (in && left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *src = &x->operands[1];
+		x86_reg dst;
+		uint64_t end;
+		int r;
+
+		/* mov m32(base), r32 */
+		if (in->address < lo || in->id != X86_INS_MOV || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_REG || src->type != X86_OP_MEM || src->size != 4 ||
+		    src->mem.index != X86_REG_INVALID || src->mem.segment != X86_REG_INVALID)
+			continue;
+		dst = x->operands[0].reg;
+		end = in->address + in->size;
+		if (src->mem.base == X86_REG_RIP) {
+			r = 16;
+		} else {
+			for (r = 0; r < 16 && !in_dwarf_reg(src->mem.base, r); r++)
+				;
+			if (r == 16 || in_dwarf_reg(dst, r))
+				break; /* unknown base, or the load overwrites it */
+		}
+		*dwarf_base = r;
+		*disp = src->mem.disp;
+		/* test r32, r32 (after alignment nops, which go1.19 puts there) */
+		if (!cs_disasm_iter(h, &p, &left, &addr, in))
+			break;
+		for (n = 0; n < 2 && in->id == X86_INS_NOP; n++)
+			if (!cs_disasm_iter(h, &p, &left, &addr, in))
+				break;
+		if (in->id != X86_INS_TEST ||
+		    in->detail->x86.op_count != 2 ||
+		    in->detail->x86.operands[0].type != X86_OP_REG ||
+		    in->detail->x86.operands[0].reg != dst ||
+		    in->detail->x86.operands[1].type != X86_OP_REG ||
+		    in->detail->x86.operands[1].reg != dst)
+			break;
+		/* jne / je: emulated, and the base register still holds the Once */
+		if (!cs_disasm_iter(h, &p, &left, &addr, in) ||
+		    (in->id != X86_INS_JNE && in->id != X86_INS_JE) || !emulated(in))
+			break;
+		if (r == 16) /* RIP-relative to the load's end: make it relative to the jump */
+			*disp += (__s64)end - (__s64)in->address;
+		ret = (long)in->address;
+		break;
+	}
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return ret;
+}

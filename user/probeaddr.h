@@ -74,4 +74,15 @@ bool rt_probe_branch_into(const unsigned char *code, size_t size, __u64 base, __
  */
 bool rt_probe_go_stack_check(const unsigned char *code, size_t size, __u64 off);
 
+/*
+ * An inlined sync.(*Once).Do's fast path, `mov done, r32; test r32, r32; jne|je` (the load of
+ * Once.done, at offset 0 of the Once), at or after offset lo of code (decoded from the
+ * enclosing function's entry). Returns the offset of the jump (emulated: a cheap probe, where
+ * the Once's address is still in its base register) and the operand: *dwarf_base (16 for a
+ * RIP-relative global, then *disp is relative to the jump's own address) and *disp; -1 when
+ * the body has no such fast path.
+ */
+long rt_probe_go_once(const unsigned char *code, size_t len, __u64 lo, int *dwarf_base,
+		      __s64 *disp);
+
 #endif /* RT_PROBEADDR_H */

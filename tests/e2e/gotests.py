@@ -31,6 +31,7 @@ CASES = [
     ("mapmutex", [], [], {}, None),
     ("chanhandoff", [], [], {}, None),
     ("waitgroup", [], [], {}, None),
+    ("oncemap", [], [], {}, None),
     ("doubleclose", [], [], {"go-chan-double-close": 1}, None),
     ("abba", [], [], {"lock-order-inversion": 1}, {"ab", "ba"}),
     ("chanblock", HANG, [], {"go-goroutine-leak": 1}, {"blocked"}),

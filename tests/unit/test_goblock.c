@@ -448,6 +448,27 @@ static void test_select_stuck_or_waiting(void **state)
 	assert_true(said(f, "goroutine 5 has been blocked in a select"));
 }
 
+static void test_once_edge(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 5 runs the Once's function (doSlow), which builds a map */
+	go_ev(f, RT_EV_GO_ONCE_CHECK, 5, 0x9100, 0x401000);
+	go_ev(f, RT_EV_GO_ONCE_SLOW, 5, 0x9100, 0x401010);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 5, 0x5000, 0x401020);
+	go_ev(f, RT_EV_GO_ONCE_SLOW_DONE, 5, 0, 0x470000);
+	/* 6 finds it done on the fast path, then reads the map: ordered */
+	go_ev(f, RT_EV_GO_ONCE_CHECK, 6, 0x9100, 0x402000);
+	go_ev(f, RT_EV_GO_MAP_READ, 6, 0x5000, 0x402010);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* 7 checks another Once: no edge, a race */
+	go_ev(f, RT_EV_GO_ONCE_CHECK, 7, 0x9200, 0x403000);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 7, 0x5000, 0x403010);
+	tick(f, 10);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -467,6 +488,7 @@ int main(void)
 		T(test_waitgroup_unknown_without_start),
 		T(test_stuck_goroutines),
 		T(test_select_edges),
+		T(test_once_edge),
 		TC(test_select_stuck_or_waiting),
 		TC(test_global_deadlock),
 		TC(test_no_global_deadlock_on_timers),
