@@ -668,8 +668,34 @@ static void apply_overrides(struct rt_config *c, const struct rt_env *env)
 		snprintf(c->findings, sizeof(c->findings), "%s", env->json_out);
 }
 
+/*
+ * [output] metrics changed on a reload: serve on the new address, or on none. When the new
+ * address cannot be bound, the old listener stays (and so does its address in the config).
+ */
+static void move_metrics(struct daemon *d, const char *old)
+{
+	struct rt_metrics *m = NULL;
+	char err[512];
+
+	if (!strcmp(old, d->cfg.metrics))
+		return;
+	if (d->cfg.metrics[0]) {
+		m = rt_metrics__start(d->cfg.metrics, err, sizeof(err));
+		if (!m) {
+			rt_err("reload: metrics on %s: %s (still on %s)", d->cfg.metrics, err,
+			       old[0] ? old : "nothing");
+			snprintf(d->cfg.metrics, sizeof(d->cfg.metrics), "%s", old);
+			return;
+		}
+	}
+	rt_metrics__stop(d->metrics);
+	d->metrics = m;
+	fprintf(stderr, "racetrace: metrics %s%s\n", m ? "now on " : "off", m ? d->cfg.metrics : "");
+}
+
 static void reload(struct daemon *d)
 {
+	char old_metrics[sizeof(d->cfg.metrics)];
 	struct rt_config c;
 	char err[512];
 	__u32 i;
@@ -679,7 +705,9 @@ static void reload(struct daemon *d)
 		return;
 	}
 	apply_overrides(&c, d->env);
+	snprintf(old_metrics, sizeof(old_metrics), "%s", d->cfg.metrics);
 	d->cfg = c;
+	move_metrics(d, old_metrics);
 	open_findings(d);
 	/* targets that no longer match are dropped; unchanged ones keep their state */
 	for (i = 0; i < d->ntargets;) {

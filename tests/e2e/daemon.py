@@ -15,6 +15,9 @@ finding checks, the uprobe link snapshot).
                        a target killed with SIGKILL is detached and the daemon stays healthy;
                        SIGTERM stops it with exit 0 and no uprobe link left; the findings'
                        thread_info names the threads
+  daemon-reload-metrics  [output] metrics changed by a SIGHUP reload: the listener moves to
+                       the new port, stays on the old one when the new one is taken, and
+                       stops when the key is removed
   daemon-governor      a lock-heavy target far over max_events_per_second: the daemon logs the
                        degradation, /metrics shows racetrace_governor_level >= 1 for its pid
                        and racetrace_governor_degradations_total >= 1, the target keeps
@@ -530,6 +533,68 @@ def t_auto_attach(ctx):
             h.check(names and all(isinstance(n, str) and n for n in names),
                     "thread_info names every thread (its comm)",
                     f"pid {f['pid']}: names {names}")
+    finally:
+        scratch.remove()
+
+
+@_test("daemon-reload-metrics")
+def t_reload_metrics(ctx):
+    """[output] metrics in the config (no --metrics): a reload that changes it moves the
+    listener; one whose address cannot be bound keeps the old one; removing it stops it."""
+    scratch = Scratch(ctx)
+    try:
+        before = h.LinkSnapshot()
+        conf = scratch.path("racetrace.conf")
+        abba = scratch.copy_target("abba")
+
+        def write(port):
+            with open(conf, "w") as f:
+                f.write(f"[target]\nname = abba\nexe = {abba}\n\n[output]\n"
+                        f"findings = {scratch.path('findings.jsonl')}\n")
+                if port:
+                    f.write(f"metrics = 127.0.0.1:{port}\n")
+
+        def answers(port, want, what):
+            deadline = time.monotonic() + 5
+            while True:
+                status, body, _ = http_get(f"http://127.0.0.1:{port}/metrics")
+                ok = (status == 200 and "racetrace_build_info" in body) if want else \
+                    status is None
+                if ok or time.monotonic() >= deadline:
+                    break
+                time.sleep(0.2)
+            h.check(ok, what, f"status {status}: {body[:120]}")
+
+        def hup(expect):
+            os.kill(d.pid, signal.SIGHUP)
+            h.check(d.wait_line("stderr", lambda s: s.startswith(expect), DETACH_WAIT)
+                    is not None, f"SIGHUP: the daemon says '{expect}'",
+                    d.err[-1] if d.err else "(no stderr)")
+
+        a, b = free_port(), free_port()
+        write(a)
+        d = h.Proc(ctx, [h.RACETRACE, "daemon", "--config", conf])
+        h.check(d.wait_line("stderr", lambda s: s.startswith(RUNNING_PREFIX), DAEMON_START)
+                is not None, "daemon starts", d.err[-1] if d.err else "(no stderr)")
+        answers(a, True, f"/metrics on port {a} (the config's)")
+        write(b)
+        hup(f"racetrace: metrics now on 127.0.0.1:{b}")
+        answers(b, True, f"after the reload, /metrics on the new port {b}")
+        answers(a, False, f"after the reload, nothing on the old port {a}")
+        # a port someone else holds: the listener stays where it was
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            write(busy.getsockname()[1])
+            hup("racetrace: reload: metrics on")
+            answers(b, True, "an address that cannot be bound keeps the old listener")
+        write(None)
+        hup("racetrace: metrics off")
+        answers(b, False, "no [output] metrics after a reload: no listener")
+        os.kill(d.pid, signal.SIGTERM)
+        rc = d.wait(h.TIMEOUT, "daemon stops on SIGTERM")
+        h.check(rc == 0, "daemon exits 0 on SIGTERM", f"exit {rc}")
+        h.check_no_leaked_links(ctx, before, {d.pid})
     finally:
         scratch.remove()
 
