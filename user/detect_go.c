@@ -139,6 +139,40 @@ void go__chan_new(struct hb *hb, __u64 ch)
 	rt_map_del(&hb->go_closed, ch);
 }
 
+/*
+ * At the cap: forget the channels (counted), except those a goroutine is parked on now and
+ * those signals go to (registered once, waited on for the program's life): forgetting them
+ * would turn their waiters into stuck goroutines.
+ */
+static void chans_restart(struct hb *hb)
+{
+	struct rt_map keep;
+	size_t i, j;
+	__u64 *v;
+
+	rt_map_init(&keep);
+	for (i = 0; i < hb->nthreads; i++) {
+		const struct hb_thread *t = &hb->threads[i];
+		const __u64 parked[4] = { t->go_block_obj, t->go_sel[0], t->go_sel[1],
+					  t->go_sel[2] };
+
+		for (j = 0; t->alive && t->go_block && j < 4; j++)
+			if (parked[j] && (v = rt_map_get(&hb->go_chans, parked[j])))
+				rt_map_put(&keep, parked[j], *v); /* a failed put forgets one more */
+	}
+	{
+		size_t pos = 0;
+		__u64 k, val;
+
+		while (rt_map_next(&hb->go_chans, &pos, &k, &val))
+			if (val & RT_GO_CHAN_SIGNAL)
+				rt_map_put(&keep, k, val);
+	}
+	hb->cnt.syncs_evicted += hb->go_chans.len - keep.len;
+	rt_map_free(&hb->go_chans);
+	hb->go_chans = keep;
+}
+
 void go__chan_made(struct hb *hb, __u32 pid, __u64 ch, __u64 site, __s64 elem)
 {
 	__u64 flags = elem == RT_GO_FIELD_READ ? RT_GO_CHAN_EVENT : 0;
@@ -150,10 +184,8 @@ void go__chan_made(struct hb *hb, __u32 pid, __u64 ch, __u64 site, __s64 elem)
 		rt_map_del(&hb->go_chans, ch);
 		return;
 	}
-	if (hb->go_chans.len >= RT_GO_MAPS_MAX) {
-		hb->cnt.syncs_evicted += hb->go_chans.len;
-		rt_map_free(&hb->go_chans);
-	}
+	if (hb->go_chans.len >= RT_GO_MAPS_MAX)
+		chans_restart(hb);
 	cls = hb->opts.site_class ? hb->opts.site_class(hb->opts.site_class_ctx, pid, site) : 0;
 	/* a failed put only loses the name and the timer mark of one channel */
 	if (cls > 0 && (cls & RT_SITE_GO_TIME))

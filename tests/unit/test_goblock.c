@@ -469,6 +469,24 @@ static void test_once_edge(void **state)
 	assert_int_equal(rt_report__count(f->report), 1);
 }
 
+static void test_chans_cap_keeps_waiters(void **state)
+{
+	struct fixture *f = *state;
+	__u64 i;
+
+	/* 5 waits for a signal, 6 on a done channel; then a million channels come and go */
+	go_ev(f, RT_EV_GO_SIGNAL_NOTIFY, 5, 0x6000, 0x401000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6000, 0x401010);
+	go_rec(f, RT_EV_GO_CHAN_NEW, 6, 0x6100, 0x470200, 0x402000, RT_GO_FIELD_READ | 0);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x402010);
+	for (i = 0; i < (1U << 20) + 10; i++)
+		go_rec(f, RT_EV_GO_CHAN_NEW, 7, 0x10000000 + i * 96, 0x470200, 0x403000,
+		       RT_GO_FIELD_READ | 8);
+	tick(f, 6000);
+	/* both still known as waits, not stuck goroutines */
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -489,6 +507,7 @@ int main(void)
 		T(test_stuck_goroutines),
 		T(test_select_edges),
 		T(test_once_edge),
+		T(test_chans_cap_keeps_waiters),
 		TC(test_select_stuck_or_waiting),
 		TC(test_global_deadlock),
 		TC(test_no_global_deadlock_on_timers),
