@@ -169,11 +169,11 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 	}
 	if (ck & RT_CK_STACK)
 		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)));
-	if (type == RT_EV_PROC_EXIT && stop_at_exit)
-		bpf_send_signal(RT_SIGSTOP); /* as for C's exit(): our maps read, then SIGCONT */
 	e = rt_reserve(type, 0, id);
 	if (!e)
 		return 0;
+	if (type == RT_EV_PROC_EXIT && stop_at_exit)
+		bpf_send_signal(RT_SIGSTOP); /* as for C's exit(): our maps read, then SIGCONT */
 	e->h.goid = goid;
 	e->obj = obj;
 	e->obj2 = obj2;
@@ -218,12 +218,16 @@ int uprobe_entry(struct pt_regs *ctx)
 		rt_stack_sample(ctx, caller, 1);
 	if (!(ck & RT_CK_EMIT))
 		return 0;
-	if (type == RT_EV_PROC_EXIT && stop_at_exit)
-		bpf_send_signal(RT_SIGSTOP); /* user space reads the maps, then continues us */
-
 	e = rt_reserve(type, 0, id);
 	if (!e)
 		return 0;
+	/*
+	 * User space reads the maps, then continues us; only once it is sure to see this record
+	 * (the stop takes effect on the way back to user mode, after the submit): with a full
+	 * ring it would never learn why the process stopped, and leave it stopped.
+	 */
+	if (type == RT_EV_PROC_EXIT && stop_at_exit)
+		bpf_send_signal(RT_SIGSTOP);
 	e->obj = a1;
 	e->obj2 = a2;
 	e->caller = caller;

@@ -221,6 +221,7 @@ int rt_live_run(const struct rt_env *env)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512] = "", cmdpath[4096], comm[32], gopath[4096 + 32];
 	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
+	bool stopped = false; /* the child is stopped and we have not continued it */
 	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
 	FILE *json_out = NULL;
@@ -393,15 +394,23 @@ int rt_live_run(const struct rt_env *env)
 			pid_t w = waitpid(pid, &child_status, WNOHANG | WUNTRACED);
 
 			if (w == pid && WIFSTOPPED(child_status)) {
-				/* stopped by our exit() probe: take its maps while it has them */
+				/*
+				 * Stopped by our exit() probe: take its maps while it has them. A
+				 * stop is reported once, so remember it until its exit record is
+				 * read (else a stop we did not see the reason for is not ours).
+				 */
+				stopped = WSTOPSIG(child_status) == SIGSTOP;
 				while (rt_stream__drain(stream) > 0)
 					;
-				if (l.exit_seen && WSTOPSIG(child_status) == SIGSTOP) {
-					rt_sym__load_maps(sym, pid);
-					kill(pid, SIGCONT);
-				}
+			}
+			if (stopped && l.exit_seen) {
+				stopped = false;
+				rt_sym__load_maps(sym, pid);
+				kill(pid, SIGCONT);
 				continue;
 			}
+			if (w == pid && WIFSTOPPED(child_status))
+				continue;
 			if (w == pid) {
 				exited = true;
 				break;

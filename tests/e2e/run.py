@@ -649,6 +649,36 @@ def t_noloss_pid(ctx):
     check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
+@test("exit-ring-full")
+def t_exit_ring_full(ctx):
+    """`--` mode stops the target in exit() until racetrace has read its maps. With racetrace
+    frozen, the target's storm fills the ring, so its exit record is lost: the target must
+    still exit (a stop racetrace never learns about would be forever) and racetrace finish."""
+    r = Proc(ctx, [RACETRACE, "--json", "--", target("lockstorm"), "-w", "2"],
+             stdin=subprocess.PIPE)
+    line = r.wait_line("stderr", lambda s: s.startswith(TRACING_PREFIX), ATTACH_TIMEOUT)
+    check(line is not None, "racetrace attaches", r.err[-1] if r.err else "(no stderr)")
+    pid = int(re.match(re.escape(TRACING_PREFIX) + r" (\d+)", line).group(1))
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        r.write("go\n")
+        r.close_stdin()
+        deadline = time.monotonic() + TIMEOUT
+        while proc_state(pid) not in ("Z", "T", None) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        st = proc_state(pid)
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    check(st == "Z", "the target exits while racetrace is frozen",
+          f"state {st} ('T': stopped in exit() with its record lost)")
+    rc = r.wait(TIMEOUT, "racetrace exits after the target")
+    r.out[:] = [s for s in r.out if not s.startswith("lockstorm:")]  # its result line
+    findings, summary = parse_jsonl(r)
+    check(rc == 0, "exit status 0", f"got {rc}: {r.err[-1] if r.err else ''}")
+    check(summary.get("lost", 0) > 0, "the ring overflowed (else this proves nothing)",
+          f"lost {summary.get('lost')}")
+
+
 def proc_state(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
