@@ -39,6 +39,8 @@ RT_EXTERN const volatile __u32 stop_at_exit;
 RT_EXTERN const volatile __u32 watch_exec;
 /* Go targets: offset of goid in runtime.g (the g is in R14) */
 RT_EXTERN const volatile __u32 go_goid_off;
+/* the single target's RT_TF_* flags (targ_tgid != 0; else they are the targets map's values) */
+RT_EXTERN const volatile __u32 targ_flags;
 
 RT_EXTERN struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -83,7 +85,7 @@ RT_EXTERN struct {
 	__type(value, __u8);
 } stack_sites SEC(".maps");
 
-/* tgids to trace when targ_tgid is 0 (daemon mode) */
+/* tgids to trace when targ_tgid is 0 (daemon mode); the value is RT_TF_TRACED | flags */
 RT_EXTERN struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RT_TARGETS_MAX);
@@ -91,11 +93,43 @@ RT_EXTERN struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
+/*
+ * Per thread of an RT_TF_SCHED_WAITS target (futex.bpf.c): the futex wait it went to sleep in,
+ * if that wait has not been seen to end. gen is sched_gen when the entry was written: an entry
+ * of another generation (or none) means the thread was not seen since racetrace attached.
+ */
+struct rt_sched_wait {
+	__u64 uaddr;
+	__u32 gen;
+	__u32 waiting;
+};
+
+RT_EXTERN struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rt_sched_wait);
+} sched_waits SEC(".maps");
+
+/* bumped by user space whenever a target starts seeing its waits through the scheduler */
+RT_EXTERN volatile __u32 sched_gen;
+
 static __always_inline bool rt_traced(__u32 tgid)
 {
 	if (targ_tgid)
 		return tgid == targ_tgid;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/* The target's RT_TF_* flags, or -1 when tgid is not traced. */
+static __always_inline int rt_target_flags(__u32 tgid)
+{
+	__u8 *v;
+
+	if (targ_tgid)
+		return tgid == targ_tgid ? (int)(targ_flags | RT_TF_TRACED) : -1;
+	v = bpf_map_lookup_elem(&targets, &tgid);
+	return v ? *v : -1;
 }
 
 static __always_inline void rt_drop(__u32 reason)

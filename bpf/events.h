@@ -137,6 +137,17 @@ enum rt_ev_type {
  * bookkeeping, not the program's, and not balanced by probed calls.
  */
 #define RT_EVF_INTERNAL 0x4
+/*
+ * A futex wait seen by the scheduler rather than the syscall (--probes futex, see
+ * futex.bpf.c): RT_EV_FUTEX_WAIT when the thread went to sleep in it, RT_EV_FUTEX_WAIT_RET
+ * when it ran again, with ret 0 (the result is not known); obj 0 and arg RT_FUTEX_OP_UNKNOWN
+ * at a thread's first switch after the attach (it may be in a wait learned from /proc).
+ */
+#define RT_EVF_SCHED 0x8
+
+/* Target flags (the targets map's values, or the targ_flags knob of a single target). */
+#define RT_TF_TRACED 0x1
+#define RT_TF_SCHED_WAITS 0x2 /* futex waits from sched_switch, not from the syscall */
 
 /* Drop counter reasons (index into the per-CPU "drops" array). */
 enum rt_drop_reason {

@@ -101,7 +101,10 @@ struct module {
 	__u64 mask; /* event types its sites emit */
 };
 
-struct target_probes;
+struct target_probes {
+	pid_t pid;
+	__u32 probes;
+};
 
 #define RT_ALLOC_RANGES 8
 
@@ -113,10 +116,13 @@ struct alloc_cache {
 	__u64 r[RT_ALLOC_RANGES][2];
 };
 
+/* tp_links[]: the scheduler tracepoints, then the two ways of seeing futex waits */
+enum { TP_FORK, TP_EXIT, TP_RENAME, TP_EXEC, TP_SYS_ENTER, TP_SYS_EXIT, TP_SCHED_SWITCH, TP_MAX };
+
 struct rt_tracer {
 	struct rt_tracer_opts opts;
 	struct racetrace_bpf *skel;
-	struct bpf_link *tp_links[6];
+	struct bpf_link *tp_links[TP_MAX];
 	struct module *mods;
 	size_t nmods, mods_cap;
 	struct target_probes *targets; /* per-pid families, when not opts.probes */
@@ -180,9 +186,87 @@ static int check_env(char *err, size_t errlen)
 	return 0;
 }
 
+static struct bpf_program *tp_prog(const struct rt_tracer *t, int i)
+{
+	switch (i) {
+	case TP_FORK: return t->skel->progs.tp_btf_sched_process_fork;
+	case TP_EXIT: return t->skel->progs.tp_btf_sched_process_exit;
+	case TP_RENAME: return t->skel->progs.tp_btf_task_rename;
+	case TP_EXEC: return t->skel->progs.tp_btf_sched_process_exec;
+	case TP_SYS_ENTER: return t->skel->progs.tp_btf_sys_enter;
+	case TP_SYS_EXIT: return t->skel->progs.tp_btf_sys_exit;
+	case TP_SCHED_SWITCH: return t->skel->progs.tp_btf_sched_switch;
+	}
+	return NULL;
+}
+
+/* Attach tracepoint i if on, else detach it. 0 or -errno with err set. */
+static int tp_set(struct rt_tracer *t, int i, bool on, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!on) {
+		bpf_link__destroy(t->tp_links[i]);
+		t->tp_links[i] = NULL;
+		return 0;
+	}
+	if (t->tp_links[i])
+		return 0;
+	t->tp_links[i] = bpf_program__attach(tp_prog(t, i));
+	if (!t->tp_links[i]) {
+		ret = -errno;
+		snprintf(err, errlen, "attach %s: %s", bpf_program__name(tp_prog(t, i)),
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* A target with no probe family sees its futex waits through the scheduler (futex.bpf.c). */
+static bool sched_waits(__u32 probes)
+{
+	return probes == 0;
+}
+
+/*
+ * The futex tracepoints the targets need: the syscall ones for targets with probes (their
+ * wakes are happens-before edges), sched_switch for contention-only targets. Attached only
+ * while some target needs them: an enabled syscall tracepoint slows every syscall down.
+ */
+static int sync_futex_tps(struct rt_tracer *t, char *err, size_t errlen)
+{
+	bool sys = false, sched = false;
+	size_t i;
+	int ret;
+
+	if (t->opts.pid) {
+		sys = !sched_waits(t->opts.probes);
+		sched = !sys;
+	}
+	for (i = 0; i < t->ntargets; i++) {
+		sys |= !sched_waits(t->targets[i].probes);
+		sched |= sched_waits(t->targets[i].probes);
+	}
+	/* the new way first, so that no wait goes unseen in between */
+	ret = tp_set(t, TP_SCHED_SWITCH, sched, err, errlen);
+	ret = ret ? ret : tp_set(t, TP_SYS_ENTER, sys, err, errlen);
+	ret = ret ? ret : tp_set(t, TP_SYS_EXIT, sys, err, errlen);
+	return ret;
+}
+
+/*
+ * A target starts seeing its waits through the scheduler: a new generation, so that each of
+ * its threads counts as not seen yet and its first switch ends whatever wait it may be in
+ * (one attach learned from /proc, or one entered through the syscall tracepoint). Other
+ * targets' threads get one harmless wait-return each.
+ */
+static void new_sched_generation(struct rt_tracer *t)
+{
+	__atomic_add_fetch(&t->skel->bss->sched_gen, 1, __ATOMIC_RELAXED);
+}
+
 struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen)
 {
-	struct bpf_program *tps[6];
 	struct rt_tracer *t;
 	int i, ret;
 
@@ -210,6 +294,7 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	t->skel->rodata->stop_at_exit = opts->stop_at_exit;
 	t->skel->rodata->watch_exec = opts->pid == 0;
 	t->skel->rodata->go_goid_off = opts->go_goid_off;
+	t->skel->rodata->targ_flags = sched_waits(opts->probes) ? RT_TF_SCHED_WAITS : 0;
 	ret = racetrace_bpf__load(t->skel);
 	if (ret) {
 		if (ret == -EPERM || ret == -EACCES)
@@ -223,21 +308,11 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 		goto fail;
 	}
 
-	tps[0] = t->skel->progs.tp_btf_sched_process_fork;
-	tps[1] = t->skel->progs.tp_btf_sched_process_exit;
-	tps[2] = t->skel->progs.tp_btf_sys_enter;
-	tps[3] = t->skel->progs.tp_btf_sys_exit;
-	tps[4] = t->skel->progs.tp_btf_task_rename;
-	tps[5] = opts->pid ? NULL : t->skel->progs.tp_btf_sched_process_exec;
-	for (i = 0; i < 6 && tps[i]; i++) {
-		t->tp_links[i] = bpf_program__attach(tps[i]);
-		if (!t->tp_links[i]) {
-			snprintf(err, errlen, "attach %s: %s", bpf_program__name(tps[i]),
-				 strerror(errno));
-			t->tp_links[i] = NULL;
+	for (i = TP_FORK; i <= TP_EXEC; i++)
+		if ((i != TP_EXEC || !opts->pid) && tp_set(t, i, true, err, errlen))
 			goto fail;
-		}
-	}
+	if (sync_futex_tps(t, err, errlen))
+		goto fail;
 	return t;
 fail:
 	rt_tracer__close(t);
@@ -787,11 +862,6 @@ cleanup:
 
 /* ---- targets ---- */
 
-struct target_probes {
-	pid_t pid;
-	__u32 probes;
-};
-
 __u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid)
 {
 	size_t i;
@@ -802,20 +872,31 @@ __u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid)
 	return t->opts.probes;
 }
 
+/* Pass pid's records, telling the BPF side how it sees the waits (flags: BPF_ANY/BPF_EXIST). */
+static int target_map_set(struct rt_tracer *t, pid_t pid, __u64 flags)
+{
+	__u8 v = RT_TF_TRACED;
+	__u32 key = pid;
+
+	if (sched_waits(rt_tracer__target_probes(t, pid)))
+		v |= RT_TF_SCHED_WAITS;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &v, flags))
+		return -errno;
+	if (v & RT_TF_SCHED_WAITS)
+		new_sched_generation(t);
+	return 0;
+}
+
 int rt_tracer__target_add(struct rt_tracer *t, pid_t pid)
 {
-	__u32 key = pid;
-	__u8 one = 1;
-
 	if (t->opts.pid)
 		return 0; /* single-target mode: the filter is the targ_tgid knob */
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &one, BPF_ANY))
-		return -errno;
-	return 0;
+	return target_map_set(t, pid, BPF_ANY);
 }
 
 void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid)
 {
+	char err[128];
 	__u32 key = pid;
 	size_t i, j;
 
@@ -833,6 +914,7 @@ void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid)
 	t->ntargets = j;
 	if (!t->opts.pid)
 		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
+	sync_futex_tps(t, err, sizeof(err)); /* detaching only: cannot fail */
 }
 
 int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
@@ -852,8 +934,14 @@ int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *er
 								    .probes = t->opts.probes };
 	}
 	if (t->targets[i].probes == probes)
-		return 0;
+		return sync_futex_tps(t, err, errlen);
 	t->targets[i].probes = probes;
+	/* the way its futex waits are seen may change: tell the BPF side, if it traces pid yet */
+	if (!t->opts.pid)
+		target_map_set(t, pid, BPF_EXIST);
+	ret = sync_futex_tps(t, err, errlen);
+	if (ret)
+		return ret;
 	/* re-create the links of every module of pid with the new families */
 	for (i = 0; i < t->nmods; i++) {
 		struct module *m = &t->mods[i];
@@ -1458,12 +1546,11 @@ cleanup:
 void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)
 {
 	__u32 key = pid;
-	__u8 one = 1;
 
 	if (t->opts.pid)
 		return; /* single-target mode has no targets map */
 	if (pause)
 		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
 	else
-		bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &one, BPF_ANY);
+		target_map_set(t, pid, BPF_ANY);
 }

@@ -117,7 +117,7 @@ const struct rt_event *rt_event_decode(const void *data, size_t sz, const char *
 		*why = "unknown record type";
 		return NULL;
 	}
-	if (e->h.flags & ~(RT_EVF_RET | RT_EVF_SYNTH | RT_EVF_INTERNAL)) {
+	if (e->h.flags & ~(RT_EVF_RET | RT_EVF_SYNTH | RT_EVF_INTERNAL | RT_EVF_SCHED)) {
 		*why = "unknown record flags";
 		return NULL;
 	}

@@ -1327,7 +1327,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->wait_lock = 0;
 		t->hang_reported = false;
 		t->deadlocked = false;
-		return e->ret == 0 ? acquire_from(hb, t, SYNC_FUTEX | e->obj) : 0;
+		/* woken (the scheduler cannot tell: with no wakes recorded, no edge to take) */
+		return e->ret == 0 && !(e->h.flags & RT_EVF_SCHED) ?
+			       acquire_from(hb, t, SYNC_FUTEX | e->obj) : 0;
 	case RT_EV_ALLOC:
 		if (e->h.flags & RT_EVF_INTERNAL)
 			return 0; /* the allocator's own bookkeeping (see events.h) */

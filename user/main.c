@@ -69,8 +69,8 @@ static const struct argp_option opts[] = {
 	  1 },
 	{ "probes", OPT_PROBES, "LIST", 0,
 	  "Probe families, comma-separated: threads, locks, cond, sem, alloc, all (default), or "
-	  "futex alone for the futex and scheduler tracepoints only (contention, live deadlocks "
-	  "and hangs: cheapest)",
+	  "futex alone for the scheduler's view of futex waits only (contention, live deadlocks "
+	  "and hangs: cheapest, no syscall tracepoint)",
 	  1 },
 	{ NULL, 0, NULL, 0, "Detectors:", 2 },
 	{ "hang-threshold", OPT_HANG_THRESHOLD, "SECONDS", 0,

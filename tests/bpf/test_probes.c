@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -116,6 +117,81 @@ static long file_offset(const char *sym_addr_fn_name, void *fn)
 	if (f)
 		fclose(f);
 	return res;
+}
+
+/*
+ * Contention-only targets (RT_TF_SCHED_WAITS): futex waits from sched_switch alone. N_WAITS
+ * waits that sleep (1 ms timeouts) give exactly one wait and one wait-return each, flagged and
+ * naming the word and this thread; waits that do not sleep (a changed value) and wakes give
+ * nothing, and the syscall tracepoints are not needed. The thread's first switch also gives
+ * one wait-return for an unknown wait (one it might have been in when tracing began), and so
+ * does a wait whose per-thread entry could not be allocated.
+ */
+#define N_WAITS 200
+
+static __u64 sw_wait, sw_ret, sw_first, sw_other, sw_bad;
+static int sw_word;
+
+static int on_sched_record(void *ctx, void *data, size_t sz)
+{
+	const struct rt_event *e = data;
+
+	if (sz != sizeof(*e))
+		return 0;
+	if (e->h.type == RT_EV_FUTEX_WAIT_RET && !e->obj && e->arg == RT_FUTEX_OP_UNKNOWN) {
+		sw_first++; /* first sight of the thread: ends a wait learned at attach, if any */
+		return 0;
+	}
+	if (e->h.type == RT_EV_FUTEX_WAIT)
+		sw_wait++;
+	else if (e->h.type == RT_EV_FUTEX_WAIT_RET)
+		sw_ret++;
+	else if (e->h.type != RT_EV_THREAD_FORK && e->h.type != RT_EV_THREAD_EXIT)
+		sw_other++;
+	if ((e->h.type == RT_EV_FUTEX_WAIT || e->h.type == RT_EV_FUTEX_WAIT_RET) &&
+	    (e->obj != (__u64)&sw_word || !(e->h.flags & RT_EVF_SCHED) ||
+	     e->h.tid != (__u32)syscall(SYS_gettid) || e->h.tgid != (__u32)getpid()))
+		sw_bad++;
+	return 0;
+}
+
+static void test_sched_waits(void)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	struct racetrace_bpf *skel;
+	struct ring_buffer *rb = NULL;
+	struct bpf_link *sw = NULL;
+	int i;
+
+	skel = racetrace_bpf__open();
+	if (!skel) {
+		ASSERT_EQ(errno, 0, "sched waits: open");
+		return;
+	}
+	skel->rodata->targ_tgid = getpid();
+	skel->rodata->targ_flags = RT_TF_SCHED_WAITS;
+	ASSERT_EQ(racetrace_bpf__load(skel), 0, "sched waits: load");
+	sw = bpf_program__attach(skel->progs.tp_btf_sched_switch);
+	ASSERT_EQ(sw != NULL, 1, "sched waits: attach sched_switch");
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_sched_record, NULL, NULL);
+	ASSERT_EQ(rb != NULL, 1, "sched waits: ring buffer");
+	if (!sw || !rb)
+		goto out;
+	for (i = 0; i < N_WAITS; i++) {
+		syscall(SYS_futex, &sw_word, FUTEX_WAIT_PRIVATE, 0, &ms, NULL, 0);  /* sleeps */
+		syscall(SYS_futex, &sw_word, FUTEX_WAIT_PRIVATE, 1, &ms, NULL, 0);  /* EAGAIN */
+		syscall(SYS_futex, &sw_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); /* no one */
+	}
+	ring_buffer__consume(rb);
+	ASSERT_EQ(sw_wait, N_WAITS, "sched waits: one wait record per wait that slept");
+	/* plus one unknown at the first switch (also one per wait whose entry could not be made) */
+	ASSERT_EQ(sw_ret + sw_first, N_WAITS + 1, "sched waits: every wait ends, once");
+	ASSERT_EQ(sw_bad, 0, "sched waits: records name the word and the thread, flagged");
+	ASSERT_EQ(sw_other, 0, "sched waits: no wake or other futex records");
+out:
+	ring_buffer__free(rb);
+	bpf_link__destroy(sw);
+	racetrace_bpf__destroy(skel);
 }
 
 int main(void)
@@ -225,6 +301,8 @@ out:
 	for (i = 0; i < 4; i++)
 		bpf_link__destroy(tps[i]);
 	racetrace_bpf__destroy(skel);
+	if (!failures)
+		test_sched_waits();
 	printf("%d passed, %d failed\n", checks - failures, failures);
 	return failures ? 1 : 0;
 }

@@ -537,6 +537,58 @@ def t_auto_attach(ctx):
         scratch.remove()
 
 
+@_test("daemon-futex-only")
+def t_futex_only(ctx):
+    """A target configured `probes = futex` sees its futex waits through sched_switch alone:
+    its deadlock is reported (no lock order: no lock probes), and the syscall tracepoints,
+    which slow every syscall of the machine down, are attached only while a target with lock
+    probes is traced."""
+    scratch = Scratch(ctx)
+    try:
+        before = h.LinkSnapshot()
+        dl = scratch.copy_target("deadlock", "rtd-deadlock")
+        abba = scratch.copy_target("abba", "rtd-abba")
+        d = Daemon(ctx, scratch, [("target", {"name": "dl", "comm": "rtd-deadlock",
+                                              "probes": "futex"}),
+                                  ("target", {"name": "abba", "comm": "rtd-abba"})])
+        t = h.Proc(ctx, [dl, "-w"], stdin=subprocess.PIPE)
+        d.wait_attached(t.pid, "rtd-deadlock")
+        tps = h.racetrace_tracepoints()
+        h.check("sched_switch" in tps and "sys_enter" not in tps and "sys_exit" not in tps,
+                "a contention-only target: sched_switch, no syscall tracepoints", repr(tps))
+        t.write("go\n")
+        fs = d.wait_findings(lambda fs: any(f.get("pid") == t.pid for f in fs), FINDING_WAIT,
+                             "the deadlock of the contention-only target")
+        got = [f["kind"] for f in fs if f.get("pid") == t.pid]
+        h.check(got == ["deadlock"], "rtd-deadlock: one deadlock and nothing else", repr(got))
+
+        a = h.Proc(ctx, [abba, "-w"], stdin=subprocess.PIPE)
+        d.wait_attached(a.pid, "rtd-abba")
+        tps = h.racetrace_tracepoints()
+        h.check({"sched_switch", "sys_enter", "sys_exit"} <= set(tps),
+                "both kinds of targets: both ways of seeing waits", repr(tps))
+        t.kill()
+        d.wait_detached(t.pid, "rtd-deadlock after SIGKILL")
+        tps = h.racetrace_tracepoints()
+        h.check("sched_switch" not in tps and "sys_enter" in tps,
+                "lock-probed targets only: the syscall tracepoints, no sched_switch", repr(tps))
+        a.write("go\n")
+        a.close_stdin()
+        rc = a.wait(h.TIMEOUT, "rtd-abba exits in time")
+        h.check(rc == 0, "rtd-abba exits 0", f"exit {rc}: {a.err[-1] if a.err else ''}")
+        fs = d.wait_findings(lambda fs: any(f.get("pid") == a.pid for f in fs), FINDING_WAIT,
+                             "the inversion of the lock-probed target")
+        got = [f["kind"] for f in fs if f.get("pid") == a.pid]
+        h.check(got == [h.INVERSION], "rtd-abba: one lock-order-inversion", repr(got))
+        d.wait_detached(a.pid, "rtd-abba")
+        tps = h.racetrace_tracepoints()
+        h.check("sys_enter" not in tps and "sched_switch" not in tps,
+                "no target: no futex tracepoint", repr(tps))
+        d.stop(before, {t.pid, a.pid})
+    finally:
+        scratch.remove()
+
+
 @_test("daemon-reload-metrics")
 def t_reload_metrics(ctx):
     """[output] metrics in the config (no --metrics): a reload that changes it moves the

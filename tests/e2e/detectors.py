@@ -348,11 +348,16 @@ def check_latency(ctx, r, times):
             f"{latency:.3f} s")
 
 
-@_test("detect-deadlock-cmd")
-def t_deadlock_cmd(ctx):
+# --probes futex (contention-only): no uprobes, so no lock order; the waits come from the
+# scheduler (bpf/futex.bpf.c) and the deadlock from them and the owners in the lock words.
+FUTEX_ONLY = ("--probes", "futex")
+DEADLOCK_ALL = {"lock-order-inversion": 1, "deadlock": 1}
+
+
+def deadlock_cmd(ctx, opts=(), want=DEADLOCK_ALL):
     path = h.need_target("deadlock")
     before = h.LinkSnapshot()
-    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path])
+    r = h.Proc(ctx, [h.RACETRACE, "--json", *opts, "--", path])
     pid = tracing_pid(ctx, r)
     got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
     h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
@@ -360,7 +365,7 @@ def t_deadlock_cmd(ctx):
     os.kill(pid, signal.SIGKILL)
     rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
     findings, summary = h.parse_jsonl(r)
-    check_kinds(findings, {"lock-order-inversion": 1, "deadlock": 1})
+    check_kinds(findings, want)
     check_summary(findings, summary, pid)
     tids, times = notes(r.err)
     check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
@@ -369,12 +374,20 @@ def t_deadlock_cmd(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
-@_test("detect-deadlock-pid")
-def t_deadlock_pid(ctx):
-    """Attached before the deadlock forms (-w), as in the other -p tests."""
+@_test("detect-deadlock-cmd")
+def t_deadlock_cmd(ctx):
+    deadlock_cmd(ctx)
+
+
+@_test("futex-only-deadlock-cmd")
+def t_futex_deadlock_cmd(ctx):
+    deadlock_cmd(ctx, FUTEX_ONLY, {"deadlock": 1})
+
+
+def deadlock_pid(ctx, opts=(), want=DEADLOCK_ALL):
     path = h.need_target("deadlock")
     before = h.LinkSnapshot()
-    t, r = h.start_pid_mode(ctx, [path])
+    t, r = h.start_pid_mode(ctx, [path], ("--json", *opts))
     t.write("go\n")
     got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
     h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
@@ -382,13 +395,24 @@ def t_deadlock_pid(ctx):
     t.kill()
     rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
     findings, summary = h.parse_jsonl(r)
-    check_kinds(findings, {"lock-order-inversion": 1, "deadlock": 1})
+    check_kinds(findings, want)
     check_summary(findings, summary, t.pid)
     tids, times = notes(t.err)
     check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
     check_latency(ctx, r, times)
     h.check(rc == 2, "exit status 2", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+@_test("detect-deadlock-pid")
+def t_deadlock_pid(ctx):
+    """Attached before the deadlock forms (-w), as in the other -p tests."""
+    deadlock_pid(ctx)
+
+
+@_test("futex-only-deadlock-pid")
+def t_futex_deadlock_pid(ctx):
+    deadlock_pid(ctx, FUTEX_ONLY, {"deadlock": 1})
 
 
 def blocked_in_futex(pid, tid):
@@ -399,10 +423,7 @@ def blocked_in_futex(pid, tid):
         return False
 
 
-@_test("detect-deadlock-pid-after")
-def t_deadlock_after(ctx):
-    """The target deadlocks first; racetrace -p -d 2 attached afterwards must see it from the
-    threads' futex waits alone (it saw no lock taken)."""
+def deadlock_after(ctx, opts=()):
     path = h.need_target("deadlock")
     h.check(platform.machine() in FUTEX_NR, "futex syscall number known for this arch",
             platform.machine())
@@ -417,7 +438,7 @@ def t_deadlock_after(ctx):
         h.check(time.monotonic() < deadline and t.alive(), "both threads block in futex",
                 f"alive {t.alive()}")
         time.sleep(0.05)
-    r = h.Proc(ctx, [h.RACETRACE, "--json", "-d", "2", "-p", t.pid])
+    r = h.Proc(ctx, [h.RACETRACE, "--json", *opts, "-d", "2", "-p", t.pid])
     rc = r.wait(h.TIMEOUT, "racetrace -d 2 exits in time")
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, {"deadlock": 1})
@@ -427,6 +448,76 @@ def t_deadlock_after(ctx):
     h.check(t.alive(), "target alive after racetrace detached", f"exit {t.p.returncode}")
     t.kill()
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+@_test("detect-deadlock-pid-after")
+def t_deadlock_after(ctx):
+    """The target deadlocks first; racetrace -p -d 2 attached afterwards must see it from the
+    threads' futex waits alone (it saw no lock taken)."""
+    deadlock_after(ctx)
+
+
+@_test("futex-only-deadlock-pid-after")
+def t_futex_deadlock_after(ctx):
+    deadlock_after(ctx, FUTEX_ONLY)
+
+
+@_test("futex-only-hang-pid")
+def t_futex_hang(ctx):
+    """A 3 s wait, threshold 1 s: one hang naming the waiter, the holder and M; the wait's end
+    (the waiter's switch-in) is seen, or the run would end with a second, endless hang."""
+    path = h.need_target("hang")
+    _, findings, summary, terr = run(ctx, "pid", [path], {"hang": 1},
+                                     ("--json", *FUTEX_ONLY, "--hang-threshold", "1"))
+    check_detail(findings, path, notes(terr)[0], {"hang": (["waiter", "holder"], ["lock_m"], 1)})
+    check_events(summary, ("futex_wait",))
+    check_events(summary, ("futex_wait_ret",))
+
+
+@_test("futex-only-clean-wait-resume-pid")
+def t_futex_wait_resume(ctx):
+    """Attach while a thread sleeps on a mutex (a wait learned from /proc), which it then gets
+    and lives on for 4 s without another wait: its switch-in ends the wait (racetrace seeds
+    the threads at attach), so no hang, with a 2 s threshold."""
+    path = h.need_target("wait_resume")
+    h.check(platform.machine() in FUTEX_NR, "futex syscall number known for this arch",
+            platform.machine())
+    before = h.LinkSnapshot()
+    t = h.Proc(ctx, [path, "1000", "4000"])
+    h.check(t.wait_line("stderr", lambda s: s.endswith(": ready"), h.TIMEOUT) is not None,
+            "target holds M", f"stderr {t.err[-3:]}")
+    tids, _ = notes(t.err)
+    deadline = time.monotonic() + h.TIMEOUT
+    while not blocked_in_futex(t.pid, tids.get("waiter")):
+        h.check(time.monotonic() < deadline and t.alive(), "the waiter blocks in futex",
+                f"alive {t.alive()}")
+        time.sleep(0.02)
+    r = h.Proc(ctx, [h.RACETRACE, "--json", *FUTEX_ONLY, "--hang-threshold", "2", "-p", t.pid])
+    h.wait_tracing(ctx, r, t.pid)
+    h.check(blocked_in_futex(t.pid, tids["waiter"]), "the waiter still blocked at attach",
+            "it got M before racetrace attached: the test proves nothing")
+    trc = t.wait(h.TIMEOUT, "target exits in time")
+    h.check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {})
+    check_summary(findings, summary, t.pid)
+    h.check(rc == 0, "exit status 0", f"got {rc}")
+    check_events(summary, ("futex_wait_ret",))
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+@_test("futex-only-clean-lockstorm-pid")
+def t_futex_clean_storm(ctx):
+    """Two threads contending on four mutexes for 3 s, threshold 1 s: thousands of short waits,
+    each ended by its thread's switch-in, and nothing to report."""
+    path = h.need_target("lockstorm")
+    _, findings, summary, _ = run(ctx, "pid", [path, "3"], {},
+                                  ("--json", *FUTEX_ONLY, "--hang-threshold", "1"))
+    check_events(summary, ("futex_wait",))
+    check_events(summary, ("futex_wait_ret",))
+    ebt = summary["events_by_type"]
+    h.check(ebt.get("mutex_lock", 0) == 0, "no lock probes in contention-only mode", repr(ebt))
 
 
 # ---------------------------------------------------------------------------------------------

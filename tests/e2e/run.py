@@ -254,24 +254,27 @@ class Symbols:
 # BPF links left behind
 
 
-def uprobe_links():
-    """{link id: link object} of uprobe links (uprobe_multi, or perf_event-based uprobes)."""
-    # bpftool fails when a link goes away while it lists them (other tracers come and go):
-    # a few tries before that counts as a failure
+def bpftool_json(*args):
+    """`bpftool -j ARGS`, parsed (a few tries: it fails when an object goes away meanwhile)."""
     for attempt in range(5):
         try:
-            r = subprocess.run(["bpftool", "-j", "link", "list"], capture_output=True,
-                               timeout=TIMEOUT)
+            r = subprocess.run(["bpftool", "-j", *args], capture_output=True, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as e:
-            raise Fail(f"bpftool link list: {e}")
+            raise Fail(f"bpftool {' '.join(args)}: {e}")
         if r.returncode == 0:
             break
         time.sleep(0.2)
-    check(r.returncode == 0, "bpftool link list", r.stderr.decode(errors="replace").strip())
+    check(r.returncode == 0, f"bpftool {' '.join(args)}",
+          r.stderr.decode(errors="replace").strip())
     try:
-        links = json.loads(r.stdout or b"[]")
+        return json.loads(r.stdout or b"[]")
     except ValueError as e:
-        raise Fail(f"bpftool link list: bad JSON: {e}")
+        raise Fail(f"bpftool {' '.join(args)}: bad JSON: {e}")
+
+
+def uprobe_links():
+    """{link id: link object} of uprobe links (uprobe_multi, or perf_event-based uprobes)."""
+    links = bpftool_json("link", "list")
     res = {}
     for link in links:
         typ = str(link.get("type", ""))
@@ -290,6 +293,14 @@ def uprobe_events():
         except OSError:
             continue
     return []
+
+
+def racetrace_tracepoints():
+    """The tracepoints racetrace's programs (tp_btf_*) are attached to now, by name."""
+    names = {p.get("id"): p.get("name", "") for p in bpftool_json("prog", "show")}
+    return sorted(lk.get("tp_name") for lk in bpftool_json("link", "list")
+                  if lk.get("type") == "raw_tracepoint"
+                  and names.get(lk.get("prog_id"), "").startswith("tp_btf_"))
 
 
 class LinkSnapshot:

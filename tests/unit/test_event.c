@@ -60,6 +60,9 @@ static void test_decode_bad_fields(void **state)
 	e.h.type = 0xffff;
 	assert_null(rt_event_decode(&e, sizeof(e), &why));
 	e = good();
+	e.h.flags = RT_EVF_RET | RT_EVF_SCHED;
+	assert_non_null(rt_event_decode(&e, sizeof(e), &why));
+	e = good();
 	e.h.flags = 0x80;
 	assert_null(rt_event_decode(&e, sizeof(e), &why));
 	assert_string_equal(why, "unknown record flags");

@@ -149,6 +149,26 @@ static void test_futex_wake_to_wait(void **state)
 	assert_false(hb__vc_get(f->hb, 2, 1) >= 3);
 }
 
+/* --probes futex: the scheduler saw the wait end, not how; no wakes are recorded either */
+static void test_sched_wait_ret_no_edge(void **state)
+{
+	struct fixture *f = *state;
+	struct rt_event e;
+
+	start(f, 1, 2);
+	ev(f, RT_EV_FUTEX_WAKE, 1, 0xF0, 0, 1, 0); /* (a syscall-probed wake, for the test) */
+	memset(&e, 0, sizeof(e));
+	e.h.type = RT_EV_FUTEX_WAIT_RET;
+	e.h.flags = RT_EVF_RET | RT_EVF_SCHED;
+	e.h.tid = 2;
+	e.h.tgid = 100;
+	e.h.ktime = ++f->t;
+	e.h.stack_id = RT_NO_STACK;
+	e.obj = 0xF0;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+	assert_false(hb__vc_get(f->hb, 2, 1) >= 2);
+}
+
 static void test_free_to_malloc(void **state)
 {
 	struct fixture *f = *state;
@@ -309,7 +329,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_create_to_child),   T(test_exit_to_join),	 T(test_unlock_to_lock),
 		T(test_trylock_edge),	   T(test_rwlock_edges),	 T(test_cond_signal_to_wait),
-		T(test_sem_post_to_wait),  T(test_futex_wake_to_wait), T(test_free_to_malloc),
+		T(test_sem_post_to_wait),  T(test_futex_wake_to_wait),
+		T(test_sched_wait_ret_no_edge), T(test_free_to_malloc),
 		T(test_attach_mid_run_is_learned), T(test_misuse_after_attach),
 		T(test_loss_forgets_and_quiets),   T(test_many_threads_and_locks),
 		T(test_goroutine_lifecycle),
