@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import platform
+import random
 import re
 import shlex
 import shutil
@@ -288,11 +289,16 @@ def tracer_for(tool, pid, libc, tag, bcc):
         script = bcc["fixed" if tool == "bcc-deadlock" else "stock"]
         argv = ["/usr/bin/python3", script, str(pid), "--binary", libc]
         return Tracer(tool, argv, r"Tracing\.\.\.", tag), False
-    if tool.startswith("emptyprobe"):
-        sites = bcc["sites"][tool]
+    if tool.startswith("emptyprobe") or tool in EMPTY_TPS:
+        sites = EMPTY_TPS.get(tool) or bcc["sites"][tool]
         argv = [f"{OUT}/emptyprobe", f"{OUT}/empty.bpf.o", str(pid), *sites]
         return Tracer(tool, argv, r"^attached", tag), True
     return None, None
+
+
+# empty tp_btf programs (bench/empty.bpf.c): the floors of the two ways of seeing futex waits
+EMPTY_TPS = {"emptytp-sched": ["tp:sched_switch"],
+             "emptytp-syscalls": ["tp:sys_enter", "tp:sys_exit"]}
 
 
 def racetrace_summary(text):
@@ -546,6 +552,98 @@ def run_memcached(tool, requests, libc, ctx, tag="mc"):
                 r"^==\d+== (Possible data race|Thread #\d+: lock order)", text, re.M))
         res["note"] = tool_note(tool, text)
     return res
+
+
+# ---------------------------------------------------------------------------------------------
+# memcached, paired: the small costs
+
+PAIRED_TOOLS = ["plain", "racetrace-futex", "emptytp-sched", "emptytp-syscalls"]
+PAIRED_PAIRS = 3 if QUICK else 15
+PAIRED_REQUESTS = 200_000
+
+
+def run_mc_paired(tool, pairs, requests, libc, ctx):
+    """One memcached, it and its load generator pinned to CPU 1 (no cross-CPU wakeups, whose
+    cost on this VM makes unpinned runs bimodal), the tool on CPU 0: `pairs` pairs of loads, one
+    with the tool attached and one without, in alternating order, so that drift cancels. For
+    tool "plain" both sides run without a tool: the A/A control."""
+    port = free_port()
+    argv = ["taskset", "-c", "1", *memcached_argv(port)]
+    note_cmd("memcached, paired runs (pinned)", argv)
+    errf = os.path.join(OUT, "mcp.server.err")
+    with open(errf, "w") as e:
+        server = subprocess.Popen(argv, stdout=e, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+    res = {"tool": tool, "requests": requests, "pairs": [], "events": [], "lost": [],
+           "findings": 0}
+    load = ["taskset", "-c", "1", f"{OUT}/mcload", "-p", str(port), "-n", str(requests),
+            "-c", "4"]
+
+    def one():
+        cpu0 = cpu_ns(server.pid)
+        p = subprocess.run(load, capture_output=True, text=True, timeout=300)
+        cpu1 = cpu_ns(server.pid)
+        if p.returncode != 0:
+            raise RuntimeError("mcload: " + p.stderr.strip()[-300:])
+        rate = json.loads(p.stdout.strip().splitlines()[-1])["req_per_s"]
+        return rate, (cpu1 - cpu0) / requests if cpu0 is not None and cpu1 else None
+
+    try:
+        if not wait_port(port, server, 60):
+            res["error"] = "memcached did not start: " + read(errf)[-300:]
+            return res
+        note_cmd("mcload, paired runs (pinned)", load)
+        one()  # warm-up
+        for i in range(pairs):
+            got = {}
+            for side in (("without", "with") if i % 2 == 0 else ("with", "without")):
+                tracer = None
+                if side == "with" and tool != "plain":
+                    tracer, _ = tracer_for(tool, server.pid, libc, "mcp", ctx)
+                    tracer.argv = ["taskset", "-c", "0", *tracer.argv]
+                    if not tracer.start():
+                        res["error"] = "tracer did not attach: " + tracer.output()[-300:]
+                        tracer.stop(False)
+                        return res
+                try:
+                    got[side] = one()
+                finally:
+                    if tracer:
+                        tracer.stop(False)
+                        if tool.startswith("racetrace"):
+                            summary, findings = racetrace_summary(tracer.output())
+                            if summary:
+                                res["events"].append(summary["events"])
+                                res["lost"].append(summary["lost"])
+                            res["findings"] += len(findings)
+            res["pairs"].append(got)
+    except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as e:
+        res["error"] = str(e)[:300]
+    finally:
+        if alive(server):
+            server.send_signal(signal.SIGTERM)
+        wait_rusage(server, 20)
+    return res
+
+
+def paired_stats(res):
+    """Median of the per-pair ratios (with / without), its 90% bootstrap interval (pairs
+    resampled, fixed seed), and the same for memcached's CPU time per request."""
+    pairs = [p for p in res.get("pairs", []) if "with" in p and "without" in p]
+    if not pairs:
+        return None
+    rng = random.Random(1)
+
+    def summarize(xs):
+        meds = sorted(median([rng.choice(xs) for _ in xs]) for _ in range(2000))
+        return {"median": median(xs), "lo": meds[100], "hi": meds[1899], "min": min(xs),
+                "max": max(xs)}
+    st = {"n": len(pairs), "rate_without": median([p["without"][0] for p in pairs]),
+          "throughput": summarize([p["with"][0] / p["without"][0] for p in pairs])}
+    cpu = [p["with"][1] / p["without"][1] for p in pairs if p["with"][1] and p["without"][1]]
+    if cpu:
+        st["cpu"] = summarize(cpu)
+    return st
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1001,6 +1099,9 @@ def summary_lines(results):
         if parts:
             lines.append(f"- {wl['name']}, throughput ratio to plain (median): " +
                          ", ".join(parts))
+    pl = paired_line(results)
+    if pl:
+        lines.append(pl)
     mc = next((w for w in results["workloads"] if w["name"] == "memcached"), None)
     if mc:
         pc = ((mc["tools"].get("plain") or {}).get("stats") or {}).get("cpu_ns_per_op")
@@ -1036,6 +1137,58 @@ def summary_lines(results):
                      f"and checking the trace {rp['read_events_per_s_median'] / 1e6:.1f} M "
                      "events/s")
     return lines
+
+
+PAIRED_WHAT = {
+    "plain": "nothing (A/A control: both sides plain)",
+    "racetrace-futex": "`racetrace --probes futex -p` (contention-only mode)",
+    "emptytp-sched": "an empty tp_btf/sched_switch program (the floor of that mode)",
+    "emptytp-syscalls": "an empty tp_btf/sys_enter + sys_exit pair (the floor of the "
+                        "syscall-tracepoint way, which the lock-probing modes use)",
+}
+
+
+def paired_rows(results):
+    rows = []
+    for tool, r in (results.get("mc_paired") or {}).items():
+        st = r.get("stats")
+        if not st:
+            rows.append([tool, PAIRED_WHAT.get(tool, tool), "-", "-", "-", "-", "-",
+                         r.get("error", "no valid pair")[:160]])
+            continue
+        t, c = st["throughput"], st.get("cpu")
+        extra = []
+        if r.get("events"):
+            extra.append(f"events {round(median(r['events']))} per run (median), lost "
+                         f"{max(r['lost'])} max, findings {r['findings']}")
+        if r.get("error"):
+            extra.append("error: " + r["error"][:120])
+        rows.append([tool, PAIRED_WHAT.get(tool, tool), st["n"],
+                     f"{t['median']:.3f}", f"{t['lo']:.3f}-{t['hi']:.3f}",
+                     f"{t['min']:.3f}-{t['max']:.3f}",
+                     f"{c['median']:.3f}" if c else "-", "; ".join(extra)])
+    return rows
+
+
+def paired_line(results):
+    mp = results.get("mc_paired") or {}
+    st = (mp.get("racetrace-futex") or {}).get("stats")
+    if not st:
+        return None
+    t = st["throughput"]
+    line = (f"- memcached under `--probes futex`, paired runs (pinned): throughput "
+            f"{t['median']:.3f} of plain (median of {st['n']} pairs, 90% interval "
+            f"{t['lo']:.3f}-{t['hi']:.3f})")
+    aa = (mp.get("plain") or {}).get("stats")
+    if aa:
+        line += f"; the A/A control (plain against plain) {aa['throughput']['median']:.3f}"
+    floors = [f"{name} {(mp.get(tool) or {}).get('stats')['throughput']['median']:.3f}"
+              for tool, name in (("emptytp-sched", "an empty sched_switch program"),
+                                 ("emptytp-syscalls", "an empty sys_enter/sys_exit pair"))
+              if (mp.get(tool) or {}).get("stats")]
+    if floors:
+        line += "; " + ", ".join(floors)
+    return line
 
 
 def placement_text(results):
@@ -1135,11 +1288,29 @@ def write_outputs(results):
         md.append("The CPU time memcached's own threads spent per request (their schedstat "
                   "before and after the load, divided by the requests): what a tool costs the "
                   "traced process, free of the wall-clock noise above (a VM's CPUs taken away "
-                  "slow a run down without adding to its CPU time). For *racetrace-futex* this "
-                  "is the price of the syscall tracepoints it needs: enabling `sys_enter` and "
-                  "`sys_exit` at all sends every system call of every task through the slow "
-                  "entry path.\n")
+                  "slow a run down without adding to its CPU time).\n")
         md.append(cpu + "\n")
+    if results.get("mc_paired"):
+        md.append("### memcached, paired runs: the contention-only mode's cost\n")
+        md.append("The runs above are too noisy for a cost of a few percent: unpinned, this "
+                  "VM's throughput is bimodal (cross-CPU wakeups are expensive here). So: one "
+                  "memcached (`-t 2`) with its load generator, both pinned to CPU 1, the tool "
+                  f"pinned to CPU 0; {PAIRED_PAIRS} pairs of "
+                  f"{int(PAIRED_REQUESTS * SCALE)}-request loads, one with the tool attached "
+                  "(`-p`, before the load) and one without, the order alternating from pair "
+                  "to pair; ratio = with / without per pair. *median* is the median of the "
+                  "pair ratios, the *90% interval* a bootstrap of it (pairs resampled), "
+                  "*CPU* the median pair ratio of memcached's own CPU time per request. The "
+                  "A/A row shows what the method reads when nothing changes.\n")
+        md.append(md_table(["tool", "attached", "pairs", "throughput ratio (median)",
+                            "90% interval", "min-max", "CPU ratio (median)", "note"],
+                           paired_rows(results)) + "\n")
+        md.append("Why racetrace's contention-only mode uses `sched_switch` rather than the "
+                  "syscall tracepoints: while any syscall tracepoint is enabled, every system "
+                  "call of every task on the machine takes the kernel's slow entry path "
+                  "(memcached and its client make several per request), whereas "
+                  "`sched_switch` runs once per context switch and returns at once for "
+                  "tasks that are not traced.\n")
     md.append("The emptyprobe rows probe pthread_mutex_lock and pthread_mutex_unlock only; "
               "racetrace also probes trylock (with a return probe), the allocator and the "
               "rest of its families, which memcached calls too.\n")
@@ -1149,7 +1320,7 @@ def write_outputs(results):
               "memcached (`-t 2`) on 127.0.0.1 driven by bench/mcload.c (4 connections, one "
               "request in flight each, 10% sets). Tools: *racetrace* = default probes "
               "(threads, locks, cond, sem, alloc); *racetrace-futex* = `--probes futex` "
-              "(tracepoints only: contention-only mode); *racetrace-daemon* = `racetrace "
+              "(futex waits from sched_switch only: contention-only mode); *racetrace-daemon* = `racetrace "
               "daemon` selecting the target by its executable, with dist/racetrace.conf's "
               f"budget ({DAEMON_BUDGET} events/s: over it the governor sheds probes); "
               "*bcc-deadlock* = Debian's "
@@ -1317,8 +1488,15 @@ def main():
                                                             ctx))
         for tool in mc_tools:
             n = MC_REQUESTS.get(tool, MC_REQUESTS["default"])
-            raw[("memcached", tool)].append(run_memcached(tool, max(500, int(n * SCALE)),
-                                                          libc, ctx))
+            # the two cheap cells, whose difference is the smallest claim: more samples
+            for _ in range(3 if tool in ("plain", "racetrace-futex") else 1):
+                raw[("memcached", tool)].append(run_memcached(tool, max(500, int(n * SCALE)),
+                                                              libc, ctx))
+    log(f"bench: memcached, paired ({time.monotonic() - t_start:.0f} s)")
+    results["mc_paired"] = {}
+    for tool in PAIRED_TOOLS:
+        r = run_mc_paired(tool, PAIRED_PAIRS, max(2000, int(PAIRED_REQUESTS * SCALE)), libc, ctx)
+        results["mc_paired"][tool] = {"stats": paired_stats(r), **r}
     go_names = {"go": "Go (goroutines, sync.Mutex, channels)", "etcd": "etcd"}
     for wname in [w for w, _ in workloads] + ["memcached", "go", "etcd"]:
         tools = {}

@@ -15,14 +15,44 @@ struct {
 	__type(value, __u64);
 } hits SEC(".maps");
 
-SEC("uprobe.multi")
-int empty(void *ctx)
+static __always_inline void count(void)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&hits, &zero);
 
 	if (n)
 		*n += 1;
+}
+
+SEC("uprobe.multi")
+int empty(void *ctx)
+{
+	count();
+	return 0;
+}
+
+/*
+ * The floors of racetrace's futex tracepoints, for every task on the machine: the syscall pair
+ * (what enabling them costs every system call) and sched_switch (every context switch).
+ */
+SEC("tp_btf/sys_enter")
+int tp_sys_enter(void *ctx)
+{
+	count();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int tp_sys_exit(void *ctx)
+{
+	count();
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int tp_sched_switch(void *ctx)
+{
+	count();
 	return 0;
 }
 

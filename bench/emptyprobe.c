@@ -8,10 +8,13 @@
  * Addresses are virtual addresses as objdump prints them; they are converted to file offsets
  * through the PT_LOAD segment that contains them.
  *
+ * A spec tp:NAME attaches the object's empty tp_btf program tp_NAME instead (sys_enter,
+ * sys_exit, sched_switch): it runs for every task on the machine, PID only says how long.
+ *
  * Prints "attached N" on stdout once every link exists, waits for PID to exit (or SIGINT or
  * SIGTERM), then prints {"hits":N} and detaches.
  *
- * Usage: emptyprobe BPF_OBJ PID FILE:ADDR[,ADDR...] [FILE:ADDR[,ADDR...] ...]
+ * Usage: emptyprobe BPF_OBJ PID FILE:ADDR[,ADDR...]|tp:NAME [...]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +98,7 @@ int main(int argc, char **argv)
 	long pid;
 
 	if (argc < 4 || argc - 3 > EP_MAX_LINKS) {
-		fprintf(stderr, "usage: emptyprobe BPF_OBJ PID FILE:ADDR[,ADDR...] ...\n");
+		fprintf(stderr, "usage: emptyprobe BPF_OBJ PID FILE:ADDR[,ADDR...]|tp:NAME ...\n");
 		return 1;
 	}
 	errno = 0;
@@ -125,6 +128,25 @@ int main(int argc, char **argv)
 		unsigned long offs[EP_MAX_SITES];
 		char *spec = strdup(argv[i]), *colon = strrchr(spec, ':'), *tok, *save;
 		size_t n = 0;
+
+		if (!strncmp(spec, "tp:", 3)) {
+			char name[64];
+			struct bpf_program *tp;
+
+			snprintf(name, sizeof(name), "tp_%s", spec + 3);
+			tp = bpf_object__find_program_by_name(obj, name);
+			links[nlinks] = tp ? bpf_program__attach(tp) : NULL;
+			if (!links[nlinks]) {
+				fprintf(stderr, "emptyprobe: attach %s: %s\n", spec,
+					tp ? strerror(errno) : "no such program");
+				free(spec);
+				goto cleanup;
+			}
+			nlinks++;
+			nsites++;
+			free(spec);
+			continue;
+		}
 
 		if (!colon) {
 			fprintf(stderr, "emptyprobe: '%s' is not FILE:ADDR[,ADDR...]\n", argv[i]);
