@@ -104,6 +104,7 @@ struct module {
 struct target_probes {
 	pid_t pid;
 	__u32 probes;
+	bool paused; /* rt_tracer__target_pause: no records, so no tracepoint needed for it */
 };
 
 #define RT_ALLOC_RANGES 8
@@ -244,6 +245,8 @@ static int sync_futex_tps(struct rt_tracer *t, char *err, size_t errlen)
 		sched = !sys;
 	}
 	for (i = 0; i < t->ntargets; i++) {
+		if (t->targets[i].paused)
+			continue;
 		sys |= !sched_waits(t->targets[i].probes);
 		sched |= sched_waits(t->targets[i].probes);
 	}
@@ -1547,10 +1550,18 @@ void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)
 {
 	__u32 key = pid;
 
+	char err[128];
+	size_t i;
+
 	if (t->opts.pid)
 		return; /* single-target mode has no targets map */
 	if (pause)
 		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
 	else
 		target_map_set(t, pid, BPF_ANY);
+	for (i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid)
+			t->targets[i].paused = pause;
+	if (sync_futex_tps(t, err, sizeof(err)))
+		rt_warn("pid %d: %s", pid, err);
 }
