@@ -223,10 +223,15 @@ static int tp_set(struct rt_tracer *t, int i, bool on, char *err, size_t errlen)
 	return 0;
 }
 
-/* A target with no probe family sees its futex waits through the scheduler (futex.bpf.c). */
+/*
+ * A target without lock, condition, semaphore or allocator probes (`--probes futex` or
+ * `threads`, the governor's contention-only level) sees its futex waits through the
+ * scheduler (futex.bpf.c): what it still detects (deadlocks, hangs, contention) needs the
+ * waits only, not the wakes' happens-before edges.
+ */
 static bool sched_waits(__u32 probes)
 {
-	return probes == 0;
+	return !(probes & ~RT_PROBE_THREADS);
 }
 
 /*

@@ -415,6 +415,12 @@ def t_futex_deadlock_pid(ctx):
     deadlock_pid(ctx, FUTEX_ONLY, {"deadlock": 1})
 
 
+@_test("threads-only-deadlock-pid")
+def t_threads_deadlock_pid(ctx):
+    """Thread probes without lock probes (the governor's level 2) see waits the same way."""
+    deadlock_pid(ctx, ("--probes", "threads"), {"deadlock": 1})
+
+
 def blocked_in_futex(pid, tid):
     try:
         with open(f"/proc/{pid}/task/{tid}/syscall") as f:
