@@ -714,6 +714,33 @@ def t_memcached_pid(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, m.pid})
 
 
+@_test("real-memcached-futex-only-pid")
+def t_memcached_futex_only(ctx):
+    """Contention-only mode on a real server, hang threshold 1 s: memcached's background
+    threads sleep for seconds in condition-variable waits (futex waits that are no lock
+    wait), its workers contend now and then. Nothing may be reported."""
+    before = h.LinkSnapshot()
+    port = free_port()
+    m = h.Proc(ctx, mc_argv(port))
+    wait_port(port, m)
+    r = h.Proc(ctx, [h.RACETRACE, "--json", *FUTEX_ONLY, "--hang-threshold", "1", "-p", m.pid])
+    h.wait_tracing(ctx, r, m.pid)
+    mc_load(ctx, port)
+    time.sleep(2)  # past the threshold with the background threads asleep
+    m.p.send_signal(signal.SIGTERM)
+    mrc = m.wait(h.TIMEOUT, "memcached exits on SIGTERM")
+    h.check(mrc == 0, "memcached exits 0", f"exit {mrc}: {m.err[-1] if m.err else ''}")
+    rc = r.wait(h.TIMEOUT, "racetrace exits after memcached")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {})
+    check_summary(findings, summary, m.pid)
+    h.check(rc == 0, "exit status 0", f"got {rc}")
+    check_events(summary, ("futex_wait",))
+    check_events(summary, ("futex_wait_ret",))
+    h.check(summary["lost"] == 0, "no event lost", repr(summary["lost"]))
+    h.check_no_leaked_links(ctx, before, {r.pid, m.pid})
+
+
 def make_input(ctx):
     """COMPRESS_MB of random hex text (compresses about 2:1, so the work is real)."""
     path = ctx.tmp(".in")
