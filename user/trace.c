@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,8 @@ struct rt_trace_reader {
 	char path[RT_TRACE_MAX_PATH + 1]; /* its path */
 	struct rt_trace_footer footer;
 	enum reader_state state;
+	z_stream zs;		  /* raw inflate, made at the first block (zs_ready) */
+	bool zs_ready;
 	int err_code;		  /* negative errno once state is RD_ERR */
 	char err[RT_TRACE_ERR_LEN];
 };
@@ -692,6 +695,47 @@ static int read_footer(struct rt_trace_reader *r, __u64 start)
 }
 
 /*
+ * Inflate the zlib stream (RFC 1950) src[0..slen) into dst[0..dlen). Its Adler-32 is not
+ * computed (a sixth of `racetrace report`'s instructions): the block's crc32 of the
+ * inflated bytes, checked next, covers the same bytes. Z_OK with *used and *made set (the
+ * caller compares them with slen and dlen), or a zlib error.
+ */
+static int inflate_zlib(struct rt_trace_reader *r, const unsigned char *src, uLong slen,
+			unsigned char *dst, uLong dlen, uLong *used, uLong *made)
+{
+	int zerr;
+
+	*used = *made = 0;
+	/* the header: deflate (CM 8), a window of at most 32 KiB, no dictionary, FCHECK */
+	if (slen < 6 || (src[0] & 0x0f) != 8 || (src[0] >> 4) > 7 || (src[1] & 0x20) ||
+	    ((unsigned)src[0] << 8 | src[1]) % 31)
+		return Z_DATA_ERROR;
+	if (!r->zs_ready) {
+		memset(&r->zs, 0, sizeof(r->zs));
+		zerr = inflateInit2(&r->zs, -15);
+		if (zerr != Z_OK)
+			return zerr;
+		r->zs_ready = true;
+	} else if (inflateReset(&r->zs) != Z_OK) {
+		return Z_STREAM_ERROR;
+	}
+	r->zs.next_in = (Bytef *)src + 2;
+	r->zs.avail_in = slen - 2;
+	r->zs.next_out = dst;
+	r->zs.avail_out = dlen;
+	zerr = inflate(&r->zs, Z_FINISH);
+	*made = dlen - r->zs.avail_out;
+	*used = 2 + (slen - 2 - r->zs.avail_in);
+	if (zerr == Z_STREAM_END) {
+		/* the Adler-32 trailer follows the deflate data: 4 bytes, not checked */
+		*used = *used + 4 <= slen ? *used + 4 : slen + 1;
+		return Z_OK;
+	}
+	/* out of input or output before the end: the lengths tell which */
+	return zerr == Z_BUF_ERROR || zerr == Z_OK ? Z_OK : zerr;
+}
+
+/*
  * The rest of a block whose first 4 bytes (bh, at off) are read: the header, then the
  * compressed data into r->comp and the inflated data into r->raw. what names the block in
  * messages. A record block (exact) holds count * unit bytes; an aux block at least unit bytes
@@ -703,8 +747,7 @@ static int read_block(struct rt_trace_reader *r, unsigned char *bh, unsigned lon
 		      __u32 max_raw, __u32 max_comp, __u32 *count, __u32 *raw_len)
 {
 	__u32 seq, comp_len;
-	uLongf dlen;
-	uLong slen;
+	uLong dlen, slen;
 	int err, zerr;
 
 	err = read_exact(r, bh + RT_TRACE_SECTION_MAGIC_LEN,
@@ -739,9 +782,7 @@ static int read_block(struct rt_trace_reader *r, unsigned char *bh, unsigned lon
 		return err;
 	if (crc_of(r->comp, comp_len) != get_le32(bh + 24))
 		return corrupt(r, what, off, "checksum mismatch (compressed data)");
-	dlen = *raw_len;
-	slen = comp_len;
-	zerr = uncompress2(r->raw, &dlen, r->comp, &slen);
+	zerr = inflate_zlib(r, r->comp, comp_len, r->raw, *raw_len, &slen, &dlen);
 	if (zerr == Z_MEM_ERROR)
 		return fail(r, -ENOMEM, "out of memory reading %s at offset %llu", what, off);
 	if (zerr != Z_OK)
@@ -1102,6 +1143,8 @@ void rt_trace_reader__free(struct rt_trace_reader *r)
 		return;
 	if (r->f)
 		fclose(r->f);
+	if (r->zs_ready)
+		inflateEnd(&r->zs);
 	free(r->comp);
 	free(r->raw);
 	free(r);

@@ -827,6 +827,38 @@ static void test_decompression_error(void **state)
 	add_footer(&b, 1, 4);
 	expect_block(&b, "corrupt block at offset 72: checksum mismatch (records)",
 		     "records checksum");
+
+	/* a header that is no zlib header (a bad FCHECK), and a truncated Adler-32 trailer */
+	comp[1] ^= 1;
+	b.len = 0;
+	add_header(&b, RT_TRACE_VERSION, RT_EVENTS_ABI);
+	add_block_raw(&b, 0, 4, 4 * RT_EVENT_SIZE, crc(ev, 4 * RT_EVENT_SIZE), comp, comp_len);
+	add_footer(&b, 1, 4);
+	expect_block(&b, "decompression failed (zlib: data error)", "bad zlib header");
+	comp[1] ^= 1;
+	b.len = 0;
+	add_header(&b, RT_TRACE_VERSION, RT_EVENTS_ABI);
+	add_block_raw(&b, 0, 4, 4 * RT_EVENT_SIZE, crc(ev, 4 * RT_EVENT_SIZE), comp, comp_len - 2);
+	add_footer(&b, 1, 4);
+	expect_block(&b, "decompression failed", "truncated trailer");
+
+	/*
+	 * The Adler-32 itself is not checked (the records' crc32 is): a wrong one, with the
+	 * block's checksums right, reads fine.
+	 */
+	comp[comp_len - 1] ^= 0xff;
+	b.len = 0;
+	add_header(&b, RT_TRACE_VERSION, RT_EVENTS_ABI);
+	add_block_raw(&b, 0, 4, 4 * RT_EVENT_SIZE, crc(ev, 4 * RT_EVENT_SIZE), comp, comp_len);
+	add_footer(&b, 1, 4);
+	{
+		struct result res;
+
+		read_mem(b.p, b.len, &res);
+		CHECK_EQ(res.rc, 0, "wrong Adler-32: read to the end");
+		CHECK_EQ(res.records, 4, "wrong Adler-32: every record");
+		CHECK_EQ(res.bad, -1, "wrong Adler-32: the records as written");
+	}
 	free(b.p);
 	free(ev);
 }
