@@ -239,7 +239,7 @@ static bool sched_waits(__u32 probes)
  * wakes are happens-before edges), sched_switch for contention-only targets. Attached only
  * while some target needs them: an enabled syscall tracepoint slows every syscall down.
  */
-static int sync_futex_tps(struct rt_tracer *t, char *err, size_t errlen)
+static int sync_futex_tps_how(struct rt_tracer *t, bool detach, char *err, size_t errlen)
 {
 	bool sys = false, sched = false;
 	size_t i;
@@ -255,11 +255,15 @@ static int sync_futex_tps(struct rt_tracer *t, char *err, size_t errlen)
 		sys |= !sched_waits(t->targets[i].probes);
 		sched |= sched_waits(t->targets[i].probes);
 	}
-	/* the new way first, so that no wait goes unseen in between */
-	ret = tp_set(t, TP_SCHED_SWITCH, sched, err, errlen);
-	ret = ret ? ret : tp_set(t, TP_SYS_ENTER, sys, err, errlen);
-	ret = ret ? ret : tp_set(t, TP_SYS_EXIT, sys, err, errlen);
+	ret = tp_set(t, TP_SCHED_SWITCH, sched || !detach, err, errlen);
+	ret = ret ? ret : tp_set(t, TP_SYS_ENTER, sys || !detach, err, errlen);
+	ret = ret ? ret : tp_set(t, TP_SYS_EXIT, sys || !detach, err, errlen);
 	return ret;
+}
+
+static int sync_futex_tps(struct rt_tracer *t, char *err, size_t errlen)
+{
+	return sync_futex_tps_how(t, true, err, errlen);
 }
 
 /*
@@ -944,7 +948,13 @@ int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *er
 	if (t->targets[i].probes == probes)
 		return sync_futex_tps(t, err, errlen);
 	t->targets[i].probes = probes;
-	/* the way its futex waits are seen may change: tell the BPF side, if it traces pid yet */
+	/*
+	 * The way its futex waits are seen may change. Both ways attached while the BPF side is
+	 * told (if it traces pid yet), then what no target needs detached: no wait goes unseen.
+	 */
+	ret = sync_futex_tps_how(t, false, err, errlen);
+	if (ret)
+		return ret;
 	if (!t->opts.pid)
 		target_map_set(t, pid, BPF_EXIST);
 	ret = sync_futex_tps(t, err, errlen);
@@ -1554,19 +1564,19 @@ cleanup:
 void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)
 {
 	__u32 key = pid;
-
 	char err[128];
 	size_t i;
 
 	if (t->opts.pid)
 		return; /* single-target mode has no targets map */
-	if (pause)
-		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
-	else
-		target_map_set(t, pid, BPF_ANY);
 	for (i = 0; i < t->ntargets; i++)
 		if (t->targets[i].pid == pid)
 			t->targets[i].paused = pause;
+	/* resuming: its way of seeing waits is attached before its records pass again */
+	if (pause)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
 	if (sync_futex_tps(t, err, sizeof(err)))
 		rt_warn("pid %d: %s", pid, err);
+	if (!pause)
+		target_map_set(t, pid, BPF_ANY);
 }
