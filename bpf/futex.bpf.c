@@ -215,8 +215,8 @@ int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev,
 		if (regs && regs->orig_ax == RT_NR_FUTEX && futex_class(regs->si) == RT_EV_FUTEX_WAIT) {
 			/*
 			 * It ran, so a wait it was in is over: its switch-in said so, this is the
-			 * safety net. Not done at every switch-out: the task storage lookup
-			 * alone costs memcached about 1 % (make bench).
+			 * safety net. Not done at every switch-out: that task storage lookup
+			 * cost memcached 1.3 % more (bench/bench.py's paired runs, by hand).
 			 */
 			w = sched_wait_end(prev);
 			if (!futex_record(RT_EV_FUTEX_WAIT, RT_EVF_SCHED,
@@ -225,7 +225,7 @@ int BPF_PROG(tp_btf_sched_switch, bool preempt, struct task_struct *prev,
 				w->uaddr = regs->di;
 				w->waiting = 1;
 			}
-			/* (no entry: its creation failed; its next switch ends the wait as unknown) */
+			/* (no entry: its creation failed; its switch-in ends the wait as unknown) */
 		}
 	}
 
