@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Install every Debian package that building, testing and the demo need. Idempotent: when all
-# packages are present at the wanted versions it does nothing and needs no network. libbpf,
-# bpftool and elfutils come from bookworm-backports (libbpf 1.4 with uprobe.multi, bpftool 7.5);
-# clang-19 is in bookworm itself.
+# Install every Debian package that building, testing and the demo need (`make`, `make test`,
+# `make demo` and `make install`'s unit check), starting from a minimal Debian 12 root that has
+# only the README's prerequisites (git, make). `make bench` needs more; bench/deps.sh owns those
+# packages. Idempotent: when all packages are present at the wanted versions it does nothing and
+# needs no network. libbpf, bpftool, elfutils and libdebuginfod come from bookworm-backports
+# (libbpf 1.4 with uprobe.multi, bpftool 7.5, elfutils 0.192); clang-19 is in bookworm itself.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -15,16 +17,25 @@ fi
 # Packages from bookworm proper.
 BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-go python3
 	   libmicrohttpd-dev libcapstone-dev)
+# libFuzzer and the sanitizer runtimes clang-19 links the fuzzers with (tests/fuzz/).
+BASE_PKGS+=(libclang-rt-19-dev)
+# glibc's separate debug info, found by build-id under /usr/lib/debug/.build-id/: without it
+# the libc frames of every report (start_thread, clone3, ...) are module+offset.
+BASE_PKGS+=(libc6-dbg)
 # Real multithreaded programs the e2e tests trace (tests/e2e/detectors.py).
 BASE_PKGS+=(memcached xz-utils pigz)
 # A real Prometheus scrapes the daemon, promtool checks its metrics (tests/e2e/daemon.py).
 BASE_PKGS+=(prometheus)
 # A real Go server traced for a minute under a put/get loop (tests/e2e/gotests.py, go-etcd).
 BASE_PKGS+=(etcd-server etcd-client)
-# the install test renders the man page and verifies the systemd unit
-BASE_PKGS+=(man-db systemd)
-# Packages pinned to bookworm-backports.
+# The install test renders the man page and verifies the systemd unit, whose ExecReload is
+# /bin/kill (procps) (tests/e2e/install.py).
+BASE_PKGS+=(man-db systemd procps)
+# Packages pinned to bookworm-backports. libdebuginfod-dev: racetrace fetches debug info by
+# build-id when DEBUGINFOD_URLS is set; debuginfod: the local server the test fetches it from
+# (tests/e2e/reports.py).
 BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils
+	  libdebuginfod-dev libdebuginfod1 debuginfod
 	  golang-1.21-go golang-1.22-go golang-1.23-go)
 
 BPO_LIST=/etc/apt/sources.list.d/racetrace-backports.list
