@@ -11,7 +11,17 @@
  * would block us), read with ELF_C_READ (pread, so a file truncated under us gives an error,
  * not SIGBUS), and compressed debug sections are checked for a sane size before libdw inflates
  * them. Printing is the caller's job; this module only logs at debug level.
+ *
+ * A module without a local debug file is looked up on the debuginfod servers DEBUGINFOD_URLS
+ * names, by build-id, through libdebuginfod (elfutils). The library is loaded with dlopen() on
+ * the first such lookup, as libdw itself does: racetrace then runs where libdebuginfod1 is not
+ * installed, and a run without DEBUGINFOD_URLS never loads libcurl and a TLS stack into a root
+ * process. The fetched file (cached by the client, under $DEBUGINFOD_CACHE_PATH or
+ * ~/.cache/debuginfod_client) goes through the same checks as a local one: it must carry the
+ * module's build-id. Our ELF reading stays ours (map_files, untrusted-input limits), which is why
+ * this is the client library and not libdwfl's dwfl_standard_find_debuginfo().
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +35,7 @@
 #include <libelf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
+#include <elfutils/debuginfod.h>
 #include <zlib.h>
 #include "log.h"
 #include "elfcheck.h"
@@ -34,6 +45,7 @@
 #include "util.h"
 
 #define RT_DEBUG_DIR "/usr/lib/debug"
+#define RT_DEBUGINFOD_LIB "libdebuginfod.so.1"
 #define RT_SYM_MAX_MAPS (1 << 20)	/* mappings remembered, over all processes */
 #define RT_SYM_MAX_MAPS_LINES (1 << 20) /* lines read from one /proc/PID/maps */
 #define RT_SYM_MAX_SECTIONS (1 << 16)
@@ -94,6 +106,7 @@ struct module {
 	size_t nsyms, syms_cap;
 	char *names;
 	size_t names_len, names_cap;
+	bool unsymbolized; /* a frame rt_sym__frame() returned had no function name */
 };
 
 struct mapping {
@@ -108,7 +121,18 @@ struct mapping {
 struct cache_ent {
 	pid_t pid;
 	int rc;
+	struct module *mod; /* NULL when the address is in no mapping */
 	struct rt_frame f;
+};
+
+/* libdebuginfod's client, loaded on first use (see the top of this file). */
+struct debuginfod {
+	bool tried; /* dlopen() and debuginfod_begin() were tried, whatever came of it */
+	void *lib;
+	debuginfod_client *client;
+	__typeof__(debuginfod_begin) *begin;
+	__typeof__(debuginfod_end) *end;
+	__typeof__(debuginfod_find_debuginfo) *find_debuginfo;
 };
 
 struct rt_symbolizer {
@@ -122,6 +146,7 @@ struct rt_symbolizer {
 	size_t ncache, cache_cap;
 	struct rt_map cache_idx; /* (pid, addr) hash -> index in cache */
 	__u64 seq;
+	struct debuginfod dfd;
 };
 
 /* rt_map keys must be neither 0 nor ~0. */
@@ -493,8 +518,70 @@ cleanup:
 	return false;
 }
 
-/* Look for m's separate debug file by build-id, then by .gnu_debuglink; sets m->dbg. */
-static void module__find_debug(struct module *m)
+/*
+ * The debuginfod client when DEBUGINFOD_URLS names a server, else NULL. The first call loads
+ * libdebuginfod; a failure is logged once and not tried again.
+ */
+static debuginfod_client *debuginfod_get(struct debuginfod *d)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	if (d->tried || !urls || !urls[strspn(urls, " \t")])
+		return d->client;
+	d->tried = true;
+	d->lib = dlopen(RT_DEBUGINFOD_LIB, RTLD_NOW | RTLD_LOCAL);
+	if (!d->lib) {
+		rt_warn("DEBUGINFOD_URLS is set, but %s cannot be loaded (Debian: install "
+			"libdebuginfod1): %s", RT_DEBUGINFOD_LIB, dlerror());
+		return NULL;
+	}
+	d->begin = (__typeof__(d->begin))dlsym(d->lib, "debuginfod_begin");
+	d->end = (__typeof__(d->end))dlsym(d->lib, "debuginfod_end");
+	d->find_debuginfo = (__typeof__(d->find_debuginfo))dlsym(d->lib,
+								  "debuginfod_find_debuginfo");
+	if (d->begin && d->end && d->find_debuginfo)
+		d->client = d->begin();
+	if (!d->client)
+		rt_warn("DEBUGINFOD_URLS is set, but %s gives no client", RT_DEBUGINFOD_LIB);
+	return d->client;
+}
+
+static void debuginfod_free(struct debuginfod *d)
+{
+	if (d->client)
+		d->end(d->client);
+	if (d->lib)
+		dlclose(d->lib);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Ask debuginfod for m's debug file by its build-id; sets m->dbg when one is fetched. */
+static void module__fetch_debug(struct module *m, struct debuginfod *d, const void *id,
+				ssize_t idlen)
+{
+	debuginfod_client *c = debuginfod_get(d);
+	char *path = NULL;
+	int fd;
+
+	if (!c)
+		return;
+	fd = d->find_debuginfo(c, id, (int)idlen, &path);
+	if (fd < 0) {
+		rt_debug("symbolize: %s: debuginfod: %s", m->path, strerror(-fd));
+		return;
+	}
+	close(fd);
+	if (!module__try_debug(m, path, id, idlen, 0))
+		rt_debug("symbolize: %s: debuginfod gave %s, which is not its debug file", m->path,
+			 path);
+	free(path);
+}
+
+/*
+ * Look for m's separate debug file by build-id, then by .gnu_debuglink, then (with a build-id)
+ * on the debuginfod servers; sets m->dbg.
+ */
+static void module__find_debug(struct module *m, struct debuginfod *d)
 {
 	const char *roots[2] = { m->root, "" };
 	char path[PATH_MAX * 2], hex[2 * RT_BUILD_ID_MAX + 1], dir[PATH_MAX];
@@ -522,8 +609,11 @@ static void module__find_debug(struct module *m)
 
 	link = dwelf_elf_gnu_debuglink(m->main.elf, &crc);
 	if (!link || !link[0] || strchr(link, '/') || strlen(link) > NAME_MAX ||
-	    !strcmp(link, ".") || !strcmp(link, ".."))
+	    !strcmp(link, ".") || !strcmp(link, "..")) {
+		if (idlen)
+			module__fetch_debug(m, d, id, idlen);
 		return;
+	}
 	slash = strrchr(m->path, '/');
 	if (slash)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - m->path), m->path);
@@ -540,6 +630,8 @@ static void module__find_debug(struct module *m)
 				return;
 		}
 	}
+	if (idlen)
+		module__fetch_debug(m, d, id, idlen);
 }
 
 /* ---- modules ------------------------------------------------------------------------------ */
@@ -601,8 +693,11 @@ static int module__open(struct module *m)
 	return fallback;
 }
 
-/* Open m and read what symbolizing needs. Failures leave m partly usable, never unsafe. */
-static void module__load(struct module *m)
+/*
+ * Open m and read what symbolizing needs (d: debuginfod, for a missing debug file). Failures
+ * leave m partly usable, never unsafe.
+ */
+static void module__load(struct module *m, struct debuginfod *d)
 {
 	Elf *sym_elf = NULL, *dw_elf = NULL;
 	int fd;
@@ -620,7 +715,7 @@ static void module__load(struct module *m)
 	if (module__load_phdrs(m))
 		return;
 	if (!m->main.has_symtab || !m->main.has_dwarf)
-		module__find_debug(m);
+		module__find_debug(m, d);
 
 	if (m->main.has_symtab)
 		sym_elf = m->main.elf;
@@ -726,6 +821,7 @@ void rt_sym__free(struct rt_symbolizer *s)
 	rt_map_free(&s->maps_idx);
 	rt_map_free(&s->mods_idx);
 	rt_map_free(&s->cache_idx);
+	debuginfod_free(&s->dfd);
 	free(s);
 }
 
@@ -752,7 +848,8 @@ static const struct cache_ent *cache_get(const struct rt_symbolizer *s, pid_t pi
 }
 
 /* Best effort: a frame that cannot be cached is simply computed again. */
-static void cache_put(struct rt_symbolizer *s, pid_t pid, int rc, const struct rt_frame *f)
+static void cache_put(struct rt_symbolizer *s, pid_t pid, int rc, struct module *mod,
+		      const struct rt_frame *f)
 {
 	if (s->ncache >= RT_SYM_CACHE_MAX)
 		cache_clear(s);
@@ -762,6 +859,7 @@ static void cache_put(struct rt_symbolizer *s, pid_t pid, int rc, const struct r
 		return;
 	s->cache[s->ncache].pid = pid;
 	s->cache[s->ncache].rc = rc;
+	s->cache[s->ncache].mod = mod;
 	s->cache[s->ncache].f = *f;
 	s->ncache++;
 }
@@ -972,22 +1070,26 @@ static const struct mapping *find_mapping(const struct rt_symbolizer *s, pid_t p
 	return best;
 }
 
-int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f)
+/* rt_sym__frame() without noting a frame it gives without function; *modp: its module or NULL. */
+static int frame_lookup(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f,
+			struct module **modp)
 {
 	const struct cache_ent *ce;
 	const struct mapping *mp;
 	const struct sym *sym = NULL;
-	struct module *m;
+	struct module *m = NULL;
 	__u64 off, vaddr, pc;
 	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->addr = addr;
+	*modp = NULL;
 	if (!s)
 		return -ENOENT;
 	ce = cache_get(s, pid, addr);
 	if (ce) {
 		*f = ce->f;
+		*modp = ce->mod;
 		return ce->rc;
 	}
 	mp = find_mapping(s, pid, addr);
@@ -997,7 +1099,7 @@ int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_fram
 	}
 	m = mp->mod;
 	if (!m->loaded)
-		module__load(m);
+		module__load(m, &s->dfd);
 	copy_basename(f->module, sizeof(f->module), m->path);
 	f->deleted = m->deleted;
 	off = addr - mp->start + mp->off;
@@ -1024,8 +1126,48 @@ int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_fram
 	module__find_line(m, pc, f);
 
 cleanup:
-	cache_put(s, pid, rc, f);
+	cache_put(s, pid, rc, m, f);
+	*modp = m;
 	return rc;
+}
+
+int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f)
+{
+	struct module *m;
+	int rc = frame_lookup(s, pid, addr, f, &m);
+
+	/* read as an ELF file, and still no function: symbols and debug info are missing */
+	if (!rc && m && m->main.elf && !f->function[0])
+		m->unsymbolized = true;
+	return rc;
+}
+
+int rt_sym__foreach_unsymbolized(const struct rt_symbolizer *s, rt_sym_name_fn fn, void *ctx)
+{
+	char name[RT_SYM_NAME_LEN], prev[RT_SYM_NAME_LEN];
+	size_t i, j;
+	int ret;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < s->nmods; i++) {
+		if (!s->mods[i]->unsymbolized)
+			continue;
+		copy_basename(name, sizeof(name), s->mods[i]->path);
+		for (j = 0; j < i; j++) {
+			if (!s->mods[j]->unsymbolized)
+				continue;
+			copy_basename(prev, sizeof(prev), s->mods[j]->path);
+			if (!strcmp(prev, name))
+				break;
+		}
+		if (j < i)
+			continue;
+		ret = fn(ctx, name);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t len)
@@ -1057,10 +1199,12 @@ int rt_sym__go_class(void *ctx, __u32 pid, __u64 addr)
 	/* packages whose goroutines are the runtime's, not the program's work */
 	static const char *const runtime_pkgs[] = { "runtime.", "os/signal.", "unique.",
 						    "internal/", "weak." };
+	struct module *m;
 	struct rt_frame f;
 	size_t i;
 
-	if (!ctx || rt_sym__frame(ctx, (pid_t)pid, addr, &f) || !f.function[0])
+	/* a lookup for the engine, not a printed frame: frame_lookup() */
+	if (!ctx || frame_lookup(ctx, (pid_t)pid, addr, &f, &m) || !f.function[0])
 		return -ENOENT;
 	if (!strncmp(f.function, "time.", 5))
 		return RT_SITE_GO_TIME;
@@ -1134,7 +1278,7 @@ const char *rt_sym__data(struct rt_symbolizer *s, pid_t pid, __u64 addr, char *b
 		if (mp->pid != pid)
 			continue;
 		if (!m->loaded)
-			module__load(m);
+			module__load(m, &s->dfd);
 		if (!m->main.elf || !module__vaddr(m, mp->off, &v0) || addr < mp->start - v0)
 			continue;
 		vaddr = addr - (mp->start - v0);

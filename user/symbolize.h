@@ -5,8 +5,9 @@
  * before its findings are printed) or are added by hand (tests, trace replay). ELF files are
  * opened lazily, once per module, with libelf; symbols come from .symtab, else .dynsym; lines
  * from DWARF through libdw. Separate debug files are found by build-id under
- * /usr/lib/debug/.build-id/ and by .gnu_debuglink. The target's files are untrusted: garbage
- * gives "module+0x1234" or nothing, never a crash. Pure C, no libbpf; not thread-safe.
+ * /usr/lib/debug/.build-id/ and by .gnu_debuglink, then, when DEBUGINFOD_URLS is set, fetched by
+ * build-id from those debuginfod servers (libdebuginfod). The target's files are untrusted:
+ * garbage gives "module+0x1234" or nothing, never a crash. Pure C, no libbpf; not thread-safe.
  *
  * Every address is taken to be a return address (the caller's site of a lock call): the symbol
  * and the line are looked up at addr - 1, the call instruction, while the frame reports addr and
@@ -71,8 +72,10 @@ int rt_sym__add_mapping(struct rt_symbolizer *s, pid_t pid, __u64 start, __u64 e
 			__u64 file_off, const char *path);
 
 /*
- * Symbolize one address of process pid. Always fills f (addr at least, the rest zeroed when
- * unknown); returns 0, or -ENOENT when the address is in no known mapping.
+ * Symbolize one address of process pid, for printing. Always fills f (addr at least, the rest
+ * zeroed when unknown); returns 0, or -ENOENT when the address is in no known mapping. A frame
+ * in a readable ELF file that gets no function name is remembered for
+ * rt_sym__foreach_unsymbolized().
  */
 int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f);
 
@@ -111,6 +114,15 @@ typedef int (*rt_sym_mapping_fn)(void *ctx, pid_t pid, __u64 start, __u64 end, _
  * returned. fn must not add mappings.
  */
 int rt_sym__foreach_mapping(const struct rt_symbolizer *s, rt_sym_mapping_fn fn, void *ctx);
+
+typedef int (*rt_sym_name_fn)(void *ctx, const char *name);
+/*
+ * Call fn with the file name (basename) of every module that a frame from rt_sym__frame() or
+ * rt_sym__format() had no function name in (no symbols and no debug info found: the report's
+ * hint), each name once, in the order the modules were first mapped. rt_sym__go_class() lookups
+ * do not count. Returns 0, or the first nonzero value fn returned. NULL s: no call.
+ */
+int rt_sym__foreach_unsymbolized(const struct rt_symbolizer *s, rt_sym_name_fn fn, void *ctx);
 
 /* pid is gone: drop its mappings (the daemon, when a target exits). NULL-safe. */
 void rt_sym__forget_pid(struct rt_symbolizer *s, pid_t pid);
