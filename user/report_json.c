@@ -172,9 +172,26 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 	fputs("}\n", out);
 }
 
+struct unsym_json {
+	FILE *out;
+	bool first;
+};
+
+static int unsym_json_add(void *ctx, const char *name)
+{
+	struct unsym_json *u = ctx;
+
+	if (!u->first)
+		fputc(',', u->out);
+	json_str(u->out, name);
+	u->first = false;
+	return 0;
+}
+
 void rt_report__json_summary(const struct rt_report_opts *o, const struct rt_summary *s,
 			     const struct rt_finding *fs, const __u64 *counts, __u32 n)
 {
+	struct unsym_json u = { .out = o->out, .first = true };
 	FILE *out = o->out;
 	unsigned int t;
 	__u32 i;
@@ -199,5 +216,7 @@ void rt_report__json_summary(const struct rt_report_opts *o, const struct rt_sum
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s\"%016llx\":%llu", i ? "," : "", (unsigned long long)fs[i].id,
 			(unsigned long long)counts[i]);
-	fputs("}}\n", out);
+	fputs("},\"unsymbolized\":[", out);
+	rt_sym__foreach_unsymbolized(o->sym, unsym_json_add, &u);
+	fputs("]}\n", out);
 }

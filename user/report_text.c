@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Human-readable report blocks in the spirit of ThreadSanitizer's WARNING blocks. */
 #include <stdio.h>
+#include <string.h>
 #include "event.h"
 #include "hb.h"
 #include "report.h"
@@ -117,9 +118,38 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 	fprintf(out, "%s\n", RT_RULE);
 }
 
+/* The modules printed frames had no function name in, as "a, b" (truncated to fit). */
+struct unsym_list {
+	char names[256];
+	size_t len;
+	bool glibc; /* one of them is glibc's: its debug info is libc6-dbg */
+};
+
+static int unsym_add(void *ctx, const char *name)
+{
+	static const char *const glibc[] = { "libc.so.", "ld-linux", "libpthread.so.", "libm.so.",
+					     "libdl.so.", "librt.so." };
+	struct unsym_list *l = ctx;
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(glibc) / sizeof(glibc[0]); i++)
+		if (!strncmp(name, glibc[i], strlen(glibc[i])))
+			l->glibc = true;
+	n = snprintf(l->names + l->len, sizeof(l->names) - l->len, "%s%s", l->len ? ", " : "",
+		     name);
+	if (n < 0 || (size_t)n >= sizeof(l->names) - l->len) {
+		snprintf(l->names + sizeof(l->names) - 5, 5, "...");
+		return 1;
+	}
+	l->len += n;
+	return 0;
+}
+
 void rt_report__text_summary(const struct rt_report_opts *o, const struct rt_summary *s,
 			     const struct rt_finding *fs, const __u64 *counts, __u32 n)
 {
+	struct unsym_list l = { .len = 0 };
 	FILE *out = o->out;
 	__u32 i;
 
@@ -134,4 +164,10 @@ void rt_report__text_summary(const struct rt_report_opts *o, const struct rt_sum
 	for (i = 0; i < n; i++)
 		fprintf(out, "  #%u %s seen %llu time%s\n", i + 1, rt_kind_name(fs[i].kind),
 			(unsigned long long)counts[i], counts[i] == 1 ? "" : "s");
+	rt_sym__foreach_unsymbolized(o->sym, unsym_add, &l);
+	if (l.names[0])
+		fprintf(out,
+			"racetrace: frames in %s have no function names: install their debug "
+			"info%s, or set DEBUGINFOD_URLS to fetch it by build-id\n",
+			l.names, l.glibc ? " (glibc's: apt install libc6-dbg)" : "");
 }

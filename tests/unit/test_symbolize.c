@@ -5,7 +5,9 @@
  * a line inside it; malloc in libc with its name; an unmapped address with -ENOENT. Then the
  * untrusted side: truncated and garbage ELF files added by hand give "module+0x..." and no
  * crash (ASan and UBSan watch), a mapped-then-deleted file and a file replaced after its process
- * exited are marked deleted, and older snapshots are kept while the newest mapping wins.
+ * exited are marked deleted, and older snapshots are kept while the newest mapping wins. The
+ * report's hint: only printed frames without a function name, in a file that was read, name
+ * their module, once.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -459,6 +461,54 @@ static void test_replaced_file(void **state)
 	unlink(path);
 }
 
+/* Collects rt_sym__foreach_unsymbolized() names as "a,b," */
+static int collect_name(void *ctx, const char *name)
+{
+	char *buf = ctx;
+
+	strncat(buf, name, 255 - strlen(buf));
+	strncat(buf, ",", 255 - strlen(buf));
+	return 0;
+}
+
+static void test_unsymbolized(void **state)
+{
+	__u64 named = (__u64)(uintptr_t)probe_target + FN_OFF;
+	char exe[PATH_MAX], names[256] = "", want[PATH_MAX + 1], buf[512];
+	struct rt_symbolizer *s;
+	struct rt_frame f;
+
+	CHECK_EQ(rt_sym__load_maps(sym, getpid()), 0, "load_maps self");
+	CHECK(rt_sym__format(sym, getpid(), named, buf, sizeof(buf)) != NULL, "format named");
+	CHECK_EQ(rt_sym__frame(sym, getpid(), 0x10, &f), -ENOENT, "unmapped address");
+	rt_sym__foreach_unsymbolized(sym, collect_name, names);
+	CHECK_STR(names, "", "named frames and unmapped addresses are not listed");
+
+	/* this binary mapped by hand: its ELF header is code in no function */
+	self_exe(exe, sizeof(exe));
+	s = rt_sym__new();
+	CHECK(s != NULL, "new symbolizer");
+	CHECK_EQ(rt_sym__add_mapping(s, FAKE_PID, FAKE_START, FAKE_END, 0, exe), 0, "map self");
+	CHECK_EQ(rt_sym__add_mapping(s, FAKE_PID, FAKE_END, FAKE_END + 0x1000, 0,
+				     "/nonexistent/rt_sym/libgone.so"), 0, "map a missing file");
+	CHECK_EQ(rt_sym__go_class(s, FAKE_PID, FAKE_START + 0x10), -ENOENT,
+		 "go_class: no function");
+	CHECK_EQ(rt_sym__frame(s, FAKE_PID, FAKE_END + 0x10, &f), 0, "frame in a missing file");
+	rt_sym__foreach_unsymbolized(s, collect_name, names);
+	CHECK_STR(names, "", "engine lookups and unreadable files are not listed");
+
+	CHECK_EQ(rt_sym__frame(s, FAKE_PID, FAKE_START + 0x10, &f), 0, "frame in the ELF header");
+	CHECK_STR(f.function, "", "no function in the ELF header");
+	snprintf(want, sizeof(want), "%s+0x10", base_of(exe));
+	CHECK_STR(rt_sym__format(s, FAKE_PID, FAKE_START + 0x10, buf, sizeof(buf)), want,
+		  "module+offset");
+	CHECK(rt_sym__format(s, FAKE_PID, FAKE_START + 0x20, buf, sizeof(buf)) != NULL, "format");
+	rt_sym__foreach_unsymbolized(s, collect_name, names);
+	snprintf(want, sizeof(want), "%s,", base_of(exe));
+	CHECK_STR(names, want, "the module of frames without a function, once");
+	rt_sym__free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +523,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_old_mappings_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsymbolized, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
