@@ -15,10 +15,13 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# Fail early, and name the fix, when the toolchain is missing.
-ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+# Fail early, and name the fix, when the toolchain is missing. Not for deps and clean, which do
+# not need it, nor for demo, test and bench, which install it (scripts/deps.sh) before building
+# in a second make, where these checks run.
+NEED_TOOLCHAIN := $(if $(MAKECMDGOALS),$(filter-out deps clean demo test bench,$(MAKECMDGOALS)),all)
+ifneq ($(NEED_TOOLCHAIN),)
 ifeq ($(shell command -v $(CLANG) 2>/dev/null),)
-$(error $(CLANG) not found: run 'sudo scripts/deps.sh' (or 'make demo' / 'make test', which do))
+$(error $(CLANG) not found: run 'sudo scripts/deps.sh' (or 'make demo' / 'make test', which run it))
 endif
 ifeq ($(shell command -v $(BPFTOOL) 2>/dev/null),)
 $(error bpftool not found: run 'sudo scripts/deps.sh')
@@ -36,8 +39,8 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I vmlinux/$(ARCH) -I bpf $(CLANG_BPF_SYS_INCLUDES)
 
-LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf)
-LIBBPF_STATIC := $(shell pkg-config --variable=libdir libbpf)/libbpf.a
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_STATIC := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf.a
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-format-truncation
@@ -45,7 +48,7 @@ ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I 
 	$(LIBBPF_CFLAGS) -MMD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
-CAPSTONE := $(shell pkg-config --variable=libdir capstone)/libcapstone.a
+CAPSTONE := $(shell pkg-config --variable=libdir capstone 2>/dev/null)/libcapstone.a
 LDLIBS := $(LIBBPF_STATIC) -lelf -ldw -lz -lpthread -lmicrohttpd $(CAPSTONE)
 
 # maps.bpf.c first: it defines the maps the others declare extern
