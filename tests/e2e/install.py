@@ -3,6 +3,12 @@
 `systemd-analyze verify` accepts the hardened unit, the man page renders, and the daemon runs
 with the installed example config and stops cleanly on SIGTERM.
 
+Hermetic: everything is checked in the scratch root, never in what an earlier `make install`
+left on the machine. The unit's own paths are pointed at the scratch copies, and `man` (which
+`systemd-analyze verify` runs for the unit's Documentation=man:racetrace(8)) looks only in the
+scratch root's man directory (MANPATH). What the unit needs from the system itself, /bin/kill
+for ExecReload (procps), is a package scripts/deps.sh installs, checked first by name.
+
 run.py calls register(its own module); the harness helpers come from there."""
 import os
 import shutil
@@ -42,15 +48,25 @@ def t_install(ctx):
         with open(local, "w") as f:
             f.write(text.replace("/usr/sbin/racetrace", bin_path)
                     .replace("/etc/racetrace/racetrace.conf", conf))
+        R.check("ExecReload=/bin/kill " in text and os.access("/bin/kill", os.X_OK),
+                "/bin/kill, the unit's ExecReload, is installed",
+                "the Debian package procps: run 'sudo scripts/deps.sh'")
+        mandir = os.path.join(dest, "usr/share/man")
         r = subprocess.run(["systemd-analyze", "verify", local], capture_output=True,
-                           text=True, timeout=R.TIMEOUT)
+                           text=True, timeout=R.TIMEOUT,
+                           env=dict(os.environ, MANPATH=mandir, SYSTEMD_PAGER="cat"))
         R.check(r.returncode == 0 and "racetrace.service" not in r.stderr,
                 "systemd-analyze verify accepts the unit", (r.stdout + r.stderr)[-400:])
-        r = subprocess.run(["man", "-l", os.path.join(dest, "usr/share/man/man8/racetrace.8")],
+        r = subprocess.run(["man", "-l", os.path.join(mandir, "man8/racetrace.8")],
                            capture_output=True, text=True, timeout=R.TIMEOUT,
                            env=dict(os.environ, MANPAGER="cat", PAGER="cat"))
         R.check(r.returncode == 0 and "racetrace daemon" in r.stdout,
                 "the man page renders", r.stderr[-200:])
+        r = subprocess.run(["man", "--where", "racetrace.8"], capture_output=True, text=True,
+                           timeout=R.TIMEOUT, env=dict(os.environ, MANPATH=mandir))
+        R.check(r.returncode == 0 and r.stdout.strip().startswith(mandir),
+                "man finds racetrace(8) in the scratch root, as systemd-analyze asked it",
+                (r.stdout + r.stderr).strip())
         # the example config works as it is (findings and metrics paths moved to scratch)
         with open(conf) as f:
             c = f.read()
