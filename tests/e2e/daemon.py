@@ -553,7 +553,7 @@ def t_futex_only(ctx):
                                   ("target", {"name": "abba", "comm": "rtd-abba"})])
         t = h.Proc(ctx, [dl, "-w"], stdin=subprocess.PIPE)
         d.wait_attached(t.pid, "rtd-deadlock")
-        tps = h.racetrace_tracepoints()
+        tps = h.racetrace_tracepoints(d.pid)
         h.check("sched_switch" in tps and "sys_enter" not in tps and "sys_exit" not in tps,
                 "a contention-only target: sched_switch, no syscall tracepoints", repr(tps))
         t.write("go\n")
@@ -564,12 +564,12 @@ def t_futex_only(ctx):
 
         a = h.Proc(ctx, [abba, "-w"], stdin=subprocess.PIPE)
         d.wait_attached(a.pid, "rtd-abba")
-        tps = h.racetrace_tracepoints()
+        tps = h.racetrace_tracepoints(d.pid)
         h.check({"sched_switch", "sys_enter", "sys_exit"} <= set(tps),
                 "both kinds of targets: both ways of seeing waits", repr(tps))
         t.kill()
         d.wait_detached(t.pid, "rtd-deadlock after SIGKILL")
-        tps = h.racetrace_tracepoints()
+        tps = h.racetrace_tracepoints(d.pid)
         h.check("sched_switch" not in tps and "sys_enter" in tps,
                 "lock-probed targets only: the syscall tracepoints, no sched_switch", repr(tps))
         a.write("go\n")
@@ -581,7 +581,7 @@ def t_futex_only(ctx):
         got = [f["kind"] for f in fs if f.get("pid") == a.pid]
         h.check(got == [h.INVERSION], "rtd-abba: one lock-order-inversion", repr(got))
         d.wait_detached(a.pid, "rtd-abba")
-        tps = h.racetrace_tracepoints()
+        tps = h.racetrace_tracepoints(d.pid)
         h.check("sys_enter" not in tps and "sched_switch" not in tps,
                 "no target: no futex tracepoint", repr(tps))
         d.stop(before, {t.pid, a.pid})

@@ -295,12 +295,47 @@ def uprobe_events():
     return []
 
 
-def racetrace_tracepoints():
-    """The tracepoints racetrace's programs (tp_btf_*) are attached to now, by name."""
+def bpf_links_of(pid):
+    """{link id: its /proc/PID/fdinfo fields} of the BPF links process pid holds open; {} when
+    it is gone. The kernel's own account of who holds what: Debian's bpftool is built without
+    the pid iterator, so `bpftool link show` has no "pids" to tell one racetrace from another."""
+    links = {}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return links
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf_link":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = {k.strip(): v.strip() for k, v in
+                        (line.split(":", 1) for line in f if ":" in line)}
+        except OSError:  # closed meanwhile
+            continue
+        if info.get("link_id", "").isdigit():
+            links[int(info["link_id"])] = info
+    return links
+
+
+def bpf_link_holders():
+    """{link id: pids holding it open}, over every process."""
+    holders = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            for lid in bpf_links_of(int(name)):
+                holders.setdefault(lid, set()).add(int(name))
+    return holders
+
+
+def racetrace_tracepoints(pid):
+    """The tracepoints the racetrace process pid has its programs (tp_btf_*) attached to now, by
+    name. Only its own links: another racetrace on the machine changes nothing."""
+    mine = [i for i in bpf_links_of(pid).values() if i.get("link_type") == "raw_tracepoint"]
     names = {p.get("id"): p.get("name", "") for p in bpftool_json("prog", "show")}
-    return sorted(lk.get("tp_name") for lk in bpftool_json("link", "list")
-                  if lk.get("type") == "raw_tracepoint"
-                  and names.get(lk.get("prog_id"), "").startswith("tp_btf_"))
+    return sorted(i.get("tp_name") for i in mine
+                  if i.get("prog_id", "").isdigit()
+                  and names.get(int(i["prog_id"]), "").startswith("tp_btf_"))
 
 
 class LinkSnapshot:
@@ -322,13 +357,17 @@ def pid_alive(pid):
 def leaked_links(ctx, before, ours):
     """Uprobe links and uprobe events that appeared since `before` and are not someone else's.
     A new link is someone else's (another tracer running meanwhile) when a live process that
-    is not ours holds it; bpftool without pid support gives no holders, and then a link whose
-    pid filter names a live process that is not ours counts as someone else's."""
+    is not ours holds it (/proc/PID/fdinfo, or bpftool's "pids" where it has them); a link no
+    process holds counts as someone else's when its pid filter names a live process that is not
+    ours (a tracer that was just exiting)."""
     leaked = []
-    for lid, link in uprobe_links().items():
+    links = uprobe_links()
+    held_by = bpf_link_holders()
+    for lid, link in links.items():
         if lid in before.links:
             continue
-        holders = {p.get("pid") for p in link.get("pids", []) if isinstance(p, dict)}
+        holders = held_by.get(lid, set()) | {p.get("pid") for p in link.get("pids", [])
+                                             if isinstance(p, dict)}
         filt = link.get("pid")
         if holders:
             foreign = not (holders & ours) and any(pid_alive(p) for p in holders)
@@ -704,8 +743,9 @@ def detach_test(ctx, tname, stop, ninv, nlocks):
     before = LinkSnapshot()
     opts = ("--json", "-d", "2") if stop == "duration" else ("--json",)
     t, r = start_pid_mode(ctx, [target(tname), "-k"], opts)
-    present = [lk for lk in uprobe_links().values() if lk.get("pid") in (t.pid, 0, None)]
-    check(present, "uprobe links visible while attached",
+    ours = bpf_links_of(r.pid)
+    present = [lk for lid, lk in uprobe_links().items() if lid in ours]
+    check(present, "uprobe links of this racetrace visible while attached",
           "bpftool shows none, so the leak check would prove nothing")
     t.write("go\n")
     check(t.wait_line("stdout", lambda s: s == "done", TIMEOUT) is not None,
