@@ -3,8 +3,20 @@
 lock names (a global by its symbol, a lock in a heap block by its allocation site), thread
 names, a stripped target (module+offset frames, no crash), and the text form's SUMMARY line.
 
+Where glibc's debug info comes from: racetrace runs in a mount namespace of the test's own with
+an empty directory over /usr/lib/debug (run.py's PrivateNs), so libc6-dbg is out of view for it
+alone. Then libc's frames are module+offset and the report ends with the hint naming libc.so.6
+and libc6-dbg (report-libc-nodebug); with DEBUGINFOD_URLS naming a Debian `debuginfod` serving
+libc's debug file on the namespace's own loopback, start_thread and clone3 come back with their
+source lines, fetched by build-id (report-libc-debuginfod).
+
 run.py calls register(its own module) at import; the harness helpers come from there."""
+import os
 import re
+import shutil
+import subprocess
+import tempfile
+import time
 
 R = None  # run.py's module: check, target, run_cmd_mode, parse_jsonl, ...
 
@@ -88,6 +100,122 @@ def t_text_summary(ctx):
     check("WARNING: racetrace: lock-order-inversion" in text, "WARNING headline")
 
 
+DEBUG_DIR = "/usr/lib/debug"
+HINT = re.compile(r"^racetrace: frames in (.*) have no function names: install their debug "
+                  r"info \(glibc's: apt install libc6-dbg\), or set DEBUGINFOD_URLS to fetch "
+                  r"it by build-id$")
+DEBUGINFOD_PORT = 8002  # in the test's own network namespace: never taken
+
+
+def libc_of(path):
+    """(path, build-id hex) of the libc.so.6 the program at path loads (ldd, readelf)."""
+    r = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=R.TIMEOUT)
+    m = re.search(r"libc\.so\.6 => (\S+)", r.stdout)
+    check(m, "ldd finds the target's libc", r.stdout + r.stderr)
+    libc = os.path.realpath(m.group(1))
+    r = subprocess.run(["readelf", "-n", libc], capture_output=True, text=True,
+                       timeout=R.TIMEOUT)
+    m = re.search(r"Build ID: ([0-9a-f]+)", r.stdout)
+    check(m, "libc has a build-id", r.stderr[-200:])
+    return libc, m.group(1)
+
+
+def libc_frames(f):
+    """Every frame of the finding's stacks, and its thread-creation stacks."""
+    frames = [fr for st in f.get("stacks", []) for fr in st]
+    for ti in f.get("thread_info", []):
+        frames += (ti.get("created_at") or {}).get("stack", [])
+    return frames
+
+
+def check_thread_frames(f, what):
+    """The threads' stacks end in start_thread and clone3, with their source lines."""
+    frames = libc_frames(f)
+    for fn, src in (("start_thread", "pthread_create.c"), ("clone3", "clone3.S")):
+        hits = [fr for fr in frames if fr.get("function") == fn]
+        check(hits, f"{what}: a {fn} frame", repr([fr.get("function") for fr in frames]))
+        check(all(fr.get("file") == src and fr.get("line", 0) > 0 for fr in hits),
+              f"{what}: {fn} has {src}:line", repr(hits[0]))
+
+
+def t_libc_nodebug(ctx):
+    bank = R.need_target("bank")
+    ns = R.PrivateNs(ctx, hide=[DEBUG_DIR])
+    try:
+        r = R.Proc(ctx, ns.argv([R.RACETRACE, "--", bank]))
+        rc = r.wait(R.TIMEOUT, "racetrace exits in time")
+        check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        check(any(re.search(r"libc\.so\.6\+0x[0-9a-f]+$", s) for s in r.out),
+              "without debug info, a libc frame is libc.so.6+offset",
+              "\n".join(r.out[-30:]))
+        m = HINT.match(r.out[-1]) if r.out else None
+        check(m and "libc.so.6" in m.group(1).split(", "),
+              "the report ends with the hint naming libc.so.6 and libc6-dbg",
+              r.out[-1] if r.out else "(no output)")
+
+        r = R.Proc(ctx, ns.argv([R.RACETRACE, "--json", "--", bank]))
+        rc = r.wait(R.TIMEOUT, "racetrace --json exits in time")
+        check(rc == 2, "--json: exit status 2", f"got {rc}: {r.err[-1:]}")
+        r.out[:] = [s for s in r.out if not s.startswith("bank:")]
+        findings, summary = R.parse_jsonl(r)
+        check("libc.so.6" in summary["unsymbolized"], "summary.unsymbolized names libc.so.6",
+              repr(summary["unsymbolized"]))
+    finally:
+        ns.remove()
+
+
+def t_libc_debuginfod(ctx):
+    bank = R.need_target("bank")
+    libc, bid = libc_of(bank)
+    local = os.path.join(DEBUG_DIR, ".build-id", bid[:2], bid[2:] + ".debug")
+    check(os.path.isfile(local), "libc's debug file is installed, to serve it",
+          f"{local}: the Debian package libc6-dbg: run 'sudo scripts/deps.sh'")
+    server = R.need_program("debuginfod", "debuginfod")
+    find = R.need_program("debuginfod-find", "debuginfod")
+    scratch = tempfile.mkdtemp(prefix="racetrace-debuginfod.")
+    ns = R.PrivateNs(ctx, hide=[DEBUG_DIR])
+    try:
+        served = os.path.join(scratch, "served")
+        os.makedirs(served)
+        shutil.copy(local, os.path.join(served, "libc.debug"))
+        url = f"http://127.0.0.1:{DEBUGINFOD_PORT}"
+        R.Proc(ctx, ns.argv([server, "-F", "-p", DEBUGINFOD_PORT, "-t", "0", "-g", "0",
+                             "-d", os.path.join(scratch, "index.sqlite"), served]))
+        # until it has indexed the file (a fresh cache per try: misses are cached)
+        deadline, tries = time.monotonic() + R.TIMEOUT, 0
+        while True:
+            tries += 1
+            env = dict(os.environ, DEBUGINFOD_URLS=url,
+                       DEBUGINFOD_CACHE_PATH=os.path.join(scratch, f"probe{tries}"))
+            p = subprocess.run(ns.argv([find, "debuginfo", bid]), env=env,
+                               capture_output=True, text=True, timeout=R.TIMEOUT)
+            if p.returncode == 0:
+                break
+            check(time.monotonic() < deadline, "debuginfod serves libc's debug file",
+                  f"debuginfod-find: {p.stderr.strip()[-200:]}")
+            time.sleep(0.3)
+        ctx.log(f"debuginfod serves {bid} after {tries} tries")
+
+        cache = os.path.join(scratch, "cache")
+        env = dict(os.environ, DEBUGINFOD_URLS=url, DEBUGINFOD_CACHE_PATH=cache)
+        ctx.log(f"env DEBUGINFOD_URLS={url} DEBUGINFOD_CACHE_PATH={cache}")
+        r = R.Proc(ctx, ns.argv([R.RACETRACE, "--json", "--", bank]), env=env)
+        rc = r.wait(R.TIMEOUT, "racetrace exits in time")
+        check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        r.out[:] = [s for s in r.out if not s.startswith("bank:")]
+        findings, summary = R.parse_jsonl(r)
+        check(findings, "a finding")
+        check_thread_frames(findings[0], "with libc's debug info from debuginfod")
+        check("libc.so.6" not in summary["unsymbolized"], "libc.so.6 is not unsymbolized",
+              repr(summary["unsymbolized"]))
+        check(os.path.isfile(os.path.join(cache, bid, "debuginfo")),
+              "racetrace fetched libc's debug file into its debuginfod cache",
+              repr(os.listdir(cache)) if os.path.isdir(cache) else "no cache directory")
+    finally:
+        ns.remove()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def register(run_module):
     global R
     R = run_module
@@ -98,3 +226,5 @@ def register(run_module):
     test("report-heap-lock-nofp")(t_bank("bank-nofp"))
     test("report-stripped")(t_stripped)
     test("report-text-summary")(t_text_summary)
+    test("report-libc-nodebug")(t_libc_nodebug)
+    test("report-libc-debuginfod")(t_libc_debuginfod)

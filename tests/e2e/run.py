@@ -42,7 +42,7 @@ HEX_ID = re.compile(r"^[0-9a-f]{16}$")
 HEX_ADDR = re.compile(r"^0x[0-9a-f]+$")
 FINDING_KEYS = ("kind", "id", "pid", "threads", "locks", "sites", "edges", "count", "message")
 SUMMARY_KEYS = ("pid", "events", "lost", "threads", "duration_s", "findings", "events_by_type",
-                "counts")
+                "counts", "unsymbolized")
 REPLAY_KEYS = ("kind", "id", "threads", "locks", "sites", "edges", "count")
 INVERSION = "lock-order-inversion"
 
@@ -74,7 +74,7 @@ class Proc:
     in `--` mode).
     """
 
-    def __init__(self, ctx, argv, stdin=subprocess.DEVNULL):
+    def __init__(self, ctx, argv, stdin=subprocess.DEVNULL, env=None):
         self.ctx = ctx
         self.argv = [str(a) for a in argv]
         self.lines = {"stdout": [], "stderr": []}
@@ -84,7 +84,7 @@ class Proc:
         self.cond = threading.Condition()
         ctx.log(f"$ {' '.join(self.argv)}")
         self.p = subprocess.Popen(self.argv, stdin=stdin, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, start_new_session=True)
+                                  stderr=subprocess.PIPE, start_new_session=True, env=env)
         self.pid = self.p.pid
         ctx.procs.append(self)
         self.threads = [threading.Thread(target=self._reader, args=(f, which), daemon=True)
@@ -201,6 +201,45 @@ class Ctx:
         for p in self.procs:
             p.dump()
         self.logf.close()
+
+
+class PrivateNs:
+    """A mount and network namespace of the test's own, held open by a process of the test
+    (util-linux `unshare`, which every Debian has): each path in `hide` has an empty directory
+    mounted over it, and the network is a loopback interface no one else can reach. argv()
+    runs a command inside (`nsenter`). Nothing outside changes; the namespaces go away with the
+    holder, which the test's cleanup kills."""
+
+    # Runs in the new namespaces: mount the empty directory over each path, bring lo up
+    # (SIOCSIFFLAGS with IFF_UP | IFF_LOOPBACK | IFF_RUNNING: no iproute2 needed), say so, and
+    # wait for stdin to close.
+    HOLDER = """
+import fcntl, socket, struct, subprocess, sys
+empty, hide = sys.argv[1], sys.argv[2:]
+for path in hide:
+    subprocess.run(["mount", "--bind", empty, path], check=True)
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", 0x1 | 0x8 | 0x40))
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+    def __init__(self, ctx, hide=()):
+        self.empty = tempfile.mkdtemp(prefix=f"racetrace-{ctx.name}-empty.")
+        self.holder = Proc(ctx, ["unshare", "--mount", "--net", "--propagation", "private", "--",
+                                 sys.executable, "-c", self.HOLDER, self.empty, *hide],
+                           stdin=subprocess.PIPE)
+        line = self.holder.wait_line("stdout", lambda s: s == "ready", TIMEOUT)
+        check(line is not None, "a private mount and network namespace",
+              f"unshare: exit {self.holder.p.poll()}: {self.holder.err[-3:]}")
+
+    def argv(self, argv):
+        return ["nsenter", "--target", str(self.holder.pid), "--mount", "--net", "--",
+                *[str(a) for a in argv]]
+
+    def remove(self):
+        self.holder.kill()
+        shutil.rmtree(self.empty, ignore_errors=True)
 
 
 def target(name):
@@ -436,6 +475,9 @@ def check_summary(findings, s, pid=None):
         check(is_int(s[k]) and s[k] >= 0, f"summary.{k} is a count", repr(s[k]))
     check(isinstance(s["duration_s"], (int, float)) and s["duration_s"] >= 0,
           "summary.duration_s is a number", repr(s["duration_s"]))
+    check(isinstance(s["unsymbolized"], list)
+          and all(isinstance(m, str) and m for m in s["unsymbolized"]),
+          "summary.unsymbolized is a list of module names", repr(s["unsymbolized"]))
     check(isinstance(s["events_by_type"], dict) and all(
         is_int(v) and v >= 0 for v in s["events_by_type"].values()),
         "summary.events_by_type maps names to counts", repr(s["events_by_type"]))
@@ -975,6 +1017,9 @@ def main(argv):
         return 1
     selected = [(n, f) for n, f in TESTS if not args or any(a in n for a in args)]
 
+    # The tests choose where debug info comes from (reports.py): a DEBUGINFOD_URLS from the
+    # user's profile would send racetrace to the network.
+    os.environ.pop("DEBUGINFOD_URLS", None)
     # A SIGTERM (run_all's timeout) unwinds like an error, so leftover processes get killed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     passed = failed = 0
