@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # Install the Debian packages that only `make bench` needs, idempotently: BCC's tools (for the
-# deadlock-bpfcc comparison), memcached (a real workload), valgrind (helgrind, callgrind) and
-# the kernel headers BCC compiles its programs against. When everything is present it does
-# nothing and needs no network.
+# deadlock-bpfcc comparison), memcached (a real workload), valgrind (helgrind, callgrind),
+# binutils (objdump, nm) and the kernel headers BCC compiles its programs against. When
+# everything is present it does nothing and needs no network. scripts/deps.sh owns the rest
+# (the toolchain, libbpf, the Go toolchains, etcd): `make bench` runs it first, then this
+# (bench/run.sh), so it works from a machine with only the README's prerequisites.
 #
 # BCC wants headers at /lib/modules/$(uname -r)/{build,source}. Debian has no headers for a
 # kernel it did not build, so this links bookworm's own (6.1) headers there when that path is
