@@ -65,6 +65,7 @@ fi
 mkdir -p "$CACHE/debootstrap" "$CACHE/apt"
 logs=$(mktemp -d /var/tmp/racetrace-fresh-logs.XXXXXX)
 root=$(mktemp -d /var/tmp/racetrace-fresh.XXXXXX)
+chmod 0755 "$root" # it becomes /: mktemp's 0700 would shut out every other user (_apt, ...)
 
 # Mount points under the root, deepest first.
 mounts_inside() {
