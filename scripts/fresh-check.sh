@@ -30,6 +30,9 @@ SUITE=bookworm
 PREREQS=(git make) # the README's prerequisites, and nothing more
 PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+# One compound command, read whole before it runs: editing this file while a check runs (it
+# takes a while) cannot change what the running check executes.
+{
 usage() {
 	echo "usage: sudo $0 [--keep] [--bench] [REF]" >&2
 	exit 1
@@ -211,3 +214,4 @@ for line in "${results[@]}"; do
 	echo "fresh-check: $line"
 done
 exit "$failed"
+}
