@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hb.h"
-#include "report.h"
+#include "engine/hb.h"
+#include "report/report.h"
 
 struct fixture {
 	struct rt_report *report;

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The engine: takes checked records in stream order, keeps per-thread state (held locks) and
+ * per-object state, and calls the detectors (detect.h) that report into a struct rt_report.
+ * Pure C: no libbpf, no clock reads, no randomness, so a replayed trace gives byte-identical
+ * findings. The happens-before partial order (vector clocks) is built here too.
+ */
+#ifndef RT_HB_H
+#define RT_HB_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "events.h"
+#include <stdio.h>
+#include "report/report.h"
+
+#define RT_HANG_THRESHOLD_NS 5000000000ULL
+#define RT_DEADLOCK_CONFIRM_NS 200000000ULL /* a wait-for cycle must last this long */
+
+struct hb_opts {
+	struct rt_report *report; /* where detectors send findings; required */
+	__u64 hang_threshold_ns;  /* 0: RT_HANG_THRESHOLD_NS */
+	__u32 max_locks;	  /* caps, 0: defaults */
+	__u32 max_blocks;
+	__u32 max_dead_threads;
+	/*
+	 * Hold findings until the next tick record: if it says events were lost meanwhile, they
+	 * may come from an incomplete stream and are dropped (counted in suppressed_lossy). The
+	 * live side sends a tick after every drain that produced findings or losses.
+	 */
+	bool defer_findings;
+	/*
+	 * Optional: what code a Go call site (a return address) belongs to, RT_SITE_* bits; the
+	 * symbolizer's rt_sym__go_class. Without it every site is the program's own: no global
+	 * Go deadlock is reported (the runtime's own goroutines never block where we look) and
+	 * timer channels count as channels.
+	 */
+	int (*site_class)(void *ctx, __u32 pid, __u64 site);
+	void *site_class_ctx;
+};
+
+/* Classes of Go call sites (hb_opts.site_class). */
+#define RT_SITE_GO_RUNTIME 0x1 /* the runtime's own goroutines (runtime.*, os/signal.*, ...) */
+#define RT_SITE_GO_TIME 0x2    /* package time: a channel made there is a timer's */
+
+/* Caps that were hit and what the engine did about it (exported as metrics). */
+struct hb_counters {
+	__u64 locks_evicted;	   /* lock states dropped at the cap */
+	__u64 blocks_evicted;	   /* heap blocks forgotten at the cap */
+	__u64 syncs_evicted;	   /* sync clocks (cond, sem, futex, address) dropped */
+	__u64 dead_threads_evicted; /* exited threads' clocks dropped before a join */
+	__u64 suppressed_lossy;	   /* misuse checks skipped because events were lost */
+	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
+	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
+};
+
+struct hb_stats {
+	__u64 events;
+	__u64 by_type[RT_EV_MAX];
+	__u32 threads;	 /* distinct threads seen */
+	__u64 locks;	 /* lock instances in the lock-order graph */
+	__u64 lock_edges;
+	__u64 mem_bytes; /* vector clock memory */
+	struct hb_counters cnt;
+};
+
+struct hb;
+
+/* NULL with errno set on failure. */
+struct hb *hb__new(const struct hb_opts *opts);
+/* Feed one record (already checked by rt_event_decode). 0, or -ENOMEM. */
+int hb__event(struct hb *hb, const struct rt_event *e);
+void hb__stats(const struct hb *hb, struct hb_stats *st);
+/*
+ * The probes changed (the governor shed or restored some): calls were missed, so what the
+ * engine knows about who holds what is forgotten and learned again, as after an attach. The
+ * lock-order graph stays: its edges were all observed.
+ */
+void hb__forget_lock_states(struct hb *hb);
+/*
+ * The probes were changed while the target ran (the governor): calls were missed around the
+ * change, so this is handled like a loss: forget, report no misuse and add no lock-order edge
+ * until the next tick, then forget again and relearn.
+ */
+void hb__probes_changed(struct hb *hb);
+/* Findings waiting for a tick (defer_findings). */
+size_t hb__pending(const struct hb *hb);
+/*
+ * Happens-before query for tests and detectors: the component of thread `tid`'s vector clock
+ * for thread `of_tid` (how much of of_tid's history tid has synchronized with). 0 if unknown.
+ */
+__u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid);
+/* The same by actor key: a tid, or RT_GO_KEY | goid for a goroutine. */
+__u32 hb__vc_get_key(const struct hb *hb, __u64 key, __u64 of_key);
+#define RT_GO_KEY (1ULL << 40) /* goroutine actors' keys: above every tid */
+void hb__free(struct hb *hb);
+
+/* What the engine knows about a thread, for reports. 0, or -ENOENT. */
+struct hb_thread_info {
+	char name[16];
+	__u32 parent;	   /* creating thread, 0 when unknown */
+	__u64 create_site; /* caller of pthread_create, 0 when unknown */
+	bool alive;
+};
+/* tid is a goroutine id when goroutine (rt_finding_goroutines()), else a kernel thread id. */
+int hb__thread_info(const struct hb *hb, __u32 tid, bool goroutine, struct hb_thread_info *ti);
+
+/*
+ * Wait and hold time histograms of the contended locks (those some thread waited for in the
+ * kernel): at most RT_LOCK_STATS_MAX locks, for the metrics. Buckets are upper bounds in
+ * seconds: RT_LOCK_BUCKETS below, then +Inf.
+ */
+#define RT_LOCK_STATS_MAX 256
+#define RT_LOCK_NBUCKETS 8
+extern const double rt_lock_buckets[RT_LOCK_NBUCKETS];
+
+struct hb_lock_stat {
+	__u32 pid;
+	__u64 addr;
+	__u8 kind;
+	__u64 wait[RT_LOCK_NBUCKETS + 1], hold[RT_LOCK_NBUCKETS + 1]; /* per bucket, not cumulative */
+	__u64 wait_count, hold_count;
+	double wait_sum, hold_sum; /* seconds */
+};
+
+/* Calls fn for every tracked lock; stops when fn returns non-zero. */
+void hb__lock_stats(const struct hb *hb, int (*fn)(void *ctx, const struct hb_lock_stat *s),
+		    void *ctx);
+
+/* The heap block containing addr (live or freed), for naming locks. 0, or -ENOENT. */
+struct hb_block_info {
+	__u64 addr, size, alloc_site;
+	__u32 alloc_tid;
+	bool freed;
+};
+int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *bi);
+/* Where the Go channel at addr was made (the `make(chan)` call's return address). 0/-ENOENT. */
+int hb__go_chan_site(const struct hb *hb, __u64 addr, __u64 *site);
+
+#endif /* RT_HB_H */
