@@ -311,6 +311,7 @@ static int setup_classes(void **state)
 	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
 	f->hb = hb__new(&(struct hb_opts){ .report = f->report, .site_class = test_class });
 	assert_non_null(f->hb);
+	assert_int_equal(rt_detectors_add(f->hb), 0);
 	*state = f;
 	return 0;
 }

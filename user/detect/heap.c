@@ -9,67 +9,71 @@
  * malloc would make a legal free look double; the engine then forgets and relearns).
  */
 #include <stdio.h>
-#include "engine/hb_int.h"
+#include "detect/registry.h"
 
-static int report_free_locked(struct hb *hb, struct hb_thread *t, const struct hb_block *b,
-			      __u64 addr, __u64 site, struct hb_thread *holder,
+static void *heap_new(struct hb *hb)
+{
+	return hb;
+}
+
+static int report_free_locked(struct hb *hb, const struct hb_actor *t, const struct hb_block *b,
+			      __u64 addr, __u64 site, const struct hb_actor *holder,
 			      const struct rt_held *h)
 {
-	struct hb_lock *l = hb_lock_find(hb, h->lock);
+	const struct hb_lock *l = hb__lock(hb, h->lock);
 	struct rt_finding f;
 
-	if ((l && l->broken) || hb->suppress) {
-		hb->cnt.suppressed_lossy += hb->suppress;
+	if (l && l->broken)
 		return 0;
-	}
-	if (l)
-		l->broken = true;
-	hb_finding_init(hb, &f, RT_K_FREE_LOCKED, t->pid);
-	hb_finding_thread(&f, t->tid);
-	hb_finding_thread(&f, holder->tid);
-	hb_finding_lock(&f, l, h->lock);
-	f.sites[f.nsites++] = site;
-	f.sites[f.nsites++] = h->site;
+	hb__finding(hb, &f, RT_K_FREE_LOCKED, t->pid);
+	rt_finding_thread(&f, t->tid);
+	rt_finding_thread(&f, holder->tid);
+	hb__finding_lock(&f, l, h->lock);
+	rt_finding_site(&f, site);
+	rt_finding_site(&f, h->site);
 	if (b && b->alloc_site)
-		f.sites[f.nsites++] = b->alloc_site;
-	hb_finding_id(&f);
+		rt_finding_site(&f, b->alloc_site);
 	snprintf(f.message, sizeof(f.message),
 		 "thread %u frees block 0x%llx%s, which contains %s 0x%llx (at +%llu) held by "
 		 "thread %u",
 		 t->tid, (unsigned long long)addr,
 		 b && b->size ? "" : " (size unknown)", f.locks[0].kind,
 		 (unsigned long long)h->lock, (unsigned long long)(h->lock - addr), holder->tid);
-	return hb_report(hb, &f);
+	return hb__report(hb, &f, RT_REP_BREAK);
 }
 
-int heap__free(struct hb *hb, struct hb_thread *t, struct hb_block *b, __u64 addr, __u64 site)
+static int report_double_free(struct hb *hb, const struct hb_actor *t, const struct hb_block *b,
+			      __u64 addr, __u64 site)
 {
+	struct rt_finding f;
+
+	hb__finding(hb, &f, RT_K_DOUBLE_FREE, t->pid);
+	rt_finding_thread(&f, t->tid);
+	rt_finding_thread(&f, b->free_tid);
+	rt_finding_site(&f, site);
+	rt_finding_site(&f, b->free_site);
+	if (b->alloc_site)
+		rt_finding_site(&f, b->alloc_site);
+	snprintf(f.message, sizeof(f.message),
+		 "thread %u frees block 0x%llx, which thread %u already freed", t->tid,
+		 (unsigned long long)addr, b->free_tid);
+	return hb__report(hb, &f, 0);
+}
+
+static int heap_free(void *st, const struct hb_actor *t, const struct hb_block *b, __u64 addr,
+		     __u64 site)
+{
+	struct hb *hb = st;
 	__u64 size = b && b->size ? b->size : 1;
-	size_t i, j;
+	const struct hb_actor *actors;
+	size_t i, j, n;
 
-	if (b && b->freed) {
-		struct rt_finding f;
-
-		if (hb->suppress) {
-			hb->cnt.suppressed_lossy++;
-			return 0;
-		}
-		hb_finding_init(hb, &f, RT_K_DOUBLE_FREE, t->pid);
-		hb_finding_thread(&f, t->tid);
-		hb_finding_thread(&f, b->free_tid);
-		f.sites[f.nsites++] = site;
-		f.sites[f.nsites++] = b->free_site;
-		if (b->alloc_site)
-			f.sites[f.nsites++] = b->alloc_site;
-		hb_finding_id(&f);
-		snprintf(f.message, sizeof(f.message),
-			 "thread %u frees block 0x%llx, which thread %u already freed", t->tid,
-			 (unsigned long long)addr, b->free_tid);
-		return hb_report(hb, &f);
-	}
+	if (b && b->freed)
+		return report_double_free(hb, t, b, addr, site);
 	/* a held lock inside the block? held sets are short, so look at all of them */
-	for (i = 0; i < hb->nthreads; i++) {
-		struct hb_thread *o = &hb->threads[i];
+	actors = hb__actors(hb, &n);
+	for (i = 0; i < n; i++) {
+		const struct hb_actor *o = &actors[i];
 
 		for (j = 0; j < o->nheld; j++) {
 			const struct rt_held *h = &o->held[j];
@@ -80,3 +84,9 @@ int heap__free(struct hb *hb, struct hb_thread *t, struct hb_block *b, __u64 add
 	}
 	return 0;
 }
+
+const struct hb_detector rt_det_heap = {
+	.name = "heap",
+	.new = heap_new,
+	.block_free = heap_free,
+};

@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "detect/detect.h"
+#include "detect/registry.h"
+#include "engine/hb.h"
 #include "lib/util.h"
 
 #define RT_LO_DFS_MAX 200000 /* states visited per cycle search */
@@ -28,6 +29,7 @@ struct lo_edge {
 	__u32 from, to; /* node indices */
 	__u32 tid;
 	__u32 pid;
+	bool goroutine; /* tid is a goroutine id */
 	__u8 hmode, amode;
 	__u8 ngates;
 	__u64 gates[RT_LO_GATES];
@@ -48,7 +50,7 @@ struct lo_node {
 };
 
 struct lockorder {
-	struct rt_report *report;
+	struct hb *hb;
 	struct lo_node *nodes;
 	size_t nnodes, nodes_cap;
 	struct lo_edge *edges;
@@ -62,24 +64,7 @@ struct lockorder {
 	__u64 resets;
 };
 
-const char *rt_lock_kind_name(enum rt_lock_kind k)
-{
-	switch (k) {
-	case RT_LOCK_MUTEX:
-		return "mutex";
-	case RT_LOCK_RWLOCK:
-		return "rwlock";
-	case RT_LOCK_SPIN:
-		return "spinlock";
-	case RT_LOCK_GO_MUTEX:
-		return "sync.Mutex";
-	case RT_LOCK_GO_RWMUTEX:
-		return "sync.RWMutex";
-	}
-	return "lock";
-}
-
-struct lockorder *lockorder__new(struct rt_report *report)
+static void *lockorder_new(struct hb *hb)
 {
 	struct lockorder *lo = calloc(1, sizeof(*lo));
 
@@ -87,7 +72,7 @@ struct lockorder *lockorder__new(struct rt_report *report)
 		errno = ENOMEM;
 		return NULL;
 	}
-	lo->report = report;
+	lo->hb = hb;
 	rt_map_init(&lo->node_of);
 	rt_map_init(&lo->edge_of);
 	return lo;
@@ -106,34 +91,32 @@ static void graph_clear(struct lockorder *lo)
 	rt_map_free(&lo->edge_of);
 }
 
-void lockorder__free(struct lockorder *lo)
+static void lockorder_free(void *st)
 {
+	struct lockorder *lo = st;
+
 	if (!lo)
 		return;
 	graph_clear(lo);
 	free(lo);
 }
 
-__u64 lockorder__nodes(const struct lockorder *lo)
+static void lockorder_stats(const void *st, struct hb_stats *s)
 {
-	return lo->node_of.len;
-}
+	const struct lockorder *lo = st;
 
-__u64 lockorder__edges(const struct lockorder *lo)
-{
-	return lo->nedges;
-}
-
-__u64 lockorder__resets(const struct lockorder *lo)
-{
-	return lo->resets;
+	s->locks += lo->node_of.len;
+	s->lock_edges += lo->nedges;
+	s->cnt.lockorder_resets += lo->resets;
+	s->cnt.lockorder_truncated += lo->dfs_truncated;
 }
 
 static long node_get(struct lockorder *lo, __u64 addr, __u8 kind);
 
-int lockorder__handoff(struct lockorder *lo, __u64 addr, __u8 kind)
+static int lockorder_handoff(void *st, const struct hb_lock *l)
 {
-	long n = node_get(lo, addr, kind);
+	struct lockorder *lo = st;
+	long n = node_get(lo, l->addr, l->kind);
 
 	if (n < 0)
 		return n;
@@ -148,8 +131,10 @@ static bool is_handoff(const struct lockorder *lo, __u64 addr)
 	return v && lo->nodes[*v - 1].handoff;
 }
 
-void lockorder__forget(struct lockorder *lo, __u64 addr)
+static void lockorder_retire(void *st, __u64 addr)
 {
+	struct lockorder *lo = st;
+
 	/* the node and its edges stay as history; the address gets a fresh node next time */
 	rt_map_del(&lo->node_of, addr);
 }
@@ -233,24 +218,6 @@ static int dfs_find(struct lockorder *lo, __u32 from, __u8 from_mode, __u32 targ
 	return -1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void add_thread(struct rt_finding *f, __u32 tid)
-{
-	__u32 i;
-
-	for (i = 0; i < f->nthreads; i++)
-		if (f->threads[i] == tid)
-			return;
-	if (f->nthreads < RT_FINDING_MAX)
-		f->threads[f->nthreads++] = tid;
-}
-
 static bool has_gate(const struct lo_edge *e, __u64 g)
 {
 	__u8 i;
@@ -268,7 +235,6 @@ static bool has_gate(const struct lo_edge *e, __u64 g)
 static int report_cycle(struct lockorder *lo, __u32 ne, __u8 amode)
 {
 	__u32 path[RT_FINDING_MAX], np = 0, i, n = lo->edges[ne].from;
-	__u64 pairs[RT_FINDING_MAX];
 	__u8 mode = amode;
 	struct rt_finding f;
 	int err;
@@ -296,9 +262,8 @@ static int report_cycle(struct lockorder *lo, __u32 ne, __u8 amode)
 			return 0;
 	}
 
-	memset(&f, 0, sizeof(f));
-	f.kind = RT_K_LOCK_ORDER_INVERSION;
-	f.pid = lo->edges[ne].pid;
+	hb__finding(lo->hb, &f, RT_K_LOCK_ORDER_INVERSION, lo->edges[ne].pid);
+	f.goroutines = lo->edges[ne].goroutine;
 	{
 		__u32 order[RT_FINDING_MAX], no = 0;
 
@@ -327,21 +292,18 @@ static int report_cycle(struct lockorder *lo, __u32 ne, __u8 amode)
 		snprintf(f.locks[f.nlocks].kind, sizeof(f.locks[0].kind), "%s",
 			 rt_lock_kind_name(lo->nodes[le->from].kind));
 		f.nlocks++;
-		add_thread(&f, e->tid);
+		rt_finding_thread(&f, e->tid);
+		f.goroutines |= le->goroutine;
 		f.sites[f.nsites++] = e->acquire_site;
 		f.sites[f.nsites++] = e->held_site;
-		/* the id is the multiset of site pairs, independent of where the cycle starts */
-		pairs[i] = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &e->held_site, 8), &e->acquire_site, 8);
 	}
-	qsort(pairs, f.nedges, sizeof(pairs[0]), cmp_u64);
-	f.id = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &f.kind, sizeof(f.kind)), pairs,
-			f.nedges * sizeof(pairs[0]));
 	snprintf(f.message, sizeof(f.message),
 		 "lock-order inversion (potential deadlock): %u locks are taken in a cycle by %u "
 		 "%s%s",
 		 f.nlocks, f.nthreads, rt_finding_goroutines(&f) ? "goroutine" : "thread",
 		 f.nthreads == 1 ? "" : "s");
-	err = rt_report__add(lo->report, &f);
+	/* the id is the set of (held, acquire) site pairs: where the cycle starts does not count */
+	err = hb__report(lo->hb, &f, 0);
 	if (err < 0)
 		return err;
 	lo->edges[ne].finding = f.id;
@@ -351,10 +313,10 @@ static int report_cycle(struct lockorder *lo, __u32 ne, __u8 amode)
 }
 
 /* the gates of an observation: held locks other than the edge's two, outermost first */
-static __u8 gates_of(const struct rt_held *held, __u32 nheld, __u64 a, __u64 b, __u64 *out)
+static __u8 gates_of(const struct rt_held *held, size_t nheld, __u64 a, __u64 b, __u64 *out)
 {
 	__u8 n = 0;
-	__u32 i;
+	size_t i;
 
 	for (i = 0; i < nheld && n < RT_LO_GATES; i++)
 		if (held[i].lock != a && held[i].lock != b)
@@ -386,11 +348,12 @@ static __u64 edge_key(__u32 an, __u32 bn, __u8 hmode, __u8 amode)
 	return ((__u64)an << 34 | (__u64)bn << 2 | hmode << 1 | amode) + 1;
 }
 
-int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struct rt_held *held,
-		       __u32 nheld)
+static int lockorder_wait(void *st, const struct hb_actor *t, const struct rt_acq *a,
+			  const struct rt_held *held, size_t nheld)
 {
+	struct lockorder *lo = st;
 	long bn, an;
-	__u32 i;
+	size_t i;
 	int err;
 
 	if (!nheld || is_handoff(lo, a->lock))
@@ -425,7 +388,7 @@ int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struc
 			e = &lo->edges[*v - 1];
 			ne = *v - 1;
 			if (e->finding)
-				rt_report__bump(lo->report, e->finding);
+				hb__report_again(lo->hb, e->finding);
 			check = gates_intersect(e, gates, ng);
 		} else {
 			if (rt_grow((void **)&lo->edges, &lo->edges_cap, lo->nedges + 1,
@@ -439,6 +402,7 @@ int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struc
 			e->from = an;
 			e->to = bn;
 			e->tid = a->tid;
+			e->goroutine = (a->key & RT_GO_KEY) != 0;
 			e->pid = a->pid;
 			e->hmode = h->mode;
 			e->amode = a->mode;
@@ -462,3 +426,28 @@ int lockorder__acquire(struct lockorder *lo, const struct rt_acq *a, const struc
 	}
 	return 0;
 }
+
+/*
+ * Findings made since the last tick were dropped (events were lost): their edges may report
+ * the same cycle again when it is seen again.
+ */
+static void lockorder_gap(void *st)
+{
+	struct lockorder *lo = st;
+	size_t i;
+
+	for (i = 0; i < lo->nedges; i++)
+		if (lo->edges[i].finding && !hb__reported(lo->hb, lo->edges[i].finding))
+			lo->edges[i].finding = 0;
+}
+
+const struct hb_detector rt_det_lockorder = {
+	.name = "lock-order",
+	.new = lockorder_new,
+	.free = lockorder_free,
+	.lock_wait = lockorder_wait,
+	.lock_handoff = lockorder_handoff,
+	.lock_retire = lockorder_retire,
+	.gap = lockorder_gap,
+	.stats = lockorder_stats,
+};

@@ -8,20 +8,13 @@
  * not with its process) holding locks.
  * Not reported: anything about a lock whose state we do not know (taken before we attached),
  * recursive mutexes unlocked more often than we saw them locked, spinlock unlocks (glibc's
- * pthread_spin_unlock is also pthread_spin_init), and nothing between a loss of events and the
- * next tick (the engine forgets who holds what and relearns; counted in suppressed_lossy). A
- * lock is reported once, then "broken".
+ * pthread_spin_unlock is also pthread_spin_init), Go locks (any goroutine may unlock a Mutex;
+ * Go's double locks are go_doublelock.c's), and nothing between a loss of events and the next
+ * tick (hb__report). A lock is reported once, then "broken".
  */
 #include <stdio.h>
-#include "engine/hb_int.h"
-
-static bool lossy(struct hb *hb)
-{
-	if (!hb->suppress)
-		return false;
-	hb->cnt.suppressed_lossy++;
-	return true;
-}
+#include "detect/registry.h"
+#include "lib/util.h"
 
 static const char *mtype_name(const struct hb_lock *l)
 {
@@ -38,20 +31,24 @@ static const char *mtype_name(const struct hb_lock *l)
 	return "mutex";
 }
 
-int misuse__double_lock(struct hb *hb, struct hb_thread *t, struct hb_lock *l,
-			const struct rt_held *prev, __u64 site)
+static void *misuse_new(struct hb *hb)
 {
+	return hb;
+}
+
+static int misuse_double_lock(void *st, const struct hb_actor *t, const struct hb_lock *l,
+			      const struct rt_held *prev, const struct rt_acq *a)
+{
+	struct hb *hb = st;
 	struct rt_finding f;
 
-	if (l->broken || lossy(hb))
+	if (l->broken || rt_lock_kind_go(l->kind))
 		return 0;
-	l->broken = true;
-	hb_finding_init(hb, &f, RT_K_DOUBLE_LOCK, t->pid);
-	hb_finding_thread(&f, t->tid);
-	hb_finding_lock(&f, l, l->addr);
-	f.sites[f.nsites++] = site;
-	f.sites[f.nsites++] = prev->site;
-	hb_finding_id(&f);
+	hb__finding(hb, &f, RT_K_DOUBLE_LOCK, t->pid);
+	rt_finding_thread(&f, t->tid);
+	hb__finding_lock(&f, l, l->addr);
+	rt_finding_site(&f, a->site);
+	rt_finding_site(&f, prev->site);
 	snprintf(f.message, sizeof(f.message),
 		 "thread %u locks %s 0x%llx again while holding it (%s): %s", t->tid,
 		 mtype_name(l), (unsigned long long)l->addr,
@@ -61,22 +58,23 @@ int misuse__double_lock(struct hb *hb, struct hb_thread *t, struct hb_lock *l,
 				 (l->kind == RT_LOCK_RWLOCK && prev->mode == RT_MODE_EXCL) ?
 			 "the call fails with EDEADLK" :
 			 "the thread deadlocks on itself");
-	return hb_report(hb, &f);
+	return hb__report(hb, &f, RT_REP_BREAK);
 }
 
-int misuse__unlock_unowned(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u64 site,
-			   bool cond_wait)
+static int misuse_unlock_unheld(void *st, const struct hb_actor *t, const struct hb_lock *l,
+				__u64 site, bool cond_wait)
 {
+	struct hb *hb = st;
 	struct rt_finding f;
 	enum rt_kind kind;
 
 	if (l->broken)
 		return 0;
 	if (l->owner && l->owner != t->tid) {
-		struct hb_thread *o = hb_thread_find(hb, l->owner);
+		const struct hb_actor *o = hb__actor(hb, l->owner_key);
 
 		/* the owner may be a thread whose blocking acquisition we only guessed */
-		if (!o || !hb_held_find(o, l->addr))
+		if (!o || !hb__held(o, l->addr))
 			return 0;
 		kind = cond_wait ? RT_K_COND_WAIT_UNHELD : RT_K_UNLOCK_NON_OWNER;
 	} else if (l->readers) {
@@ -87,18 +85,14 @@ int misuse__unlock_unowned(struct hb *hb, struct hb_thread *t, struct hb_lock *l
 	} else {
 		return 0; /* state unknown since attach: learn it */
 	}
-	if (lossy(hb))
-		return 0;
-	l->broken = true;
-	hb_finding_init(hb, &f, kind, t->pid);
-	hb_finding_thread(&f, t->tid);
+	hb__finding(hb, &f, kind, t->pid);
+	rt_finding_thread(&f, t->tid);
 	if (l->owner && l->owner != t->tid)
-		hb_finding_thread(&f, l->owner);
-	hb_finding_lock(&f, l, l->addr);
-	f.sites[f.nsites++] = site;
+		rt_finding_thread(&f, l->owner);
+	hb__finding_lock(&f, l, l->addr);
+	rt_finding_site(&f, site);
 	if (l->owner)
-		f.sites[f.nsites++] = l->owner_site;
-	hb_finding_id(&f);
+		rt_finding_site(&f, l->owner_site);
 	if (kind == RT_K_UNLOCK_NON_OWNER)
 		snprintf(f.message, sizeof(f.message),
 			 "thread %u unlocks %s 0x%llx, which thread %u holds", t->tid,
@@ -117,23 +111,24 @@ int misuse__unlock_unowned(struct hb *hb, struct hb_thread *t, struct hb_lock *l
 			 "thread %u waits on a condition variable with mutex 0x%llx, which it "
 			 "does not hold",
 			 t->tid, (unsigned long long)l->addr);
-	return hb_report(hb, &f);
+	return hb__report(hb, &f, RT_REP_BREAK);
 }
 
-int misuse__destroy(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u64 site)
+static int misuse_destroy(void *st, const struct hb_actor *t, const struct hb_lock *l,
+			  __u64 site)
 {
+	struct hb *hb = st;
 	struct rt_finding f;
 
-	if (l->broken || (!l->owner && !l->readers) || lossy(hb))
+	if (l->broken || (!l->owner && !l->readers))
 		return 0;
-	hb_finding_init(hb, &f, RT_K_DESTROY_LOCKED, t->pid);
-	hb_finding_thread(&f, t->tid);
+	hb__finding(hb, &f, RT_K_DESTROY_LOCKED, t->pid);
+	rt_finding_thread(&f, t->tid);
 	if (l->owner)
-		hb_finding_thread(&f, l->owner);
-	hb_finding_lock(&f, l, l->addr);
-	f.sites[f.nsites++] = site;
-	f.sites[f.nsites++] = l->owner_site;
-	hb_finding_id(&f);
+		rt_finding_thread(&f, l->owner);
+	hb__finding_lock(&f, l, l->addr);
+	rt_finding_site(&f, site);
+	rt_finding_site(&f, l->owner_site);
 	if (l->owner)
 		snprintf(f.message, sizeof(f.message),
 			 "thread %u destroys %s 0x%llx while thread %u holds it", t->tid,
@@ -143,32 +138,37 @@ int misuse__destroy(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u64
 			 "thread %u destroys %s 0x%llx while %u reader%s hold it", t->tid,
 			 mtype_name(l), (unsigned long long)l->addr, l->readers,
 			 l->readers == 1 ? "" : "s");
-	return hb_report(hb, &f);
+	return hb__report(hb, &f, 0);
 }
 
-int misuse__thread_exit(struct hb *hb, struct hb_thread *t, __u64 site)
+static int misuse_thread_exit(void *st, const struct hb_actor *t, __u64 site)
 {
+	struct hb *hb = st;
 	struct rt_finding f;
 	size_t i;
 
-	if (!t->nheld || lossy(hb))
+	if (!t->nheld)
 		return 0;
-	hb_finding_init(hb, &f, RT_K_EXIT_HOLDING_LOCK, t->pid);
-	hb_finding_thread(&f, t->tid);
+	hb__finding(hb, &f, RT_K_EXIT_HOLDING_LOCK, t->pid);
+	rt_finding_thread(&f, t->tid);
 	for (i = 0; i < t->nheld && f.nsites < RT_ARRAY_SIZE(f.sites); i++) {
-		struct hb_lock *l = hb_lock_find(hb, t->held[i].lock);
-
-		if (l)
-			l->broken = true;
-		hb_finding_lock(&f, l, t->held[i].lock);
-		f.sites[f.nsites++] = t->held[i].site;
+		hb__finding_lock(&f, hb__lock(hb, t->held[i].lock), t->held[i].lock);
+		rt_finding_site(&f, t->held[i].site);
 	}
-	hb_finding_id(&f);
 	snprintf(f.message, sizeof(f.message),
 		 "thread %u exited while holding %zu lock%s (first: %s 0x%llx); threads that "
 		 "lock %s will block forever",
 		 t->tid, t->nheld, t->nheld == 1 ? "" : "s", f.locks[0].kind,
 		 (unsigned long long)t->held[0].lock, t->nheld == 1 ? "it" : "them");
 	(void)site;
-	return hb_report(hb, &f);
+	return hb__report(hb, &f, RT_REP_BREAK);
 }
+
+const struct hb_detector rt_det_misuse = {
+	.name = "misuse",
+	.new = misuse_new,
+	.lock_again = misuse_double_lock,
+	.unlock_unheld = misuse_unlock_unheld,
+	.lock_destroy = misuse_destroy,
+	.thread_exit = misuse_thread_exit,
+};

@@ -1,39 +1,46 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The engine (hb.h). For every record it updates the state in hb_int.h: per thread, the locks
- * it holds, a blocking acquisition in progress and a futex wait in progress; per lock, owner,
- * readers and release clocks; heap blocks and the clocks of other sync objects. It builds the
- * happens-before order with vector clocks (vc.h) from these edges:
- *   thread create -> child start, child exit -> join, unlock -> next acquire (rwlock: writer
- *   unlock -> readers and writers, reader unlocks -> next writer), cond signal/broadcast ->
- *   wait return, sem post -> wait, futex wake -> wait return, free -> later malloc of the
- *   same address,
- * and calls the detectors at the points they care about. A lock taken before we attached, or
- * unlocked without our seeing it taken, is learned, never reported.
+ * The engine's core (hb.h). It keeps the vocabulary every front end is lowered into
+ * (lower_pthread.c, lower_go.c): actors (kernel threads and goroutines) with the locks they hold
+ * in acquisition order, a blocking acquisition in progress, a futex wait and a park in progress;
+ * locks with owner, readers and release clocks; heap blocks; the release clocks of other sync
+ * objects. It builds the happens-before order with vector clocks (vc.h) from the edges the
+ * lowering asks for (release into / acquire from an object, fork, join), calls the registered
+ * detectors (hooks.h) at fixed points, and applies the reporting policies once for all of them
+ * (hb__report). A lock taken before we attached, or unlocked without our seeing it taken, is
+ * learned, never reported.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "engine/hb_int.h"
+#include "engine/state.h"
+#include "record/event.h"
 
 #define RT_MAX_LOCKS_DEFAULT (1U << 20)
 #define RT_MAX_BLOCKS_DEFAULT (1U << 21)
 #define RT_MAX_DEAD_THREADS_DEFAULT 4096
 #define RT_MAX_SYNCS (1U << 20)
 #define RT_PAGE_SHIFT 12
-#define RT_ETIMEDOUT 110
 /* page map keys: page number + 1 (key 0 is reserved by rt_map) */
 #define PAGE_KEY(addr) (((addr) >> RT_PAGE_SHIFT) + 1)
 
-/* sync objects are keyed by address plus a kind tag in the top bits (user addresses < 2^56) */
-#define SYNC_COND (1ULL << 56)
-#define SYNC_SEM (2ULL << 56)
-#define SYNC_FUTEX (3ULL << 56)
-#define SYNC_ADDR (4ULL << 56)
-#define SYNC_CHAN (5ULL << 56)
-#define SYNC_WG (6ULL << 56)
-#define SYNC_ONCE (7ULL << 56)
+const char *rt_lock_kind_name(enum rt_lock_kind k)
+{
+	switch (k) {
+	case RT_LOCK_MUTEX:
+		return "mutex";
+	case RT_LOCK_RWLOCK:
+		return "rwlock";
+	case RT_LOCK_SPIN:
+		return "spinlock";
+	case RT_LOCK_GO_MUTEX:
+		return "sync.Mutex";
+	case RT_LOCK_GO_RWMUTEX:
+		return "sync.RWMutex";
+	}
+	return "lock";
+}
 
 struct hb *hb__new(const struct hb_opts *opts)
 {
@@ -44,8 +51,10 @@ struct hb *hb__new(const struct hb_opts *opts)
 		return NULL;
 	}
 	hb = calloc(1, sizeof(*hb));
-	if (!hb)
-		goto nomem;
+	if (!hb) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	hb->opts = *opts;
 	if (!hb->opts.hang_threshold_ns)
 		hb->opts.hang_threshold_ns = RT_HANG_THRESHOLD_NS;
@@ -56,7 +65,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	if (!hb->opts.max_dead_threads)
 		hb->opts.max_dead_threads = RT_MAX_DEAD_THREADS_DEFAULT;
 	hb->report = opts->report;
-	rt_map_init(&hb->thread_of);
+	rt_map_init(&hb->actor_of);
 	rt_map_init(&hb->lock_of);
 	rt_map_init(&hb->lock_page);
 	rt_map_init(&hb->sync_of);
@@ -64,20 +73,22 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->pthread_of);
 	rt_map_init(&hb->spawn_of);
 	rt_map_init(&hb->spawn_site);
-	rt_map_init(&hb->go_maps);
-	rt_map_init(&hb->go_closed);
 	rt_map_init(&hb->go_chans);
-	rt_map_init(&hb->go_wg_of);
 	rt_map_init(&hb->go_started);
-	rt_map_init(&hb->go_deadlocked);
-	hb->lockorder = lockorder__new(opts->report);
-	if (!hb->lockorder)
-		goto nomem;
 	return hb;
-nomem:
-	hb__free(hb);
-	errno = ENOMEM;
-	return NULL;
+}
+
+int hb__add_detector(struct hb *hb, const struct hb_detector *d)
+{
+	void *st;
+
+	if (hb->ndets >= HB_MAX_DETECTORS)
+		return -ENOSPC;
+	st = d->new ? d->new(hb) : NULL;
+	if (d->new && !st)
+		return errno ? -errno : -ENOMEM;
+	hb->dets[hb->ndets++] = (struct hb_det){ .ops = d, .st = st };
+	return 0;
 }
 
 void hb__free(struct hb *hb)
@@ -86,9 +97,12 @@ void hb__free(struct hb *hb)
 
 	if (!hb)
 		return;
-	for (i = 0; i < hb->nthreads; i++) {
-		free(hb->threads[i].held);
-		vc_free(&hb->threads[i].vc);
+	for (i = hb->ndets; i-- > 0;)
+		if (hb->dets[i].ops->free)
+			hb->dets[i].ops->free(hb->dets[i].st);
+	for (i = 0; i < hb->nactors; i++) {
+		free(hb->actors[i].held);
+		vc_free(&hb->actors[i].vc);
 	}
 	for (i = 0; i < hb->nlocks; i++) {
 		sclock_free(&hb->locks[i].wclock);
@@ -96,9 +110,10 @@ void hb__free(struct hb *hb)
 	}
 	for (i = 0; i < hb->nsyncs; i++)
 		sclock_free(&hb->syncs[i]);
-	free(hb->threads);
+	free(hb->actors);
 	free(hb->free_sids);
 	free(hb->sid_clock);
+	free(hb->free_actors);
 	free(hb->locks);
 	free(hb->free_locks);
 	free(hb->syncs);
@@ -106,77 +121,185 @@ void hb__free(struct hb *hb)
 	free(hb->blocks);
 	free(hb->free_blocks);
 	free(hb->lstats);
-	free(hb->free_actors);
 	free(hb->pending);
-	rt_map_free(&hb->spawn_of);
-	rt_map_free(&hb->spawn_site);
-	go__free(hb);
-	rt_map_free(&hb->thread_of);
+	rt_map_free(&hb->actor_of);
 	rt_map_free(&hb->lock_of);
 	rt_map_free(&hb->lock_page);
 	rt_map_free(&hb->sync_of);
 	rt_map_free(&hb->block_of);
 	rt_map_free(&hb->pthread_of);
-	lockorder__free(hb->lockorder);
+	rt_map_free(&hb->spawn_of);
+	rt_map_free(&hb->spawn_site);
+	rt_map_free(&hb->go_chans);
+	rt_map_free(&hb->go_started);
 	free(hb);
 }
 
-/* ---- findings ---- */
+/* ---- reporting: the policies every finding goes through ---- */
 
-void hb_finding_init(struct hb *hb, struct rt_finding *f, enum rt_kind kind, __u32 pid)
+/* The detector id: the kind and the code sites in order; findings made of edges hash their
+ * (held, acquire) pairs as a set, so a cycle is one finding wherever it was entered. */
+static __u64 finding_id(const struct rt_finding *f)
 {
-	memset(f, 0, sizeof(*f));
-	f->kind = kind;
-	f->pid = pid;
-	f->ktime = hb->now;
+	__u64 pairs[RT_FINDING_MAX], id;
+	__u32 i, j;
+
+	if (!f->nedges) {
+		id = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &f->kind, sizeof(f->kind)), f->sites,
+			      f->nsites * sizeof(f->sites[0]));
+		return id ? id : 1;
+	}
+	for (i = 0; i < f->nedges; i++) {
+		__u64 p = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &f->edges[i].held_site, 8),
+				   &f->edges[i].acquire_site, 8);
+
+		/* insertion sort: at most RT_FINDING_MAX pairs */
+		for (j = i; j > 0 && pairs[j - 1] > p; j--)
+			pairs[j] = pairs[j - 1];
+		pairs[j] = p;
+	}
+	id = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &f->kind, sizeof(f->kind)), pairs,
+		      f->nedges * sizeof(pairs[0]));
+	return id ? id : 1;
 }
 
-void hb_finding_thread(struct rt_finding *f, __u32 tid)
+void hb__describe_thread(const struct hb *hb, __u32 id, bool goroutine,
+			 struct rt_finding_thread *ti)
 {
-	__u32 i;
+	/* goroutine ids are keyed apart from kernel tids: the same number can be both */
+	const struct hb_actor *t = hb__actor(hb, goroutine ? id | RT_GO_KEY : id);
 
-	for (i = 0; i < f->nthreads; i++)
-		if (f->threads[i] == tid)
-			return;
-	if (f->nthreads < RT_FINDING_MAX)
-		f->threads[f->nthreads++] = tid;
-}
-
-void hb_finding_lock(struct rt_finding *f, const struct hb_lock *l, __u64 addr)
-{
-	__u32 i;
-
-	for (i = 0; i < f->nlocks; i++)
-		if (f->locks[i].addr == addr)
-			return;
-	if (f->nlocks >= RT_FINDING_MAX)
+	memset(ti, 0, sizeof(*ti));
+	if (!t)
 		return;
-	f->locks[f->nlocks].addr = addr;
-	snprintf(f->locks[f->nlocks].kind, sizeof(f->locks[0].kind), "%s",
-		 l ? rt_lock_kind_name(l->kind) : "lock");
-	f->nlocks++;
+	ti->known = true;
+	memcpy(ti->name, t->name, sizeof(ti->name));
+	ti->name[sizeof(ti->name) - 1] = 0;
+	if ((t->key & RT_GO_KEY) && !ti->name[0])
+		snprintf(ti->name, sizeof(ti->name), "goroutine");
+	ti->parent = t->parent;
+	ti->create_site = t->create_site;
 }
 
-/* id: the kind and the code sites, in order (the detectors list them canonically) */
-void hb_finding_id(struct rt_finding *f)
+void hb__describe_lock(const struct hb *hb, struct rt_finding_lock *lk)
 {
-	f->id = rt_fnv1a(rt_fnv1a(RT_FNV_INIT, &f->kind, sizeof(f->kind)), f->sites,
-			 f->nsites * sizeof(f->sites[0]));
+	const struct hb_block *best = NULL;
+	size_t i;
+
+	lk->in_block = false;
+	lk->chan_site = 0;
+	if (!strcmp(lk->kind, "chan"))
+		hb__go_chan(hb, lk->addr, &lk->chan_site);
+	/* only for findings that will be printed: a scan is fine */
+	for (i = 0; i < hb->nblocks; i++) {
+		const struct hb_block *b = &hb->blocks[i];
+		const __u64 *v = rt_map_get(&hb->block_of, b->addr);
+
+		if (!v || &hb->blocks[*v - 1] != b || !b->size)
+			continue;
+		if (lk->addr >= b->addr && lk->addr < b->addr + b->size && (!best || !b->freed))
+			best = b;
+	}
+	if (!best)
+		return;
+	lk->in_block = true;
+	lk->block = (struct rt_finding_block){ .addr = best->addr, .size = best->size,
+					       .alloc_site = best->alloc_site,
+					       .alloc_tid = best->alloc_tid,
+					       .freed = best->freed };
 }
 
-int hb_report(struct hb *hb, const struct rt_finding *f)
+/* Fill in what a printer needs to know of the finding's threads and objects, as of now. */
+static void describe(const struct hb *hb, struct rt_finding *f)
 {
-	int err;
+	bool goroutines = rt_finding_goroutines(f);
+	__u32 i;
 
-	if (hb->opts.defer_findings) {
-		if (rt_grow((void **)&hb->pending, &hb->pending_cap, hb->npending + 1,
-			    sizeof(*hb->pending)))
-			return -ENOMEM;
-		hb->pending[hb->npending++] = *f;
+	f->goroutines = goroutines;
+	for (i = 0; i < f->nthreads; i++)
+		hb__describe_thread(hb, f->threads[i], goroutines, &f->thread_info[i]);
+	for (i = 0; i < f->nlocks; i++)
+		hb__describe_lock(hb, &f->locks[i]);
+}
+
+/* Hand a finding to the sink, with `again` more sightings of it. */
+static int deliver(struct hb *hb, const struct rt_finding *f, __u64 again)
+{
+	int err = rt_report__add(hb->report, f);
+
+	if (err < 0)
+		return err;
+	while (again--)
+		rt_report__bump(hb->report, f->id);
+	return 0;
+}
+
+static struct hb_pending *pending_find(struct hb *hb, __u64 id)
+{
+	size_t i;
+
+	for (i = hb->npending; i-- > 0;)
+		if (hb->pending[i].f.id == id)
+			return &hb->pending[i];
+	return NULL;
+}
+
+int hb__report(struct hb *hb, struct rt_finding *f, unsigned int flags)
+{
+	struct hb_pending *p;
+	__u32 i;
+
+	if (hb->suppress) {
+		/* events were lost since the last tick: this may come from an incomplete stream */
+		hb->cnt.suppressed_lossy++;
 		return 0;
 	}
-	err = rt_report__add(hb->report, f);
-	return err < 0 ? err : 0;
+	for (i = 0; (flags & RT_REP_BREAK) && i < f->nlocks; i++) {
+		struct hb_lock *l = hb_lock_find(hb, f->locks[i].addr);
+
+		if (l)
+			l->broken = true;
+	}
+	for (i = 0; (flags & RT_REP_EXPLAINS) && i < f->nthreads; i++) {
+		__u64 key = rt_finding_goroutines(f) ? f->threads[i] | RT_GO_KEY : f->threads[i];
+		struct hb_actor *t = hb_actor_find(hb, key);
+
+		if (t)
+			t->park.explained = true;
+	}
+	f->id = finding_id(f);
+	p = hb->opts.defer_findings ? pending_find(hb, f->id) : NULL;
+	if (p) {
+		p->again++;
+		return 0;
+	}
+	/* a finding the sink will print: described as things are when it is made */
+	if (!rt_report__has(hb->report, f->id))
+		describe(hb, f);
+	if (!hb->opts.defer_findings)
+		return deliver(hb, f, 0);
+	if (rt_grow((void **)&hb->pending, &hb->pending_cap, hb->npending + 1,
+		    sizeof(*hb->pending)))
+		return -ENOMEM;
+	hb->pending[hb->npending].f = *f;
+	hb->pending[hb->npending].again = 0;
+	hb->npending++;
+	return 0;
+}
+
+void hb__report_again(struct hb *hb, __u64 id)
+{
+	struct hb_pending *p = pending_find(hb, id);
+
+	if (p)
+		p->again++;
+	else
+		rt_report__bump(hb->report, id);
+}
+
+bool hb__reported(const struct hb *hb, __u64 id)
+{
+	return rt_report__has(hb->report, id);
 }
 
 size_t hb__pending(const struct hb *hb)
@@ -196,7 +319,7 @@ static int pending_settle(struct hb *hb, bool lost)
 		return 0;
 	}
 	for (i = 0; i < hb->npending; i++) {
-		err = rt_report__add(hb->report, &hb->pending[i]);
+		err = deliver(hb, &hb->pending[i].f, hb->pending[i].again);
 		if (err < 0) {
 			hb->npending = 0;
 			return err;
@@ -206,23 +329,14 @@ static int pending_settle(struct hb *hb, bool lost)
 	return 0;
 }
 
-/* ---- threads ---- */
+/* ---- actors ---- */
 
-struct hb_thread *hb_thread_find(struct hb *hb, __u32 tid)
+struct hb_actor *hb_actor_find(struct hb *hb, __u64 key)
 {
-	__u64 *v = rt_map_get(&hb->thread_of, tid);
+	__u64 *v = rt_map_get(&hb->actor_of, key);
 
-	return v ? &hb->threads[*v - 1] : NULL;
+	return v ? &hb->actors[*v - 1] : NULL;
 }
-
-struct hb_thread *hb_actor_find(struct hb *hb, __u64 key)
-{
-	__u64 *v = rt_map_get(&hb->thread_of, key);
-
-	return v ? &hb->threads[*v - 1] : NULL;
-}
-
-#define actor_find hb_actor_find
 
 static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
 {
@@ -240,8 +354,7 @@ static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
 	return 0;
 }
 
-/* The thread's clock is no longer needed (joined, or evicted): give its slot back. */
-static void thread_drop_vc(struct hb *hb, struct hb_thread *t)
+void hb_actor_drop_vc(struct hb *hb, struct hb_actor *t)
 {
 	if (!t->has_vc)
 		return;
@@ -253,16 +366,19 @@ static void thread_drop_vc(struct hb *hb, struct hb_thread *t)
 		hb->free_sids[hb->nfree_sids++] = t->sid;
 }
 
-/* Reset a slot for a (new) thread tid. */
-static int thread_init(struct hb *hb, struct hb_thread *t, __u64 key, __u32 tid, __u32 pid)
+/* Reset a slot for a (new) actor with key. */
+static int actor_init(struct hb *hb, struct hb_actor *t, __u64 key, __u32 tid, __u32 pid)
 {
 	__u32 sid, clock;
 
 	if (sid_alloc(hb, &sid, &clock))
 		return -ENOMEM;
+	if (t->uid)
+		HB_CALL_VOID(hb, actor_end, t);
 	free(t->held);
 	memset(t, 0, sizeof(*t));
 	t->key = key;
+	t->uid = ++hb->next_uid;
 	t->tid = tid;
 	t->pid = pid;
 	t->sid = sid;
@@ -271,33 +387,31 @@ static int thread_init(struct hb *hb, struct hb_thread *t, __u64 key, __u32 tid,
 	if (vc_set(&t->vc, sid, clock))
 		return -ENOMEM;
 	t->has_vc = true;
-	hb->threads_seen++;
+	hb->actors_seen++;
 	return 0;
 }
 
-/* Exited threads whose clock nobody joined: drop the oldest past the cap. */
-static void evict_dead_threads(struct hb *hb)
+void hb_evict_dead_threads(struct hb *hb)
 {
 	size_t i, dead = 0, oldest = (size_t)-1;
 
-	for (i = 0; i < hb->nthreads; i++) {
-		if (hb->threads[i].alive || !hb->threads[i].has_vc)
+	for (i = 0; i < hb->nactors; i++) {
+		if (hb->actors[i].alive || !hb->actors[i].has_vc)
 			continue;
 		dead++;
 		if (oldest == (size_t)-1 ||
-		    hb->threads[i].exit_ktime < hb->threads[oldest].exit_ktime)
+		    hb->actors[i].exit_ktime < hb->actors[oldest].exit_ktime)
 			oldest = i;
 	}
 	if (dead > hb->opts.max_dead_threads && oldest != (size_t)-1) {
-		thread_drop_vc(hb, &hb->threads[oldest]);
+		hb_actor_drop_vc(hb, &hb->actors[oldest]);
 		hb->cnt.dead_threads_evicted++;
 	}
 }
 
-/* The actor (kernel thread or goroutine) with key, created when new. */
-static struct hb_thread *actor_get(struct hb *hb, __u64 key, __u32 tid, __u32 pid)
+struct hb_actor *hb_actor_get(struct hb *hb, __u64 key, __u32 tid, __u32 pid)
 {
-	struct hb_thread *t = actor_find(hb, key);
+	struct hb_actor *t = hb_actor_find(hb, key);
 	size_t idx;
 
 	if (t) {
@@ -308,33 +422,33 @@ static struct hb_thread *actor_get(struct hb *hb, __u64 key, __u32 tid, __u32 pi
 			size_t i;
 
 			for (i = 0; i < hb->nfree_actors; i++) {
-				if (hb->free_actors[i] == (__u32)(t - hb->threads)) {
+				if (hb->free_actors[i] == (__u32)(t - hb->actors)) {
 					hb->free_actors[i] = hb->free_actors[--hb->nfree_actors];
 					break;
 				}
 			}
 		}
 		/* the tid was reused by a new thread */
-		thread_drop_vc(hb, t);
-		return thread_init(hb, t, key, tid, pid) ? NULL : t;
+		hb_actor_drop_vc(hb, t);
+		return actor_init(hb, t, key, tid, pid) ? NULL : t;
 	}
 	if (hb->nfree_actors) {
 		__u64 *was;
 
 		idx = hb->free_actors[--hb->nfree_actors];
 		/* the ended goroutine's key, unless something else took it since */
-		was = rt_map_get(&hb->thread_of, hb->threads[idx].key);
+		was = rt_map_get(&hb->actor_of, hb->actors[idx].key);
 		if (was && *was == (__u64)idx + 1)
-			rt_map_del(&hb->thread_of, hb->threads[idx].key);
+			rt_map_del(&hb->actor_of, hb->actors[idx].key);
 	} else {
-		if (rt_grow((void **)&hb->threads, &hb->threads_cap, hb->nthreads + 1,
-			    sizeof(*hb->threads)))
+		if (rt_grow((void **)&hb->actors, &hb->actors_cap, hb->nactors + 1,
+			    sizeof(*hb->actors)))
 			return NULL;
-		idx = hb->nthreads++;
-		memset(&hb->threads[idx], 0, sizeof(hb->threads[idx]));
+		idx = hb->nactors++;
+		memset(&hb->actors[idx], 0, sizeof(hb->actors[idx]));
 	}
-	t = &hb->threads[idx];
-	if (thread_init(hb, t, key, tid, pid) || rt_map_put(&hb->thread_of, key, idx + 1)) {
+	t = &hb->actors[idx];
+	if (actor_init(hb, t, key, tid, pid) || rt_map_put(&hb->actor_of, key, idx + 1)) {
 		vc_free(&t->vc);
 		t->alive = false;
 		return NULL;
@@ -342,22 +456,44 @@ static struct hb_thread *actor_get(struct hb *hb, __u64 key, __u32 tid, __u32 pi
 	return t;
 }
 
-static struct hb_thread *thread_get(struct hb *hb, __u32 tid, __u32 pid)
+void hb_goroutine_end(struct hb *hb, struct hb_actor *t)
 {
-	return actor_get(hb, tid, tid, pid);
-}
-
-/* A goroutine ended: nothing joins it, so its slot and clock go back at once. */
-static void goroutine_end(struct hb *hb, struct hb_thread *t)
-{
-	thread_drop_vc(hb, t);
+	hb_actor_drop_vc(hb, t);
 	t->alive = false;
 	t->nheld = 0;
 	t->has_pending = false;
 	/* its key stays mapped until the slot is reused: reports held until a tick name it */
 	if (!rt_grow((void **)&hb->free_actors, &hb->free_actors_cap, hb->nfree_actors + 1,
 		     sizeof(*hb->free_actors)))
-		hb->free_actors[hb->nfree_actors++] = t - hb->threads;
+		hb->free_actors[hb->nfree_actors++] = t - hb->actors;
+}
+
+int hb_actor_fork(struct hb *hb, struct hb_actor *parent, struct hb_actor *child)
+{
+	(void)hb;
+	if (vc_join(&child->vc, &parent->vc) < 0 || vc_tick(&parent->vc, parent->sid))
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- parks ---- */
+
+void hb_park(struct hb_actor *t, __u8 kind, __u64 obj, __u64 site, __u64 since)
+{
+	t->park.kind = kind;
+	t->park.obj = obj;
+	t->park.site = site;
+	t->park.since = since;
+	t->park.explained = false;
+	t->park.seq++;
+}
+
+void hb_unpark(struct hb *hb, struct hb_actor *t)
+{
+	if (!t->park.kind)
+		return;
+	HB_CALL_VOID(hb, unpark, t);
+	t->park.kind = 0;
 }
 
 /* ---- locks ---- */
@@ -390,15 +526,14 @@ static void lock_unlink_page(struct hb *hb, __u32 idx)
 	}
 }
 
-/* The lock's identity ends (destroyed, or its memory freed or reused): forget its state. */
-static void lock_retire(struct hb *hb, struct hb_lock *l)
+void hb_lock_retire(struct hb *hb, struct hb_lock *l)
 {
 	__u32 idx = l - hb->locks;
 	size_t i;
 
 	/* nobody holds a lock that no longer exists */
-	for (i = 0; i < hb->nthreads && (l->owner || l->readers); i++) {
-		struct hb_thread *t = &hb->threads[i];
+	for (i = 0; i < hb->nactors && (l->owner || l->readers); i++) {
+		struct hb_actor *t = &hb->actors[i];
 		size_t j;
 
 		for (j = t->nheld; j-- > 0;) {
@@ -408,7 +543,7 @@ static void lock_retire(struct hb *hb, struct hb_lock *l)
 			t->nheld--;
 		}
 	}
-	lockorder__forget(hb->lockorder, l->addr);
+	HB_CALL_VOID(hb, lock_retire, l->addr);
 	lock_unlink_page(hb, idx);
 	rt_map_del(&hb->lock_of, l->addr);
 	sclock_free(&l->wclock);
@@ -419,8 +554,7 @@ static void lock_retire(struct hb *hb, struct hb_lock *l)
 		hb->free_locks[hb->nfree_locks++] = idx;
 }
 
-/* Retire locks in [addr, addr + size): that memory now holds something else. */
-static void locks_retire_range(struct hb *hb, __u64 addr, __u64 size)
+void hb_locks_retire_range(struct hb *hb, __u64 addr, __u64 size)
 {
 	__u64 first = PAGE_KEY(addr), last = PAGE_KEY(addr + (size ? size : 1) - 1);
 	__u64 page;
@@ -435,7 +569,7 @@ static void locks_retire_range(struct hb *hb, __u64 addr, __u64 size)
 			struct hb_lock *l = &hb->locks[i];
 
 			if (l->live && l->addr >= addr && l->addr < addr + size)
-				lock_retire(hb, l);
+				hb_lock_retire(hb, l);
 		}
 		return;
 	}
@@ -448,12 +582,12 @@ static void locks_retire_range(struct hb *hb, __u64 addr, __u64 size)
 
 			cur = l->page_next;
 			if (l->addr >= addr && l->addr < addr + (size ? size : 1))
-				lock_retire(hb, l);
+				hb_lock_retire(hb, l);
 		}
 	}
 }
 
-static struct hb_lock *lock_get(struct hb *hb, __u64 addr, __u8 kind)
+struct hb_lock *hb_lock_get(struct hb *hb, __u64 addr, __u8 kind)
 {
 	struct hb_lock *l = hb_lock_find(hb, addr);
 	__u64 page = PAGE_KEY(addr), *head;
@@ -462,7 +596,7 @@ static struct hb_lock *lock_get(struct hb *hb, __u64 addr, __u8 kind)
 	if (l) {
 		if (kind && l->kind != kind) {
 			/* the memory is a different kind of lock now: a new identity */
-			lock_retire(hb, l);
+			hb_lock_retire(hb, l);
 		} else {
 			return l;
 		}
@@ -475,7 +609,7 @@ static struct hb_lock *lock_get(struct hb *hb, __u64 addr, __u8 kind)
 			struct hb_lock *v = &hb->locks[(addr + i) % hb->nlocks];
 
 			if (v->live && !v->owner && !v->readers) {
-				lock_retire(hb, v);
+				hb_lock_retire(hb, v);
 				hb->cnt.locks_evicted++;
 				break;
 			}
@@ -502,7 +636,7 @@ static struct hb_lock *lock_get(struct hb *hb, __u64 addr, __u8 kind)
 	return l;
 }
 
-struct rt_held *hb_held_find(struct hb_thread *t, __u64 lock)
+struct rt_held *hb_held_find(struct hb_actor *t, __u64 lock)
 {
 	size_t i;
 
@@ -512,7 +646,7 @@ struct rt_held *hb_held_find(struct hb_thread *t, __u64 lock)
 	return NULL;
 }
 
-static void held_remove(struct hb_thread *t, struct rt_held *h)
+void hb_held_remove(struct hb_actor *t, struct rt_held *h)
 {
 	size_t i = h - t->held;
 
@@ -564,7 +698,21 @@ void hb__lock_stats(const struct hb *hb, int (*fn)(void *ctx, const struct hb_lo
 			return;
 }
 
-/* ---- sync objects (cond, sem, futex word, heap address) ---- */
+/* A futex wait on a lock word ends: how long it waited goes into the lock's statistics. */
+void hb_lock_wait_observe(struct hb *hb, struct hb_actor *t)
+{
+	struct hb_lock *l;
+	struct hb_lock_stat *st;
+
+	if (!t->wait.lock || hb->now < t->wait.since)
+		return;
+	l = hb_lock_find(hb, t->wait.lock);
+	st = l ? lock_stat(hb, l, t->pid, true) : NULL;
+	if (st)
+		observe(st->wait, &st->wait_count, &st->wait_sum, hb->now - t->wait.since);
+}
+
+/* ---- sync objects (cond, sem, futex word, heap address, channel, ...) ---- */
 
 static struct sclock *sync_get(struct hb *hb, __u64 key, bool create)
 {
@@ -599,7 +747,7 @@ static struct sclock *sync_get(struct hb *hb, __u64 key, bool create)
 	return &hb->syncs[idx];
 }
 
-static void sync_drop(struct hb *hb, __u64 key)
+void hb_sync_drop(struct hb *hb, __u64 key)
 {
 	__u64 *v = rt_map_get(&hb->sync_of, key);
 	__u32 idx;
@@ -614,8 +762,8 @@ static void sync_drop(struct hb *hb, __u64 key)
 		hb->free_syncs[hb->nfree_syncs++] = idx;
 }
 
-/* thread releases into a sync object (joining), then ticks */
-static int release_into(struct hb *hb, struct hb_thread *t, __u64 key)
+/* the actor releases into a sync object (joining), then ticks */
+int hb_release_into(struct hb *hb, struct hb_actor *t, __u64 key)
 {
 	struct sclock *s = sync_get(hb, key, true);
 
@@ -624,7 +772,7 @@ static int release_into(struct hb *hb, struct hb_thread *t, __u64 key)
 	return vc_tick(&t->vc, t->sid);
 }
 
-static int acquire_from(struct hb *hb, struct hb_thread *t, __u64 key)
+int hb_acquire_from(struct hb *hb, struct hb_actor *t, __u64 key)
 {
 	struct sclock *s = sync_get(hb, key, false);
 
@@ -633,7 +781,7 @@ static int acquire_from(struct hb *hb, struct hb_thread *t, __u64 key)
 
 /* ---- heap blocks ---- */
 
-static struct hb_block *block_find(struct hb *hb, __u64 addr)
+struct hb_block *hb_block_find(struct hb *hb, __u64 addr)
 {
 	__u64 *v = rt_map_get(&hb->block_of, addr);
 
@@ -654,7 +802,7 @@ static void block_drop(struct hb *hb, struct hb_block *b)
 
 static struct hb_block *block_get(struct hb *hb, __u64 addr)
 {
-	struct hb_block *b = block_find(hb, addr);
+	struct hb_block *b = hb_block_find(hb, addr);
 	__u32 idx;
 
 	if (b)
@@ -689,17 +837,17 @@ static struct hb_block *block_get(struct hb *hb, __u64 addr)
 	return b;
 }
 
-static int on_alloc(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 size, __u64 site)
+int hb_on_alloc(struct hb *hb, struct hb_actor *t, __u64 addr, __u64 size, __u64 site)
 {
 	struct hb_block *b;
 
 	if (!addr)
 		return 0;
 	/* free -> malloc of the same address: the new owner sees what the freer did */
-	if (acquire_from(hb, t, SYNC_ADDR | addr))
+	if (hb_acquire_from(hb, t, SYNC_ADDR | addr))
 		return -ENOMEM;
-	sync_drop(hb, SYNC_ADDR | addr);
-	locks_retire_range(hb, addr, size);
+	hb_sync_drop(hb, SYNC_ADDR | addr);
+	hb_locks_retire_range(hb, addr, size);
 	b = block_get(hb, addr);
 	if (!b) {
 		hb->cnt.blocks_evicted++;
@@ -715,7 +863,7 @@ static int on_alloc(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 size, 
 	return 0;
 }
 
-static int on_free(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 site)
+int hb_on_free(struct hb *hb, struct hb_actor *t, __u64 addr, __u64 site)
 {
 	struct hb_block *b;
 	int err;
@@ -723,14 +871,14 @@ static int on_free(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 site)
 	if (!addr)
 		return 0;
 	b = block_get(hb, addr);
-	err = heap__free(hb, t, b, addr, site);
+	err = HB_CALL(hb, block_free, t, b, addr, site);
 	if (err)
 		return err;
 	if (b && b->freed)
 		return 0; /* a double free: the first one stands */
-	if (release_into(hb, t, SYNC_ADDR | addr))
+	if (hb_release_into(hb, t, SYNC_ADDR | addr))
 		return -ENOMEM;
-	locks_retire_range(hb, addr, b ? b->size : 0);
+	hb_locks_retire_range(hb, addr, b ? b->size : 0);
 	if (!b) {
 		hb->cnt.blocks_evicted++;
 		return 0;
@@ -745,7 +893,7 @@ static int on_free(struct hb *hb, struct hb_thread *t, __u64 addr, __u64 site)
 /* ---- lock operations ---- */
 
 /* t now holds l (a returned blocking call, or a successful try/timed call). */
-static int lock_acquired(struct hb *hb, struct hb_thread *t, struct hb_lock *l, __u8 mode,
+static int lock_acquired(struct hb *hb, struct hb_actor *t, struct hb_lock *l, __u8 mode,
 			 __u64 site)
 {
 	int err;
@@ -779,36 +927,45 @@ static int lock_acquired(struct hb *hb, struct hb_thread *t, struct hb_lock *l, 
 	return err < 0 ? -ENOMEM : 0;
 }
 
-/* The pending blocking acquisition returned: the thread holds the lock. */
-static int promote(struct hb *hb, struct hb_thread *t)
+int hb_promote(struct hb *hb, struct hb_actor *t)
 {
 	struct hb_lock *l;
 
 	if (!t->has_pending)
 		return 0;
 	t->has_pending = false;
-	l = lock_get(hb, t->pending.lock, t->pending.kind);
+	t->pending_again = false;
+	l = hb_lock_get(hb, t->pending.lock, t->pending.kind);
 	if (!l)
 		return -ENOMEM;
 	return lock_acquired(hb, t, l, t->pending.mode, t->pending.site);
 }
 
-#define RT_X86_SF 0x80
-
-/* A Go lock record on the path that parks the goroutine until the lock is free. */
-static bool go_parks(const struct rt_event *e)
+static void set_pending(struct hb_actor *t, const struct rt_event *e, __u8 kind, __u8 mode,
+			bool again)
 {
-	return e->h.type == RT_EV_GO_LOCK_SLOW || e->h.type == RT_EV_GO_WLOCK ||
-	       (e->h.type == RT_EV_GO_RLOCK && (e->arg & RT_X86_SF));
+	t->has_pending = true;
+	t->pending_again = again;
+	t->pending = (struct rt_held){ .lock = e->obj, .site = e->caller, .kind = kind,
+				       .mode = mode };
+	t->pending_since = e->h.ktime;
 }
 
-/* Entry of a blocking acquisition. */
-static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
-		      __u8 mode)
+/*
+ * Entry of a blocking acquisition of e->obj (e->arg: a mutex's type bits). It becomes held at
+ * the actor's next record that does not continue it (hb_promote). A lock the actor holds: a
+ * recursion that is allowed is acquired at once; a pthread lock blocks forever (lock_again,
+ * not acquired); a Go lock on the path that parks (parks) stays pending: it is a double lock
+ * if it stays parked (detect/go_doublelock.c), and a Go lock that did not park was free, so the
+ * hold we believed in was stale and goes.
+ */
+int hb_lock_begin(struct hb *hb, struct hb_actor *t, const struct rt_event *e, __u8 kind,
+		  __u8 mode, bool parks)
 {
 	struct rt_acq a = {
 		.pid = e->h.tgid,
 		.tid = t->tid, /* the goroutine id for Go */
+		.key = t->key,
 		.ktime = e->h.ktime,
 		.lock = e->obj,
 		.site = e->caller,
@@ -821,73 +978,63 @@ static int lock_begin(struct hb *hb, struct hb_thread *t, const struct rt_event 
 
 	if (!e->obj)
 		return 0;
-	l = lock_get(hb, e->obj, kind);
+	l = hb_lock_get(hb, e->obj, kind);
 	if (!l)
 		return -ENOMEM;
 	if (kind == RT_LOCK_MUTEX)
 		l->mtype = e->arg & 3;
 	prev = hb_held_find(t, e->obj);
 	if (prev) {
-		bool go = kind == RT_LOCK_GO_MUTEX || kind == RT_LOCK_GO_RWMUTEX;
+		bool go = rt_lock_kind_go(kind);
 		bool recursive_ok = (kind == RT_LOCK_MUTEX && l->mtype == RT_MTYPE_RECURSIVE) ||
 				    ((kind == RT_LOCK_RWLOCK || kind == RT_LOCK_GO_RWMUTEX) &&
 				     mode == RT_MODE_SHARED && prev->mode == RT_MODE_SHARED);
 
-		if (!recursive_ok && go && go_parks(e)) {
-			/*
-			 * A Go lock it holds, on the path that parks: a double lock, or an unlock
-			 * we missed (a body we could not probe). Only time tells: go__tick
-			 * reports it if the goroutine is still parked there a moment later.
-			 */
-			t->go_dl_lock = e->obj;
-			t->go_dl_site = prev->site;
-			t->has_pending = true;
-			t->pending = (struct rt_held){ .lock = e->obj, .site = e->caller,
-						       .kind = kind, .mode = mode };
-			t->pending_since = e->h.ktime;
+		if (!recursive_ok && go && parks) {
+			set_pending(t, e, kind, mode, true);
 			return 0;
 		} else if (!recursive_ok && go) {
-			/* it did not park, so it was free: we missed the unlock; the hold goes */
-			held_remove(t, prev);
+			hb_held_remove(t, prev);
 			l->owner = 0;
 			l->owner_key = 0;
 			l->depth = 0;
 		} else if (!recursive_ok) {
-			/* it blocks forever (or fails with EDEADLK): it is not acquired */
-			return misuse__double_lock(hb, t, l, prev, e->caller);
+			return HB_CALL(hb, lock_again, t, l, prev, &a);
 		} else {
 			return lock_acquired(hb, t, l, mode, e->caller);
 		}
 	}
-	/* after a loss the held sets may be stale: no edges from them until relearned */
-	err = hb->suppress ? 0 : lockorder__acquire(hb->lockorder, &a, t->held, t->nheld);
-	if (err)
-		return err;
-	t->has_pending = true;
-	t->pending = (struct rt_held){ .lock = e->obj, .site = e->caller, .kind = kind,
-				       .mode = mode };
-	t->pending_since = e->h.ktime;
+	/* after a loss the held sets may be stale: no lock-order observations until relearned */
+	if (!hb->suppress) {
+		err = HB_CALL(hb, lock_wait, t, &a, t->held, t->nheld);
+		if (err)
+			return err;
+	}
+	set_pending(t, e, kind, mode, false);
 	return 0;
 }
 
-static int lock_try(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
-		    __u8 mode)
+int hb_lock_try(struct hb *hb, struct hb_actor *t, const struct rt_event *e, __u8 kind,
+		__u8 mode)
 {
 	struct hb_lock *l;
 
 	if (e->ret != 0 || !e->obj)
 		return 0;
-	l = lock_get(hb, e->obj, kind);
+	l = hb_lock_get(hb, e->obj, kind);
 	if (!l)
 		return -ENOMEM;
 	return lock_acquired(hb, t, l, mode, e->caller);
 }
 
 /* Release l held by t through h. */
-static int lock_release(struct hb *hb, struct hb_thread *t, struct hb_lock *l, struct rt_held *h)
+static int lock_release(struct hb *hb, struct hb_actor *t, struct hb_lock *l, struct rt_held *h)
 {
 	int err;
 
+	err = HB_CALL(hb, lock_release, t, l, h);
+	if (err)
+		return err;
 	if (h->mode == RT_MODE_SHARED) {
 		if (l->readers)
 			l->readers--;
@@ -907,74 +1054,70 @@ static int lock_release(struct hb *hb, struct hb_thread *t, struct hb_lock *l, s
 		}
 		err = vc_release_store(&t->vc, t->sid, &l->wclock);
 	}
-	held_remove(t, h);
+	hb_held_remove(t, h);
 	if (err || vc_tick(&t->vc, t->sid))
 		return -ENOMEM;
 	return 0;
 }
 
-static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event *e, __u8 kind,
-		       bool cond_wait)
+int hb_lock_runlock_other(struct hb *hb, struct hb_actor *t, struct hb_lock *l)
 {
-	__u64 addr = cond_wait ? e->obj2 : e->obj;
+	/*
+	 * A read lock another goroutine took (a read transaction closed elsewhere), or one
+	 * taken before we attached: still a reader's release. One reader's hold ends, and the
+	 * lock is handed over: no lock order from it.
+	 */
+	if (l->readers) {
+		size_t i;
+
+		for (i = 0; i < hb->nactors; i++) {
+			struct hb_actor *o = &hb->actors[i];
+			struct rt_held *oh = o->alive ? hb_held_find(o, l->addr) : NULL;
+
+			if (oh && oh->mode == RT_MODE_SHARED) {
+				hb_held_remove(o, oh);
+				l->readers--;
+				break;
+			}
+		}
+		if (HB_CALL(hb, lock_handoff, l))
+			return -ENOMEM;
+	}
+	if (vc_release(&t->vc, t->sid, &l->rclock) || vc_tick(&t->vc, t->sid))
+		return -ENOMEM;
+	return 0;
+}
+
+int hb_lock_unlock(struct hb *hb, struct hb_actor *t, __u64 addr, __u8 kind, __u64 site,
+		   bool cond_wait, __u8 mtype)
+{
 	struct rt_held *h;
 	struct hb_lock *l;
 	int err;
 
 	if (!addr)
 		return 0;
-	l = lock_get(hb, addr, kind);
+	l = hb_lock_get(hb, addr, kind);
 	if (!l)
 		return -ENOMEM;
 	if (kind == RT_LOCK_MUTEX && !cond_wait)
-		l->mtype = e->arg & 3;
+		l->mtype = mtype;
 	h = hb_held_find(t, addr);
 	if (h)
 		return lock_release(hb, t, l, h);
-	if (e->h.type == RT_EV_GO_RUNLOCK) {
-		/*
-		 * A read lock another goroutine took (a read transaction closed elsewhere), or
-		 * one taken before we attached: still a reader's release. One reader's hold
-		 * ends, and the lock is handed over: no lock order from it.
-		 */
-		if (l->readers) {
-			size_t i;
-
-			for (i = 0; i < hb->nthreads; i++) {
-				struct hb_thread *o = &hb->threads[i];
-				struct rt_held *oh = o->alive ? hb_held_find(o, addr) : NULL;
-
-				if (oh && oh->mode == RT_MODE_SHARED) {
-					held_remove(o, oh);
-					l->readers--;
-					if (o->go_rr_lock == addr)
-						o->go_rr_lock = 0; /* its hold was handed over */
-					break;
-				}
-			}
-			if (lockorder__handoff(hb->lockorder, addr, kind))
-				return -ENOMEM;
-		}
-		if (vc_release(&t->vc, t->sid, &l->rclock) || vc_tick(&t->vc, t->sid))
-			return -ENOMEM;
-		return 0;
-	}
 	/* Go lets any goroutine unlock a Mutex: only pthread locks have misuse to report */
-	err = kind == RT_LOCK_GO_MUTEX || kind == RT_LOCK_GO_RWMUTEX ?
-		      0 :
-		      misuse__unlock_unowned(hb, t, l, e->caller, cond_wait);
+	err = rt_lock_kind_go(kind) ? 0 : HB_CALL(hb, unlock_unheld, t, l, site, cond_wait);
 	if (err)
 		return err;
 	/* it was unlocked all the same: learn that, and order the next acquirer after us */
 	if (l->owner && l->owner_key != t->key) {
-		struct hb_thread *o = actor_find(hb, l->owner_key);
+		struct hb_actor *o = hb_actor_find(hb, l->owner_key);
 		struct rt_held *oh = o ? hb_held_find(o, addr) : NULL;
 
 		if (oh)
-			held_remove(o, oh);
+			hb_held_remove(o, oh);
 		/* a Go lock handed over between goroutines: its holds are no ordering */
-		if ((kind == RT_LOCK_GO_MUTEX || kind == RT_LOCK_GO_RWMUTEX) &&
-		    lockorder__handoff(hb->lockorder, addr, kind))
+		if (rt_lock_kind_go(kind) && HB_CALL(hb, lock_handoff, l))
 			return -ENOMEM;
 	}
 	if (kind != RT_LOCK_RWLOCK || !l->readers) {
@@ -991,183 +1134,23 @@ static int lock_unlock(struct hb *hb, struct hb_thread *t, const struct rt_event
 	return 0;
 }
 
-/* ---- threads ---- */
-
-static int on_fork(struct hb *hb, struct hb_thread *t, __u32 child_tid)
+int hb_go_call(struct hb *hb, struct hb_actor *t, enum hb_go_op_kind kind, __u64 obj,
+	       __u64 site, __s64 arg)
 {
-	__u32 tid = t->tid;
-	struct hb_thread *c;
+	struct hb_go_op op = { .kind = kind, .obj = obj, .site = site, .arg = arg };
 
-	if (!child_tid)
-		return 0;
-	c = thread_get(hb, child_tid, t->pid);
-	t = hb_thread_find(hb, tid); /* thread_get may have moved the table */
-	if (!c || !t)
-		return -ENOMEM;
-	c->parent = t->tid;
-	memcpy(c->name, t->name, sizeof(c->name)); /* a new thread starts with its creator's name */
-	t->last_forked = child_tid;
-	/* the child starts after everything its creator did so far */
-	if (vc_join(&c->vc, &t->vc) < 0 || vc_tick(&t->vc, t->sid))
-		return -ENOMEM;
-	return 0;
+	return HB_CALL(hb, go, t, &op);
 }
 
-static int on_thread_exit(struct hb *hb, struct hb_thread *t, const struct rt_event *e)
-{
-	int err = 0;
+/* ---- the record stream ---- */
 
-	if (!e->ret) /* the thread ended alone, not with its process */
-		err = misuse__thread_exit(hb, t, e->caller);
-	t->alive = false;
-	t->has_pending = false;
-	t->wait_uaddr = 0;
-	t->wait_lock = 0;
-	t->exit_ktime = e->h.ktime;
-	evict_dead_threads(hb);
-	return err;
-}
-
-static int on_join(struct hb *hb, struct hb_thread *t, const struct rt_event *e)
-{
-	__u64 *ctid = rt_map_get(&hb->pthread_of, e->obj);
-	struct hb_thread *c;
-
-	if (e->ret != 0 || !ctid)
-		return 0;
-	c = hb_thread_find(hb, *ctid);
-	rt_map_del(&hb->pthread_of, e->obj);
-	if (!c || c->alive || !c->has_vc)
-		return 0;
-	/* the joiner continues after everything the child did */
-	if (vc_join(&t->vc, &c->vc) < 0)
-		return -ENOMEM;
-	thread_drop_vc(hb, c);
-	return 0;
-}
-
-/* The blocking operation in progress completed: remember its site (a loop's wait). */
-static void go_unblock(struct hb_thread *t)
-{
-	__u8 i;
-
-	if (!t->go_block)
-		return;
-	t->go_block = 0;
-	for (i = 0; i < t->go_ndone; i++)
-		if (t->go_done_sites[i] == t->go_block_site)
-			return;
-	if (t->go_ndone < RT_ARRAY_SIZE(t->go_done_sites))
-		t->go_done_sites[t->go_ndone++] = t->go_block_site;
-	else
-		t->go_done_sites[t->go_block_site % RT_ARRAY_SIZE(t->go_done_sites)] =
-			t->go_block_site;
-}
-
-/*
- * A Go mutex is known to be free right now (t just won it): forget any hold of it we still
- * believe in. The unlock we missed was a release: t synchronizes with all the holder did so far
- * (more than the release carried, so it can only hide a race, never invent one).
- */
-static void go_mutex_was_free(struct hb *hb, struct hb_thread *t, __u64 addr)
-{
-	struct hb_lock *l = hb_lock_find(hb, addr);
-	struct hb_thread *o;
-	struct rt_held *h;
-
-	if (!l || !l->owner)
-		return;
-	o = actor_find(hb, l->owner_key);
-	while (o && (h = hb_held_find(o, addr)))
-		held_remove(o, h);
-	if (o && o != t && o->has_vc && vc_join(&t->vc, &o->vc) >= 0)
-		vc_tick(&o->vc, o->sid);
-	l->owner = 0;
-	l->owner_key = 0;
-	l->depth = 0;
-	hb->cnt.go_unlocks_missed++;
-}
-
-/* A goroutine enters an operation that may park it (for go-goroutine-leak). */
-static void go_block(struct hb_thread *t, __u8 kind, const struct rt_event *e)
-{
-	t->go_block = kind;
-	t->go_block_obj = e->obj;
-	t->go_block_site = e->caller;
-	t->go_block_since = e->h.ktime;
-	t->go_leak_reported = false;
-}
-
-/*
- * sync.(*RWMutex).Lock and Unlock take and release the Mutex inside the RWMutex (at its
- * address): those records are the writer lock's own, which GO_WLOCK and GO_WUNLOCK stand for.
- */
-static bool go_rw_internal(struct hb *hb, const struct hb_thread *t, const struct rt_event *e)
-{
-	struct hb_lock *l;
-
-	switch (e->h.type) {
-	case RT_EV_GO_LOCK_SLOW_DONE:
-		return t->has_pending && t->pending.kind == RT_LOCK_GO_RWMUTEX;
-	case RT_EV_GO_LOCK:
-	case RT_EV_GO_LOCK_SLOW:
-	case RT_EV_GO_UNLOCK:
-		l = hb_lock_find(hb, e->obj);
-		return l && l->kind == RT_LOCK_GO_RWMUTEX;
-	}
-	return false;
-}
-
-/* A writer holds rw now: no reader does, whatever holds of it we still believe in. */
-static void go_rw_no_readers(struct hb *hb, struct hb_lock *l)
-{
-	size_t i;
-
-	if (!l->readers)
-		return;
-	for (i = 0; i < hb->nthreads; i++) {
-		struct hb_thread *o = &hb->threads[i];
-		struct rt_held *h;
-
-		while (o->alive && (h = hb_held_find(o, l->addr)) && h->mode == RT_MODE_SHARED)
-			held_remove(o, h);
-	}
-	l->readers = 0;
-	hb->cnt.go_unlocks_missed++;
-}
-
-/*
- * Goroutine c was just made by p: is it the program's or the runtime's own (GC workers and
- * the like, by the `go` statement's package)? Goroutine 1 made on a thread's g0 means we saw
- * the program start.
- */
-static int go_spawned(struct hb *hb, struct hb_thread *p, struct hb_thread *c)
-{
-	int cls = hb->opts.site_class && c->create_site ?
-			  hb->opts.site_class(hb->opts.site_class_ctx, c->pid, c->create_site) :
-			  0;
-
-	if (!(p->key & RT_GO_KEY)) {
-		/*
-		 * Made on a thread's g0: a timer's time.AfterFunc, or goroutine 1, runtime.main,
-		 * whose creation we saw, so we see every goroutine of the program.
-		 */
-		if (c->tid == 1 && rt_map_put(&hb->go_started, c->pid, 1))
-			return -ENOMEM;
-		return 0;
-	}
-	c->go_system = cls > 0 && (cls & RT_SITE_GO_RUNTIME);
-	return 0;
-}
-
-/* ---- the dispatcher ---- */
-
-static bool is_wait_on_pending(const struct hb_thread *t, const struct rt_event *e)
+/* Does record e continue t's pending blocking acquisition (it has not returned yet)? */
+static bool continues_pending(const struct hb_actor *t, const struct rt_event *e)
 {
 	__u64 d;
 
-	if (e->h.type == RT_EV_GO_LOCK_SLOW)
-		return e->obj == t->pending.lock; /* sync.(*Mutex).Lock's own slow path */
+	if (t->key & RT_GO_KEY)
+		return hb_go_continues_pending(t, e);
 	if (e->h.type != RT_EV_FUTEX_WAIT && e->h.type != RT_EV_FUTEX_WAIT_RET)
 		return false;
 	d = e->obj - t->pending.lock;
@@ -1175,414 +1158,66 @@ static bool is_wait_on_pending(const struct hb_thread *t, const struct rt_event 
 	return d == 0 || (t->pending.kind == RT_LOCK_RWLOCK && (d == 8 || d == 12));
 }
 
+static int tick(struct hb *hb, const struct rt_event *e)
+{
+	/*
+	 * Events were lost: who holds what may be wrong from here on. Forget it and stay quiet
+	 * until a tick with no new loss, then forget what the incomplete stream taught us once
+	 * more and start afresh (as after an attach).
+	 */
+	bool lost = e->arg > hb->lost;
+	int err;
+
+	err = pending_settle(hb, lost);
+	if (err)
+		return err;
+	if (lost) {
+		hb->lost = e->arg;
+		hb__forget_lock_states(hb);
+		hb->suppress = true;
+		HB_CALL_VOID(hb, gap);
+	} else if (hb->suppress) {
+		hb__forget_lock_states(hb);
+		hb->suppress = false;
+	}
+	err = HB_CALL0(hb, tick);
+	/* what the tick itself found (deadlocks, hangs, leaks) is about now: report it */
+	return err ? err : pending_settle(hb, false);
+}
+
 int hb__event(struct hb *hb, const struct rt_event *e)
 {
-	struct hb_thread *t;
+	struct hb_actor *t;
 	int err;
 
 	hb->events++;
 	hb->by_type[e->h.type]++;
 	if (e->h.ktime > hb->now)
 		hb->now = e->h.ktime;
-	if (e->h.type == RT_EV_TICK) {
-		/*
-		 * Events were lost: who holds what may be wrong from here on. Forget it and
-		 * stay quiet about misuse until a tick with no new loss, then forget what the
-		 * incomplete stream taught us once more and start afresh (as after an attach).
-		 */
-		bool lost = e->arg > hb->lost;
-
-		err = pending_settle(hb, lost);
-		if (err)
-			return err;
-		if (lost) {
-			hb->lost = e->arg;
-			hb__forget_lock_states(hb);
-			hb->suppress = true;
-		} else if (hb->suppress) {
-			hb__forget_lock_states(hb);
-			hb->suppress = false;
-		}
-		err = deadlock__tick(hb);
-		err = err ? err : go__tick(hb);
-		/* what the tick itself found (deadlocks, hangs, leaks) is about now: report it */
-		return err ? err : pending_settle(hb, false);
-	}
-	t = e->h.goid ? actor_get(hb, e->h.goid | RT_GO_KEY, (__u32)e->h.goid, e->h.tgid) :
-			thread_get(hb, e->h.tid, e->h.tgid);
+	if (e->h.type == RT_EV_TICK)
+		return tick(hb, e);
+	t = e->h.goid ? hb_actor_get(hb, e->h.goid | RT_GO_KEY, (__u32)e->h.goid, e->h.tgid) :
+			hb_actor_get(hb, e->h.tid, e->h.tid, e->h.tgid);
 	if (!t)
 		return -ENOMEM;
-	if (go_rw_internal(hb, t, e))
-		return 0;
-	if (t->go_rw_wait) {
-		/* the reader runs again: the writer it waited for has unlocked */
-		struct hb_lock *l = hb_lock_find(hb, t->go_rw_wait);
-		struct rt_held *h;
-
-		if (t->go_dl_lock == t->go_rw_wait) {
-			/* it did not park for good: the write hold we believed in was stale */
-			while ((h = hb_held_find(t, t->go_dl_lock)) && h->mode == RT_MODE_EXCL)
-				held_remove(t, h);
-			t->go_dl_lock = 0;
-		}
-		t->go_rw_wait = 0;
-		go_unblock(t);
-		if (l && l->kind == RT_LOCK_GO_RWMUTEX && vc_acquire(&t->vc, &l->wclock) < 0)
-			return -ENOMEM;
+	if (t->key & RT_GO_KEY) {
+		err = hb_go_before(hb, t, e);
+		if (err)
+			return err < 0 ? err : 0;
 	}
-	if (t->has_pending && !is_wait_on_pending(t, e)) {
-		/* lockSlow returns holding it: whoever we thought had it let it go */
-		if (e->h.type == RT_EV_GO_LOCK_SLOW_DONE && t->pending.kind == RT_LOCK_GO_MUTEX)
-			go_mutex_was_free(hb, t, t->pending.lock);
-		err = promote(hb, t);
+	if (t->has_pending && !continues_pending(t, e)) {
+		err = hb_promote(hb, t);
 		if (err)
 			return err;
 	}
-	if (t->wait_uaddr && e->h.type != RT_EV_FUTEX_WAIT && e->h.type != RT_EV_FUTEX_WAIT_RET) {
+	if (t->wait.uaddr && e->h.type != RT_EV_FUTEX_WAIT && e->h.type != RT_EV_FUTEX_WAIT_RET) {
 		/* it does something else, so it is not blocked in that wait any more */
-		t->wait_uaddr = 0;
-		t->wait_lock = 0;
-		t->deadlocked = false;
+		t->wait.uaddr = 0;
+		t->wait.lock = 0;
 	}
-
-	switch (e->h.type) {
-	case RT_EV_MUTEX_LOCK:
-		return lock_begin(hb, t, e, RT_LOCK_MUTEX, RT_MODE_EXCL);
-	case RT_EV_RWLOCK_RDLOCK:
-		return lock_begin(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_SHARED);
-	case RT_EV_RWLOCK_WRLOCK:
-		return lock_begin(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_EXCL);
-	case RT_EV_SPIN_LOCK:
-		return lock_begin(hb, t, e, RT_LOCK_SPIN, RT_MODE_EXCL);
-	case RT_EV_MUTEX_TRYLOCK:
-	case RT_EV_MUTEX_TIMEDLOCK:
-		return lock_try(hb, t, e, RT_LOCK_MUTEX, RT_MODE_EXCL);
-	case RT_EV_RWLOCK_TRYRDLOCK:
-		return lock_try(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_SHARED);
-	case RT_EV_RWLOCK_TRYWRLOCK:
-		return lock_try(hb, t, e, RT_LOCK_RWLOCK, RT_MODE_EXCL);
-	case RT_EV_SPIN_TRYLOCK:
-		return lock_try(hb, t, e, RT_LOCK_SPIN, RT_MODE_EXCL);
-	case RT_EV_MUTEX_UNLOCK:
-		return lock_unlock(hb, t, e, RT_LOCK_MUTEX, false);
-	case RT_EV_RWLOCK_UNLOCK:
-		return lock_unlock(hb, t, e, RT_LOCK_RWLOCK, false);
-	case RT_EV_SPIN_UNLOCK:
-		return lock_unlock(hb, t, e, RT_LOCK_SPIN, false);
-	case RT_EV_MUTEX_DESTROY: {
-		struct hb_lock *l = hb_lock_find(hb, e->obj);
-
-		if (!l)
-			return 0;
-		err = misuse__destroy(hb, t, l, e->caller);
-		lock_retire(hb, l);
-		return err;
-	}
-	case RT_EV_COND_WAIT:
-		return lock_unlock(hb, t, e, RT_LOCK_MUTEX, true);
-	case RT_EV_COND_WAIT_RET: {
-		struct rt_event re = *e;
-
-		/* 0 or ETIMEDOUT: the mutex is held again; an error (EPERM, EINVAL) did nothing */
-		if (e->ret != 0 && e->ret != RT_ETIMEDOUT)
-			return 0;
-		/* woken: after the signal; then the mutex is taken again, blocking */
-		if (acquire_from(hb, t, SYNC_COND | e->obj))
-			return -ENOMEM;
-		if (!e->obj2)
-			return 0;
-		re.obj = e->obj2;
-		re.arg = 0;
-		{
-			struct hb_lock *l = hb_lock_find(hb, e->obj2);
-
-			if (l && l->kind == RT_LOCK_MUTEX)
-				re.arg = l->mtype;
-		}
-		err = lock_begin(hb, t, &re, RT_LOCK_MUTEX, RT_MODE_EXCL);
-		return err ? err : promote(hb, t);
-	}
-	case RT_EV_COND_SIGNAL:
-	case RT_EV_COND_BROADCAST:
-		return release_into(hb, t, SYNC_COND | e->obj);
-	case RT_EV_SEM_POST:
-		return release_into(hb, t, SYNC_SEM | e->obj);
-	case RT_EV_SEM_WAIT:
-		return e->ret == 0 ? acquire_from(hb, t, SYNC_SEM | e->obj) : 0;
-	case RT_EV_FUTEX_WAKE:
-		return release_into(hb, t, SYNC_FUTEX | e->obj);
-	case RT_EV_FUTEX_WAIT:
-		deadlock__wait(hb, t, e);
-		return 0;
-	case RT_EV_FUTEX_WAIT_RET:
-		if (t->wait_lock && hb->now >= t->wait_since) {
-			struct hb_lock *l = hb_lock_find(hb, t->wait_lock);
-			struct hb_lock_stat *st = l ? lock_stat(hb, l, t->pid, true) : NULL;
-
-			if (st)
-				observe(st->wait, &st->wait_count, &st->wait_sum,
-					hb->now - t->wait_since);
-		}
-		t->wait_uaddr = 0;
-		t->wait_lock = 0;
-		t->hang_reported = false;
-		t->deadlocked = false;
-		/* woken (the scheduler cannot tell: with no wakes recorded, no edge to take) */
-		return e->ret == 0 && !(e->h.flags & RT_EVF_SCHED) ?
-			       acquire_from(hb, t, SYNC_FUTEX | e->obj) : 0;
-	case RT_EV_ALLOC:
-		if (e->h.flags & RT_EVF_INTERNAL)
-			return 0; /* the allocator's own bookkeeping (see events.h) */
-		return on_alloc(hb, t, e->obj, e->arg, e->caller);
-	case RT_EV_REALLOC:
-		if (e->h.flags & RT_EVF_INTERNAL)
-			return 0;
-		if (e->obj2 && e->obj != e->obj2 && (e->obj || e->arg == 0)) {
-			err = on_free(hb, t, e->obj2, e->caller);
-			if (err)
-				return err;
-		}
-		if (e->obj && e->obj != e->obj2)
-			return on_alloc(hb, t, e->obj, e->arg, e->caller);
-		if (e->obj) {
-			struct hb_block *b = block_find(hb, e->obj);
-
-			if (b && !b->freed)
-				b->size = e->arg;
-		}
-		return 0;
-	case RT_EV_FREE:
-		if (e->h.flags & RT_EVF_INTERNAL)
-			return 0;
-		return on_free(hb, t, e->obj, e->caller);
-	case RT_EV_THREAD_FORK:
-		return on_fork(hb, t, e->arg);
-	case RT_EV_THREAD_EXIT:
-		return on_thread_exit(hb, t, e);
-	case RT_EV_PTHREAD_CREATE:
-		if (e->ret == 0 && e->obj && t->last_forked) {
-			struct hb_thread *c = hb_thread_find(hb, t->last_forked);
-
-			if (c)
-				c->create_site = e->caller;
-			if (rt_map_put(&hb->pthread_of, e->obj, t->last_forked))
-				return -ENOMEM;
-		}
-		return 0;
-	case RT_EV_PTHREAD_JOIN_RET:
-		return on_join(hb, t, e);
-	case RT_EV_GO_MAP_READ:
-	case RT_EV_GO_MAP_WRITE:
-		return go__map_access(hb, t, e->obj, e->h.type == RT_EV_GO_MAP_WRITE, e->caller);
-	case RT_EV_GO_MAP_NEW:
-		go__map_new(hb, e->obj);
-		return 0;
-	case RT_EV_GO_CHAN_NEW:
-		sync_drop(hb, SYNC_CHAN | e->obj);
-		go__chan_new(hb, e->obj);
-		go__chan_made(hb, e->h.tgid, e->obj, e->arg, e->ret);
-		return 0;
-	case RT_EV_GO_CHAN_SEND:
-		go_block(t, RT_GO_BLOCK_SEND, e);
-		return release_into(hb, t, SYNC_CHAN | e->obj);
-	case RT_EV_GO_CHAN_SEND_DONE:
-		go_unblock(t);
-		return 0;
-	case RT_EV_GO_CHAN_RECV:
-		t->go_recv = e->obj;
-		go_block(t, RT_GO_BLOCK_RECV, e);
-		return 0;
-	case RT_EV_GO_CHAN_RECV_DONE:
-		go_unblock(t);
-		/* a receive follows the sends (and the close) before it */
-		return t->go_recv ? acquire_from(hb, t, SYNC_CHAN | t->go_recv) : 0;
-	case RT_EV_GO_CHAN_CLOSE:
-		err = go__chan_close(hb, t, e->obj, e->caller);
-		return err ? err : release_into(hb, t, SYNC_CHAN | e->obj);
-	case RT_EV_GO_SPAWN:
-		/* runtime.newproc: newproc1 runs next on this thread's g0 and returns the child */
-		rt_map_del(&hb->spawn_site, e->h.tid); /* an earlier spawn's, never completed */
-		if (rt_map_put(&hb->spawn_of, e->h.tid, t->key) ||
-		    (e->caller && rt_map_put(&hb->spawn_site, e->h.tid, e->caller)))
-			return -ENOMEM;
-		return 0;
-	case RT_EV_GO_GO: {
-		__u64 *parent = rt_map_get(&hb->spawn_of, e->h.tid), *site, create_site;
-		struct hb_thread *p, *c;
-		__u64 pkey;
-
-		if (!parent)
-			return 0;
-		pkey = *parent;
-		site = rt_map_get(&hb->spawn_site, e->h.tid);
-		create_site = site ? *site : 0;
-		rt_map_del(&hb->spawn_of, e->h.tid);
-		rt_map_del(&hb->spawn_site, e->h.tid);
-		if (!e->obj)
-			return 0;
-		c = actor_get(hb, e->obj | RT_GO_KEY, (__u32)e->obj, e->h.tgid);
-		p = actor_find(hb, pkey); /* actor_get may have moved the table */
-		if (!c)
-			return -ENOMEM;
-		if (!p || !p->alive) /* the creator ended (records lost): no edge to take */
-			return 0;
-		c->parent = p->tid;
-		c->create_site = create_site; /* the `go` statement */
-		if (go_spawned(hb, p, c))
-			return -ENOMEM;
-		/* the goroutine starts after everything its creator did */
-		if (vc_join(&c->vc, &p->vc) < 0 || vc_tick(&p->vc, p->sid))
-			return -ENOMEM;
-		return 0;
-	}
-	case RT_EV_GO_EXIT:
-		if (t->key & RT_GO_KEY)
-			goroutine_end(hb, t);
-		return 0;
-	case RT_EV_GO_LOCK:
-		/*
-		 * The fast path's CAS won, so the mutex was free: if we think someone holds it,
-		 * we missed an unlock (a body we could not probe). Drop that stale hold first, or
-		 * it would make edges and double locks out of nothing.
-		 */
-		go_mutex_was_free(hb, t, e->obj);
-		err = lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
-		return err ? err : promote(hb, t);
-	case RT_EV_GO_LOCK_SLOW:
-		/* lockSlow, or sync.(*Mutex).Lock's entry (called through sync.Locker) */
-		if (t->has_pending && t->pending.lock == e->obj)
-			return 0; /* the slow path of a Lock whose entry we saw */
-		go_block(t, RT_GO_BLOCK_MUTEX, e);
-		return lock_begin(hb, t, e, RT_LOCK_GO_MUTEX, RT_MODE_EXCL);
-	case RT_EV_GO_LOCK_SLOW_DONE:
-		go_unblock(t);
-		t->go_dl_lock = 0;
-		return promote(hb, t);
-	case RT_EV_GO_UNLOCK:
-		return lock_unlock(hb, t, e, RT_LOCK_GO_MUTEX, false);
-	case RT_EV_GO_RLOCK: {
-		struct rt_held *h = e->obj ? hb_held_find(t, e->obj) : NULL;
-
-		if (h && h->mode == RT_MODE_SHARED && !t->go_rr_lock) {
-			/* reported when it releases one itself (go_rr_lock) */
-			t->go_rr_lock = e->obj;
-			t->go_rr_site = e->caller;
-			t->go_rr_prev = h->site;
-		}
-		if (e->arg & RT_X86_SF) {
-			/* a writer is pending: the reader parks until the writer's Unlock */
-			go_block(t, RT_GO_BLOCK_RLOCK, e);
-			t->go_rw_wait = e->obj;
-		}
-		err = lock_begin(hb, t, e, RT_LOCK_GO_RWMUTEX, RT_MODE_SHARED);
-		/* the read lock counts from its xadd; a parked double lock stays pending */
-		return err || t->go_dl_lock ? err : promote(hb, t);
-	}
-	case RT_EV_GO_RUNLOCK:
-		if (t->go_rr_lock && t->go_rr_lock == e->obj) {
-			/* both read holds were this goroutine's own: a recursive read lock */
-			__u64 lock = t->go_rr_lock;
-
-			t->go_rr_lock = 0;
-			if (hb_held_find(t, lock)) {
-				err = go__double_lock(hb, t, lock, RT_LOCK_GO_RWMUTEX, t->go_rr_site,
-						      t->go_rr_prev, "recursive-rlock");
-				if (err)
-					return err;
-			}
-		}
-		return lock_unlock(hb, t, e, RT_LOCK_GO_RWMUTEX, false);
-	case RT_EV_GO_WUNLOCK:
-		return lock_unlock(hb, t, e, RT_LOCK_GO_RWMUTEX, false);
-	case RT_EV_GO_WLOCK:
-		go_block(t, RT_GO_BLOCK_WLOCK, e);
-		return lock_begin(hb, t, e, RT_LOCK_GO_RWMUTEX, RT_MODE_EXCL);
-	case RT_EV_GO_WLOCK_DONE:
-		go_unblock(t);
-		t->go_dl_lock = 0;
-		if (t->has_pending && t->pending.kind == RT_LOCK_GO_RWMUTEX) {
-			struct hb_lock *l = hb_lock_find(hb, t->pending.lock);
-
-			if (l) {
-				go_mutex_was_free(hb, t, l->addr);
-				go_rw_no_readers(hb, l);
-			}
-		}
-		return promote(hb, t);
-	case RT_EV_GO_COND_WAIT:
-		go_block(t, RT_GO_BLOCK_COND, e);
-		return 0;
-	case RT_EV_GO_COND_WAIT_DONE:
-		go_unblock(t);
-		return 0;
-	case RT_EV_GO_SIGNAL_NOTIFY:
-		go__chan_wakes(hb, e->obj);
-		return 0;
-	case RT_EV_GO_ONCE_CHECK:
-		/* the fast path of Once.Do: whoever did the work happened before */
-		return e->obj ? acquire_from(hb, t, SYNC_ONCE | e->obj) : 0;
-	case RT_EV_GO_ONCE_SLOW:
-		if (t->go_nonce < RT_ARRAY_SIZE(t->go_once))
-			t->go_once[t->go_nonce] = e->obj;
-		t->go_nonce++;
-		return 0;
-	case RT_EV_GO_ONCE_SLOW_DONE:
-		/* the function ran (here, or in the goroutine whose Lock we waited for) */
-		if (!t->go_nonce)
-			return 0;
-		t->go_nonce--;
-		if (t->go_nonce < RT_ARRAY_SIZE(t->go_once) && t->go_once[t->go_nonce])
-			return release_into(hb, t, SYNC_ONCE | t->go_once[t->go_nonce]);
-		return 0;
-	case RT_EV_GO_SELECT: {
-		__u64 ch[3] = { e->obj, e->obj2, e->arg };
-		__u32 i;
-
-		t->go_sel_nsends = e->ret & 0xffff;
-		t->go_sel_ncases = t->go_sel_nsends + ((e->ret >> 16) & 0xffff);
-		memcpy(t->go_sel, ch, sizeof(ch));
-		/*
-		 * A send case releases into its channel: into each, since which one fires is
-		 * known only at the return (an extra edge can only hide a race).
-		 */
-		for (i = 0; i < 3 && i < t->go_sel_nsends; i++)
-			if (ch[i] && release_into(hb, t, SYNC_CHAN | ch[i]))
-				return -ENOMEM;
-		if (e->ret >> 32)
-			go_block(t, RT_GO_BLOCK_SELECT, e);
-		return 0;
-	}
-	case RT_EV_GO_SELECT_DONE: {
-		__s64 casi = (__s64)e->obj;
-
-		go_unblock(t);
-		/* a receive case follows the sends (and the close) before it */
-		if (casi >= t->go_sel_nsends && casi < 3 && casi < t->go_sel_ncases &&
-		    t->go_sel[casi])
-			return acquire_from(hb, t, SYNC_CHAN | t->go_sel[casi]);
-		return 0;
-	}
-	case RT_EV_GO_WG_ADD:
-		err = go__wg_add(hb, t, e->obj, (__s64)e->arg, e->caller);
-		if (err)
-			return err;
-		/* Done (a negative delta) happens before Wait returns */
-		return (__s64)e->arg < 0 ? release_into(hb, t, SYNC_WG | e->obj) : 0;
-	case RT_EV_GO_WG_WAIT:
-		t->go_wg = e->obj;
-		go_block(t, RT_GO_BLOCK_WG, e);
-		go__wg_wait(hb, t, e->obj, e->caller);
-		return 0;
-	case RT_EV_GO_WG_WAIT_DONE:
-		go_unblock(t);
-		return t->go_wg ? acquire_from(hb, t, SYNC_WG | t->go_wg) : 0;
-	case RT_EV_THREAD_NAME:
-		memcpy(t->name, &e->obj, sizeof(t->name) - 1);
-		t->name[sizeof(t->name) - 1] = 0;
-		return 0;
-	default:
-		return 0;
-	}
+	if (rt_event_is_go(e->h.type))
+		return hb_lower_go(hb, t, e);
+	return hb_lower_pthread(hb, t, e);
 }
 
 void hb__probes_changed(struct hb *hb)
@@ -1590,6 +1225,7 @@ void hb__probes_changed(struct hb *hb)
 	/* as after a loss: forget, stay quiet until the next tick, then forget again */
 	hb__forget_lock_states(hb);
 	hb->suppress = true;
+	HB_CALL_VOID(hb, gap);
 }
 
 void hb__forget_lock_states(struct hb *hb)
@@ -1606,14 +1242,15 @@ void hb__forget_lock_states(struct hb *hb)
 		l->acq_ktime = 0;
 	}
 	/*
-	 * Pending acquisitions stay: their entries were seen, their returns will be. Waits in
-	 * progress go: their ends may be among what was missed (or never come: a paused target).
+	 * Pending acquisitions stay: their entries were seen, their returns will be. Waits and
+	 * parks in progress go: their ends may be among what was missed (or never come: a
+	 * paused target).
 	 */
-	for (i = 0; i < hb->nthreads; i++) {
-		hb->threads[i].nheld = 0;
-		hb->threads[i].wait_uaddr = 0;
-		hb->threads[i].wait_lock = 0;
-		hb->threads[i].go_block = 0;
+	for (i = 0; i < hb->nactors; i++) {
+		hb->actors[i].nheld = 0;
+		hb->actors[i].wait.uaddr = 0;
+		hb->actors[i].wait.lock = 0;
+		hb->actors[i].park.kind = 0;
 	}
 	/* and which blocks were freed: a missed malloc would make a legal free look double */
 	for (i = 0; i < hb->nblocks; i++) {
@@ -1626,58 +1263,90 @@ void hb__forget_lock_states(struct hb *hb)
 
 void hb__stats(const struct hb *hb, struct hb_stats *st)
 {
+	size_t i;
+
 	memset(st, 0, sizeof(*st));
 	st->events = hb->events;
 	memcpy(st->by_type, hb->by_type, sizeof(st->by_type));
-	st->threads = hb->threads_seen;
-	st->locks = lockorder__nodes(hb->lockorder);
-	st->lock_edges = lockorder__edges(hb->lockorder);
+	st->threads = hb->actors_seen;
 	st->mem_bytes = vc_mem_bytes();
 	st->cnt = hb->cnt;
-	st->cnt.lockorder_resets = lockorder__resets(hb->lockorder);
+	for (i = 0; i < hb->ndets; i++)
+		if (hb->dets[i].ops->stats)
+			hb->dets[i].ops->stats(hb->dets[i].st, st);
 }
 
-int hb__thread_info(const struct hb *hb, __u32 tid, bool goroutine, struct hb_thread_info *ti)
+void hb__counters_add(struct hb_counters *sum, const struct hb_counters *c)
 {
-	/* goroutine ids are keyed apart from kernel tids: the same number can be both */
-	const __u64 *v = rt_map_get(&hb->thread_of, goroutine ? tid | RT_GO_KEY : tid);
-	const struct hb_thread *t;
-
-	if (!v)
-		return -ENOENT;
-	t = &hb->threads[*v - 1];
-	memcpy(ti->name, t->name, sizeof(ti->name));
-	if ((t->key & RT_GO_KEY) && !ti->name[0])
-		snprintf(ti->name, sizeof(ti->name), "goroutine");
-	ti->parent = t->parent;
-	ti->create_site = t->create_site;
-	ti->alive = t->alive;
-	return 0;
-}
-
-int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *bi)
-{
-	const struct hb_block *best = NULL;
+	/* every field is a __u64 counter: add them all, so a new one is never left out */
+	__u64 *d = (__u64 *)sum;
+	const __u64 *a = (const __u64 *)c;
 	size_t i;
 
-	/* only when a report is printed: a scan is fine */
-	for (i = 0; i < hb->nblocks; i++) {
-		const struct hb_block *b = &hb->blocks[i];
-		const __u64 *v = rt_map_get(&hb->block_of, b->addr);
+	_Static_assert(sizeof(*c) % sizeof(__u64) == 0, "hb_counters holds only __u64 counters");
+	for (i = 0; i < sizeof(*c) / sizeof(__u64); i++)
+		d[i] += a[i];
+}
 
-		if (!v || &hb->blocks[*v - 1] != b || !b->size)
-			continue;
-		if (addr >= b->addr && addr < b->addr + b->size && (!best || !b->freed))
-			best = b;
-	}
-	if (!best)
-		return -ENOENT;
-	bi->addr = best->addr;
-	bi->size = best->size;
-	bi->alloc_site = best->alloc_site;
-	bi->alloc_tid = best->alloc_tid;
-	bi->freed = best->freed;
-	return 0;
+/* ---- queries ---- */
+
+__u64 hb__now(const struct hb *hb)
+{
+	return hb->now;
+}
+
+bool hb__lossy(const struct hb *hb)
+{
+	return hb->suppress;
+}
+
+__u64 hb__hang_threshold(const struct hb *hb)
+{
+	return hb->opts.hang_threshold_ns;
+}
+
+const struct hb_actor *hb__actor(const struct hb *hb, __u64 key)
+{
+	const __u64 *v = rt_map_get(&hb->actor_of, key);
+
+	return v ? &hb->actors[*v - 1] : NULL;
+}
+
+const struct hb_actor *hb__actors(const struct hb *hb, size_t *n)
+{
+	*n = hb->nactors;
+	return hb->actors;
+}
+
+const struct hb_lock *hb__lock(const struct hb *hb, __u64 addr)
+{
+	const __u64 *v = rt_map_get(&hb->lock_of, addr);
+
+	return v ? &hb->locks[*v - 1] : NULL;
+}
+
+const struct rt_held *hb__held(const struct hb_actor *t, __u64 lock)
+{
+	size_t i;
+
+	for (i = t->nheld; i-- > 0;)
+		if (t->held[i].lock == lock)
+			return &t->held[i];
+	return NULL;
+}
+
+bool hb__go_started(const struct hb *hb, __u32 pid)
+{
+	return rt_map_get(&hb->go_started, pid) != NULL;
+}
+
+unsigned int hb__go_chan(const struct hb *hb, __u64 ch, __u64 *site)
+{
+	const __u64 *v = rt_map_get(&hb->go_chans, ch);
+
+	if (site)
+		*site = v ? *v >> 3 : 0;
+	return v ? *v & 7 : 0;
 }
 
 __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid)
@@ -1687,9 +1356,9 @@ __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid)
 
 __u32 hb__vc_get_key(const struct hb *hb, __u64 key, __u64 of_key)
 {
-	const __u64 *a = rt_map_get(&hb->thread_of, key), *b = rt_map_get(&hb->thread_of, of_key);
+	const struct hb_actor *a = hb__actor(hb, key), *b = hb__actor(hb, of_key);
 
 	if (!a || !b)
 		return 0;
-	return vc_get(&hb->threads[*a - 1].vc, hb->threads[*b - 1].sid);
+	return vc_get(&a->vc, b->sid);
 }

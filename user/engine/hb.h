@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The engine: takes checked records in stream order, keeps per-thread state (held locks) and
- * per-object state, and calls the detectors (detect.h) that report into a struct rt_report.
- * Pure C: no libbpf, no clock reads, no randomness, so a replayed trace gives byte-identical
- * findings. The happens-before partial order (vector clocks) is built here too.
+ * The engine: takes checked records in stream order, lowers each front end (pthread, futex,
+ * allocator, Go) into one vocabulary of actors, locks, heap blocks, waits and parks, builds the
+ * happens-before partial order with vector clocks, and calls the detectors registered with it
+ * (engine/hooks.h) at fixed points; their findings go to a struct rt_report (the sink). Pure C:
+ * no libbpf, no clock reads, no randomness, so a replayed trace gives byte-identical findings.
  */
 #ifndef RT_HB_H
 #define RT_HB_H
@@ -12,6 +13,8 @@
 #include <linux/types.h>
 #include "events.h"
 #include <stdio.h>
+#include "engine/hooks.h"
+#include "lib/site.h"
 #include "report/report.h"
 
 #define RT_HANG_THRESHOLD_NS 5000000000ULL
@@ -39,9 +42,6 @@ struct hb_opts {
 	void *site_class_ctx;
 };
 
-/* Classes of Go call sites (hb_opts.site_class). */
-#define RT_SITE_GO_RUNTIME 0x1 /* the runtime's own goroutines (runtime.*, os/signal.*, ...) */
-#define RT_SITE_GO_TIME 0x2    /* package time: a channel made there is a timer's */
 
 /* Caps that were hit and what the engine did about it (exported as metrics). */
 struct hb_counters {
@@ -51,8 +51,12 @@ struct hb_counters {
 	__u64 dead_threads_evicted; /* exited threads' clocks dropped before a join */
 	__u64 suppressed_lossy;	   /* misuse checks skipped because events were lost */
 	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
+	__u64 lockorder_truncated; /* cycle searches stopped at their step limit */
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
 };
+
+/* sum += c, every counter. */
+void hb__counters_add(struct hb_counters *sum, const struct hb_counters *c);
 
 struct hb_stats {
 	__u64 events;
@@ -68,6 +72,12 @@ struct hb;
 
 /* NULL with errno set on failure. */
 struct hb *hb__new(const struct hb_opts *opts);
+/*
+ * Register a detector (before the first record): the engine calls its hooks from now on, in
+ * registration order, and frees it with the engine. 0, -ENOSPC (too many), or its new()'s
+ * -errno.
+ */
+int hb__add_detector(struct hb *hb, const struct hb_detector *d);
 /* Feed one record (already checked by rt_event_decode). 0, or -ENOMEM. */
 int hb__event(struct hb *hb, const struct rt_event *e);
 void hb__stats(const struct hb *hb, struct hb_stats *st);
@@ -92,18 +102,7 @@ size_t hb__pending(const struct hb *hb);
 __u32 hb__vc_get(const struct hb *hb, __u32 tid, __u32 of_tid);
 /* The same by actor key: a tid, or RT_GO_KEY | goid for a goroutine. */
 __u32 hb__vc_get_key(const struct hb *hb, __u64 key, __u64 of_key);
-#define RT_GO_KEY (1ULL << 40) /* goroutine actors' keys: above every tid */
 void hb__free(struct hb *hb);
-
-/* What the engine knows about a thread, for reports. 0, or -ENOENT. */
-struct hb_thread_info {
-	char name[16];
-	__u32 parent;	   /* creating thread, 0 when unknown */
-	__u64 create_site; /* caller of pthread_create, 0 when unknown */
-	bool alive;
-};
-/* tid is a goroutine id when goroutine (rt_finding_goroutines()), else a kernel thread id. */
-int hb__thread_info(const struct hb *hb, __u32 tid, bool goroutine, struct hb_thread_info *ti);
 
 /*
  * Wait and hold time histograms of the contended locks (those some thread waited for in the
@@ -127,14 +126,13 @@ struct hb_lock_stat {
 void hb__lock_stats(const struct hb *hb, int (*fn)(void *ctx, const struct hb_lock_stat *s),
 		    void *ctx);
 
-/* The heap block containing addr (live or freed), for naming locks. 0, or -ENOENT. */
-struct hb_block_info {
-	__u64 addr, size, alloc_site;
-	__u32 alloc_tid;
-	bool freed;
-};
-int hb__block_containing(const struct hb *hb, __u64 addr, struct hb_block_info *bi);
-/* Where the Go channel at addr was made (the `make(chan)` call's return address). 0/-ENOENT. */
-int hb__go_chan_site(const struct hb *hb, __u64 addr, __u64 *site);
+/*
+ * What the engine knows of the memory at addr, for naming it: the heap block containing it
+ * (live or freed), a channel's make site. Fills lk (addr and kind set by the caller).
+ */
+void hb__describe_lock(const struct hb *hb, struct rt_finding_lock *lk);
+/* What the engine knows of a thread (goroutine: id is a goroutine id), for reports. */
+void hb__describe_thread(const struct hb *hb, __u32 id, bool goroutine,
+			 struct rt_finding_thread *ti);
 
 #endif /* RT_HB_H */

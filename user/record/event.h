@@ -25,6 +25,12 @@ static inline int rt_alloc_event(const struct rt_event *e)
 	return e->h.type == RT_EV_ALLOC || e->h.type == RT_EV_FREE || e->h.type == RT_EV_REALLOC;
 }
 
+/* A record of the Go probes (lowered by the engine's Go front end). */
+static inline int rt_event_is_go(unsigned int type)
+{
+	return type >= RT_EV_GO_MAP_READ && type < RT_EV_MAX && type != RT_EV_TICK;
+}
+
 /* Look a type up by its name; returns RT_EV_NONE when unknown. */
 unsigned int rt_event_type_by_name(const char *name);
 

@@ -2,7 +2,6 @@
 /* JSON Lines output: one object per finding, then one summary object (docs/output.md). */
 #include <stdio.h>
 #include "record/event.h"
-#include "engine/hb.h"
 #include "report/report.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
@@ -92,7 +91,6 @@ static void json_site(const struct rt_report_opts *o, __u32 pid, __u64 a)
 void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_finding *f,
 			     __u64 count)
 {
-	bool goroutines = rt_finding_goroutines(f);
 	FILE *out = o->out;
 	__u32 i;
 
@@ -108,15 +106,15 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 		fprintf(out, "%s%u", i ? "," : "", f->threads[i]);
 	fputs("],\"thread_info\":[", out);
 	for (i = 0; i < f->nthreads; i++) {
-		struct hb_thread_info ti;
+		const struct rt_finding_thread *ti = &f->thread_info[i];
 
 		fprintf(out, "%s{\"tid\":%u", i ? "," : "", f->threads[i]);
-		if (o->hb && !hb__thread_info(o->hb, f->threads[i], goroutines, &ti)) {
+		if (ti->known) {
 			fputs(",\"name\":", out);
-			json_str(out, ti.name);
-			fprintf(out, ",\"parent\":%u,\"created_at\":", ti.parent);
-			if (ti.create_site)
-				json_site(o, f->pid, ti.create_site);
+			json_str(out, ti->name);
+			fprintf(out, ",\"parent\":%u,\"created_at\":", ti->parent);
+			if (ti->create_site)
+				json_site(o, f->pid, ti->create_site);
 			else
 				fputs("null", out);
 		}
@@ -125,8 +123,7 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 	fputs("],\"locks\":[", out);
 	for (i = 0; i < f->nlocks; i++) {
 		char name[768];
-		const char *n = rt_report__lock_name(o, f->pid, f->locks[i].addr, f->locks[i].kind,
-						     name, sizeof(name));
+		const char *n = rt_report__lock_name(o, f->pid, &f->locks[i], name, sizeof(name));
 
 		fputs(i ? ",{\"addr\":" : "{\"addr\":", out);
 		json_addr(out, f->locks[i].addr);

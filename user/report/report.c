@@ -6,8 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "detect/detect.h"
-#include "engine/hb.h"
 #include "report/report.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
@@ -22,24 +20,6 @@ struct rt_report {
 	struct rt_map by_raw; /* the detector's id -> index + 1, for rt_report__bump */
 };
 
-static const char *const kind_names[RT_K_MAX] = {
-	[RT_K_LOCK_ORDER_INVERSION] = "lock-order-inversion",
-	[RT_K_DEADLOCK] = "deadlock",
-	[RT_K_HANG] = "hang",
-	[RT_K_UNLOCK_UNHELD] = "unlock-unheld",
-	[RT_K_UNLOCK_NON_OWNER] = "unlock-non-owner",
-	[RT_K_DOUBLE_LOCK] = "double-lock",
-	[RT_K_DESTROY_LOCKED] = "destroy-locked",
-	[RT_K_FREE_LOCKED] = "free-locked",
-	[RT_K_EXIT_HOLDING_LOCK] = "exit-holding-lock",
-	[RT_K_COND_WAIT_UNHELD] = "cond-wait-unheld",
-	[RT_K_DOUBLE_FREE] = "double-free",
-	[RT_K_GO_MAP_RACE] = "go-map-race",
-	[RT_K_GO_CHAN_DOUBLE_CLOSE] = "go-chan-double-close",
-	[RT_K_GO_GOROUTINE_LEAK] = "go-goroutine-leak",
-	[RT_K_DATA_RACE] = "data-race",
-	[RT_K_GO_WAITGROUP_MISUSE] = "go-waitgroup-misuse",
-};
 
 int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max)
 {
@@ -62,35 +42,30 @@ const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr
 	return rt_sym__format(o->sym, pid, addr, buf, len);
 }
 
-void rt_report__set_hb(struct rt_report *r, const struct hb *hb)
+const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid,
+				 const struct rt_finding_lock *lk, char *buf, size_t len)
 {
-	r->opts.hb = hb;
-}
-
-const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u64 addr,
-				 const char *kind, char *buf, size_t len)
-{
-	struct hb_block_info bi;
+	const struct rt_finding_block *bi = &lk->block;
+	const char *kind = lk->kind;
+	__u64 addr = lk->addr;
 	char where[512];
-
-	__u64 made;
 
 	if (o->sym && rt_sym__data(o->sym, pid, addr, buf, len))
 		return buf;
-	if (o->hb && !strcmp(kind, "chan") && !hb__go_chan_site(o->hb, addr, &made)) {
-		const char *site = rt_report__sym(o, pid, made, where, sizeof(where));
+	if (!strcmp(kind, "chan") && lk->chan_site) {
+		const char *site = rt_report__sym(o, pid, lk->chan_site, where, sizeof(where));
 
 		snprintf(buf, len, "chan made at %s", site ? site : "an unknown site");
 		return buf;
 	}
-	if (o->hb && !hb__block_containing(o->hb, addr, &bi)) {
-		const char *site = rt_report__sym(o, pid, bi.alloc_site, where, sizeof(where));
+	if (lk->in_block) {
+		const char *site = rt_report__sym(o, pid, bi->alloc_site, where, sizeof(where));
 
 		snprintf(buf, len, "%s at +%llu in %llu-byte heap block%s%s%s by thread %u%s", kind,
-			 (unsigned long long)(addr - bi.addr), (unsigned long long)bi.size,
-			 bi.alloc_site ? " allocated at " : "", site ? site : "",
-			 !site && bi.alloc_site ? "an unknown site" : "", bi.alloc_tid,
-			 bi.freed ? " (since freed)" : "");
+			 (unsigned long long)(addr - bi->addr), (unsigned long long)bi->size,
+			 bi->alloc_site ? " allocated at " : "", site ? site : "",
+			 !site && bi->alloc_site ? "an unknown site" : "", bi->alloc_tid,
+			 bi->freed ? " (since freed)" : "");
 		return buf;
 	}
 	/* Go's heap is not a thread's stack (and goroutine stacks move): no guess for Go */
@@ -111,26 +86,6 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u6
 	return NULL;
 }
 
-bool rt_finding_goroutines(const struct rt_finding *f)
-{
-	__u32 i;
-
-	if (f->goroutines || f->kind == RT_K_GO_MAP_RACE || f->kind == RT_K_GO_CHAN_DOUBLE_CLOSE ||
-	    f->kind == RT_K_GO_GOROUTINE_LEAK || f->kind == RT_K_GO_WAITGROUP_MISUSE)
-		return true;
-	for (i = 0; i < f->nlocks && i < RT_FINDING_MAX; i++)
-		if (!strcmp(f->locks[i].kind, rt_lock_kind_name(RT_LOCK_GO_MUTEX)) ||
-		    !strcmp(f->locks[i].kind, rt_lock_kind_name(RT_LOCK_GO_RWMUTEX)))
-			return true;
-	return false;
-}
-
-const char *rt_kind_name(enum rt_kind k)
-{
-	if ((unsigned int)k >= RT_K_MAX)
-		return "unknown";
-	return kind_names[k];
-}
 
 struct rt_report *rt_report__new(const struct rt_report_opts *opts)
 {
@@ -255,6 +210,11 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 		fflush(to.out);
 	}
 	return 1;
+}
+
+bool rt_report__has(const struct rt_report *r, __u64 id)
+{
+	return rt_map_get(&r->by_raw, id ? id : 1) != NULL;
 }
 
 void rt_report__bump(struct rt_report *r, __u64 id)

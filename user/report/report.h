@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Findings and their two output forms. Detectors fill a struct rt_finding and hand it to
- * rt_report__add(), which de-duplicates by id (same kind and code sites: one finding with a
+ * The finding sink and its two output forms. The engine hands each finding (report/finding.h)
+ * to rt_report__add(), which de-duplicates by id (same kind and code sites: one finding with a
  * count), prints a new finding at once (text blocks or JSON Lines), and prints the summary at
  * the end. docs/output.md is the contract for both forms.
  */
@@ -13,63 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "events.h"
-
-enum rt_kind {
-	RT_K_LOCK_ORDER_INVERSION,
-	RT_K_DEADLOCK,
-	RT_K_HANG,
-	RT_K_UNLOCK_UNHELD,
-	RT_K_UNLOCK_NON_OWNER,
-	RT_K_DOUBLE_LOCK,
-	RT_K_DESTROY_LOCKED,
-	RT_K_FREE_LOCKED,
-	RT_K_EXIT_HOLDING_LOCK,
-	RT_K_COND_WAIT_UNHELD,
-	RT_K_DOUBLE_FREE,
-	RT_K_GO_MAP_RACE,
-	RT_K_GO_CHAN_DOUBLE_CLOSE,
-	RT_K_GO_GOROUTINE_LEAK,
-	RT_K_DATA_RACE,
-	RT_K_GO_WAITGROUP_MISUSE,
-	RT_K_MAX,
-};
-
-#define RT_FINDING_MAX 16 /* threads, locks and edges per finding */
-#define RT_MSG_LEN 256
-
-struct rt_finding_lock {
-	__u64 addr;
-	char kind[16]; /* "mutex", "rwlock", "spinlock" */
-};
-
-/* "thread tid acquired `to` at acquire_site while holding `from`, taken at held_site" */
-struct rt_finding_edge {
-	__u64 from;
-	__u64 to;
-	__u32 tid;
-	__u8 held_mode;	   /* 0 exclusive (write), 1 shared (read) */
-	__u8 acquire_mode;
-	__u64 held_site;
-	__u64 acquire_site;
-};
-
-struct rt_finding {
-	enum rt_kind kind;
-	char detail[24]; /* which pattern of the kind, "" when it has one (docs/output.md) */
-	bool goroutines; /* threads[] are goroutine ids (also implied by a Go kind or lock) */
-	__u32 pid;
-	__u64 ktime;
-	__u64 id; /* set by the detector: hash of kind and code sites */
-	__u32 nthreads;
-	__u32 threads[RT_FINDING_MAX];
-	__u32 nlocks;
-	struct rt_finding_lock locks[RT_FINDING_MAX];
-	__u32 nsites;
-	__u64 sites[2 * RT_FINDING_MAX];
-	__u32 nedges;
-	struct rt_finding_edge edges[RT_FINDING_MAX];
-	char message[RT_MSG_LEN];
-};
+#include "report/finding.h"
 
 /* Totals for the final summary, filled by the caller (live run or replay). */
 struct rt_summary {
@@ -94,7 +38,6 @@ static inline __u64 rt_drops_lost(const __u64 drops[RT_DROP_MAX])
 struct rt_symbolizer;
 struct rt_unwinder;
 struct rt_report;
-struct hb;
 
 struct rt_report_opts {
 	FILE *out;   /* where findings and the summary go */
@@ -103,18 +46,16 @@ struct rt_report_opts {
 	bool reprint_new_pid; /* print a known finding again when another process has it */
 	struct rt_symbolizer *sym;   /* optional: names for addresses */
 	struct rt_unwinder *unwind;  /* optional: stacks for call sites */
-	const struct hb *hb;	     /* optional: thread names, heap blocks (set after hb__new) */
 };
 
 /*
  * A lock's name as a human would give it: a global or static symbol ("g_accounts_lock"), a
- * field of a heap block ("mutex at +16 in a 64-byte heap block allocated at account_new+0x1a
- * (bank.c:40) by thread 3"), or NULL when unknown.
+ * channel's make site, a field of a heap block ("mutex at +16 in a 64-byte heap block allocated
+ * at account_new+0x1a (bank.c:40) by thread 3"), a thread's stack, or NULL when unknown. Only
+ * the symbolizer and the unwinder are asked; what the engine knew is in lk.
  */
-const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid, __u64 addr,
-				 const char *kind, char *buf, size_t len);
-/* Set the engine once it exists (the engine needs the report first). */
-void rt_report__set_hb(struct rt_report *r, const struct hb *hb);
+const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid,
+				 const struct rt_finding_lock *lk, char *buf, size_t len);
 
 /* Stack of a call site: the site, then its callers; at least the site itself. */
 int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max);
@@ -130,6 +71,8 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts);
  * Returns 1 if new, 0 if a repeat, -ENOMEM.
  */
 int rt_report__add(struct rt_report *r, const struct rt_finding *f);
+/* Whether a finding with this detector id was added already (its next add only counts). */
+bool rt_report__has(const struct rt_report *r, __u64 id);
 /* One more sighting of a known finding (no output until the summary). */
 void rt_report__bump(struct rt_report *r, __u64 id);
 /* Distinct findings so far per kind (counts[RT_K_MAX]). */
@@ -141,11 +84,6 @@ __u32 rt_report__count(const struct rt_report *r);
 /* Print the summary (with each finding's final count); call once at the end. */
 void rt_report__summary(struct rt_report *r, const struct rt_summary *s);
 void rt_report__free(struct rt_report *r);
-
-const char *rt_kind_name(enum rt_kind k);
-
-/* Whether f's threads are goroutine ids: a Go kind, or a finding over Go locks. */
-bool rt_finding_goroutines(const struct rt_finding *f);
 
 /* Format helpers shared by report_text.c and report_json.c (report.c). */
 void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_finding *f,

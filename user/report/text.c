@@ -2,7 +2,6 @@
 /* Human-readable report blocks in the spirit of ThreadSanitizer's WARNING blocks. */
 #include <stdio.h>
 #include "record/event.h"
-#include "engine/hb.h"
 #include "report/report.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
@@ -56,8 +55,7 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 	}
 	for (i = 0; i < f->nlocks; i++) {
 		char name[768];
-		const char *n = rt_report__lock_name(o, f->pid, f->locks[i].addr, f->locks[i].kind,
-						     name, sizeof(name));
+		const char *n = rt_report__lock_name(o, f->pid, &f->locks[i], name, sizeof(name));
 
 		if (n)
 			fprintf(out, "  L%u is %s\n", i + 1, n);
@@ -72,19 +70,19 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 			lock_index(f, e->from), goroutines ? "goroutine" : "thread");
 		text_site(o, f->pid, "    ", e->held_site);
 	}
-	for (i = 0; i < f->nthreads && o->hb; i++) {
-		struct hb_thread_info ti;
+	for (i = 0; i < f->nthreads; i++) {
+		const struct rt_finding_thread *ti = &f->thread_info[i];
 
-		if (hb__thread_info(o->hb, f->threads[i], goroutines, &ti))
+		if (!ti->known)
 			continue;
-		fprintf(out, "\n  %s%u '%s'", Who, f->threads[i], ti.name);
-		if (ti.create_site) {
-			fprintf(out, " created by %s%u at:\n", who, ti.parent);
-			text_site(o, f->pid, "    ", ti.create_site);
+		fprintf(out, "\n  %s%u '%s'", Who, f->threads[i], ti->name);
+		if (ti->create_site) {
+			fprintf(out, " created by %s%u at:\n", who, ti->parent);
+			text_site(o, f->pid, "    ", ti->create_site);
 		} else {
-			fputs(ti.parent ? "" : " (running when racetrace attached)\n", out);
-			if (ti.parent)
-				fprintf(out, " created by %s%u\n", who, ti.parent);
+			fputs(ti->parent ? "" : " (running when racetrace attached)\n", out);
+			if (ti->parent)
+				fprintf(out, " created by %s%u\n", who, ti->parent);
 		}
 	}
 	if (!f->nedges && f->nsites) {

@@ -24,7 +24,6 @@
 #include "probe/attach.h"
 #include "run/cli.h"
 #include "lib/config.h"
-#include "detect/detect.h"
 #include "record/event.h"
 #include "engine/hb.h"
 #include "lib/log.h"
@@ -32,6 +31,7 @@
 #include "probe/procscan.h"
 #include "report/report.h"
 #include "probe/stream.h"
+#include "run/pipeline.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
 #include "lib/util.h"
@@ -79,6 +79,7 @@ struct daemon {
 	struct rt_config cfg;
 	struct rt_tracer *tracer;
 	struct rt_stream *stream;
+	struct rt_pipeline pl; /* the symbolizer, unwinder and sink: */
 	struct rt_report *report;
 	struct rt_symbolizer *sym;
 	struct rt_unwinder *unwind;
@@ -197,18 +198,13 @@ static void reindex(struct daemon *d)
 		rt_map_put(&d->target_of, d->targets[i]->pid, i + 1);
 }
 
-/* c += the engine's cap counters */
+/* c += the engine's counters */
 static void counters_add(struct hb_counters *c, const struct hb *hb)
 {
 	struct hb_stats st;
 
 	hb__stats(hb, &st);
-	c->locks_evicted += st.cnt.locks_evicted;
-	c->blocks_evicted += st.cnt.blocks_evicted;
-	c->syncs_evicted += st.cnt.syncs_evicted;
-	c->dead_threads_evicted += st.cnt.dead_threads_evicted;
-	c->suppressed_lossy += st.cnt.suppressed_lossy;
-	c->lockorder_resets += st.cnt.lockorder_resets;
+	hb__counters_add(c, &st.cnt);
 }
 
 static void target_remove(struct daemon *d, struct target *t, const char *why)
@@ -254,13 +250,8 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 	snprintf(t->exe, sizeof(t->exe), "%s", exe);
 	t->pidfd = syscall(SYS_pidfd_open, pid, 0);
 	t->start_ns = now_ns();
-	t->hb = hb__new(&(struct hb_opts){
-		.report = d->report,
-		.hang_threshold_ns = d->cfg.hang_threshold_s * 1e9,
-		.defer_findings = true,
-		.site_class = rt_sym__go_class,
-		.site_class_ctx = d->sym,
-	});
+	d->pl.hang_threshold_s = d->cfg.hang_threshold_s; /* a reload may have changed it */
+	t->hb = rt_pipeline__engine(&d->pl);
 	if (!t->hb || t->pidfd < 0) {
 		bool gone = t->pidfd < 0;
 
@@ -337,7 +328,6 @@ static int on_event(void *ctx, const struct rt_event *e)
 	}
 	t->events++;
 	t->by_type[e->h.type]++;
-	rt_report__set_hb(d->report, t->hb);
 	return hb__event(t->hb, e);
 }
 
@@ -348,22 +338,21 @@ static int on_stack(void *ctx, const struct rt_stack_sample *s)
 	return rt_unwind__sample(d->unwind, s);
 }
 
-static void tick(struct daemon *d, __u64 lost)
+/* A tick for every target's engine. 0, or -ENOMEM. */
+static int tick(struct daemon *d, __u64 lost)
 {
 	__u32 i;
+	int err;
 
 	for (i = 0; i < d->ntargets; i++) {
-		struct rt_event e = { 0 };
+		struct rt_event e;
 
-		e.h.type = RT_EV_TICK;
-		e.h.stack_id = RT_NO_STACK;
-		e.h.tid = d->targets[i]->pid;
-		e.h.tgid = d->targets[i]->pid;
-		e.h.ktime = now_ns();
-		e.arg = lost;
-		rt_report__set_hb(d->report, d->targets[i]->hb);
-		hb__event(d->targets[i]->hb, &e);
+		rt_pipeline__tick_event(&e, d->targets[i]->pid, now_ns(), lost);
+		err = hb__event(d->targets[i]->hb, &e);
+		if (err)
+			return err;
 	}
+	return 0;
 }
 
 static bool any_pending(const struct daemon *d)
@@ -570,13 +559,20 @@ static void publish_metrics(struct daemon *d, __u64 lost)
 			       "racetrace_engine_evictions_total{table=\"sync_clocks\"} %llu\n"
 			       "racetrace_engine_evictions_total{table=\"exited_threads\"} %llu\n"
 			       "racetrace_engine_evictions_total{table=\"lock_order_graph\"} %llu\n"
+			       "racetrace_engine_evictions_total{table=\"lock_order_search\"} %llu\n"
 			       "racetrace_engine_evictions_total{table=\"suppressed_after_loss\"} "
 			       "%llu\n",
 			       (unsigned long long)c.locks_evicted, (unsigned long long)c.blocks_evicted,
 			       (unsigned long long)c.syncs_evicted,
 			       (unsigned long long)c.dead_threads_evicted,
 			       (unsigned long long)c.lockorder_resets,
+			       (unsigned long long)c.lockorder_truncated,
 			       (unsigned long long)c.suppressed_lossy);
+		rt_mbuf_header(&b, "racetrace_go_unlocks_missed_total", "counter",
+			       "Go unlocks the probes did not see (an inlined Unlock that could not "
+			       "be probed), found when the lock was next taken.");
+		rt_mbuf_printf(&b, "racetrace_go_unlocks_missed_total %llu\n",
+			       (unsigned long long)c.go_unlocks_missed);
 	}
 	rt_mbuf_header(&b, "racetrace_overhead_ratio", "gauge",
 		       "Estimated share of the target's CPU time spent in racetrace's probes.");
@@ -605,13 +601,15 @@ static void publish_metrics(struct daemon *d, __u64 lost)
 			       k ? "How long contended locks are held." :
 				   "How long threads wait for contended locks in the kernel.");
 		for (t = 0; t < d->ntargets; t++) {
-			ro.hb = d->targets[t]->hb;
 			for (i = 0; i < top[t].n; i++) {
 				const struct hb_lock_stat *s = &top[t].s[i];
+				struct rt_finding_lock lk = { .addr = s->addr };
 				char label[768];
-				const char *n = rt_report__lock_name(&ro, s->pid, s->addr,
-								     rt_lock_kind_name(s->kind),
-								     label, sizeof(label));
+				const char *n;
+
+				snprintf(lk.kind, sizeof(lk.kind), "%s", rt_lock_kind_name(s->kind));
+				hb__describe_lock(d->targets[t]->hb, &lk);
+				n = rt_report__lock_name(&ro, s->pid, &lk, label, sizeof(label));
 
 				if (!n) {
 					snprintf(label, sizeof(label), "%s 0x%llx",
@@ -748,18 +746,16 @@ int rt_daemon_run(const struct rt_env *env)
 	signal(SIGPIPE, SIG_IGN);
 	rt_map_init(&d.target_of);
 
-	d.sym = rt_sym__new();
-	d.unwind = rt_unwind__new();
-	if (!d.sym || !d.unwind) {
-		rt_err("out of memory");
-		goto cleanup;
-	}
-	ropts.sym = d.sym;
-	ropts.unwind = d.unwind;
 	ropts.out = stdout;
 	ropts.text_out = stderr;
 	ropts.reprint_new_pid = true;
-	d.report = rt_report__new(&ropts);
+	if (rt_pipeline__init(&d.pl, ropts, false, d.cfg.hang_threshold_s)) {
+		rt_err("out of memory");
+		goto cleanup;
+	}
+	d.sym = d.pl.sym;
+	d.unwind = d.pl.unwind;
+	d.report = d.pl.report;
 	if (!d.report || open_findings(&d))
 		goto cleanup;
 	d.tracer = rt_tracer__open(&topts, err, sizeof(err));
@@ -798,12 +794,11 @@ int rt_daemon_run(const struct rt_env *env)
 		if (rt_drops_lost(drops) != d.lost_total ||
 		    any_pending(&d)) {
 			d.lost_total = rt_drops_lost(drops);
-			tick(&d, d.lost_total);
+			if (tick(&d, d.lost_total))
+				goto nomem;
 		}
-		if (rt_stream__drain(d.stream) < 0) {
-			rt_err("processing events: out of memory");
-			goto cleanup;
-		}
+		if (rt_stream__drain(d.stream) < 0)
+			goto nomem;
 		if (hup_signal) {
 			hup_signal = 0;
 			reload(&d);
@@ -825,7 +820,8 @@ int rt_daemon_run(const struct rt_env *env)
 				/* settle what its engine still holds before it goes */
 				rt_tracer__drops(d.tracer, drops);
 				d.lost_total = rt_drops_lost(drops);
-				tick(&d, d.lost_total);
+				if (tick(&d, d.lost_total))
+					goto nomem;
 				target_remove(&d, d.targets[i], "it exited");
 				continue;
 			}
@@ -835,7 +831,8 @@ int rt_daemon_run(const struct rt_env *env)
 		if (now - last_tick >= RT_D_TICK_MS * 1000000ULL) {
 			last_tick = now;
 			rt_tracer__drops(d.tracer, drops);
-			tick(&d, rt_drops_lost(drops));
+			if (tick(&d, rt_drops_lost(drops)))
+				goto nomem;
 		}
 		if (now - last_govern >= RT_D_GOVERN_MS * 1000000ULL) {
 			govern(&d, (now - last_govern) / 1e9);
@@ -850,6 +847,10 @@ int rt_daemon_run(const struct rt_env *env)
 	}
 	fprintf(stderr, "racetrace: daemon stopping (%s)\n", strsignal(stop_signal));
 	status = RT_EXIT_OK;
+	if (0) {
+nomem:
+		rt_err("processing events: out of memory");
+	}
 cleanup:
 	rt_metrics__stop(d.metrics);
 	rt_stream__free(d.stream);
@@ -857,9 +858,7 @@ cleanup:
 	for (i = 0; i < d.ntargets; i++)
 		target_free(d.targets[i]);
 	rt_map_free(&d.target_of);
-	rt_report__free(d.report);
-	rt_unwind__free(d.unwind);
-	rt_sym__free(d.sym);
+	rt_pipeline__fini(&d.pl);
 	if (d.findings)
 		fclose(d.findings);
 	return status;

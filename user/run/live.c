@@ -26,6 +26,7 @@
 #include "lib/log.h"
 #include "report/report.h"
 #include "probe/stream.h"
+#include "run/pipeline.h"
 #include "sym/symbolize.h"
 #include "record/trace.h"
 #include "sym/unwind.h"
@@ -79,7 +80,7 @@ static int on_event(void *ctx, const struct rt_event *e)
 
 	if (e->h.type == RT_EV_PROC_EXIT)
 		l->exit_seen = true;
-	/* the engine asks the symbolizer about Go call sites (hb_opts.site_class) */
+	/* the engine asks the symbolizer about Go call sites (rt_pipeline__engine) */
 	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
 		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
 	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
@@ -124,14 +125,10 @@ static int trace_stack(void *ctx, __u32 pid, __u64 site, const __u64 *pcs, int n
  */
 static int emit_tick(struct live *l, pid_t pid, __u64 lost)
 {
-	struct rt_event e = { 0 };
+	struct rt_event e;
 
-	e.h.type = RT_EV_TICK;
-	e.h.stack_id = RT_NO_STACK;
-	e.h.tid = pid;
-	e.h.tgid = pid;
-	e.h.ktime = now_ns(CLOCK_MONOTONIC);
-	e.arg = lost;
+	rt_pipeline__tick_event(&e, pid, now_ns(CLOCK_MONOTONIC), lost);
+	/* through on_event: a recording has the ticks too, so a replay decides as we did */
 	return on_event(l, &e);
 }
 
@@ -210,6 +207,7 @@ static void read_comm(pid_t pid, char *out, size_t len)
 int rt_live_run(const struct rt_env *env)
 {
 	struct rt_report_opts ropts = { .json = env->json };
+	struct rt_pipeline pl = { 0 };
 	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = env->probes };
 	struct rt_tracer *tracer = NULL;
 	struct rt_stream *stream = NULL;
@@ -293,26 +291,14 @@ int rt_live_run(const struct rt_env *env)
 		goto cleanup;
 	}
 
-	sym = rt_sym__new();
-	l.unwind = rt_unwind__new();
-	if (!sym || !l.unwind) {
+	if (rt_pipeline__init(&pl, ropts, env->no_symbolize, env->hang_threshold_s)) {
 		rt_err("out of memory");
 		goto cleanup;
 	}
-	if (!env->no_symbolize) {
-		ropts.sym = sym;
-		ropts.unwind = l.unwind;
-	}
-	l.sym = sym;
-	report = rt_report__new(&ropts);
-	l.hb = report ? hb__new(&(struct hb_opts){ .report = report,
-						    .hang_threshold_ns = env->hang_threshold_s * 1e9,
-						    .defer_findings = true,
-						    .site_class = rt_sym__go_class,
-						    .site_class_ctx = sym }) :
-			NULL;
-	if (l.hb)
-		rt_report__set_hb(report, l.hb);
+	sym = l.sym = pl.sym;
+	l.unwind = pl.unwind;
+	report = pl.report;
+	l.hb = rt_pipeline__engine(&pl);
 	stream = l.hb ? rt_stream__new(rt_tracer__events_fd(tracer), on_event, &l) : NULL;
 	if (!stream || rt_stream__add_stacks(stream, rt_tracer__stacks_fd(tracer), on_stack, &l)) {
 		rt_err("setting up the event stream: %s", strerror(errno));
@@ -509,9 +495,7 @@ cleanup:
 	/* detach before anything else can fail: no probe outlives us */
 	rt_tracer__close(tracer);
 	hb__free(l.hb);
-	rt_report__free(report);
-	rt_unwind__free(l.unwind);
-	rt_sym__free(sym);
+	rt_pipeline__fini(&pl);
 	if (child && pid > 0 && go_fd < 0 && !exited) {
 		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
 		if (status == RT_EXIT_ERROR)

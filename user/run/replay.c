@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "run/cli.h"
+#include "run/pipeline.h"
 #include "engine/hb.h"
 #include "lib/log.h"
 #include "report/report.h"
@@ -155,6 +156,7 @@ static int profile_run(const struct rt_env *env, struct rt_trace_reader *r, stru
 int rt_replay_run(const struct rt_env *env)
 {
 	struct rt_report_opts ropts = { .json = env->json };
+	struct rt_pipeline pl = { 0 };
 	const struct rt_trace_footer *foot;
 	struct rt_trace_reader *r;
 	struct rt_report *report = NULL;
@@ -183,12 +185,13 @@ int rt_replay_run(const struct rt_env *env)
 		ropts.json = true;
 		ropts.out = json_out;
 	}
-	sym = rt_sym__new();
-	unwind = rt_unwind__new();
-	if (!sym || !unwind) {
+	if (rt_pipeline__init(&pl, ropts, env->no_symbolize, env->hang_threshold_s)) {
 		rt_err("out of memory");
 		goto cleanup;
 	}
+	sym = pl.sym;
+	unwind = pl.unwind;
+	report = pl.report;
 	if (rt_trace_reader__version(r) >= 2) {
 		ret = load_aux(r, sym, unwind);
 		if (ret < 0) {
@@ -198,22 +201,11 @@ int rt_replay_run(const struct rt_env *env)
 			goto cleanup;
 		}
 	}
-	if (!env->no_symbolize) {
-		ropts.sym = sym;
-		ropts.unwind = unwind;
-	}
-	report = rt_report__new(&ropts);
-	hb = report ? hb__new(&(struct hb_opts){ .report = report,
-						 .hang_threshold_ns = env->hang_threshold_s * 1e9,
-						 .defer_findings = true,
-						 .site_class = rt_sym__go_class,
-						 .site_class_ctx = sym }) :
-		      NULL;
+	hb = rt_pipeline__engine(&pl);
 	if (!hb) {
 		rt_err("out of memory");
 		goto cleanup;
 	}
-	rt_report__set_hb(report, hb);
 	if (env->profile) {
 		/* read everything first, then time the engine alone (make bench) */
 		ret = profile_run(env, r, hb);
@@ -246,9 +238,7 @@ int rt_replay_run(const struct rt_env *env)
 	status = rt_report__count(report) ? env->exitcode : RT_EXIT_OK;
 cleanup:
 	hb__free(hb);
-	rt_report__free(report);
-	rt_unwind__free(unwind);
-	rt_sym__free(sym);
+	rt_pipeline__fini(&pl);
 	rt_trace_reader__free(r);
 	if (json_out)
 		fclose(json_out);
