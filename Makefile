@@ -42,7 +42,7 @@ CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-format-truncation
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
-	$(LIBBPF_CFLAGS) -MMD -MP
+	$(LIBBPF_CFLAGS) -MD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
 CAPSTONE := $(shell pkg-config --variable=libdir capstone)/libcapstone.a
