@@ -82,15 +82,15 @@ int hb__add_detector(struct hb *hb, const struct hb_detector *d);
 int hb__event(struct hb *hb, const struct rt_event *e);
 void hb__stats(const struct hb *hb, struct hb_stats *st);
 /*
- * The probes changed (the governor shed or restored some): calls were missed, so what the
- * engine knows about who holds what is forgotten and learned again, as after an attach. The
- * lock-order graph stays: its edges were all observed.
+ * Calls were missed (events lost, probes changed): forget who holds what, the waits and parks
+ * in progress and which blocks were freed, to learn them again as after an attach. What the
+ * detectors keep is theirs (the lock-order graph stays: its edges were all observed).
  */
 void hb__forget_lock_states(struct hb *hb);
 /*
- * The probes were changed while the target ran (the governor): calls were missed around the
- * change, so this is handled like a loss: forget, report no misuse and add no lock-order edge
- * until the next tick, then forget again and relearn.
+ * The probes were changed while the target ran (the daemon's governor): calls were missed
+ * around the change, so this is handled like a loss: forget, report nothing and add no
+ * lock-order edge until the next tick, then forget again and relearn.
  */
 void hb__probes_changed(struct hb *hb);
 /* Findings waiting for a tick (defer_findings). */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Finding and attaching probes: load the BPF skeleton for one target process, resolve the
- * pthread, semaphore and allocator functions in the modules it maps (/proc/PID/maps, through
- * /proc/PID/root so other mount namespaces work; a static binary is probed itself), and attach
- * them with one uprobe.multi link per module and direction. Detach destroys every link.
+ * Finding and attaching probes: load the BPF skeleton for one or more target processes, attach
+ * the futex and scheduler tracepoints, resolve the pthread, semaphore and allocator functions
+ * in the modules a target maps (/proc/PID/maps, through /proc/PID/root so other mount
+ * namespaces work; a static binary is probed itself) and a Go executable's runtime and sync
+ * functions and inlined lock bodies, and attach them with one uprobe.multi link per module and
+ * direction. Detach destroys every link.
  */
 #ifndef RT_ATTACH_H
 #define RT_ATTACH_H
