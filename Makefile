@@ -45,7 +45,7 @@ CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-format-truncation
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
-	$(LIBBPF_CFLAGS) -MMD -MP
+	$(LIBBPF_CFLAGS) -MD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
 CAPSTONE := $(shell pkg-config --variable=libdir capstone 2>/dev/null)/libcapstone.a
@@ -56,12 +56,15 @@ BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/racetrace.skel.h
 
-# Engine modules: pure C, no libbpf; shared by racetrace, unit tests and fuzzers.
-LIVE_SRCS := user/main.c user/attach.c user/stream.c user/live.c user/metrics.c user/daemon.c \
-	user/procscan.c
-ENGINE_SRCS := $(filter-out $(LIVE_SRCS),$(wildcard user/*.c))
-ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(ENGINE_SRCS))
-LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter $(wildcard user/*.c),$(LIVE_SRCS)))
+# User space, one folder per stage of the pipeline (docs/design.md). The stages before probe/ and
+# run/ are pure C with no libbpf: racetrace, the unit tests and the fuzzers share them.
+CORE_DIRS := lib record elf sym report engine detect
+LIVE_DIRS := probe run
+CORE_SRCS := $(foreach d,$(CORE_DIRS),$(wildcard user/$(d)/*.c))
+LIVE_SRCS := user/main.c $(foreach d,$(LIVE_DIRS),$(wildcard user/$(d)/*.c))
+ENGINE_SRCS := $(CORE_SRCS)
+ENGINE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CORE_SRCS))
+LIVE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIVE_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
@@ -107,8 +110,9 @@ $(SKEL): $(OUTPUT)/racetrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name racetrace_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # live-side objects include the skeleton
@@ -118,8 +122,9 @@ $(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/san/%.o: user/%.c | $(OUTPUT)/san
+$(OUTPUT)/san/%.o: user/%.c
 	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(SAN_ENGINE_OBJS) | $(OUTPUT)/tests/unit
@@ -212,7 +217,8 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/san/*.d $(OUTPUT)/tests/unit/*.d)
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/san/*/*.d \
+	$(OUTPUT)/tests/unit/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

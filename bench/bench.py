@@ -799,7 +799,7 @@ def first_emulated(insns):
 
 def racetrace_placement(binary):
     """{function: offset from its entry} where this racetrace build puts its entry probes, from
-    its -v log (user/probeaddr.c decides); empty if the log does not say."""
+    its -v log (user/elf/probeaddr.c decides); empty if the log does not say."""
     p = subprocess.run([RACETRACE, "-v", "--", binary, "-n", "10", "-t", "1"],
                        capture_output=True, text=True, timeout=60)
     found = {}

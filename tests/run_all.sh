@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Run every test tier in order: unit (cmocka, ASan/UBSan), BPF (verifier and exact event
-# counts), fuzz smoke (each libFuzzer target for a short while), end to end (tests/e2e/run.sh).
+# Run every test tier in order: unit (cmocka, ASan/UBSan), layers (the include rules of
+# user/'s folders), BPF (verifier and exact event counts), fuzz smoke (each libFuzzer target
+# for a short while), end to end (tests/e2e/run.sh).
 # Every tier runs even when an earlier one failed; each prints `PASS tier` or `FAIL tier: why`,
 # and the last line is `run_all: N passed, M failed` over the tiers. Exit 1 on any failure.
 # Nothing is skipped: a missing binary or prerequisite fails its tier. Build first (`make test`
@@ -82,6 +83,14 @@ run_binaries() { # TIER SRC_GLOB BIN_DIR TIMEOUT
 
 echo "=== unit"
 run_binaries unit "tests/unit/test_*.c" "$OUT/tests/unit" "$UNIT_TIMEOUT"
+
+echo "=== layers"
+# The include rules between user/'s folders, read from the build's .d files, and the check
+# itself on planted bad includes.
+layers_bad=()
+scripts/check_layers.py "$OUT" || layers_bad+=("check_layers.py")
+tests/layers/test_layers.py || layers_bad+=("test_layers.py")
+tier_result layers "${layers_bad[*]:+failed: ${layers_bad[*]}}"
 
 echo "=== bpf"
 run_binaries bpf "tests/bpf/*.c" "$OUT/tests/bpf" "$BPF_TIMEOUT"

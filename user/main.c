@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "attach.h"
-#include "cli.h"
-#include "log.h"
+#include "probe/attach.h"
+#include "run/cli.h"
+#include "lib/log.h"
 
 const char *argp_program_version = "racetrace " RT_VERSION;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the ELF and DWARF side of the symbolizer (user/symbolize.c): the files
+ * libFuzzer target for the ELF and DWARF side of the symbolizer (user/sym/symbolize.c): the files
  * of a traced process are untrusted. Each input is written to a temp file, mapped by hand twice
  * (file offset 0, and a page in, as a library's text mapping is), and a few addresses are
  * symbolized as code (rt_sym__frame, rt_sym__format) and as data (rt_sym__data): fixed
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "symbolize.h"
+#include "sym/symbolize.h"
 
 #define PID_A 1001
 #define PID_B 1002

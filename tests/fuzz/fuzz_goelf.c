@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the Go binary reader (user/goelf.c): the executable of a traced process
+ * libFuzzer target for the Go binary reader (user/elf/goelf.c): the executable of a traced process
  * is untrusted. Each input is written to a temp file and opened with rt_goelf__open(); when it
  * opens, every query runs on it from every source: functions by name (then their return
  * instructions), inlined sites (then their atomic instruction), struct offsets. Crashes, leaks
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "goelf.h"
+#include "elf/goelf.h"
 
 #define MAX_OUT 16
 

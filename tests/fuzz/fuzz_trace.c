@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target for the trace reader (user/trace.c). Each input is read twice through
+ * libFuzzer target for the trace reader (user/record/trace.c). Each input is read twice through
  * rt_trace_reader__open_mem(): once as given, and once with every crc32 recomputed along the
  * layout of docs/trace-format.md, so that mutations get past the checksums to the length
  * bounds, zlib, the record decoder and the aux entry checks. Each read goes through the file
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "trace.h"
+#include "record/trace.h"
 
 #define HDR_SIZE 72
 #define BLK_HDR_SIZE 32

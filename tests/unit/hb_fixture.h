@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The engine tests' fixture: an engine reporting JSON Lines into memory (f->buf), and a clock
- * for hand-built records. Include after <cmocka.h>.
+ * The engine tests' fixture: an engine with every detector, reporting JSON Lines into memory
+ * (f->buf), and a clock for hand-built records. Include after <cmocka.h>.
  */
 #ifndef RT_HB_FIXTURE_H
 #define RT_HB_FIXTURE_H
@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hb.h"
-#include "report.h"
+#include "detect/registry.h"
+#include "engine/hb.h"
+#include "report/report.h"
 
 struct fixture {
 	struct rt_report *report;
@@ -29,6 +30,7 @@ static int setup(void **state)
 	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
 	f->hb = hb__new(&(struct hb_opts){ .report = f->report });
 	assert_non_null(f->hb);
+	assert_int_equal(rt_detectors_add(f->hb), 0);
 	*state = f;
 	return 0;
 }

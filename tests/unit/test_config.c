@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "config.h"
-#include "probes.h"
+#include "lib/config.h"
+#include "lib/probes.h"
 
 static int parse(struct rt_config *c, const char *text, char *err)
 {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "event.h"
+#include "record/event.h"
 
 static struct rt_event good(void)
 {

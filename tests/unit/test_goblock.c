@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The Go blocking-bug detectors (detect_go.c) and the Go lock edges they rest on, fed with
+ * The Go blocking-bug detectors (user/detect/go.c) and the Go lock edges they rest on, fed with
  * hand-built records: double locks (confirmed by time), recursive read locks, RWMutex
  * happens-before, WaitGroup misuse, stuck goroutines and their false-positive rules, global
  * deadlocks, and locks handed over between goroutines (no lock order from them).
@@ -311,6 +311,7 @@ static int setup_classes(void **state)
 	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
 	f->hb = hb__new(&(struct hb_opts){ .report = f->report, .site_class = test_class });
 	assert_non_null(f->hb);
+	assert_int_equal(rt_detectors_add(f->hb), 0);
 	*state = f;
 	return 0;
 }

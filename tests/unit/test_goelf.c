@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the Go binary reader (user/goelf.c) on real Go binaries: tests/targets/go's
+ * Unit tests of the Go binary reader (user/elf/goelf.c) on real Go binaries: tests/targets/go's
  * mapmutex, built at test time by every supported Go toolchain, once normally and once with
  * -ldflags='-s -w' (no .symtab, no DWARF, like Debian's etcd). For each: the version is read,
  * runtime.mapassign is found in .symtab and in .gopclntab at the same address (and at the same
@@ -33,7 +33,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "check.h"
-#include "goelf.h"
+#include "elf/goelf.h"
 
 #define RT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX_SITES 256

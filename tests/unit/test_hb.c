@@ -279,46 +279,58 @@ static void go_spawn(struct fixture *f, __u64 parent, __u64 child, __u64 site)
 	go_ev(f, RT_EV_GO_GO, parent, child, 0);
 }
 
+/* What reports say of goroutine id (or thread id), and whether it is alive; false: unknown. */
+static bool actor_info(struct fixture *f, __u32 id, bool goroutine, struct rt_finding_thread *ti,
+		       bool *alive)
+{
+	const struct hb_actor *t = hb__actor(f->hb, goroutine ? id | RT_GO_KEY : id);
+
+	hb__describe_thread(f->hb, id, goroutine, ti);
+	*alive = t && t->alive;
+	return ti->known;
+}
+
 static void test_goroutine_lifecycle(void **state)
 {
 	struct fixture *f = *state;
-	struct hb_thread_info ti;
+	struct rt_finding_thread ti;
+	bool alive;
 
 	go_ev(f, RT_EV_GO_MAP_READ, 1, 0x5000, 0);
 	go_ev(f, RT_EV_GO_MAP_DONE, 1, 0x5000, 0);
 	go_spawn(f, 1, 7, 0x401234);
 	/* the child knows who made it and where */
-	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), 0);
+	assert_true(actor_info(f, 7, true, &ti, &alive));
 	assert_string_equal(ti.name, "goroutine");
 	assert_int_equal(ti.parent, 1);
 	assert_int_equal(ti.create_site, 0x401234);
-	assert_true(ti.alive);
+	assert_true(alive);
 	/* a kernel thread with the same number is another actor */
 	fx_event(f, RT_EV_MUTEX_LOCK, 7, 0x9000, 0, 0, 0, 0);
 	fx_event(f, RT_EV_MUTEX_UNLOCK, 7, 0x9000, 0, 0, 0, 0);
-	assert_int_equal(hb__thread_info(f->hb, 7, false, &ti), 0);
+	assert_true(actor_info(f, 7, false, &ti, &alive));
 	assert_int_equal(ti.create_site, 0);
 	assert_string_not_equal(ti.name, "goroutine");
-	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), 0);
+	assert_true(actor_info(f, 7, true, &ti, &alive));
 	assert_int_equal(ti.create_site, 0x401234);
 
 	/* an ended goroutine is still named (reports may come later) until its slot is reused */
 	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0);
-	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), 0);
-	assert_false(ti.alive);
+	assert_true(actor_info(f, 7, true, &ti, &alive));
+	assert_false(alive);
 	go_spawn(f, 1, 8, 0x405678);
-	assert_int_equal(hb__thread_info(f->hb, 7, true, &ti), -ENOENT);
-	assert_int_equal(hb__thread_info(f->hb, 8, true, &ti), 0);
+	assert_false(actor_info(f, 7, true, &ti, &alive));
+	assert_true(actor_info(f, 8, true, &ti, &alive));
 	assert_int_equal(ti.create_site, 0x405678);
 
 	/* a record after the end takes the slot back: the next goroutine gets a slot of its own */
 	go_ev(f, RT_EV_GO_EXIT, 8, 0, 0);
 	go_ev(f, RT_EV_GO_MAP_READ, 8, 0x5000, 0);
 	go_spawn(f, 1, 9, 0x409abc);
-	assert_int_equal(hb__thread_info(f->hb, 8, true, &ti), 0);
-	assert_true(ti.alive);
-	assert_int_equal(hb__thread_info(f->hb, 9, true, &ti), 0);
-	assert_true(ti.alive);
+	assert_true(actor_info(f, 8, true, &ti, &alive));
+	assert_true(alive);
+	assert_true(actor_info(f, 9, true, &ti, &alive));
+	assert_true(alive);
 	assert_int_equal(ti.create_site, 0x409abc);
 	assert_int_equal(rt_report__count(f->report), 0);
 }

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "probeaddr.h"
+#include "elf/probeaddr.h"
 
 static __u64 place(const unsigned char *code, size_t n, __u32 args)
 {

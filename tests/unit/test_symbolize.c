@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the symbolizer (user/symbolize.c), on this very binary (built with -g) and the
+ * Unit tests of the symbolizer (user/sym/symbolize.c), on this very binary (built with -g) and the
  * libraries it has mapped: a noinline function here must come back with its name, this file and
  * a line inside it; malloc in libc with its name; an unmapped address with -ENOENT. Then the
  * untrusted side: truncated and garbage ELF files added by hand give "module+0x..." and no
@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "check.h"
-#include "symbolize.h"
+#include "sym/symbolize.h"
 
 #define FN_OFF 8	 /* bytes into probe_target: a "return address" inside it */
 #define FAKE_START 0x10000ULL

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the trace file module (user/trace.c): round trips through a file and through
+ * Unit tests of the trace file module (user/record/trace.c): round trips through a file and through
  * memory, with and without aux entries, every truncation and every flipped byte of small
  * traces, version 1 files, and hand-built files that follow docs/trace-format.md byte by byte
  * (the spec is restated here on purpose, so a layout change must touch the doc, the reader and
@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include "check.h"
 #include <zlib.h>
-#include "event.h"
-#include "trace.h"
+#include "record/event.h"
+#include "record/trace.h"
 
 /* Layout from docs/trace-format.md. */
 #define HDR_SIZE 72

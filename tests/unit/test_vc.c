@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "vc.h"
+#include "engine/vc.h"
 
 #define NT 6
 #define NO 5

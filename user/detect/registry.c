@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The one list of detectors. The order is the order in which the engine calls their hooks,
+ * so it decides the order of findings made at the same point (a tick's deadlocks before its
+ * stuck goroutines).
+ */
+#include "detect/registry.h"
+#include "engine/hb.h"
+
+const struct hb_detector *const rt_detectors[] = {
+	&rt_det_lockorder,
+	&rt_det_misuse,
+	&rt_det_heap,
+	&rt_det_deadlock,
+	&rt_det_go_doublelock,
+	&rt_det_go_stuck,
+	&rt_det_go_maprace,
+	&rt_det_go_chanclose,
+	&rt_det_go_waitgroup,
+	NULL,
+};
+
+int rt_detectors_add(struct hb *hb)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; rt_detectors[i]; i++) {
+		err = hb__add_detector(hb, rt_detectors[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,1582 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * attach.h: load the skeleton for one target, resolve probe sites in its modules with libelf
+ * (.dynsym and .symtab, every symbol version), attach them with uprobe.multi links carrying
+ * per-site cookies, and destroy everything on close. The probe table below is the single list
+ * of what racetrace probes and what each probe emits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "probe/attach.h"
+#include "elf/goelf.h"
+#include "lib/log.h"
+#include "elf/probeaddr.h"
+#include "racetrace.skel.h"
+#include "lib/util.h"
+
+#define RT_MAX_SITES 256 /* per module and direction */
+
+/* What happens at one probed function. */
+struct probe_spec {
+	const char *name;
+	__u32 family;	  /* RT_PROBE_* */
+	__u16 entry_type; /* emitted at entry when flags has RT_CK_EMIT */
+	__u16 ret_type;	  /* emitted at return when nonzero (needs RT_CK_STASH) */
+	__u64 flags;	  /* RT_CK_* bits */
+};
+
+#define E RT_CK_EMIT
+#define S RT_CK_STASH
+#define K RT_CK_STACK
+static const struct probe_spec probes[] = {
+	{ "pthread_create", RT_PROBE_THREADS, 0, RT_EV_PTHREAD_CREATE, S | RT_CK_DEREF_ARG1 | K },
+	{ "pthread_join", RT_PROBE_THREADS, RT_EV_PTHREAD_JOIN, RT_EV_PTHREAD_JOIN_RET, E | S },
+	{ "pthread_exit", RT_PROBE_THREADS, RT_EV_PTHREAD_EXIT, 0, E },
+	{ "exit", RT_PROBE_THREADS, RT_EV_PROC_EXIT, 0, E },
+	{ "pthread_mutex_lock", RT_PROBE_LOCKS, RT_EV_MUTEX_LOCK, 0, E | K },
+	{ "pthread_mutex_trylock", RT_PROBE_LOCKS, 0, RT_EV_MUTEX_TRYLOCK, S | K },
+	{ "pthread_mutex_timedlock", RT_PROBE_LOCKS, 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
+	{ "pthread_mutex_clocklock", RT_PROBE_LOCKS, 0, RT_EV_MUTEX_TIMEDLOCK, S | K },
+	{ "pthread_mutex_unlock", RT_PROBE_LOCKS, RT_EV_MUTEX_UNLOCK, 0, E | K },
+	{ "pthread_mutex_destroy", RT_PROBE_LOCKS, RT_EV_MUTEX_DESTROY, 0, E | K },
+	{ "pthread_rwlock_rdlock", RT_PROBE_LOCKS, RT_EV_RWLOCK_RDLOCK, 0, E | K },
+	{ "pthread_rwlock_wrlock", RT_PROBE_LOCKS, RT_EV_RWLOCK_WRLOCK, 0, E | K },
+	{ "pthread_rwlock_tryrdlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_timedrdlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_clockrdlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYRDLOCK, S | K },
+	{ "pthread_rwlock_trywrlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_timedwrlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_clockwrlock", RT_PROBE_LOCKS, 0, RT_EV_RWLOCK_TRYWRLOCK, S | K },
+	{ "pthread_rwlock_unlock", RT_PROBE_LOCKS, RT_EV_RWLOCK_UNLOCK, 0, E | K },
+	{ "pthread_spin_lock", RT_PROBE_LOCKS, RT_EV_SPIN_LOCK, 0, E | K },
+	{ "pthread_spin_trylock", RT_PROBE_LOCKS, 0, RT_EV_SPIN_TRYLOCK, S | K },
+	/* glibc's pthread_spin_init is the same code as pthread_spin_unlock */
+	{ "pthread_spin_unlock", RT_PROBE_LOCKS, RT_EV_SPIN_UNLOCK, 0, E | K },
+	{ "pthread_cond_wait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_timedwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_clockwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_signal", RT_PROBE_COND, RT_EV_COND_SIGNAL, 0, E },
+	{ "pthread_cond_broadcast", RT_PROBE_COND, RT_EV_COND_BROADCAST, 0, E },
+	{ "sem_wait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_timedwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_clockwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_trywait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
+	{ "sem_post", RT_PROBE_SEM, RT_EV_SEM_POST, 0, E },
+	{ "malloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | K },
+	{ "calloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_ARG_SIZE2 | K },
+	{ "realloc", RT_PROBE_ALLOC, 0, RT_EV_REALLOC, S | K },
+	{ "aligned_alloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
+	{ "memalign", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG2 | K },
+	{ "posix_memalign", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | RT_CK_SIZE_ARG3 | RT_CK_DEREF_ARG1 | K },
+	{ "valloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | K },
+	{ "pvalloc", RT_PROBE_ALLOC, 0, RT_EV_ALLOC, S | K },
+	{ "free", RT_PROBE_ALLOC, RT_EV_FREE, 0, E | K },
+};
+#undef E
+#undef S
+#undef K
+
+struct module {
+	pid_t pid;
+	__u32 probes; /* families attached */
+	dev_t dev;
+	ino_t ino;
+	char path[PATH_MAX];
+	struct bpf_link *entry_link;
+	struct bpf_link *ret_link;
+	__u32 nsites;
+	__u64 mask; /* event types its sites emit */
+};
+
+struct target_probes {
+	pid_t pid;
+	__u32 probes;
+	bool paused; /* rt_tracer__target_pause: no records, so no tracepoint needed for it */
+};
+
+#define RT_ALLOC_RANGES 8
+
+/* per target: where its C library's code is, for rt_tracer__alloc_internal */
+struct alloc_cache {
+	pid_t pid;
+	bool fresh;
+	int n;
+	__u64 r[RT_ALLOC_RANGES][2];
+};
+
+/* tp_links[]: the scheduler tracepoints, then the two ways of seeing futex waits */
+enum { TP_FORK, TP_EXIT, TP_RENAME, TP_EXEC, TP_SYS_ENTER, TP_SYS_EXIT, TP_SCHED_SWITCH, TP_MAX };
+
+struct rt_tracer {
+	struct rt_tracer_opts opts;
+	struct racetrace_bpf *skel;
+	struct bpf_link *tp_links[TP_MAX];
+	struct module *mods;
+	size_t nmods, mods_cap;
+	struct target_probes *targets; /* per-pid families, when not opts.probes */
+	size_t ntargets, targets_cap;
+	struct alloc_cache *acache;
+	size_t nacache, acache_cap;
+	__u64 probe_mask;
+	__u32 nprobes;
+};
+
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	if (level != LIBBPF_WARN && !libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool has_cap(int cap)
+{
+	char line[256];
+	bool ok = false;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long eff;
+
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			ok = eff & (1ULL << cap);
+			break;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+#define RT_CAP_SYS_PTRACE 19
+#define RT_CAP_SYS_ADMIN 21
+#define RT_CAP_PERFMON 38
+#define RT_CAP_BPF 39
+
+static int check_env(char *err, size_t errlen)
+{
+	bool bpf_ok = has_cap(RT_CAP_SYS_ADMIN) || (has_cap(RT_CAP_BPF) && has_cap(RT_CAP_PERFMON));
+
+	if (!bpf_ok) {
+		snprintf(err, errlen, "need CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE), run as root");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen,
+			 "kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel built "
+			 "with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static struct bpf_program *tp_prog(const struct rt_tracer *t, int i)
+{
+	switch (i) {
+	case TP_FORK: return t->skel->progs.tp_btf_sched_process_fork;
+	case TP_EXIT: return t->skel->progs.tp_btf_sched_process_exit;
+	case TP_RENAME: return t->skel->progs.tp_btf_task_rename;
+	case TP_EXEC: return t->skel->progs.tp_btf_sched_process_exec;
+	case TP_SYS_ENTER: return t->skel->progs.tp_btf_sys_enter;
+	case TP_SYS_EXIT: return t->skel->progs.tp_btf_sys_exit;
+	case TP_SCHED_SWITCH: return t->skel->progs.tp_btf_sched_switch;
+	}
+	return NULL;
+}
+
+/* Attach tracepoint i if on, else detach it. 0 or -errno with err set. */
+static int tp_set(struct rt_tracer *t, int i, bool on, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!on) {
+		bpf_link__destroy(t->tp_links[i]);
+		t->tp_links[i] = NULL;
+		return 0;
+	}
+	if (t->tp_links[i])
+		return 0;
+	t->tp_links[i] = bpf_program__attach(tp_prog(t, i));
+	if (!t->tp_links[i]) {
+		ret = -errno;
+		snprintf(err, errlen, "attach %s: %s", bpf_program__name(tp_prog(t, i)),
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * A target without lock, condition, semaphore or allocator probes (`--probes futex` or
+ * `threads`, the governor's contention-only level) sees its futex waits through the
+ * scheduler (futex.bpf.c): what it still detects (deadlocks, hangs, contention) needs the
+ * waits only, not the wakes' happens-before edges.
+ */
+static bool sched_waits(__u32 probes)
+{
+	return !(probes & ~RT_PROBE_THREADS);
+}
+
+/*
+ * The futex tracepoints the targets need: the syscall ones for targets with probes (their
+ * wakes are happens-before edges), sched_switch for contention-only targets. Attached only
+ * while some target needs them: an enabled syscall tracepoint slows every syscall down.
+ */
+static int sync_futex_tps_how(struct rt_tracer *t, bool detach, char *err, size_t errlen)
+{
+	bool sys = false, sched = false;
+	size_t i;
+	int ret;
+
+	if (t->opts.pid) {
+		sys = !sched_waits(t->opts.probes);
+		sched = !sys;
+	}
+	for (i = 0; i < t->ntargets; i++) {
+		if (t->targets[i].paused)
+			continue;
+		sys |= !sched_waits(t->targets[i].probes);
+		sched |= sched_waits(t->targets[i].probes);
+	}
+	ret = tp_set(t, TP_SCHED_SWITCH, sched || !detach, err, errlen);
+	ret = ret ? ret : tp_set(t, TP_SYS_ENTER, sys || !detach, err, errlen);
+	ret = ret ? ret : tp_set(t, TP_SYS_EXIT, sys || !detach, err, errlen);
+	return ret;
+}
+
+static int sync_futex_tps(struct rt_tracer *t, char *err, size_t errlen)
+{
+	return sync_futex_tps_how(t, true, err, errlen);
+}
+
+/*
+ * A target starts seeing its waits through the scheduler: a new generation, so that each of
+ * its threads counts as not seen yet and its first switch ends whatever wait it may be in
+ * (one attach learned from /proc, or one entered through the syscall tracepoint). Other
+ * targets' threads get one harmless wait-return each.
+ */
+static void new_sched_generation(struct rt_tracer *t)
+{
+	__atomic_add_fetch(&t->skel->bss->sched_gen, 1, __ATOMIC_RELAXED);
+}
+
+struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen)
+{
+	struct rt_tracer *t;
+	int i, ret;
+
+	if (check_env(err, errlen))
+		return NULL;
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		snprintf(err, errlen, "libelf initialisation failed: %s", elf_errmsg(-1));
+		return NULL;
+	}
+
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->opts = *opts;
+	t->skel = racetrace_bpf__open();
+	if (!t->skel) {
+		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->targ_tgid = opts->pid;
+	t->skel->rodata->stop_at_exit = opts->stop_at_exit;
+	t->skel->rodata->watch_exec = opts->pid == 0;
+	t->skel->rodata->go_goid_off = opts->go_goid_off;
+	t->skel->rodata->targ_flags = sched_waits(opts->probes) ? RT_TF_SCHED_WAITS : 0;
+	ret = racetrace_bpf__load(t->skel);
+	if (ret) {
+		if (ret == -EPERM || ret == -EACCES)
+			snprintf(err, errlen,
+				 "loading BPF programs: %s: need CAP_BPF and CAP_PERFMON, run as root",
+				 strerror(-ret));
+		else
+			snprintf(err, errlen,
+				 "loading BPF programs failed: %s (run with -v for the verifier log)",
+				 strerror(-ret));
+		goto fail;
+	}
+
+	for (i = TP_FORK; i <= TP_EXEC; i++)
+		if ((i != TP_EXEC || !opts->pid) && tp_set(t, i, true, err, errlen))
+			goto fail;
+	if (sync_futex_tps(t, err, errlen))
+		goto fail;
+	return t;
+fail:
+	rt_tracer__close(t);
+	return NULL;
+}
+
+void rt_tracer__close(struct rt_tracer *t)
+{
+	__u32 i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nmods; i++) {
+		bpf_link__destroy(t->mods[i].entry_link);
+		bpf_link__destroy(t->mods[i].ret_link);
+	}
+	free(t->mods);
+	free(t->targets);
+	free(t->acache);
+	for (i = 0; i < RT_ARRAY_SIZE(t->tp_links); i++)
+		bpf_link__destroy(t->tp_links[i]);
+	racetrace_bpf__destroy(t->skel);
+	free(t);
+}
+
+int rt_tracer__events_fd(const struct rt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+int rt_tracer__stacks_fd(const struct rt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.stacks);
+}
+
+int rt_tracer__execs_fd(const struct rt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.execs);
+}
+
+__u64 rt_tracer__probe_mask(const struct rt_tracer *t)
+{
+	return t->probe_mask | (1ULL << RT_EV_THREAD_FORK) | (1ULL << RT_EV_THREAD_EXIT) |
+	       (1ULL << RT_EV_FUTEX_WAIT) | (1ULL << RT_EV_FUTEX_WAIT_RET) |
+	       (1ULL << RT_EV_FUTEX_WAKE) | (1ULL << RT_EV_FUTEX_WAKE_RET);
+}
+
+__u32 rt_tracer__nprobes(const struct rt_tracer *t)
+{
+	return t->nprobes;
+}
+
+int rt_tracer__drops(const struct rt_tracer *t, __u64 out[RT_DROP_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(t->skel->maps.drops);
+	__u32 r;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	for (r = 0; r < RT_DROP_MAX; r++) {
+		__u64 vals[ncpu];
+		int c;
+
+		out[r] = 0;
+		if (bpf_map_lookup_elem(fd, &r, vals))
+			return -errno;
+		for (c = 0; c < ncpu; c++)
+			out[r] += vals[c];
+	}
+	return 0;
+}
+
+/* A resolved site: file offset plus the cookie for the entry or return program. */
+struct site {
+	__u64 off;
+	__u64 cookie;
+};
+
+struct sites {
+	struct site entry[RT_MAX_SITES];
+	struct site ret[RT_MAX_SITES];
+	__u32 nentry, nret;
+	__u64 mask;
+};
+
+static const struct probe_spec *probe_by_name(const char *name, __u32 families, __u32 *slot)
+{
+	__u32 i;
+
+	for (i = 0; i < RT_ARRAY_SIZE(probes); i++) {
+		if (strcmp(probes[i].name, name) == 0) {
+			if (!(probes[i].family & families))
+				return NULL;
+			*slot = i + 1;
+			return &probes[i];
+		}
+	}
+	return NULL;
+}
+
+static bool site_known(const struct site *s, __u32 n, __u64 off)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].off == off)
+			return true;
+	return false;
+}
+
+/* Virtual address -> file offset through the PT_LOAD segment containing it; 0 if none. */
+static __u64 vaddr_to_off(Elf *elf, __u64 vaddr)
+{
+	size_t n, i;
+
+	if (elf_getphdrnum(elf, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz)
+			return vaddr - ph.p_vaddr + ph.p_offset;
+	}
+	return 0;
+}
+
+/*
+ * Where the probe for a function goes (probeaddr.h): the first instruction the kernel emulates
+ * when that is safe, else the entry. off is the entry's file offset, size the symbol's size.
+ */
+static __u64 choose_probe_off(Elf *elf, __u64 off, __u64 size, const struct probe_spec *p,
+			      const char *name)
+{
+	size_t fsize;
+	const unsigned char *raw = (const unsigned char *)elf_rawfile(elf, &fsize);
+	/* the arguments the probes read: the object always, the second one only where used */
+	bool arg2 = p->entry_type == RT_EV_COND_WAIT || p->ret_type == RT_EV_REALLOC ||
+		    (p->flags & (RT_CK_ARG_SIZE2 | RT_CK_SIZE_ARG2));
+	__u32 args = RT_PA_ARG1 | (arg2 ? RT_PA_ARG2 : 0) |
+		     (p->flags & RT_CK_SIZE_ARG3 ? RT_PA_ARG3 : 0);
+	const char *why;
+	__u64 d;
+
+	if (!raw || off >= fsize)
+		return off;
+	if (!size)
+		size = 64; /* no size: look at the prefix only; the branch sweep then refuses */
+	d = rt_probe_offset(raw + off, RT_MIN(size, fsize - off), off, args, &why);
+	rt_debug("probe %s at entry+%llu (%s)", name, (unsigned long long)d, why);
+	return off + d;
+}
+
+static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
+			struct sites *out)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t i, n;
+
+	if (!data || !sh->sh_entsize)
+		return;
+	n = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < n; i++) {
+		const struct probe_spec *p;
+		const char *name;
+		GElf_Sym sym;
+		__u32 slot;
+		__u64 off, eoff, slotbits;
+
+		if (!gelf_getsym(data, i, &sym))
+			continue;
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC)
+			continue;
+		if (sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		if (GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC)
+			continue; /* the resolver, not the function: cannot probe it */
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name || !(p = probe_by_name(name, families, &slot)))
+			continue;
+		off = vaddr_to_off(elf, sym.st_value);
+		if (!off)
+			continue;
+		slotbits = (__u64)slot << RT_CK_SLOT_SHIFT;
+		eoff = choose_probe_off(elf, off, sym.st_size, p, name);
+		if ((p->flags & (RT_CK_EMIT | RT_CK_STASH)) && out->nentry < RT_MAX_SITES &&
+		    !site_known(out->entry, out->nentry, eoff)) {
+			out->entry[out->nentry++] = (struct site){
+				.off = eoff,
+				.cookie = p->entry_type | p->flags | slotbits,
+			};
+			if (p->flags & RT_CK_EMIT)
+				out->mask |= 1ULL << p->entry_type;
+		}
+		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, eoff)) {
+			out->ret[out->nret++] = (struct site){
+				.off = eoff,
+				.cookie = p->ret_type |
+					  (p->flags & (RT_CK_DEREF_ARG1 | RT_CK_STACK)) | slotbits,
+			};
+			out->mask |= 1ULL << p->ret_type;
+		}
+	}
+}
+
+/* Resolve probe sites in the ELF file at path. 0, or -errno (not an ELF file is -ENOEXEC). */
+static int resolve_sites(const char *path, __u32 families, struct sites *out)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd, err = 0;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB)
+			scan_symtab(elf, scn, &sh, families, out);
+	}
+cleanup:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+static struct module *module_find(struct rt_tracer *t, pid_t pid, dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmods; i++)
+		if (t->mods[i].pid == pid && t->mods[i].dev == dev && t->mods[i].ino == ino)
+			return &t->mods[i];
+	return NULL;
+}
+
+static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
+			const struct site *s, __u32 n, bool ret, struct bpf_link **out)
+{
+	unsigned long offs[RT_MAX_SITES];
+	__u64 cookies[RT_MAX_SITES];
+	__u32 i;
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, uo);
+
+	for (i = 0; i < n; i++) {
+		offs[i] = s[i].off;
+		cookies[i] = s[i].cookie;
+	}
+	uo.offsets = offs;
+	uo.cookies = cookies;
+	uo.cnt = n;
+	uo.retprobe = ret;
+	*out = bpf_program__attach_uprobe_multi(prog, pid, path, NULL, &uo);
+	if (!*out)
+		return -errno;
+	return 0;
+}
+
+/* Create m's links for its sites with families m->probes. 0 or -errno with err set. */
+static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t errlen)
+{
+	struct sites sites;
+	int ret;
+
+	ret = resolve_sites(m->path, m->probes, &sites);
+	if (ret) {
+		snprintf(err, errlen, "reading %s: %s", m->path, strerror(-ret));
+		return ret;
+	}
+	if (rt_log_get_level() >= RT_LOG_DEBUG) {
+		__u32 i;
+
+		for (i = 0; i < sites.nentry; i++)
+			rt_debug("%s: entry site 0x%llx cookie 0x%llx", m->path,
+				 (unsigned long long)sites.entry[i].off,
+				 (unsigned long long)sites.entry[i].cookie);
+		for (i = 0; i < sites.nret; i++)
+			rt_debug("%s: return site 0x%llx cookie 0x%llx", m->path,
+				 (unsigned long long)sites.ret[i].off,
+				 (unsigned long long)sites.ret[i].cookie);
+	}
+	if (sites.nentry) {
+		ret = attach_multi(m->pid, t->skel->progs.uprobe_entry, m->path, sites.entry,
+				   sites.nentry, false, &m->entry_link);
+		if (ret)
+			goto fail;
+	}
+	if (sites.nret) {
+		ret = attach_multi(m->pid, t->skel->progs.uretprobe_exit, m->path, sites.ret,
+				   sites.nret, true, &m->ret_link);
+		if (ret)
+			goto fail;
+	}
+	m->nsites = sites.nentry + sites.nret;
+	m->mask = sites.mask;
+	t->nprobes += m->nsites;
+	t->probe_mask |= sites.mask;
+	return 0;
+fail:
+	bpf_link__destroy(m->entry_link);
+	m->entry_link = NULL;
+	if (ret == -ESRCH)
+		snprintf(err, errlen, "pid %d exited while attaching", m->pid);
+	else if (ret == -EINVAL)
+		snprintf(err, errlen,
+			 "attaching uprobes to %s failed: %s (another tracer, such as a BCC tool, "
+			 "may hold uprobes on the same functions: stop it and retry)",
+			 m->path, strerror(-ret));
+	else if (ret == -EOPNOTSUPP || ret == -ENOSYS)
+		snprintf(err, errlen, "this kernel does not support uprobe.multi links (need 6.6+)");
+	else
+		snprintf(err, errlen, "attaching uprobes to %s failed: %s", m->path, strerror(-ret));
+	return ret;
+}
+
+static void module_unlink(struct rt_tracer *t, struct module *m)
+{
+	bpf_link__destroy(m->entry_link);
+	bpf_link__destroy(m->ret_link);
+	m->entry_link = m->ret_link = NULL;
+	t->nprobes -= m->nsites;
+	m->nsites = 0;
+}
+
+/*
+ * Attach one module of pid (the file at path, which the target maps or will map). 1 when
+ * attached, 0 when it has nothing to probe or is already attached, -errno with err set.
+ */
+static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			 size_t errlen)
+{
+	__u32 probes = rt_tracer__target_probes(t, pid);
+	struct sites sites;
+	struct module *m;
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st))
+		return 0; /* gone or not reachable: nothing to do */
+	if (module_find(t, pid, st.st_dev, st.st_ino))
+		return 0;
+	/* a module with none of our functions costs nothing: remember it, attach nothing */
+	ret = resolve_sites(path, RT_PROBE_ALL, &sites);
+	if (ret || (!sites.nentry && !sites.nret))
+		return 0;
+	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	m = &t->mods[t->nmods];
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->probes = probes;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	ret = module_link(t, m, err, errlen);
+	if (ret)
+		return ret;
+	t->nmods++;
+	for (size_t i = 0; i < t->nacache; i++)
+		if (t->acache[i].pid == pid)
+			t->acache[i].fresh = false;
+	rt_debug("attached %u probe sites in %s for pid %d", m->nsites, path, pid);
+	return 1;
+}
+
+static struct alloc_cache *alloc_cache_refresh(struct rt_tracer *t, pid_t pid, bool force);
+
+int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t errlen)
+{
+	char maps[64], line[PATH_MAX + 256];
+	int attached = 0, ret;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "attach to pid %d: %s", pid,
+			 ret == -ENOENT ? "no such process" : strerror(-ret));
+		return ret == -ENOENT ? -ESRCH : ret;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char perms[8], path[PATH_MAX], full[PATH_MAX + 64];
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+
+		path[0] = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms,
+			   &off, &maj, &min, &ino, path) < 8)
+			continue;
+		if (perms[2] != 'x' || path[0] != '/' || !ino)
+			continue;
+		if (strstr(path, " (deleted)")) {
+			rt_warn("pid %d maps a deleted file, not probing it: %s", pid, path);
+			continue;
+		}
+		snprintf(full, sizeof(full), "/proc/%d/root%s", pid, path);
+		ret = attach_module(t, pid, full, err, errlen);
+		if (ret < 0) {
+			fclose(f);
+			return ret;
+		}
+		attached += ret;
+	}
+	fclose(f);
+	/* while the process is surely alive: where its C library is (rt_tracer__alloc_internal) */
+	alloc_cache_refresh(t, pid, true);
+	return attached;
+}
+
+/* DT_NEEDED names and DT_RUNPATH/DT_RPATH of an ELF file. */
+static int elf_needed(const char *path, char names[][256], int max, char *runpath, size_t rplen)
+{
+	Elf_Scn *scn = NULL;
+	int n = 0, fd;
+	Elf *elf;
+
+	runpath[0] = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn d;
+			const char *s;
+
+			if (!gelf_getdyn(data, i, &d))
+				break;
+			if (d.d_tag != DT_NEEDED && d.d_tag != DT_RUNPATH && d.d_tag != DT_RPATH)
+				continue;
+			s = elf_strptr(elf, sh.sh_link, d.d_un.d_val);
+			if (!s)
+				continue;
+			if (d.d_tag == DT_NEEDED && n < max)
+				snprintf(names[n++], 256, "%s", s);
+			else if (d.d_tag != DT_NEEDED)
+				snprintf(runpath, rplen, "%s", s);
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return n;
+}
+
+/* Find a library by soname the way ld.so does for a standard Debian layout. */
+static bool find_lib(const char *name, const char *runpath, const char *origin, char *out,
+		     size_t outlen)
+{
+	static const char *const std_dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+		"/lib", "/usr/lib", "/usr/local/lib",
+	};
+	const char *env = getenv("LD_LIBRARY_PATH");
+	char dirs[2][4096];
+	size_t i;
+	int d;
+
+	if (strchr(name, '/')) {
+		snprintf(out, outlen, "%s", name);
+		return access(out, R_OK) == 0;
+	}
+	snprintf(dirs[0], sizeof(dirs[0]), "%s", env ? env : "");
+	snprintf(dirs[1], sizeof(dirs[1]), "%s", runpath);
+	for (d = 0; d < 2; d++) {
+		char *save = NULL, *dir;
+
+		for (dir = strtok_r(dirs[d], ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+			if (strncmp(dir, "$ORIGIN", 7) == 0)
+				snprintf(out, outlen, "%s%s/%s", origin, dir + 7, name);
+			else
+				snprintf(out, outlen, "%s/%s", dir, name);
+			if (access(out, R_OK) == 0)
+				return true;
+		}
+	}
+	for (i = 0; i < RT_ARRAY_SIZE(std_dirs); i++) {
+		snprintf(out, outlen, "%s/%s", std_dirs[i], name);
+		if (access(out, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			   size_t errlen)
+{
+	char (*queue)[PATH_MAX] = calloc(64, PATH_MAX);
+	int head = 0, tail = 0, attached = 0, ret = 0;
+
+	if (!queue) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(queue[tail++], PATH_MAX, "%s", path);
+	while (head < tail) {
+		char needed[64][256], runpath[1024], origin[PATH_MAX], *slash;
+		const char *cur = queue[head++];
+		int n, i, j;
+
+		ret = attach_module(t, pid, cur, err, errlen);
+		if (ret < 0)
+			goto cleanup;
+		attached += ret;
+		snprintf(origin, sizeof(origin), "%s", cur);
+		slash = strrchr(origin, '/');
+		if (slash)
+			*slash = 0;
+		n = elf_needed(cur, needed, 64, runpath, sizeof(runpath));
+		for (i = 0; i < n && tail < 64; i++) {
+			char lib[PATH_MAX];
+			bool dup = false;
+
+			if (!find_lib(needed[i], runpath, origin, lib, sizeof(lib)))
+				continue;
+			for (j = 0; j < tail; j++)
+				dup |= strcmp(queue[j], lib) == 0;
+			if (!dup)
+				snprintf(queue[tail++], PATH_MAX, "%s", lib);
+		}
+	}
+cleanup:
+	free(queue);
+	return ret < 0 ? ret : attached;
+}
+
+/* ---- targets ---- */
+
+__u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid)
+			return t->targets[i].probes;
+	return t->opts.probes;
+}
+
+/* Pass pid's records, telling the BPF side how it sees the waits (flags: BPF_ANY/BPF_EXIST). */
+static int target_map_set(struct rt_tracer *t, pid_t pid, __u64 flags)
+{
+	__u8 v = RT_TF_TRACED;
+	__u32 key = pid;
+
+	if (sched_waits(rt_tracer__target_probes(t, pid)))
+		v |= RT_TF_SCHED_WAITS;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.targets), &key, &v, flags))
+		return -errno;
+	if (v & RT_TF_SCHED_WAITS)
+		new_sched_generation(t);
+	return 0;
+}
+
+int rt_tracer__target_add(struct rt_tracer *t, pid_t pid)
+{
+	if (t->opts.pid)
+		return 0; /* single-target mode: the filter is the targ_tgid knob */
+	return target_map_set(t, pid, BPF_ANY);
+}
+
+void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid)
+{
+	char err[128];
+	__u32 key = pid;
+	size_t i, j;
+
+	for (i = 0, j = 0; i < t->nmods; i++) {
+		if (t->mods[i].pid == pid) {
+			module_unlink(t, &t->mods[i]);
+			continue;
+		}
+		t->mods[j++] = t->mods[i];
+	}
+	t->nmods = j;
+	for (i = 0, j = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid != pid)
+			t->targets[j++] = t->targets[i];
+	t->ntargets = j;
+	if (!t->opts.pid)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
+	sync_futex_tps(t, err, sizeof(err)); /* detaching only: cannot fail */
+}
+
+int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
+			  size_t errlen)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid)
+			break;
+	if (i == t->ntargets) {
+		if (rt_grow((void **)&t->targets, &t->targets_cap, t->ntargets + 1,
+			    sizeof(*t->targets)))
+			return -ENOMEM;
+		t->targets[t->ntargets++] = (struct target_probes){ .pid = pid,
+								    .probes = t->opts.probes };
+	}
+	if (t->targets[i].probes == probes)
+		return sync_futex_tps(t, err, errlen);
+	t->targets[i].probes = probes;
+	/*
+	 * The way its futex waits are seen may change. Both ways attached while the BPF side is
+	 * told (if it traces pid yet), then what no target needs detached: no wait goes unseen.
+	 */
+	ret = sync_futex_tps_how(t, false, err, errlen);
+	if (ret)
+		return ret;
+	if (!t->opts.pid)
+		target_map_set(t, pid, BPF_EXIST);
+	ret = sync_futex_tps(t, err, errlen);
+	if (ret)
+		return ret;
+	/* re-create the links of every module of pid with the new families */
+	for (i = 0; i < t->nmods; i++) {
+		struct module *m = &t->mods[i];
+
+		if (m->pid != pid || m->probes == probes)
+			continue;
+		module_unlink(t, m);
+		m->probes = probes;
+		ret = module_link(t, m, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges)[2], int max)
+{
+	char maps[64], line[PATH_MAX + 256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, ino;
+		unsigned int maj, min;
+		char perms[8];
+		size_t i;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &off, &maj,
+			   &min, &ino) != 7 || perms[2] != 'x' || !ino)
+			continue;
+		for (i = 0; i < t->nmods; i++) {
+			const struct module *m = &t->mods[i];
+
+			/* the module that has our allocator probes: the C library, usually */
+			if (m->pid == pid && m->ino == ino && major(m->dev) == maj &&
+			    minor(m->dev) == min &&
+			    (m->mask & ((1ULL << RT_EV_ALLOC) | (1ULL << RT_EV_FREE)))) {
+				ranges[n][0] = start;
+				ranges[n][1] = end;
+				n++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static struct alloc_cache *alloc_cache_refresh(struct rt_tracer *t, pid_t pid, bool force)
+{
+	struct alloc_cache *c = NULL;
+	__u64 r[RT_ALLOC_RANGES][2];
+	size_t i;
+	int n;
+
+	for (i = 0; i < t->nacache; i++)
+		if (t->acache[i].pid == pid)
+			c = &t->acache[i];
+	if (!c) {
+		if (rt_grow((void **)&t->acache, &t->acache_cap, t->nacache + 1, sizeof(*t->acache)))
+			return NULL;
+		c = &t->acache[t->nacache++];
+		memset(c, 0, sizeof(*c));
+		c->pid = pid;
+	}
+	/*
+	 * Read the maps when modules changed or the library is not mapped yet. A process that
+	 * exited has no maps any more: its last ranges stay (records are drained after exits).
+	 */
+	if (force || !c->fresh || !c->n) {
+		n = rt_tracer__alloc_ranges(t, pid, r, RT_ALLOC_RANGES);
+		if (n > 0) {
+			memcpy(c->r, r, sizeof(r));
+			c->n = n;
+		}
+		c->fresh = true;
+	}
+	return c;
+}
+
+bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller)
+{
+	struct alloc_cache *c = alloc_cache_refresh(t, pid, false);
+	int k;
+
+	for (k = 0; c && k < c->n; k++)
+		if (caller >= c->r[k][0] && caller < c->r[k][1])
+			return true;
+	return false;
+}
+
+/* ---- Go ---- */
+
+/* A Go function and what its probes emit: at entry, and/or at each of its returns. */
+struct go_probe_spec {
+	const char *name;
+	__u16 entry_type; /* 0: none */
+	__u16 ret_type;	  /* 0: none */
+	__u64 flags;	  /* entry: RT_CK_GO_ARG1 (obj from RBX), RT_CK_GO_CALLER2;
+			   * returns: RT_CK_GO_FIELD16 (hchan.elemsize) */
+};
+
+static const struct go_probe_spec go_probes[] = {
+	{ "runtime.mapaccess1", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_fast32", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_fast32", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_fast64", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_fast64", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_faststr", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_faststr", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess1_fat", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapaccess2_fat", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapiterinit", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast32", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast32ptr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast64", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_fast64ptr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapassign_faststr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete_fast32", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete_fast64", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapdelete_faststr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.mapclear", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
+	{ "runtime.makemap", 0, RT_EV_GO_MAP_NEW, 0 },
+	{ "runtime.makemap_small", 0, RT_EV_GO_MAP_NEW, 0 },
+	{ "runtime.makechan", 0, RT_EV_GO_CHAN_NEW, RT_CK_GO_FIELD16 }, /* hchan.elemsize */
+	{ "runtime.chansend", RT_EV_GO_CHAN_SEND, RT_EV_GO_CHAN_SEND_DONE, RT_CK_GO_CALLER2 },
+	{ "runtime.chanrecv", RT_EV_GO_CHAN_RECV, RT_EV_GO_CHAN_RECV_DONE, RT_CK_GO_CALLER2 },
+	{ "runtime.closechan", RT_EV_GO_CHAN_CLOSE, 0, 0 },
+	{ "runtime.newproc", RT_EV_GO_SPAWN, 0, 0 },
+	{ "runtime.newproc1", 0, RT_EV_GO_GO, 0 },
+	{ "runtime.goexit1", RT_EV_GO_EXIT, 0, 0 },
+	{ "sync.(*Mutex).lockSlow", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
+	/* the out-of-line Lock, called through sync.Locker (sync.Cond's L, for one) */
+	{ "sync.(*Mutex).Lock", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
+	{ "sync.(*Mutex).Unlock", RT_EV_GO_UNLOCK, 0, 0 },
+	{ "sync.(*WaitGroup).Add", RT_EV_GO_WG_ADD, 0, 0 },
+	{ "sync.(*WaitGroup).Wait", RT_EV_GO_WG_WAIT, RT_EV_GO_WG_WAIT_DONE, 0 },
+	{ "sync.(*RWMutex).Lock", RT_EV_GO_WLOCK, RT_EV_GO_WLOCK_DONE, 0 },
+	{ "sync.(*RWMutex).Unlock", RT_EV_GO_WUNLOCK, 0, 0 },
+	/* out-of-line copies, where a caller did not inline them */
+	{ "sync.(*RWMutex).RLock", RT_EV_GO_RLOCK, 0, 0 },
+	{ "sync.(*RWMutex).RUnlock", RT_EV_GO_RUNLOCK, 0, 0 },
+	{ "sync.(*Cond).Wait", RT_EV_GO_COND_WAIT, RT_EV_GO_COND_WAIT_DONE, 0 },
+	{ "os/signal.Notify", RT_EV_GO_SIGNAL_NOTIFY, 0, 0 },
+	{ "runtime.selectgo", RT_EV_GO_SELECT, RT_EV_GO_SELECT_DONE, 0 },
+	{ "sync.(*Once).doSlow", RT_EV_GO_ONCE_SLOW, RT_EV_GO_ONCE_SLOW_DONE, 0 },
+	{ "runtime.exit", RT_EV_PROC_EXIT, 0, 0 },
+};
+
+#define RT_GO_MAX_SITES 16384
+#define RT_GO_MAX_RETS 64
+
+struct go_sites {
+	unsigned long *off;
+	__u64 *cookie;
+	size_t n, cap;
+	__u32 inlined_lock, inlined_unlock, inlined_rlock, inlined_runlock, inlined_once, skipped;
+	/* RWMutex.Lock and Unlock: their inlined Mutex bodies are the writer lock's own, which
+	 * the probes on those functions stand for */
+	__u64 rw_funcs[2];
+};
+
+static int go_add(struct go_sites *gs, __u64 off, __u64 cookie)
+{
+	size_t i;
+
+	for (i = 0; i < gs->n; i++)
+		if (gs->off[i] == off)
+			return 0; /* one probe an address */
+	if (gs->n >= RT_GO_MAX_SITES)
+		return 0;
+	if (gs->n == gs->cap) {
+		size_t ncap = gs->cap ? gs->cap * 2 : 256;
+		unsigned long *o = realloc(gs->off, ncap * sizeof(*o));
+		__u64 *c;
+
+		if (!o)
+			return -ENOMEM;
+		gs->off = o;
+		c = realloc(gs->cookie, ncap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		gs->cookie = c;
+		gs->cap = ncap;
+	}
+	gs->off[gs->n] = off;
+	gs->cookie[gs->n] = cookie;
+	gs->n++;
+	return 0;
+}
+
+/*
+ * Where to see an inlined Unlock: on the instruction before its `lock xadd` when the operand's
+ * register is already set there, so the release is in the stream before any acquisition it
+ * allows (after the xadd, another goroutine can win the lock and report it first). -1 when
+ * there is no such instruction.
+ */
+static long unlock_probe_off(int fd, const struct rt_go_site *site, const struct rt_go_atomic *a,
+			     __s64 *riprel)
+{
+	/* decode from the enclosing function's entry: instruction boundaries are sure there */
+	__u64 start = site->off - (site->addr - site->caller);
+	unsigned char *buf;
+	size_t n;
+	long d = -1;
+
+	if (site->caller > site->addr || a->off <= start || a->off - start > (1 << 20))
+		return -1;
+	n = a->off - start;
+	buf = malloc(n);
+	if (buf && pread(fd, buf, n, start) == (ssize_t)n)
+		d = rt_probe_before(buf, n, a->base, riprel);
+	free(buf);
+	return d < 0 ? -1 : (long)(start + d);
+}
+
+/*
+ * Would a probe at off, meant for the path through the atomic [aoff, next), see other paths too
+ * or miss some? True when a branch of the enclosing function lands in (off, next]: at the
+ * atomic (an unlock probe before it is skipped) or right after it (a lock probe after it fires
+ * without the atomic). The function is swept from its entry.
+ */
+static bool go_branch_into(int fd, const struct rt_go_site *site, __u64 off, __u64 next)
+{
+	__u64 start = site->off - (site->addr - site->caller);
+	size_t n = 64 << 10;
+	unsigned char *buf = malloc(n);
+	ssize_t got;
+	bool hit = true;
+
+	if (buf && site->caller <= site->addr && (got = pread(fd, buf, n, start)) > 0) {
+		/* past the function, decoding may meet padding or another function: only its
+		 * branches matter, and a branch never crosses into another Go function */
+		hit = rt_probe_branch_into(buf, got - 16, start, off, next);
+	}
+	free(buf);
+	return hit;
+}
+
+/*
+ * Where after the atomic a a probe is cheapest (an emulated instruction, rt_probe_after), as a
+ * file offset; 0 when there is none or a branch lands in between.
+ */
+static __u64 go_after_off(int fd, const struct rt_go_site *site, const struct rt_go_atomic *a,
+			  bool lock)
+{
+	unsigned char buf[128];
+	ssize_t got = pread(fd, buf, sizeof(buf), a->next_off);
+	long d = got > 0 ? rt_probe_after(buf, got, a->base, lock) : -1;
+
+	if (d < 0 || go_branch_into(fd, site, a->off, a->next_off + d))
+		return 0;
+	return a->next_off + d;
+}
+
+/* One inlined body's probe, around its atomic a. 1 when placed, 0 when skipped, -ENOMEM. */
+static int go_site_probe(int fd, struct go_sites *gs, const struct rt_go_site *site,
+			 const struct rt_go_atomic *a, __u16 type, __u32 field)
+{
+	bool release = type == RT_EV_GO_UNLOCK || type == RT_EV_GO_RUNLOCK;
+	__u64 off = a->next_off, extra = 0, cheap;
+	__s64 disp = a->disp - field, riprel = 0;
+
+	if (a->index != RT_GO_REG_NONE || a->base < 0 || a->base > 15 || a->clobbered ||
+	    a->disp != (__s32)a->disp)
+		return 0; /* the lock cannot be computed from registers there */
+	if (!release && go_branch_into(fd, site, a->off, a->next_off))
+		return 0;
+	if (type == RT_EV_GO_LOCK && (cheap = go_after_off(fd, site, a, true))) {
+		/* the jump on the fast path's result: emulated, ZF clear when it won */
+		off = cheap;
+		extra = RT_CK_GO_ZF_CLEAR;
+	}
+	if (release) {
+		long before = unlock_probe_off(fd, site, a, &riprel);
+
+		/*
+		 * Before the release when that is sure to see every path through the atomic;
+		 * else after it (the release may then be streamed a little after an acquisition
+		 * it allowed, but it is never missed).
+		 */
+		if (before < 0 || (riprel && (riprel + a->disp) != (__s32)(riprel + a->disp)) ||
+		    go_branch_into(fd, site, before, a->off)) {
+			riprel = 0;
+			cheap = go_after_off(fd, site, a, false);
+			if (cheap)
+				off = cheap;
+		} else {
+			off = before;
+		}
+		if (riprel) {
+			/* the lea sets the base to a global: from the probe's own address */
+			extra = RT_CK_GO_RIPREL;
+			disp = riprel + a->disp - field;
+		}
+	}
+	if (go_add(gs, off,
+		   type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK | extra |
+			   ((__u64)a->base << RT_CK_GO_REG_SHIFT) | ((__u64)(__u32)(__s32)disp << 32)))
+		return -ENOMEM;
+	return 1;
+}
+
+#define RT_GO_SITE_ATOMICS 4
+
+/*
+ * The inlined bodies of fn: probes around their atomic, with the operand in the cookie, less
+ * `field` (the atomic's word in the lock: the lock's own address goes in the record). A
+ * release (Unlock, RUnlock) is probed before its atomic when that sees every path. A body's
+ * address range may also hold another body's atomic (an instruction of a later body hoisted
+ * into it): bodies with one atomic in range claim theirs first, the others take the first one
+ * nobody claimed.
+ */
+static int go_inlined(struct rt_goelf *g, int fd, struct go_sites *gs, const char *fn, __u32 op,
+		      __u16 type, __u32 field, __u32 *count)
+{
+	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
+	struct rt_go_atomic(*cand)[RT_GO_SITE_ATOMICS] = NULL;
+	struct rt_map claimed;
+	int *ncand = NULL;
+	int n, i, j, ret = 0;
+
+	rt_map_init(&claimed);
+	if (!sites)
+		return -ENOMEM;
+	n = rt_goelf__inlined(g, fn, RT_GO_SRC_ANY, sites, RT_GO_MAX_SITES);
+	n = RT_MIN(n, RT_GO_MAX_SITES);
+	if (n > 0) {
+		cand = calloc(n, sizeof(*cand));
+		ncand = calloc(n, sizeof(*ncand));
+		if (!cand || !ncand)
+			ret = -ENOMEM;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		if (sites[i].caller == gs->rw_funcs[0] || sites[i].caller == gs->rw_funcs[1])
+			continue; /* the RWMutex's own Mutex: GO_WLOCK and GO_WUNLOCK stand for it */
+		ncand[i] = rt_goelf__site_atomics(g, &sites[i], op, cand[i], RT_GO_SITE_ATOMICS);
+		if (ncand[i] == 1 && rt_map_put(&claimed, cand[i][0].addr, 1))
+			ret = -ENOMEM;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		const struct rt_go_atomic *a = NULL;
+		int placed;
+
+		if (ncand[i] == 1)
+			a = &cand[i][0];
+		for (j = 0; ncand[i] > 1 && j < ncand[i] && !a; j++) {
+			if (rt_map_get(&claimed, cand[i][j].addr))
+				continue;
+			a = &cand[i][j];
+			if (rt_map_put(&claimed, a->addr, 1))
+				ret = -ENOMEM;
+		}
+		if (!a) {
+			if (ncand[i])
+				gs->skipped++; /* no atomic of its own found */
+			continue;
+		}
+		placed = ret ? 0 : go_site_probe(fd, gs, &sites[i], a, type, field);
+		if (placed < 0)
+			ret = placed;
+		else if (placed)
+			(*count)++;
+		else
+			gs->skipped++; /* the lock cannot be computed from registers there */
+	}
+	rt_map_free(&claimed);
+	free(cand);
+	free(ncand);
+	free(sites);
+	return ret;
+}
+
+/*
+ * The inlined sync.(*Once).Do bodies: a probe on the jump of their fast path (the load of
+ * Once.done), so that a goroutine that finds the work done follows the one that did it.
+ */
+static int go_once_sites(struct rt_goelf *g, int fd, struct go_sites *gs)
+{
+	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
+	int n, i, ret = 0;
+
+	if (!sites)
+		return -ENOMEM;
+	n = rt_goelf__inlined(g, "sync.(*Once).Do", RT_GO_SRC_ANY, sites, RT_GO_MAX_SITES);
+	for (i = 0; i < n && i < RT_GO_MAX_SITES && !ret; i++) {
+		const struct rt_go_site *site = &sites[i];
+		__u64 start = site->off - (site->addr - site->caller), extra = 0;
+		size_t len = site->end - site->caller;
+		unsigned char *buf;
+		int base = -1;
+		__s64 disp = 0;
+		long d = -1;
+
+		if (site->caller > site->addr || site->end <= site->addr || len > (1 << 20))
+			continue;
+		buf = malloc(len);
+		if (buf && pread(fd, buf, len, start) == (ssize_t)len)
+			/* the load may come just before the body's first pc (go1.19 gives it the
+			 * caller's line) */
+			d = rt_probe_go_once(buf, len, site->addr - site->caller > 16 ?
+							     site->addr - site->caller - 16 : 0,
+					     &base, &disp);
+		free(buf);
+		if (d < 0 || disp != (__s32)disp ||
+		    go_branch_into(fd, site, start + d - RT_MIN(d, 16), start + d)) {
+			gs->skipped++;
+			continue;
+		}
+		if (base == RT_GO_REG_RIP)
+			extra = RT_CK_GO_RIPREL;
+		ret = go_add(gs, start + d,
+			     RT_EV_GO_ONCE_CHECK | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | extra |
+				     ((__u64)(base & 15) << RT_CK_GO_REG_SHIFT) |
+				     ((__u64)(__u32)(__s32)disp << 32));
+		gs->inlined_once++;
+	}
+	free(sites);
+	return ret;
+}
+
+int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t errlen)
+{
+	struct rt_goelf *g = rt_goelf__open(path, err, errlen);
+	int ret;
+
+	if (!g)
+		return -errno;
+	ret = rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_ANY, off);
+	if (ret)
+		snprintf(err, errlen, "%s (%s): cannot find runtime.g.goid: %s", path,
+			 rt_goelf__version(g), strerror(-ret));
+	rt_goelf__free(g);
+	return ret;
+}
+
+/*
+ * Offset from a Go function's entry where its probe goes (probeaddr.h, Go's registers);
+ * *morestack says it is the stack check's jump (RT_CK_GO_MORESTACK).
+ */
+static __u64 go_probe_offset(int fd, const struct rt_go_func *f, bool *morestack)
+{
+	unsigned char buf[4096];
+	size_t n = RT_MIN((size_t)f->size ? (size_t)f->size : 64, sizeof(buf));
+	const char *why;
+	ssize_t got = pread(fd, buf, n, f->off);
+	__u64 d;
+
+	*morestack = false;
+	if (got <= 0)
+		return 0;
+	d = rt_probe_offset(buf, got, f->off, RT_PA_GO, &why);
+	*morestack = d && rt_probe_go_stack_check(buf, got, d);
+	return d;
+}
+
+int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			 size_t errlen)
+{
+	struct go_sites gs = { 0 };
+	__u32 rcount = 0;
+	struct rt_goelf *g;
+	struct module *m;
+	struct stat st;
+	size_t i;
+	int ret = 0, fd;
+
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	g = rt_goelf__open(path, err, errlen);
+	if (!g)
+		return errno == ENOEXEC ? 0 : -errno;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rt_goelf__free(g);
+		return ret;
+	}
+	for (i = 0; i < RT_ARRAY_SIZE(go_probes) && !ret; i++) {
+		const struct go_probe_spec *p = &go_probes[i];
+		__u32 rets[RT_GO_MAX_RETS];
+		struct rt_go_func f;
+		int n, k;
+
+		if (rt_goelf__func(g, p->name, RT_GO_SRC_ANY, &f)) {
+			/* assembly functions are "NAME.abi0" in .symtab */
+			char abi0[128];
+
+			snprintf(abi0, sizeof(abi0), "%s.abi0", p->name);
+			if (rt_goelf__func(g, abi0, RT_GO_SRC_ANY, &f))
+				continue;
+		}
+		if (p->entry_type) {
+			/* the emulated jump after Go's stack check, when nothing it reads changed */
+			bool morestack;
+			__u64 d = go_probe_offset(fd, &f, &morestack);
+
+			ret = go_add(&gs, f.off + d,
+				     p->entry_type | RT_CK_EMIT | RT_CK_GO | RT_CK_STACK |
+					     (p->flags & ~RT_CK_GO_FIELD16) |
+					     (morestack ? RT_CK_GO_MORESTACK : 0));
+		}
+		if (p->ret_type && !ret) {
+			__u64 field = 0;
+			__u32 fo;
+
+			if ((p->flags & RT_CK_GO_FIELD16) &&
+			    !rt_goelf__offset(g, RT_GO_HCHAN_ELEMSIZE, RT_GO_SRC_ANY, &fo) &&
+			    fo < 0x10000)
+				field = RT_CK_GO_FIELD16 | (__u64)fo << RT_CK_GO_FIELD_SHIFT;
+			n = rt_goelf__returns(g, &f, rets, RT_GO_MAX_RETS);
+			for (k = 0; k < n && k < RT_GO_MAX_RETS && !ret; k++)
+				ret = go_add(&gs, f.off + rets[k],
+					     p->ret_type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_RETVAL |
+						     field);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		struct rt_go_func f;
+
+		if (!rt_goelf__func(g, i ? "sync.(*RWMutex).Unlock" : "sync.(*RWMutex).Lock",
+				    RT_GO_SRC_ANY, &f))
+			gs.rw_funcs[i] = f.addr;
+	}
+	if (rt_goelf__offset(g, RT_GO_RWMUTEX_READERCOUNT, RT_GO_SRC_ANY, &rcount))
+		rcount = ~0U; /* unknown: no read-lock sites */
+	if (!ret)
+		ret = go_inlined(g, fd, &gs, "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK,
+				 0, &gs.inlined_lock);
+	if (!ret)
+		ret = go_inlined(g, fd, &gs, "sync.(*Mutex).Unlock", RT_GO_ATOMIC_XADD,
+				 RT_EV_GO_UNLOCK, 0, &gs.inlined_unlock);
+	if (!ret && rcount != ~0U)
+		ret = go_inlined(g, fd, &gs, "sync.(*RWMutex).RLock", RT_GO_ATOMIC_XADD,
+				 RT_EV_GO_RLOCK, rcount, &gs.inlined_rlock);
+	if (!ret && rcount != ~0U)
+		ret = go_inlined(g, fd, &gs, "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD,
+				 RT_EV_GO_RUNLOCK, rcount, &gs.inlined_runlock);
+	if (!ret)
+		ret = go_once_sites(g, fd, &gs);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	if (!gs.n)
+		goto cleanup;
+	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods))) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	m = &t->mods[t->nmods];
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	m->probes = RT_PROBE_ALL;
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	{
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, uo);
+
+		uo.offsets = gs.off;
+		uo.cookies = gs.cookie;
+		uo.cnt = gs.n;
+		m->entry_link = bpf_program__attach_uprobe_multi(t->skel->progs.uprobe_entry, pid,
+								  path, NULL, &uo);
+		if (!m->entry_link) {
+			ret = -errno;
+			snprintf(err, errlen, "attaching Go probes to %s failed: %s", path,
+				 strerror(-ret));
+			goto cleanup;
+		}
+	}
+	m->nsites = gs.n;
+	t->nprobes += gs.n;
+	t->nmods++;
+	fprintf(stderr,
+		"racetrace: %s is a Go program (%s): %zu probes, %u inlined Mutex.Lock, %u "
+		"Mutex.Unlock, %u RWMutex.RLock, %u RWMutex.RUnlock and %u Once.Do sites%s\n",
+		path, rt_goelf__version(g), gs.n, gs.inlined_lock, gs.inlined_unlock,
+		gs.inlined_rlock, gs.inlined_runlock, gs.inlined_once,
+		gs.skipped ? " (some sites skipped: operand not in a register)" : "");
+	ret = 1;
+cleanup:
+	free(gs.off);
+	free(gs.cookie);
+	close(fd);
+	rt_goelf__free(g);
+	return ret;
+}
+
+void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)
+{
+	__u32 key = pid;
+	char err[128];
+	size_t i;
+
+	if (t->opts.pid)
+		return; /* single-target mode has no targets map */
+	for (i = 0; i < t->ntargets; i++)
+		if (t->targets[i].pid == pid)
+			t->targets[i].paused = pause;
+	/* resuming: its way of seeing waits is attached before its records pass again */
+	if (pause)
+		bpf_map_delete_elem(bpf_map__fd(t->skel->maps.targets), &key);
+	if (sync_futex_tps(t, err, sizeof(err)))
+		rt_warn("pid %d: %s", pid, err);
+	if (!pause)
+		target_map_set(t, pid, BPF_ANY);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Finding and attaching probes: load the BPF skeleton for one or more target processes, attach
+ * the futex and scheduler tracepoints, resolve the pthread, semaphore and allocator functions
+ * in the modules a target maps (/proc/PID/maps, through /proc/PID/root so other mount
+ * namespaces work; a static binary is probed itself) and a Go executable's runtime and sync
+ * functions and inlined lock bodies, and attach them with one uprobe.multi link per module and
+ * direction. Detach destroys every link.
+ */
+#ifndef RT_ATTACH_H
+#define RT_ATTACH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "events.h"
+#include "lib/probes.h"
+
+struct rt_tracer;
+
+
+struct rt_tracer_opts {
+	pid_t pid;	/* target tgid; 0: several targets, added with rt_tracer__target_add */
+	bool verbose;	/* libbpf debug output */
+	bool stop_at_exit; /* SIGSTOP the target in exit() (a command we started, and wait for) */
+	__u32 probes;	   /* RT_PROBE_* families; 0: tracepoints only */
+	__u32 go_goid_off; /* a Go target: runtime.g.goid's offset (0: not Go) */
+};
+
+/*
+ * Check privileges and kernel support, open and load the skeleton filtered to opts->pid, and
+ * attach the futex and scheduler tracepoints. NULL with a one-line reason in err.
+ */
+struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, size_t errlen);
+
+/*
+ * Attach uprobes to every module the target maps now that defines a probed function and was
+ * not attached yet. Returns the number of modules newly attached (>= 0) or a negative errno
+ * with the reason in err.
+ */
+int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t errlen);
+
+/*
+ * Attach to an executable that is about to be exec'ed by the (stopped) target: the file itself
+ * and the shared libraries it needs, resolved like the dynamic linker does for standard
+ * layouts. Same return convention as rt_tracer__attach_maps.
+ */
+int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			   size_t errlen);
+
+/* Several targets (opts.pid == 0): let the BPF filter pass pid's events. 0 or -errno. */
+int rt_tracer__target_add(struct rt_tracer *t, pid_t pid);
+/* Detach every probe of pid and stop passing its events. */
+void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid);
+/*
+ * Change the probe families of pid (the budget governor sheds and restores them): the links
+ * of its modules are re-created. 0 or -errno with err set.
+ */
+int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *err,
+			  size_t errlen);
+__u32 rt_tracer__target_probes(const struct rt_tracer *t, pid_t pid);
+/* Several targets: stop (or resume) passing pid's records, probes or not. */
+void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause);
+/*
+ * The executable address ranges, in pid, of the modules whose allocator functions we probe
+ * (the C library): allocator calls made from there are the library's own bookkeeping. Fills
+ * up to max [start, end) pairs; returns how many.
+ */
+int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges)[2], int max);
+/* Is caller, in pid, inside those ranges (cached; re-read when modules change)? */
+bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller);
+
+/*
+ * A Go executable (goelf.h): probe its runtime's map, channel, goroutine, Mutex and WaitGroup
+ * functions and its inlined Mutex.Lock/Unlock bodies, for pid. 1 when attached, 0 when path is
+ * not a Go program, -errno with err set.
+ */
+int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			 size_t errlen);
+/* runtime.g.goid's offset in the Go program at path, for opts.go_goid_off. 0 or -errno. */
+int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t errlen);
+
+/* Ring buffer map fds, for the stream: event records and stack samples. */
+int rt_tracer__events_fd(const struct rt_tracer *t);
+int rt_tracer__stacks_fd(const struct rt_tracer *t);
+/* exec records (several targets): a ring of their own, see common.bpf.h */
+int rt_tracer__execs_fd(const struct rt_tracer *t);
+/* Drop counters summed over CPUs. 0 or -errno. */
+int rt_tracer__drops(const struct rt_tracer *t, __u64 out[RT_DROP_MAX]);
+/* Bit i set when event type i is probed somewhere. */
+__u64 rt_tracer__probe_mask(const struct rt_tracer *t);
+/* Number of uprobe sites attached. */
+__u32 rt_tracer__nprobes(const struct rt_tracer *t);
+/* Destroy all links and the skeleton. NULL-safe. */
+void rt_tracer__close(struct rt_tracer *t);
+
+#endif /* RT_ATTACH_H */

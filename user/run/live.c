@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Live tracing: start or find the target, attach, drain the ring buffer on a short timer into
+ * the engine (and the trace file with -o), and detach on Ctrl-C, SIGTERM, -d expiry or target
+ * exit. The target is never signalled or stopped by us, except the command we start ourselves,
+ * which waits on a pipe until the probes are in place.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "probe/attach.h"
+#include "run/cli.h"
+#include "record/event.h"
+#include "probe/procscan.h"
+#include "engine/hb.h"
+#include "lib/log.h"
+#include "report/report.h"
+#include "probe/stream.h"
+#include "run/pipeline.h"
+#include "sym/symbolize.h"
+#include "record/trace.h"
+#include "sym/unwind.h"
+#include "lib/util.h"
+
+#define RT_DRAIN_INTERVAL_MS 10
+#define RT_TICK_INTERVAL_MS 100
+#define RT_RESCAN_INTERVAL_MS 500
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static __u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct live {
+	struct hb *hb;
+	struct rt_trace_writer *trace;
+	int trace_err;
+	struct rt_unwinder *unwind;
+	struct rt_symbolizer *sym;
+	bool maps_loaded; /* the symbolizer has the maps since the last module change */
+	bool exit_seen;	  /* the target called exit() (it stops there when we started it) */
+	struct rt_tracer *tracer;
+	struct rt_event tmp; /* a record we had to mark */
+	pid_t pid;
+};
+
+static int on_stack(void *ctx, const struct rt_stack_sample *s)
+{
+	struct live *l = ctx;
+
+	if (!l->maps_loaded && (pid_t)s->tgid == l->pid)
+		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
+	return rt_unwind__sample(l->unwind, s);
+}
+
+static int on_event(void *ctx, const struct rt_event *e)
+{
+	struct live *l = ctx;
+	int err;
+
+	if (e->h.type == RT_EV_PROC_EXIT)
+		l->exit_seen = true;
+	/* the engine asks the symbolizer about Go call sites (rt_pipeline__engine) */
+	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
+		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
+	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
+		/* the C library's own bookkeeping: marked, so a replay sees it the same way */
+		l->tmp = *e;
+		l->tmp.h.flags |= RT_EVF_INTERNAL;
+		e = &l->tmp;
+	}
+	if (l->trace && !l->trace_err) {
+		err = rt_trace_writer__add(l->trace, e);
+		if (err)
+			l->trace_err = err;
+	}
+	return hb__event(l->hb, e);
+}
+
+_Static_assert(RT_MAX_FRAMES <= RT_TRACE_MAX_FRAMES, "a trace holds every unwound stack");
+
+/*
+ * The aux entries of a recording: what `racetrace report` needs to give the same stacks and
+ * names (rt_sym__foreach_mapping() and rt_unwind__foreach() callbacks; ctx is the writer). An
+ * entry the trace cannot hold (a path above RT_TRACE_MAX_PATH) is left out; a write error stops.
+ */
+static int trace_mapping(void *ctx, pid_t pid, __u64 start, __u64 end, __u64 off, __u64 seen,
+			 const char *path)
+{
+	int err = rt_trace_writer__add_mapping(ctx, pid, start, end, off, seen, path);
+
+	return err == -EINVAL ? 0 : err;
+}
+
+static int trace_stack(void *ctx, __u32 pid, __u64 site, const __u64 *pcs, int n)
+{
+	int err = rt_trace_writer__add_stack(ctx, pid, site, pcs, n);
+
+	return err == -EINVAL ? 0 : err;
+}
+
+/*
+ * Records made here go through the same path as the kernel's, so a recording replays them:
+ * a tick carries the time (for the deadlock and hang detectors) and the drops so far.
+ */
+static int emit_tick(struct live *l, pid_t pid, __u64 lost)
+{
+	struct rt_event e;
+
+	rt_pipeline__tick_event(&e, pid, now_ns(CLOCK_MONOTONIC), lost);
+	/* through on_event: a recording has the ticks too, so a replay decides as we did */
+	return on_event(l, &e);
+}
+
+/* execvp's search, done in the parent so the child only has to execv(). */
+static int resolve_cmd(const char *name, char *out, size_t outlen)
+{
+	const char *path = getenv("PATH");
+	char buf[8192], *save = NULL, *dir;
+
+	if (strchr(name, '/')) {
+		snprintf(out, outlen, "%s", name);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(buf, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+
+		snprintf(out, outlen, "%s/%s", *dir ? dir : ".", name);
+		if (!stat(out, &st) && S_ISREG(st.st_mode) && !access(out, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Fork the command, stopped on a pipe until *go_fd is written (or closed, which makes it exit
+ * 127 without running). Returns the child pid or -errno.
+ */
+static pid_t spawn_waiting(const char *path, char **argv, int *go_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char c;
+
+		close(p[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(p[0], &c, 1) != 1)
+			_exit(127);
+		execv(path, argv);
+		fprintf(stderr, "racetrace: exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(p[0]);
+	*go_fd = p[1];
+	return pid;
+}
+
+static void read_comm(pid_t pid, char *out, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(out, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(out, len, f))
+		out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+int rt_live_run(const struct rt_env *env)
+{
+	struct rt_report_opts ropts = { .json = env->json };
+	struct rt_pipeline pl = { 0 };
+	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = env->probes };
+	struct rt_tracer *tracer = NULL;
+	struct rt_stream *stream = NULL;
+	struct rt_report *report = NULL;
+	struct rt_summary sum = { 0 };
+	struct rt_symbolizer *sym = NULL;
+	struct hb_stats st;
+	struct live l = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[512] = "", cmdpath[4096], comm[32], gopath[4096 + 32];
+	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
+	bool stopped = false; /* the child is stopped and we have not continued it */
+	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
+	bool child = env->cmd != NULL, exited = false;
+	FILE *json_out = NULL;
+	pid_t pid = env->pid;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (child) {
+		ret = resolve_cmd(env->cmd[0], cmdpath, sizeof(cmdpath));
+		if (ret) {
+			rt_err("command '%s' %s", env->cmd[0],
+			       ret == -ENOENT ? "not found" : strerror(-ret));
+			return RT_EXIT_ERROR;
+		}
+	} else if (kill(pid, 0) && errno == ESRCH) {
+		rt_err("attach to pid %d: no such process", pid);
+		return RT_EXIT_ERROR;
+	}
+	if (env->json_out) {
+		json_out = fopen(env->json_out, "we");
+		if (!json_out) {
+			rt_err("open %s: %s", env->json_out, strerror(errno));
+			return RT_EXIT_ERROR;
+		}
+		ropts.json = true;
+		ropts.out = json_out;
+	}
+
+	if (child) {
+		pid = spawn_waiting(cmdpath, env->cmd, &go_fd);
+		if (pid < 0) {
+			rt_err("start %s: %s", cmdpath, strerror(-pid));
+			goto cleanup;
+		}
+	}
+	topts.pid = pid;
+	topts.stop_at_exit = child;
+	/* a Go program: the probes read goroutine ids, whose offset must be known at load */
+	if (child)
+		snprintf(gopath, sizeof(gopath), "%s", cmdpath);
+	else
+		snprintf(gopath, sizeof(gopath), "/proc/%d/exe", pid);
+	ret = rt_tracer__go_goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
+	if (ret && ret != -ENOEXEC) {
+		rt_err("%s", err);
+		goto cleanup;
+	}
+	l.pid = pid;
+	tracer = rt_tracer__open(&topts, err, sizeof(err));
+	if (!tracer) {
+		rt_err("%s", err);
+		goto cleanup;
+	}
+	l.tracer = tracer;
+	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
+		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
+	if (ret >= 0 && topts.go_goid_off)
+		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
+	if (ret < 0) {
+		rt_err("%s", err);
+		goto cleanup;
+	}
+	if (rt_tracer__nprobes(tracer) == 0 && env->probes) {
+		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
+		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
+		       pid, child ? cmdpath : "its executable or libraries");
+		goto cleanup;
+	}
+
+	if (rt_pipeline__init(&pl, ropts, env->no_symbolize, env->hang_threshold_s)) {
+		rt_err("out of memory");
+		goto cleanup;
+	}
+	sym = l.sym = pl.sym;
+	l.unwind = pl.unwind;
+	report = pl.report;
+	l.hb = rt_pipeline__engine(&pl);
+	stream = l.hb ? rt_stream__new(rt_tracer__events_fd(tracer), on_event, &l) : NULL;
+	if (!stream || rt_stream__add_stacks(stream, rt_tracer__stacks_fd(tracer), on_stack, &l)) {
+		rt_err("setting up the event stream: %s", strerror(errno));
+		goto cleanup;
+	}
+	start_ns = now_ns(CLOCK_MONOTONIC);
+	if (env->record) {
+		struct rt_trace_info info = {
+			.pid = pid,
+			.events_abi = RT_EVENTS_ABI,
+			.ktime_base = start_ns,
+			.realtime_base_ns = now_ns(CLOCK_REALTIME),
+			.probe_mask = rt_tracer__probe_mask(tracer),
+		};
+
+		read_comm(pid, info.comm, sizeof(info.comm));
+		if (child)
+			snprintf(info.comm, sizeof(info.comm), "%s",
+				 strrchr(cmdpath, '/') ? strrchr(cmdpath, '/') + 1 : cmdpath);
+		l.trace = rt_trace_writer__open(env->record, &info);
+		if (!l.trace) {
+			rt_err("create trace file %s: %s", env->record, strerror(errno));
+			goto cleanup;
+		}
+	}
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (child) {
+		if (write(go_fd, "g", 1) != 1) {
+			rt_err("start %s: %s", cmdpath, strerror(errno));
+			goto cleanup;
+		}
+		close(go_fd);
+		go_fd = -1;
+		snprintf(comm, sizeof(comm), "%s",
+			 strrchr(cmdpath, '/') ? strrchr(cmdpath, '/') + 1 : cmdpath);
+	} else {
+		if (pidfd < 0 && errno == ESRCH) {
+			rt_err("pid %d exited while attaching", pid);
+			goto cleanup;
+		}
+		read_comm(pid, comm, sizeof(comm));
+	}
+	if (!child)
+		rt_sym__load_maps(sym, pid);
+	if (!child && rt_proc_learn(pid, on_event, &l)) {
+		rt_err("processing events: out of memory");
+		goto cleanup;
+	}
+	fprintf(stderr, "racetrace: tracing pid %d (%s), %u probes, Ctrl-C to stop\n", pid, comm,
+		rt_tracer__nprobes(tracer));
+	last_rescan = last_tick = now_ns(CLOCK_MONOTONIC);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		__u64 now;
+
+		ret = poll(&pfd, pidfd >= 0 ? 1 : 0, RT_DRAIN_INTERVAL_MS);
+		/*
+		 * A loss is told to the engine before the records around it are processed, and
+		 * findings wait for a tick that says no loss happened while they were made.
+		 */
+		rt_tracer__drops(tracer, drops);
+		if (rt_drops_lost(drops) != lost_told ||
+		    hb__pending(l.hb)) {
+			lost_told = rt_drops_lost(drops);
+			if (emit_tick(&l, pid, lost_told)) {
+				rt_err("processing events: out of memory");
+				goto cleanup;
+			}
+		}
+		if (rt_stream__drain(stream) < 0) {
+			rt_err("processing events: out of memory");
+			goto cleanup;
+		}
+		if (stop_signal)
+			break;
+		if (child) {
+			pid_t w = waitpid(pid, &child_status, WNOHANG | WUNTRACED);
+
+			if (w == pid && WIFSTOPPED(child_status)) {
+				/*
+				 * Stopped by our exit() probe: take its maps while it has them. A
+				 * stop is reported once, so remember it until its exit record is
+				 * read (else a stop we did not see the reason for is not ours).
+				 */
+				stopped = WSTOPSIG(child_status) == SIGSTOP;
+				while (rt_stream__drain(stream) > 0)
+					;
+			}
+			if (stopped && l.exit_seen) {
+				stopped = false;
+				rt_sym__load_maps(sym, pid);
+				kill(pid, SIGCONT);
+				continue;
+			}
+			if (w == pid && WIFSTOPPED(child_status))
+				continue;
+			if (w == pid) {
+				exited = true;
+				break;
+			}
+		} else if ((ret > 0 && (pfd.revents & POLLIN)) ||
+			   (pidfd < 0 && kill(pid, 0) && errno == ESRCH)) {
+			exited = true;
+			break;
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now - last_tick >= RT_TICK_INTERVAL_MS * 1000000ULL) {
+			last_tick = now;
+			rt_tracer__drops(tracer, drops);
+			if (emit_tick(&l, pid, rt_drops_lost(drops))) {
+				rt_err("processing events: out of memory");
+				goto cleanup;
+			}
+		}
+		if (env->duration_s > 0 && now - start_ns >= env->duration_s * 1e9)
+			break;
+		if (now - last_rescan >= RT_RESCAN_INTERVAL_MS * 1000000ULL) {
+			last_rescan = now;
+			/* new libraries (dlopen, or the command's own after exec) */
+			ret = rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
+			if (ret < 0 && !exited)
+				rt_debug("rescan: %s", err);
+			/* keep the mappings for symbolizing after the process is gone */
+			if (rt_sym__load_maps(sym, pid) == 0 && ret > 0) {
+				rt_unwind__invalidate(l.unwind, pid);
+				l.maps_loaded = false;
+			}
+		}
+	}
+
+	if (!exited)
+		rt_sym__load_maps(sym, pid);
+	/* everything the target submitted is in the ring now: take it all */
+	while ((ret = rt_stream__drain(stream)) > 0)
+		;
+	rt_tracer__drops(tracer, drops);
+	/* the last tick settles the findings still held */
+	if (emit_tick(&l, pid, rt_drops_lost(drops))) {
+		rt_err("processing events: out of memory");
+		goto cleanup;
+	}
+
+	hb__stats(l.hb, &st);
+	sum.pid = pid;
+	sum.events = st.events;
+	memcpy(sum.by_type, st.by_type, sizeof(sum.by_type));
+	memcpy(sum.lost_by_reason, drops, sizeof(drops));
+	sum.lost = rt_drops_lost(drops);
+	sum.threads = st.threads;
+	sum.duration_s = (now_ns(CLOCK_MONOTONIC) - start_ns) / 1e9;
+	if (rt_stream__bad(stream))
+		rt_warn("%llu malformed records skipped",
+			(unsigned long long)rt_stream__bad(stream));
+	if (stop_signal && !env->json && !json_out)
+		fprintf(stderr, "racetrace: detaching from pid %d (%s)\n", pid,
+			strsignal(stop_signal));
+	rt_report__summary(report, &sum);
+
+	if (l.trace) {
+		struct rt_trace_footer foot = { .events = st.events };
+
+		memcpy(foot.lost, drops, sizeof(drops));
+		foot.duration_ns = now_ns(CLOCK_MONOTONIC) - start_ns;
+		/* after the last record: every mapping the symbolizer saw, every unwound stack */
+		ret = rt_sym__foreach_mapping(sym, trace_mapping, l.trace);
+		if (!ret)
+			ret = rt_unwind__foreach(l.unwind, trace_stack, l.trace);
+		if (ret && !l.trace_err)
+			l.trace_err = ret;
+		ret = rt_trace_writer__close(l.trace, &foot);
+		l.trace = NULL;
+		if (ret || l.trace_err) {
+			rt_err("writing trace file %s: %s", env->record,
+			       strerror(-(ret ? ret : l.trace_err)));
+			goto cleanup;
+		}
+	}
+
+	if (rt_report__count(report))
+		status = env->exitcode;
+	else if (child && exited && WIFEXITED(child_status))
+		status = WEXITSTATUS(child_status);
+	else if (child && exited && WIFSIGNALED(child_status))
+		status = 128 + WTERMSIG(child_status);
+	else
+		status = RT_EXIT_OK;
+
+cleanup:
+	if (l.trace)
+		rt_trace_writer__close(l.trace, &(struct rt_trace_footer){ 0 });
+	rt_stream__free(stream);
+	/* detach before anything else can fail: no probe outlives us */
+	rt_tracer__close(tracer);
+	hb__free(l.hb);
+	rt_pipeline__fini(&pl);
+	if (child && pid > 0 && go_fd < 0 && !exited) {
+		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
+		if (status == RT_EXIT_ERROR)
+			rt_err("%s (pid %d) keeps running, no longer traced", comm, pid);
+	}
+	if (go_fd >= 0) {
+		/* never started: closing the pipe makes the child exit without running */
+		close(go_fd);
+		waitpid(pid, NULL, 0);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (json_out)
+		fclose(json_out);
+	return status;
+}
