@@ -140,6 +140,10 @@ printf '#!/bin/sh\n# fresh-check: no service starts in this root\nexit 101\n' \
 chmod 0755 "$root/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
+# The root is a mount point of its own, private, as / is on a machine: the tests make mount
+# namespaces, and unshare makes every mount private first, which needs / to be a mount.
+mount --bind "$root" "$root"
+mount --make-private "$root"
 mount -t proc proc "$root/proc"
 # rslave: what is unmounted under the root at the end is not unmounted on the host too
 mount --rbind /sys "$root/sys"

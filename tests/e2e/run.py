@@ -207,8 +207,10 @@ class PrivateNs:
     """A mount and network namespace of the test's own, held open by a process of the test
     (util-linux `unshare`, which every Debian has): each path in `hide` has an empty directory
     mounted over it, and the network is a loopback interface no one else can reach. argv()
-    runs a command inside (`nsenter`). Nothing outside changes; the namespaces go away with the
-    holder, which the test's cleanup kills."""
+    runs a command inside (`nsenter`). Nothing outside changes (every mount is made private
+    first, so none propagates out; that needs / to be a mount point, as it is on any machine
+    and in fresh-check.sh's root); the namespaces go away with the holder, which the test's
+    cleanup kills."""
 
     # Runs in the new namespaces: mount the empty directory over each path, bring lo up
     # (SIOCSIFFLAGS with IFF_UP | IFF_LOOPBACK | IFF_RUNNING: no iproute2 needed), say so, and
@@ -234,7 +236,9 @@ sys.stdin.read()
               f"unshare: exit {self.holder.p.poll()}: {self.holder.err[-3:]}")
 
     def argv(self, argv):
-        return ["nsenter", "--target", str(self.holder.pid), "--mount", "--net", "--",
+        # --root: entering a mount namespace also moves to its root directory, which in a chroot
+        # (scripts/fresh-check.sh) is not the holder's; take the holder's
+        return ["nsenter", "--target", str(self.holder.pid), "--mount", "--net", "--root", "--",
                 *[str(a) for a in argv]]
 
     def remove(self):
