@@ -200,7 +200,10 @@ last=$(grep -E '^run_all: ' "$logs/test.log" | tail -n 1 || true)
 if [ "$rc" -eq 0 ]; then
 	result "PASS make test (exit 0; ${last:-no run_all line})" 0
 else
-	result "FAIL make test (exit $rc; ${last:-no run_all line}; log: $logs/test.log)" 1
+	# the e2e logs of failed tests are kept under the root's /tmp, which goes away
+	cp -a "$root"/tmp/racetrace-e2e.* "$logs/" 2>/dev/null || true
+	result "FAIL make test (exit $rc; ${last:-no run_all line}; log: $logs/test.log, e2e logs \
+copied there)" 1
 fi
 
 if [ "$bench" -eq 1 ]; then
