@@ -25,8 +25,9 @@ finding checks, the uprobe link snapshot).
                        (it never nests or misuses a lock)
 
 Every target is a private copy of the binary in a temporary directory, selected by that path
-(or by a comm no one else uses), so e2e runs of other sessions on the same machine, which run
-the same targets, are never attached by these daemons and cannot disturb the exact checks.
+(or by a comm no one else uses: it carries this run's pid, so two `make test` at once select
+different ones), so e2e runs of other sessions on the same machine, which run the same targets,
+are never attached by these daemons and cannot disturb the exact checks.
 
 The governor test holds the only throughput assertion of the e2e tier (docs/config.md
 promises "never slowing the service to keep a detector"; everything else about speed belongs
@@ -67,6 +68,10 @@ GOV_SECONDS = 10
 GOV_BUDGET = 10000  # max_events_per_second: lockstorm makes millions
 GOV_MIN_RATIO = 0.8
 RUNNING_PREFIX = "racetrace: daemon running"
+# This run's comm names for targets selected by comm (at most 15 characters, the kernel's limit)
+COMM_TAG = f"rt{os.getpid() % 0x10000:04x}"
+COMM_CYCLE3, COMM_DEADLOCK, COMM_ABBA = (f"{COMM_TAG}-cycle3", f"{COMM_TAG}-deadlock",
+                                         f"{COMM_TAG}-abba")
 OPS_LINE = re.compile(r"^lockstorm: ops (\d+) seconds ([0-9.]+) cpu_seconds ([0-9.]+) "
                       r"ops_per_second ([0-9.]+)$")
 METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$")
@@ -433,10 +438,10 @@ def t_auto_attach(ctx):
         # selected: the same abba program at its build path (same comm, other exe), and the
         # same cycle3 program at its build path (comm "cycle3": a comm selector is exact).
         abba = scratch.copy_target("abba")
-        cyc = scratch.copy_target("cycle3", "rtd-cycle3")
+        cyc = scratch.copy_target("cycle3", COMM_CYCLE3)
         other_abba, other_cyc = h.need_target("abba"), h.need_target("cycle3")
         d = Daemon(ctx, scratch, [("target", {"name": "abba-by-exe", "exe": abba}),
-                                  ("target", {"name": "cycle3-by-comm", "comm": "rtd-cycle3"})])
+                                  ("target", {"name": "cycle3-by-comm", "comm": COMM_CYCLE3})])
         # The non-matching ones exec first: by the time the matching ones are reported
         # attached, the daemon has seen their execs too (the ring buffer keeps order).
         n1 = h.Proc(ctx, [other_abba, "-w"], stdin=subprocess.PIPE)
@@ -444,7 +449,7 @@ def t_auto_attach(ctx):
         a = h.Proc(ctx, [abba, "-w", "-k"], stdin=subprocess.PIPE)
         c = h.Proc(ctx, [cyc, "-w"], stdin=subprocess.PIPE)
         d.wait_attached(a.pid, "abba (by exe)")
-        d.wait_attached(c.pid, "rtd-cycle3 (by comm)")
+        d.wait_attached(c.pid, f"{COMM_CYCLE3} (by comm)")
         for p in (n1, n2, a, c):
             p.write("go\n")
         for p in (n1, n2, c):
@@ -454,7 +459,7 @@ def t_auto_attach(ctx):
                     f"exit {rc}: {p.err[-1] if p.err else ''}")
         h.check(a.wait_line("stdout", lambda s: s == "done", h.TIMEOUT) is not None,
                 "abba finishes its round", f"alive {a.alive()}")
-        d.wait_detached(c.pid, "rtd-cycle3")
+        d.wait_detached(c.pid, COMM_CYCLE3)
 
         attached = d.attached_pids()
         for p, what in ((n1, "abba at another path"), (n2, "cycle3 under another comm")):
@@ -468,7 +473,7 @@ def t_auto_attach(ctx):
         h.check(set(by_pid) == {a.pid, c.pid}, "findings for exactly the two selected pids",
                 f"pids {sorted(by_pid, key=str)}; selected {a.pid}, {c.pid}; not selected "
                 f"{n1.pid}, {n2.pid}")
-        for pid, nlocks, what in ((a.pid, 2, "abba"), (c.pid, 3, "rtd-cycle3")):
+        for pid, nlocks, what in ((a.pid, 2, "abba"), (c.pid, 3, COMM_CYCLE3)):
             kinds = [f["kind"] for f in by_pid[pid]]
             h.check(kinds == [h.INVERSION], f"{what}: one lock-order-inversion and nothing "
                     "else", f"got {kinds}")
@@ -501,7 +506,7 @@ def t_auto_attach(ctx):
         a2 = h.Proc(ctx, [abba, "-w"], stdin=subprocess.PIPE)
         c2 = h.Proc(ctx, [cyc, "-w"], stdin=subprocess.PIPE)
         d.wait_attached(a2.pid, "a second abba (by exe)")
-        d.wait_attached(c2.pid, "a second rtd-cycle3 (by comm)")
+        d.wait_attached(c2.pid, f"a second {COMM_CYCLE3} (by comm)")
         other = scratch.path("other.jsonl")
         d.write_config(ctx, [("target", {"name": "abba-by-exe", "exe": abba}),
                              ("output", {"findings": other})])
@@ -546,13 +551,13 @@ def t_futex_only(ctx):
     scratch = Scratch(ctx)
     try:
         before = h.LinkSnapshot()
-        dl = scratch.copy_target("deadlock", "rtd-deadlock")
-        abba = scratch.copy_target("abba", "rtd-abba")
-        d = Daemon(ctx, scratch, [("target", {"name": "dl", "comm": "rtd-deadlock",
+        dl = scratch.copy_target("deadlock", COMM_DEADLOCK)
+        abba = scratch.copy_target("abba", COMM_ABBA)
+        d = Daemon(ctx, scratch, [("target", {"name": "dl", "comm": COMM_DEADLOCK,
                                               "probes": "futex"}),
-                                  ("target", {"name": "abba", "comm": "rtd-abba"})])
+                                  ("target", {"name": "abba", "comm": COMM_ABBA})])
         t = h.Proc(ctx, [dl, "-w"], stdin=subprocess.PIPE)
-        d.wait_attached(t.pid, "rtd-deadlock")
+        d.wait_attached(t.pid, COMM_DEADLOCK)
         tps = h.racetrace_tracepoints(d.pid)
         h.check("sched_switch" in tps and "sys_enter" not in tps and "sys_exit" not in tps,
                 "a contention-only target: sched_switch, no syscall tracepoints", repr(tps))
@@ -560,27 +565,28 @@ def t_futex_only(ctx):
         fs = d.wait_findings(lambda fs: any(f.get("pid") == t.pid for f in fs), FINDING_WAIT,
                              "the deadlock of the contention-only target")
         got = [f["kind"] for f in fs if f.get("pid") == t.pid]
-        h.check(got == ["deadlock"], "rtd-deadlock: one deadlock and nothing else", repr(got))
+        h.check(got == ["deadlock"], f"{COMM_DEADLOCK}: one deadlock and nothing else",
+                repr(got))
 
         a = h.Proc(ctx, [abba, "-w"], stdin=subprocess.PIPE)
-        d.wait_attached(a.pid, "rtd-abba")
+        d.wait_attached(a.pid, COMM_ABBA)
         tps = h.racetrace_tracepoints(d.pid)
         h.check({"sched_switch", "sys_enter", "sys_exit"} <= set(tps),
                 "both kinds of targets: both ways of seeing waits", repr(tps))
         t.kill()
-        d.wait_detached(t.pid, "rtd-deadlock after SIGKILL")
+        d.wait_detached(t.pid, f"{COMM_DEADLOCK} after SIGKILL")
         tps = h.racetrace_tracepoints(d.pid)
         h.check("sched_switch" not in tps and "sys_enter" in tps,
                 "lock-probed targets only: the syscall tracepoints, no sched_switch", repr(tps))
         a.write("go\n")
         a.close_stdin()
-        rc = a.wait(h.TIMEOUT, "rtd-abba exits in time")
-        h.check(rc == 0, "rtd-abba exits 0", f"exit {rc}: {a.err[-1] if a.err else ''}")
+        rc = a.wait(h.TIMEOUT, "the abba copy exits in time")
+        h.check(rc == 0, "the abba copy exits 0", f"exit {rc}: {a.err[-1] if a.err else ''}")
         fs = d.wait_findings(lambda fs: any(f.get("pid") == a.pid for f in fs), FINDING_WAIT,
                              "the inversion of the lock-probed target")
         got = [f["kind"] for f in fs if f.get("pid") == a.pid]
-        h.check(got == [h.INVERSION], "rtd-abba: one lock-order-inversion", repr(got))
-        d.wait_detached(a.pid, "rtd-abba")
+        h.check(got == [h.INVERSION], "the abba copy: one lock-order-inversion", repr(got))
+        d.wait_detached(a.pid, COMM_ABBA)
         tps = h.racetrace_tracepoints(d.pid)
         h.check("sys_enter" not in tps and "sched_switch" not in tps,
                 "no target: no futex tracepoint", repr(tps))
