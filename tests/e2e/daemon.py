@@ -3,9 +3,6 @@
 them when they exec, writes findings to a JSON Lines file, serves /metrics, and its budget
 governor sheds probes of a target that is over budget.
 
-Registered into run.py's list by register(); they use its harness (Proc, Ctx, check, the
-finding checks, the uprobe link snapshot).
-
   daemon-prometheus    a real Prometheus (Debian's) scrapes the daemon every second and its
                        query API sees racetrace_findings_total{kind="lock-order-inversion"}
                        rise; `promtool check metrics` accepts the daemon's /metrics
@@ -52,7 +49,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-h = None  # the harness module (run.py), set by register()
+import harness as h
 
 DAEMON_START = 30  # seconds until "daemon running"
 ATTACH_WAIT = 10  # seconds from a target's exec to "attached to pid N"
@@ -71,24 +68,6 @@ OPS_LINE = re.compile(r"^lockstorm: ops (\d+) seconds ([0-9.]+) cpu_seconds ([0-
                       r"ops_per_second ([0-9.]+)$")
 METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$")
 LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)')
-
-_TESTS = []
-
-
-def _test(name):
-    def reg(fn):
-        _TESTS.append((name, fn))
-        return fn
-    return reg
-
-
-def register(harness):
-    """Add this module's tests to harness.TESTS (run.py calls this once)."""
-    global h
-    h = harness
-    for name, fn in _TESTS:
-        harness.test(name)(fn)
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -331,7 +310,7 @@ def run_lockstorm(ctx, path, daemon=None):
 # Tests
 
 
-@_test("daemon-prometheus")
+@h.test("daemon-prometheus")
 def t_prometheus(ctx):
     prometheus = h.need_program("prometheus", "prometheus")
     h.need_program("promtool", "prometheus")
@@ -424,7 +403,7 @@ def t_prometheus(ctx):
         scratch.remove()
 
 
-@_test("daemon-auto-attach")
+@h.test("daemon-auto-attach")
 def t_auto_attach(ctx):
     scratch = Scratch(ctx)
     try:
@@ -537,7 +516,7 @@ def t_auto_attach(ctx):
         scratch.remove()
 
 
-@_test("daemon-futex-only")
+@h.test("daemon-futex-only")
 def t_futex_only(ctx):
     """A target configured `probes = futex` sees its futex waits through sched_switch alone:
     its deadlock is reported (no lock order: no lock probes), and the syscall tracepoints,
@@ -589,7 +568,7 @@ def t_futex_only(ctx):
         scratch.remove()
 
 
-@_test("daemon-reload-metrics")
+@h.test("daemon-reload-metrics")
 def t_reload_metrics(ctx):
     """[output] metrics in the config (no --metrics): a reload that changes it moves the
     listener; one whose address cannot be bound keeps the old one; removing it stops it."""
@@ -651,7 +630,7 @@ def t_reload_metrics(ctx):
         scratch.remove()
 
 
-@_test("daemon-governor")
+@h.test("daemon-governor")
 def t_governor(ctx):
     scratch = Scratch(ctx)
     try:

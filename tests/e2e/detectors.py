@@ -1,12 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """End-to-end tests of every detector, and of real programs no one here wrote.
 
-Registered into run.py's list by register(); they use its harness (Proc, Ctx, check, the
-JSON Lines parser and checks). Each test runs racetrace as a user would, on one target of
-tests/targets/ (or memcached, xz, pigz from Debian), and checks the EXACT set of finding
-kinds and the number of findings of each kind, plus, per finding, the threads it names (the
-targets note which tid plays which role on stderr, see target.h) and the locks (the target's
-static lock symbols, by `nm`).
+Each test runs racetrace as a user would, on one target of tests/targets/ (or memcached, xz,
+pigz from Debian), and checks the EXACT set of finding kinds and the number of findings of each
+kind, plus, per finding, the threads it names (the targets note which tid plays which role on
+stderr, see target.h) and the locks (the target's static lock symbols, by `nm`).
 
   misuse and heap targets    one per finding kind, `--` and -p mode
   hang                       --hang-threshold 1: one hang; default threshold: nothing
@@ -31,7 +29,7 @@ import subprocess
 import threading
 import time
 
-h = None  # the harness module (run.py), set by register()
+import harness as h
 
 DEADLOCK_LATENCY_MAX = 1.0  # seconds, deadlock formed -> finding on racetrace's stdout
 FINDING_WAIT = 15  # seconds to wait for a finding that must come
@@ -41,24 +39,6 @@ NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
 MC_OPS = 20000
 MC_CONNS = 4
 COMPRESS_MB = 24
-
-_TESTS = []
-
-
-def _test(name):
-    def reg(fn):
-        _TESTS.append((name, fn))
-        return fn
-    return reg
-
-
-def register(harness):
-    """Add this module's tests to harness.TESTS (run.py calls this once)."""
-    global h
-    h = harness
-    for name, fn in _TESTS:
-        harness.test(name)(fn)
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -286,10 +266,10 @@ def make_misuse(name, mode):
 
 for _name in MISUSE:
     for _mode in ("cmd", "pid"):
-        _test(f"detect-{_name}-{_mode}")(make_misuse(_name, _mode))
+        h.test(f"detect-{_name}-{_mode}")(make_misuse(_name, _mode))
 
 
-@_test("detect-hang-below-threshold")
+@h.test("detect-hang-below-threshold")
 def t_hang_default(ctx):
     """The same 3 s wait with the default threshold (5 s): no hang."""
     path = h.need_target("hang")
@@ -297,7 +277,7 @@ def t_hang_default(ctx):
     check_events(summary, ("futex_wait",))
 
 
-@_test("detect-double-lock-self")
+@h.test("detect-double-lock-self")
 def t_double_lock_self(ctx):
     """A normal mutex locked twice: the thread deadlocks on itself. Reported once, as the
     double-lock, when it happens; the wait on itself that follows is not reported again as a
@@ -374,12 +354,12 @@ def deadlock_cmd(ctx, opts=(), want=DEADLOCK_ALL):
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
-@_test("detect-deadlock-cmd")
+@h.test("detect-deadlock-cmd")
 def t_deadlock_cmd(ctx):
     deadlock_cmd(ctx)
 
 
-@_test("futex-only-deadlock-cmd")
+@h.test("futex-only-deadlock-cmd")
 def t_futex_deadlock_cmd(ctx):
     deadlock_cmd(ctx, FUTEX_ONLY, {"deadlock": 1})
 
@@ -404,18 +384,18 @@ def deadlock_pid(ctx, opts=(), want=DEADLOCK_ALL):
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-@_test("detect-deadlock-pid")
+@h.test("detect-deadlock-pid")
 def t_deadlock_pid(ctx):
     """Attached before the deadlock forms (-w), as in the other -p tests."""
     deadlock_pid(ctx)
 
 
-@_test("futex-only-deadlock-pid")
+@h.test("futex-only-deadlock-pid")
 def t_futex_deadlock_pid(ctx):
     deadlock_pid(ctx, FUTEX_ONLY, {"deadlock": 1})
 
 
-@_test("threads-only-deadlock-pid")
+@h.test("threads-only-deadlock-pid")
 def t_threads_deadlock_pid(ctx):
     """Thread probes without lock probes (the governor's level 2) see waits the same way."""
     deadlock_pid(ctx, ("--probes", "threads"), {"deadlock": 1})
@@ -456,19 +436,19 @@ def deadlock_after(ctx, opts=()):
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-@_test("detect-deadlock-pid-after")
+@h.test("detect-deadlock-pid-after")
 def t_deadlock_after(ctx):
     """The target deadlocks first; racetrace -p -d 2 attached afterwards must see it from the
     threads' futex waits alone (it saw no lock taken)."""
     deadlock_after(ctx)
 
 
-@_test("futex-only-deadlock-pid-after")
+@h.test("futex-only-deadlock-pid-after")
 def t_futex_deadlock_after(ctx):
     deadlock_after(ctx, FUTEX_ONLY)
 
 
-@_test("futex-only-hang-pid")
+@h.test("futex-only-hang-pid")
 def t_futex_hang(ctx):
     """A 3 s wait, threshold 1 s: one hang naming the waiter, the holder and M; the wait's end
     (the waiter's switch-in) is seen, or the run would end with a second, endless hang."""
@@ -480,7 +460,7 @@ def t_futex_hang(ctx):
     check_events(summary, ("futex_wait_ret",))
 
 
-@_test("futex-only-clean-wait-resume-pid")
+@h.test("futex-only-clean-wait-resume-pid")
 def t_futex_wait_resume(ctx):
     """Attach while a thread sleeps on a mutex (a wait learned from /proc), which it then gets
     and lives on for 4 s without another wait: its switch-in ends the wait (racetrace seeds
@@ -513,7 +493,7 @@ def t_futex_wait_resume(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-@_test("futex-only-clean-lockstorm-pid")
+@h.test("futex-only-clean-lockstorm-pid")
 def t_futex_clean_storm(ctx):
     """Two threads contending on four mutexes for 3 s, threshold 1 s: thousands of short waits,
     each ended by its thread's switch-in, and nothing to report."""
@@ -557,11 +537,11 @@ def make_clean(name, mode):
 for _name in CLEAN:
     if _name != "attach-held":
         for _mode in ("cmd", "pid"):
-            _test(f"clean-{_name}-{_mode}")(make_clean(_name, _mode))
-_test("clean-attach-held-cmd")(make_clean("attach-held", "cmd"))
+            h.test(f"clean-{_name}-{_mode}")(make_clean(_name, _mode))
+h.test("clean-attach-held-cmd")(make_clean("attach-held", "cmd"))
 
 
-@_test("clean-attach-held-pid")
+@h.test("clean-attach-held-pid")
 def t_attach_held(ctx):
     """Attach while the target holds M, R (twice), W (read) and H: their unlocks, and a thread
     blocking on H whose owner racetrace never saw lock it, report nothing."""
@@ -677,7 +657,7 @@ def check_real(findings, summary, rc, name, lock_events):
     h.check(rc == 0, "exit status 0", f"got {rc}")
 
 
-@_test("real-memcached-cmd")
+@h.test("real-memcached-cmd")
 def t_memcached_cmd(ctx):
     before = h.LinkSnapshot()
     port = free_port()
@@ -694,7 +674,7 @@ def t_memcached_cmd(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
-@_test("real-memcached-pid")
+@h.test("real-memcached-pid")
 def t_memcached_pid(ctx):
     before = h.LinkSnapshot()
     port = free_port()
@@ -714,7 +694,7 @@ def t_memcached_pid(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, m.pid})
 
 
-@_test("real-memcached-futex-only-pid")
+@h.test("real-memcached-futex-only-pid")
 def t_memcached_futex_only(ctx):
     """Contention-only mode on a real server, hang threshold 1 s: memcached's background
     threads sleep for seconds in condition-variable waits (futex waits that are no lock
@@ -772,11 +752,11 @@ def compress_test(ctx, prog, pkg, argv, out_suffix, verify):
                 pass
 
 
-@_test("real-xz-cmd")
+@h.test("real-xz-cmd")
 def t_xz(ctx):
     compress_test(ctx, "xz", "xz-utils", ["-T2", "-1", "-k", "-f"], ".xz", ["-t"])
 
 
-@_test("real-pigz-cmd")
+@h.test("real-pigz-cmd")
 def t_pigz(ctx):
     compress_test(ctx, "pigz", "pigz", ["-p", "2", "-k", "-f"], ".gz", ["-t"])

@@ -330,29 +330,19 @@ def t_exitcode(ctx):
 
 
 # The tests of every detector and of real programs (memcached, xz, pigz) live in detectors.py.
-import detectors  # noqa: E402
-
-detectors.register(harness)
+import detectors  # noqa: E402,F401
 
 # The daemon's tests (auto-attach, Prometheus metrics, the budget governor) live in daemon.py.
-import daemon  # noqa: E402
-
-daemon.register(harness)
+import daemon  # noqa: E402,F401
 
 # What reports say (stacks with and without frame pointers, lock and thread names): reports.py.
-import reports  # noqa: E402
-
-reports.register(harness)
+import reports  # noqa: E402,F401
 
 # Go programs, built with every supported Go toolchain: gotests.py.
-import gotests  # noqa: E402
-
-gotests.register(harness)
+import gotests  # noqa: E402,F401
 
 # make install, the systemd unit, the man page: install.py.
-import install  # noqa: E402
-
-install.register(harness)
+import install  # noqa: E402,F401
 
 # ---------------------------------------------------------------------------------------------
 # The runner
