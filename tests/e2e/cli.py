@@ -39,8 +39,8 @@ def make_scenario(tname, argv, ninv, nlocks, edges, mode):
             rc, r = h.run_cmd_mode(ctx, targv)
             pid, ours = None, {r.pid}
         else:
-            rc, r, pid = h.run_pid_mode(ctx, targv)
-            ours = {r.pid, pid}
+            rc, r, t = h.run_pid_mode(ctx, targv)
+            pid, ours = t.pid, {r.pid, t.pid}
         findings, summary = h.parse_jsonl(r)
         if pid is None:
             ours.add(summary.get("pid"))
@@ -85,12 +85,12 @@ def t_noloss_cmd(ctx):
 @h.test("noloss-pid")
 def t_noloss_pid(ctx):
     before = h.LinkSnapshot()
-    rc, r, pid = h.run_pid_mode(ctx, [h.target("lockloop"), NOLOSS_N])
+    rc, r, t = h.run_pid_mode(ctx, [h.target("lockloop"), NOLOSS_N])
     findings, summary = h.parse_jsonl(r)
-    h.check_report(findings, summary, pid, 0)
+    h.check_report(findings, summary, t.pid, 0)
     h.check(rc == 0, "exit status 0", f"got {rc}")
     check_noloss(summary, NOLOSS_N)
-    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
 @h.test("exit-ring-full")

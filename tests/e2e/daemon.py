@@ -98,13 +98,6 @@ class Scratch:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http_get(url, timeout=HTTP_TIMEOUT):
     """(status, body text, content type); status None and the error as body when the
     request failed."""
@@ -156,7 +149,7 @@ class Daemon:
         self.ctx = ctx
         self.conf = scratch.path("racetrace.conf")
         self.findings = scratch.path("findings.jsonl")
-        self.port = free_port()
+        self.port = h.free_port()
         self.url = f"http://127.0.0.1:{self.port}/metrics"
         self.write_config(ctx, sections)
         self.p = h.Proc(ctx, [h.RACETRACE, "daemon", "--config", self.conf,
@@ -320,7 +313,7 @@ def t_prometheus(ctx):
         abba = scratch.copy_target("abba")
         d = Daemon(ctx, scratch, [("target", {"name": "abba", "exe": abba})])
 
-        pport = free_port()
+        pport = h.free_port()
         purl = f"http://127.0.0.1:{pport}"
         pconf = scratch.path("prometheus.yml")
         with open(pconf, "w") as f:
@@ -602,7 +595,7 @@ def t_reload_metrics(ctx):
                     is not None, f"SIGHUP: the daemon says '{expect}'",
                     d.err[-1] if d.err else "(no stderr)")
 
-        a, b = free_port(), free_port()
+        a, b = h.free_port(), h.free_port()
         write(a)
         d = h.Proc(ctx, [h.RACETRACE, "daemon", "--config", conf])
         h.check(d.wait_line("stderr", lambda s: s.startswith(RUNNING_PREFIX), DAEMON_START)

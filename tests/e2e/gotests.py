@@ -9,15 +9,13 @@ runs it; go-etcd traces Debian's etcd for a minute under load and wants no findi
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 
-import detectors
 import harness as h
 
 GO_VERSIONS = (19, 21, 22, 23)
-GOTARGETS = os.path.join(os.path.dirname(__file__), "..", "..", ".output", "go-targets")
+GOTARGETS = os.path.join(h.ROOT, ".output", "go-targets")
 
 # program, racetrace options, program arguments, expected kinds ("kind/detail" when the
 # finding has a detail), roles the finding names. The blocking bugs (issue: double locks,
@@ -151,18 +149,18 @@ def gotest_case(minor, variant, test, want):
             h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
             return
         r = h.Proc(ctx, [h.RACETRACE, "--json", "--", *argv])
-        pid = detectors.tracing_pid(ctx, r)
-        got = r.wait_line("stdout", detectors.is_finding("deadlock"), 10)
+        pid = h.wait_tracing(r)
+        got = r.wait_line("stdout", h.is_finding("deadlock"), 10)
         h.check(got, "deadlock reported within 10 s", f"stdout {r.out[-3:]}")
         h.check(os.path.exists(f"/proc/{pid}"), "the test binary still hangs when reported")
-        seen, _ = detectors.line_stamp(ctx, r, "stdout", detectors.is_finding("deadlock"))
-        _, times = detectors.notes(r.err)
+        seen, _ = r.line_time("stdout", h.is_finding("deadlock"))
+        _, times = h.notes(r.err)
         h.check("test-blocks" in times, "the test noted when it blocks", repr(times))
         latency = seen - times["test-blocks"]
         ctx.log(f"deadlock formed at {times['test-blocks']:.6f}, reported {latency * 1000:.1f}"
                 " ms later")
-        h.check(0 <= latency < detectors.DEADLOCK_LATENCY_MAX,
-                f"deadlock reported < {detectors.DEADLOCK_LATENCY_MAX} s after it formed",
+        h.check(0 <= latency < h.DEADLOCK_LATENCY_MAX,
+                f"deadlock reported < {h.DEADLOCK_LATENCY_MAX} s after it formed",
                 f"{latency:.3f} s")
         os.kill(pid, signal.SIGKILL)
         rc = r.wait(h.TIMEOUT, "racetrace exits after the test binary is killed")
@@ -187,12 +185,6 @@ def gotest_case(minor, variant, test, want):
 ETCD_SECONDS = int(os.environ.get("RT_ETCD_SECONDS", "60"))
 
 
-def free_port():
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
-
-
 def t_etcd(ctx):
     """A real Go server no one here wrote: Debian's etcd (go1.19, stripped: no .symtab, no
     DWARF), started under racetrace, driven for RT_ETCD_SECONDS (60) by a loopback etcdctl
@@ -201,14 +193,14 @@ def t_etcd(ctx):
     etcd = h.need_program("etcd", "etcd-server")
     etcdctl = h.need_program("etcdctl", "etcd-client")
     before = h.LinkSnapshot()
-    client, peer = free_port(), free_port()
+    client, peer = h.free_port(), h.free_port()
     curl, purl = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
     data = ctx.tmp("etcd-data")
     r = h.Proc(ctx, [h.RACETRACE, "--json", "--", etcd, "--data-dir", data,
                      "--listen-client-urls", curl, "--advertise-client-urls", curl,
                      "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
                      "--initial-cluster", f"default={purl}", "--log-level", "error"])
-    pid = detectors.tracing_pid(ctx, r)
+    pid = h.wait_tracing(r)
     ctl = [etcdctl, "--endpoints", f"127.0.0.1:{client}", "--command-timeout", "5s"]
     env = dict(os.environ, ETCDCTL_API="3")
     deadline = time.monotonic() + 30
@@ -248,12 +240,12 @@ def t_pid_mode(ctx):
     """A Go program found with -p (its executable through /proc/PID/exe)."""
     before = h.LinkSnapshot()
     path = gobin(23, "mapwrite", "")
-    rc, r, pid = h.run_pid_mode(ctx, [path])
+    rc, r, t = h.run_pid_mode(ctx, [path])
     findings, summary = h.parse_jsonl(r)
     h.check(kinds_of(findings) == {"go-map-race": 1}, "one go-map-race under -p",
             repr(kinds_of(findings)))
     h.check(rc == 2, "exit status 2", f"got {rc}")
-    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
 for _minor in GO_VERSIONS:

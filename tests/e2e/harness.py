@@ -2,10 +2,12 @@
 """The e2e harness: what every test module imports (`import harness as h`).
 
   running         Proc (a child with its output collected line by line), Ctx (one test's log
-                  and processes), racetrace in `--` and -p mode, need_target/need_program
+                  and processes), racetrace in `--` and -p mode, need_target/need_program,
+                  free_port
   checking        check() and Fail: every assertion has a name, so a failure says which
                   check broke; the JSON Lines parser and the structural checks of summaries,
-                  findings and lock-order inversions; uprobe links left behind
+                  findings and lock-order inversions; the targets' stderr notes (notes());
+                  uprobe links left behind
   the registry    @test("name") adds a test to TESTS, in the order the modules define them;
                   run_test() runs one and returns why it failed; prerequisites()
 
@@ -18,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -36,6 +39,11 @@ FINDING_KEYS = ("kind", "id", "pid", "threads", "locks", "sites", "edges", "coun
 SUMMARY_KEYS = ("pid", "events", "lost", "threads", "duration_s", "findings", "events_by_type",
                 "counts")
 INVERSION = "lock-order-inversion"
+NOTE_TID = re.compile(r": tid (\S+) (\d+)$")
+NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
+# A live deadlock must be on racetrace's stdout within this many seconds of forming (the one
+# timing assertion; detectors.py says how it is measured).
+DEADLOCK_LATENCY_MAX = 1.0
 
 
 class Fail(Exception):
@@ -113,6 +121,15 @@ class Proc:
                     if now - exited_at > 1:
                         return None
                 self.cond.wait(0.2)
+
+    def line_time(self, which, pred):
+        """(time.monotonic() when the reader got it, line) of the first line of "stdout" or
+        "stderr" satisfying pred, or (None, None)."""
+        with self.cond:
+            for t, w, line in self.stamped:
+                if w == which and pred(line):
+                    return self.ctx.t0 + t, line
+        return None, None
 
     def write(self, text):
         try:
@@ -210,6 +227,13 @@ def need_program(name, pkg):
     path = shutil.which(name)
     check(path, f"{name} installed", f"the Debian package {pkg}: run 'sudo scripts/deps.sh'")
     return path
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Symbols:
@@ -381,6 +405,31 @@ def parse_jsonl(r):
     return objs[:-1], summaries[0]
 
 
+def is_finding(kind):
+    """A predicate for Proc.wait_line: the line is a JSON finding of that kind."""
+    def pred(line):
+        try:
+            o = json.loads(line)
+        except ValueError:
+            return False
+        return isinstance(o, dict) and o.get("kind") == kind
+    return pred
+
+
+def notes(lines):
+    """The target's stderr notes (tests/targets/target.h): ({role: tid}, {what:
+    CLOCK_MONOTONIC seconds})."""
+    tids, times = {}, {}
+    for line in lines:
+        m = NOTE_TID.search(line)
+        if m:
+            tids[m.group(1)] = int(m.group(2))
+        m = NOTE_TIME.search(line)
+        if m:
+            times[m.group(1)] = float(m.group(2))
+    return tids, times
+
+
 def check_summary(findings, s, pid=None):
     for k in SUMMARY_KEYS:
         check(k in s, f"summary has '{k}'", f"keys {sorted(s)}")
@@ -528,8 +577,9 @@ def run_cmd_mode(ctx, argv, rt_opts=("--json",)):
     return r.wait(TIMEOUT, "racetrace exits in time"), r
 
 
-def wait_tracing(ctx, r, pid):
-    """Wait for `racetrace: tracing pid PID` on racetrace's stderr."""
+def wait_tracing(r, pid=None):
+    """Wait for `racetrace: tracing pid N` on racetrace's stderr and return N, which must be
+    pid when one is given (in `--` mode the test learns the pid from this line)."""
     line = r.wait_line("stderr", lambda s: s.startswith(TRACING_PREFIX), ATTACH_TIMEOUT)
     if line is None:
         if not r.alive():
@@ -538,7 +588,11 @@ def wait_tracing(ctx, r, pid):
                        f"'{TRACING_PREFIX}': {tail}")
         raise Fail(f"attach: no '{TRACING_PREFIX}' line within {ATTACH_TIMEOUT} s")
     m = re.match(re.escape(TRACING_PREFIX) + r" (\d+)", line)
-    check(m and int(m.group(1)) == pid, "attach line names the target pid", repr(line))
+    if pid is None:
+        check(m, "tracing line names a pid", repr(line))
+    else:
+        check(m and int(m.group(1)) == pid, "attach line names the target pid", repr(line))
+    return int(m.group(1))
 
 
 def start_pid_mode(ctx, targv, rt_opts=("--json",)):
@@ -546,19 +600,24 @@ def start_pid_mode(ctx, targv, rt_opts=("--json",)):
     Returns (target Proc, racetrace Proc); the target still waits for its stdin line."""
     t = Proc(ctx, [targv[0], "-w", *targv[1:]], stdin=subprocess.PIPE)
     r = Proc(ctx, [RACETRACE, *rt_opts, "-p", t.pid])
-    wait_tracing(ctx, r, t.pid)
+    wait_tracing(r, t.pid)
     return t, r
 
 
+def wait_target_then_racetrace(t, r):
+    """The traced target t exits 0, then racetrace r: r's exit status."""
+    trc = t.wait(TIMEOUT, "target exits in time")
+    check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
+    return r.wait(TIMEOUT, "racetrace exits after the target")
+
+
 def run_pid_mode(ctx, targv, rt_opts=("--json",)):
-    """Full -p run: attach, release the target, wait for both. (rc, racetrace Proc, pid)."""
+    """Full -p run: attach, release the target, wait for both. (rc, racetrace Proc,
+    target Proc)."""
     t, r = start_pid_mode(ctx, targv, rt_opts)
     t.write("go\n")
     t.close_stdin()
-    trc = t.wait(TIMEOUT, "target exits in time")
-    check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
-    rc = r.wait(TIMEOUT, "racetrace exits after the target")
-    return rc, r, t.pid
+    return wait_target_then_racetrace(t, r), r, t
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ with the installed example config and stops cleanly on SIGTERM."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -53,9 +52,7 @@ def t_install(ctx):
         with open(conf) as f:
             c = f.read()
         c = c.replace("/var/log/racetrace/findings.jsonl", os.path.join(dest, "f.jsonl"))
-        with socket.socket() as so:
-            so.bind(("127.0.0.1", 0))
-            port = so.getsockname()[1]
+        port = h.free_port()
         c = c.replace("127.0.0.1:9464", f"127.0.0.1:{port}")
         with open(conf, "w") as f:
             f.write(c)
