@@ -75,11 +75,21 @@ LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 
 class Scratch:
     """A temporary directory for one test (private target copies, configs, a Prometheus
-    TSDB), removed when the test ends."""
+    TSDB): `with Scratch(ctx) as scratch:` around the test's body removes it at the end."""
 
     def __init__(self, ctx):
+        self.ctx = ctx
         self.dir = tempfile.mkdtemp(prefix=f"racetrace-{ctx.name}.")
         ctx.log(f"scratch directory {self.dir}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # Kill the test's processes first: they run and write in here (Prometheus keeps its
+        # TSDB open), and rmtree cannot fully remove a directory still being written to.
+        self.ctx.kill_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
@@ -93,9 +103,6 @@ class Scratch:
         dst = os.path.join(d, as_name or name)
         shutil.copy2(src, dst)
         return os.path.realpath(dst)
-
-    def remove(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def http_get(url, timeout=HTTP_TIMEOUT):
@@ -307,8 +314,7 @@ def run_lockstorm(ctx, path, daemon=None):
 def t_prometheus(ctx):
     prometheus = h.need_program("prometheus", "prometheus")
     h.need_program("promtool", "prometheus")
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         abba = scratch.copy_target("abba")
         d = Daemon(ctx, scratch, [("target", {"name": "abba", "exe": abba})])
@@ -390,16 +396,11 @@ def t_prometheus(ctx):
         d.wait_detached(t.pid, "abba")
         prom.kill()
         d.stop(before, {t.pid})
-    finally:
-        for p in ctx.procs:
-            p.kill()  # Prometheus holds the TSDB open
-        scratch.remove()
 
 
 @h.test("daemon-auto-attach")
 def t_auto_attach(ctx):
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         # Selected: a copy of abba by its exact path, a copy of cycle3 by its comm. Not
         # selected: the same abba program at its build path (same comm, other exe), and the
@@ -505,8 +506,6 @@ def t_auto_attach(ctx):
             h.check(names and all(isinstance(n, str) and n for n in names),
                     "thread_info names every thread (its comm)",
                     f"pid {f['pid']}: names {names}")
-    finally:
-        scratch.remove()
 
 
 @h.test("daemon-futex-only")
@@ -515,8 +514,7 @@ def t_futex_only(ctx):
     its deadlock is reported (no lock order: no lock probes), and the syscall tracepoints,
     which slow every syscall of the machine down, are attached only while a target with lock
     probes is traced."""
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         dl = scratch.copy_target("deadlock", "rtd-deadlock")
         abba = scratch.copy_target("abba", "rtd-abba")
@@ -557,16 +555,13 @@ def t_futex_only(ctx):
         h.check("sys_enter" not in tps and "sched_switch" not in tps,
                 "no target: no futex tracepoint", repr(tps))
         d.stop(before, {t.pid, a.pid})
-    finally:
-        scratch.remove()
 
 
 @h.test("daemon-reload-metrics")
 def t_reload_metrics(ctx):
     """[output] metrics in the config (no --metrics): a reload that changes it moves the
     listener; one whose address cannot be bound keeps the old one; removing it stops it."""
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         conf = scratch.path("racetrace.conf")
         abba = scratch.copy_target("abba")
@@ -619,14 +614,11 @@ def t_reload_metrics(ctx):
         rc = d.wait(h.TIMEOUT, "daemon stops on SIGTERM")
         h.check(rc == 0, "daemon exits 0 on SIGTERM", f"exit {rc}")
         h.check_no_leaked_links(ctx, before, {d.pid})
-    finally:
-        scratch.remove()
 
 
 @h.test("daemon-governor")
 def t_governor(ctx):
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         storm = scratch.copy_target("lockstorm")
         plain1, _, _, _ = run_lockstorm(ctx, storm)
@@ -669,5 +661,3 @@ def t_governor(ctx):
         # lockstorm never nests locks and never misuses one: any finding is a false one.
         h.check(not findings, "no finding for lockstorm (correct code)",
                 f"{[(f['kind'], f.get('message')) for f in findings]}; events lost: {lost}")
-    finally:
-        scratch.remove()

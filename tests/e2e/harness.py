@@ -195,11 +195,16 @@ class Ctx:
     def tmp(self, suffix):
         return os.path.join(os.path.dirname(self.logpath), f"{self.name}{suffix}")
 
-    def cleanup(self):
+    def kill_all(self):
+        """Kill every process the test started (their process groups) and wait for them."""
         for p in self.procs:
             if p.alive():
                 self.log(f"killing leftover {p.pid} {p.argv[0]}")
             p.kill()
+
+    def cleanup(self):
+        self.kill_all()
+        for p in self.procs:
             for f in (p.p.stdin, p.p.stdout, p.p.stderr):
                 if f:
                     try:
