@@ -51,6 +51,23 @@ fail() { # NAME WHY
 	failed=$((failed + 1))
 }
 
+# The first difference of two files, in context: JSON Lines lines are long, and a diff of
+# whole lines hides a changed word.
+first_diff() { # WANT GOT
+	local at byte line start col from
+	# "A B differ: char N, line L" (newer diffutils say "byte")
+	at=$(LC_ALL=C cmp "$1" "$2" 2>/dev/null |
+		sed -n 's/.* \(char\|byte\) \([0-9]*\), line \([0-9]*\)$/\2 \3/p' || true)
+	[ -n "$at" ] || return 0
+	read -r byte line <<<"$at"
+	start=$(head -n $((line - 1)) "$1" | wc -c)
+	col=$((byte - start))
+	from=$((col > 60 ? col - 60 : 1))
+	echo "first difference: line $line, column $col:"
+	echo "  want ...$(sed -n "${line}p" "$1" | LC_ALL=C cut -c "$from-$((col + 60))")..."
+	echo "  got  ...$(sed -n "${line}p" "$2" | LC_ALL=C cut -c "$from-$((col + 60))")..."
+}
+
 while read -r name words; do
 	case "$name" in '' | '#'*) continue ;; esac
 	listed+=("$name")
@@ -88,6 +105,7 @@ while read -r name words; do
 	[ -s "$work/$name.err" ] && why+=("stderr: $(head -c 300 "$work/$name.err")")
 	if [ ${#why[@]} -gt 0 ]; then
 		fail "$name" "$(IFS=';'; echo "${why[*]}") (report ${opts[*]+"${opts[*]}"} $trace)"
+		first_diff "$want" "$work/$name.jsonl"
 		diff -u --label "expected $want" --label "got" "$want" "$work/$name.jsonl" |
 			head -n "$DIFF_LINES" || true
 		# only a clean replay's output: never an error's or a timeout's
