@@ -326,6 +326,7 @@ static int on_event(void *ctx, const struct rt_event *e)
 		d->tmp.h.flags |= RT_EVF_INTERNAL;
 		e = &d->tmp;
 	}
+	e = rt_pipeline__mark(&d->pl, e, &d->tmp);
 	t->events++;
 	t->by_type[e->h.type]++;
 	return hb__event(t->hb, e);
