@@ -24,7 +24,7 @@ struct rt_goelf;
 
 /* Supported Go releases: every table in goelf.c is known for these. */
 #define RT_GO_MIN_MINOR 19
-#define RT_GO_MAX_MINOR 23
+#define RT_GO_MAX_MINOR 27
 
 /* Where an answer comes from: a query can ask for one source, or RT_GO_SRC_ANY for the best. */
 enum rt_go_src {
@@ -47,7 +47,7 @@ enum rt_go_src {
  * set and a one-line reason in err (no trailing newline, no "racetrace:" prefix) when it cannot:
  * ENOENT/EACCES (open failed), ENOEXEC (not an ELF file, or not a Go binary: neither build
  * info nor a function table), EPROTONOSUPPORT (not x86-64, or a Go version outside
- * go1.19..go1.23, except that a newer one is accepted when the file has .symtab and DWARF to
+ * go1.19..go1.27, except that a newer one is accepted when the file has .symtab and DWARF to
  * answer every query from), EINVAL (a Go binary whose tables are corrupt), ENOMEM.
  * The file is mapped read-only until rt_goelf__free().
  */
@@ -180,6 +180,8 @@ enum rt_go_field {
 	RT_GO_HCHAN_ELEMSIZE,	/* runtime.hchan.elemsize: uint16 */
 	RT_GO_RWMUTEX_READERCOUNT, /* sync.RWMutex.readerCount: int32 (1.20+: atomic.Int32), the
 				    * word an inlined RLock/RUnlock's `lock xadd` changes */
+	RT_GO_SWISSMAP_USED,	/* internal/runtime/maps.Map.used: uint64, the count (1.24+) */
+	RT_GO_SWISSMAP_WRITING,	/* internal/runtime/maps.Map.writing: uint8 (1.24+) */
 	RT_GO_NR_FIELDS,
 };
 
@@ -189,8 +191,11 @@ const char *rt_goelf__field_name(enum rt_go_field field);
 /*
  * The byte offset of field in its struct, from src: RT_GO_SRC_DWARF, RT_GO_SRC_TABLE (the
  * per-version table), or RT_GO_SRC_ANY (DWARF when the file has it, else the table). Returns 0
- * and sets *off; -ENOENT when DWARF lacks the member; -ENODATA when there is no DWARF, or no
- * table entry for this version (newer than go1.23); -EINVAL for a bad field or src.
+ * and sets *off; -ENOENT when the release has no such field (runtime.hmap from go1.24 on,
+ * internal/runtime/maps.Map before it) or DWARF lacks the member; -ENODATA when there is no
+ * DWARF, or no table row for this version (newer than go1.27); -EINVAL for a bad field or src.
+ * Fields of runtime.hmap and internal/runtime/maps.Map follow the release's default map
+ * (go1.24 and go1.25 built with GOEXPERIMENT=noswissmap keep hmap: only DWARF is right there).
  */
 int rt_goelf__offset(struct rt_goelf *g, enum rt_go_field field, enum rt_go_src src, __u32 *off);
 
