@@ -15,7 +15,8 @@
  * Builds are cached in .output/go-targets/go1.N/ and redone when a source or the toolchain is
  * newer; GOCACHE lives beside them, so a warm run takes well under a second per version. Then
  * the untrusted side: the version policy on copies whose build info says go1.18 or go1.28
- * (a release racetrace does not know: refused when stripped), files that are not Go, truncated copies and a few hundred
+ * (a release racetrace does not know: refused when stripped, else accepted with the line
+ * rt_goelf__support() gives), files that are not Go, truncated copies and a few hundred
  * seeded random corruptions of the tables (ASan and UBSan watch; the seed is printed,
  * RT_GOELF_SEED=N reruns one).
  */
@@ -371,6 +372,7 @@ static void check_version(const struct gover *v)
 	__u32 rets[MAX_RETS], srets[MAX_RETS];
 	int ndw, npc, nspc, nret, nsret, nlock, i;
 	struct rt_goelf *g, *s;
+	char line[512];
 	__u32 a, b;
 	size_t k;
 	bool in_writer = false;
@@ -389,6 +391,11 @@ static void check_version(const struct gover *v)
 		 RT_GO_HAVE_DWARF | RT_GO_HAVE_GOFUNC, "everything in the normal build");
 	CHECK_EQ(rt_goelf__have(s), RT_GO_HAVE_BUILDINFO | RT_GO_HAVE_PCLNTAB | RT_GO_HAVE_GOFUNC,
 		 "no symtab, no DWARF in the -s -w build");
+	strcpy(line, "x");
+	CHECK_EQ(rt_goelf__support(g, line, sizeof(line)), RT_GO_SUPPORT_KNOWN, "a known release");
+	CHECK_STR(line, "", "nothing to say about a known release");
+	CHECK_EQ(rt_goelf__support(s, line, sizeof(line)), RT_GO_SUPPORT_KNOWN,
+		 "a known release, stripped");
 
 	/* functions: symtab and pclntab agree, and the stripped build has the same layout */
 	for (k = 0; k < sizeof(wanted_funcs) / sizeof(wanted_funcs[0]); k++) {
@@ -894,6 +901,7 @@ static void test_synthetic(void **state)
 			 "synthetic: count beyond max");
 		CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_ANY, &off), 0, "goid");
 		CHECK_EQ(off, goid[i], "synthetic: goid from the table");
+		CHECK_EQ(rt_goelf__support(g, NULL, 0), RT_GO_SUPPORT_KNOWN, "synthetic: known");
 		rt_goelf__free(g);
 		if (!dir)
 			unlink(tmp);
@@ -923,9 +931,9 @@ static void test_not_go(void **state)
 
 /*
  * Copies of real builds whose build info claims another release: go1.18 (too old), and go1.28,
- * a release racetrace does not know, on go1.27 builds: the stripped one is refused in one line
- * naming the release, the releases that work and what is off; the normal one is traced from
- * .symtab and DWARF alone.
+ * a release racetrace does not know, on go1.27 builds: the stripped one is refused, the
+ * normal one is traced from .symtab and DWARF alone, and both say so in one line naming the
+ * release, the releases that work and what is off.
  */
 static void forge_version(unsigned char *buf, size_t n, const char *from, const char *to)
 {
@@ -941,7 +949,7 @@ static void forge_version(unsigned char *buf, size_t n, const char *from, const 
 
 static void test_version_policy(void **state)
 {
-	char full[PATH_MAX], strip[PATH_MAX], tmp[64], err[512];
+	char full[PATH_MAX], strip[PATH_MAX], tmp[64], err[512], line[512];
 	unsigned char *buf;
 	struct rt_go_site sites[4];
 	struct rt_go_func f;
@@ -986,13 +994,22 @@ static void test_version_policy(void **state)
 	CHECK_HAS(err, "not traced", "stripped go1.28: message says what is off");
 	free(buf);
 
-	/* newer than the table, with .symtab and DWARF: names and DWARF only */
+	/* newer than the table, with .symtab and DWARF: names and DWARF only, and it says so */
 	go_build(version_of(27), false, full, sizeof(full));
 	buf = slurp(full, &n);
 	forge_version(buf, n, "go1.27", "go1.28");
 	spill(tmp, buf, n);
 	g = open_ok(tmp);
 	CHECK_EQ(rt_goelf__minor(g), 28, "go1.28 accepted with symtab and DWARF");
+	CHECK_EQ(rt_goelf__support(g, line, sizeof(line)), RT_GO_SUPPORT_NEWER,
+		 "go1.28: newer than the table");
+	CHECK(!strchr(line, '\n'), "go1.28: one line");
+	CHECK_HAS(line, "built by go1.28.3", "go1.28: the line names the release");
+	CHECK_HAS(line, "newer than go1.27", "go1.28: the line says too new");
+	CHECK_HAS(line, "go1.19 to go1.27 work", "go1.28: the line says what works");
+	CHECK_HAS(line, ".symtab and DWARF", "go1.28: the line says what answers");
+	CHECK_HAS(line, "off: the release table", "go1.28: the line says what is off");
+	CHECK_EQ(rt_goelf__support(g, NULL, 0), RT_GO_SUPPORT_NEWER, "no line wanted");
 	CHECK_EQ(rt_goelf__func(g, "runtime.mapassign", RT_GO_SRC_ANY, &f), 0, "by name");
 	CHECK_EQ(rt_goelf__func(g, "runtime.mapassign", RT_GO_SRC_PCLNTAB, &f), -ENODATA,
 		 "no table for go1.28");

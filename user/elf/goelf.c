@@ -994,6 +994,26 @@ unsigned int rt_goelf__have(const struct rt_goelf *g)
 	return g->have;
 }
 
+enum rt_go_support rt_goelf__support(const struct rt_goelf *g, char *line, size_t len)
+{
+	if (g->rel) {
+		if (line && len)
+			line[0] = '\0';
+		return RT_GO_SUPPORT_KNOWN;
+	}
+	/* rt_goelf__open() accepts a newer release only with .symtab and DWARF */
+	if (line && len)
+		snprintf(line, len,
+			 "built by %s, newer than go1.%d, the newest release racetrace knows "
+			 "(go1.%d to go1.%d work, stripped or not): its functions, inlined sites and "
+			 "struct offsets come from .symtab and DWARF alone; off: the release table "
+			 "(.gopclntab, inline trees, offsets for stripped builds) and probes on "
+			 "runtime and sync functions renamed since go1.%d",
+			 g->version, RT_GO_MAX_MINOR, RT_GO_MIN_MINOR, RT_GO_MAX_MINOR,
+			 RT_GO_MAX_MINOR);
+	return RT_GO_SUPPORT_NEWER;
+}
+
 /* ---- functions ---- */
 
 int rt_goelf__func(struct rt_goelf *g, const char *name, enum rt_go_src src, struct rt_go_func *f)

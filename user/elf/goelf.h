@@ -7,7 +7,8 @@
  * and friends) was inlined, from DWARF or from the inline trees in .gopclntab; the return
  * instructions of a function, for exit probes (Go code is never given uretprobes: goroutine
  * stacks move); and the offsets of the runtime struct fields the BPF side reads, from DWARF or
- * from the per-version table in goelf.c. x86-64 ELF only. docs/go.md describes the formats.
+ * from the per-version table in goelf.c; and how well racetrace knows the binary's release, as
+ * one line for the user. x86-64 ELF only. docs/go.md describes the formats.
  *
  * Every address here is a virtual address as linked (st_value, DWARF low_pc); every `off` is
  * the matching file offset, which is what uprobes take. The file is untrusted: every read is
@@ -48,7 +49,8 @@ enum rt_go_src {
  * ENOENT/EACCES (open failed), ENOEXEC (not an ELF file, or not a Go binary: neither build
  * info nor a function table), EPROTONOSUPPORT (not x86-64, or a Go version outside
  * go1.19..go1.27, except that a newer one is accepted when the file has .symtab and DWARF to
- * answer every query from), EINVAL (a Go binary whose tables are corrupt), ENOMEM.
+ * answer every query from: see rt_goelf__support(); the line then says which release, which
+ * releases work and what is off), EINVAL (a Go binary whose tables are corrupt), ENOMEM.
  * The file is mapped read-only until rt_goelf__free().
  */
 struct rt_goelf *rt_goelf__open(const char *path, char *err, size_t errlen);
@@ -64,6 +66,22 @@ int rt_goelf__minor(const struct rt_goelf *g);
 
 /* RT_GO_HAVE_* bits. */
 unsigned int rt_goelf__have(const struct rt_goelf *g);
+
+/* How much of what racetrace knows about Go releases applies to an opened binary. */
+enum rt_go_support {
+	RT_GO_SUPPORT_KNOWN = 0, /* a release of the table (go1.19..go1.27): every source */
+	RT_GO_SUPPORT_NEWER = 1, /* newer than the table: .symtab and DWARF answer; the table
+				  * (.gopclntab layouts, inline trees, struct offsets) is off */
+};
+
+/*
+ * The binary's support level. For anything but RT_GO_SUPPORT_KNOWN, line gets one sentence for
+ * the user (no trailing newline, no "racetrace:" prefix): the release, the releases known to
+ * work, what answers for this one and what is turned off; for a known release line gets "".
+ * The caller prints it: a newer release must never give a silently partial trace. (A release
+ * racetrace cannot trace at all is refused by rt_goelf__open() with such a line instead.)
+ */
+enum rt_go_support rt_goelf__support(const struct rt_goelf *g, char *line, size_t len);
 
 /* Every function of the .gopclntab table, in address order: fn's non-zero return stops it. */
 typedef int (*rt_go_func_fn)(void *ctx, __u64 addr, __u64 size, const char *name);
