@@ -243,10 +243,12 @@ static const char *go_of(const struct gover *v)
 }
 
 /*
- * Build tests/targets/go/TARGET with v's toolchain (stripped: -ldflags='-s -w') into
- * .output/go-targets/go1.N/, unless a build newer than its sources and toolchain is there.
+ * Build tests/targets/go/TARGET with v's toolchain (stripped: -ldflags='-s -w'; external: linked
+ * by the system's linker, with cgo, as a program using C is) into .output/go-targets/go1.N/,
+ * unless a build newer than its sources and toolchain is there.
  */
-static void go_build(const struct gover *v, bool stripped, char *out, size_t outlen)
+static void go_build_as(const struct gover *v, bool stripped, bool external, char *out,
+			size_t outlen)
 {
 	char dir[PATH_MAX], src[PATH_MAX], tmp[PATH_MAX + 32], log[PATH_MAX + 32];
 	char e_cache[PATH_MAX + 16], e_path[PATH_MAX + 16], e_tmp[PATH_MAX + 16];
@@ -256,7 +258,8 @@ static void go_build(const struct gover *v, bool stripped, char *out, size_t out
 	size_t i;
 
 	snprintf(dir, sizeof(dir), "%s/.output/go-targets/go1.%d", root, v->minor);
-	snprintf(out, outlen, "%s/%s%s", dir, TARGET, stripped ? "-stripped" : "");
+	snprintf(out, outlen, "%s/%s%s%s", dir, TARGET, external ? "-external" : "",
+		 stripped ? "-stripped" : "");
 	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
 		snprintf(src, sizeof(src), "%s/tests/targets/go/%s", root, srcs[i]);
 		if (mtime_of(src) > newest)
@@ -274,19 +277,27 @@ static void go_build(const struct gover *v, bool stripped, char *out, size_t out
 	{
 		char *const env[] = { e_cache, e_path, e_tmp, "GOTOOLCHAIN=local", "GOPROXY=off",
 				      "GOFLAGS=-buildvcs=false", "GO111MODULE=on", "GOWORK=off",
-				      "CGO_ENABLED=0", "GOENV=off", "HOME=/nonexistent",
-				      "PATH=/usr/bin:/bin", NULL };
-		char *const argv[] = { (char *)go, "build", "-o", tmp, "-ldflags",
-				       stripped ? "-s -w" : "", "./" TARGET, NULL };
+				      external ? "CGO_ENABLED=1" : "CGO_ENABLED=0", "GOENV=off",
+				      "HOME=/nonexistent", "PATH=/usr/bin:/bin", NULL };
+		const char *ldflags = external ? (stripped ? "-linkmode=external -s -w" :
+							    "-linkmode=external") :
+						 (stripped ? "-s -w" : "");
+		char *const argv[] = { (char *)go, "build", "-o", tmp, "-ldflags", (char *)ldflags,
+				       "./" TARGET, NULL };
 
 		if (run(argv, env, src, log)) {
 			print_file(log);
 			unlink(tmp);
-			fail_msg("go build with go1.%d%s failed (log above, in %s)", v->minor,
-				 stripped ? " -ldflags='-s -w'" : "", log);
+			fail_msg("go build with go1.%d -ldflags='%s' failed (log above, in %s)",
+				 v->minor, ldflags, log);
 		}
 	}
 	CHECK(rename(tmp, out) == 0, "rename the built target");
+}
+
+static void go_build(const struct gover *v, bool stripped, char *out, size_t outlen)
+{
+	go_build_as(v, stripped, false, out, outlen);
 }
 
 static struct rt_goelf *open_ok(const char *path)
@@ -574,6 +585,58 @@ static void test_go127(void **state)
 {
 	(void)state;
 	check_version(version_of(27));
+}
+
+/*
+ * go1.26+ has no textStart in the pcHeader. The system's linker puts its own code first in
+ * .text (runtime.text is 0x100 bytes into it here), so only moduledata.text gives the
+ * function table's base: functions and inlined sites of the stripped build must still be
+ * those of .symtab and DWARF.
+ */
+static void test_go126_external(void **state)
+{
+	struct rt_go_site dw[MAX_SITES], pc[MAX_SITES];
+	static const char *const names[] = { "runtime.mapassign", "main.writer",
+					     "internal/sync.(*Mutex).lockSlow",
+					     "runtime.newproc1" };
+	char full[PATH_MAX], strip[PATH_MAX];
+	struct rt_go_func fs, fx, text;
+	struct rt_goelf *g, *s;
+	int ndw, npc;
+	size_t k;
+	__u32 a, b;
+
+	(void)state;
+	go_build_as(version_of(26), false, true, full, sizeof(full));
+	go_build_as(version_of(26), true, true, strip, sizeof(strip));
+	g = open_ok(full);
+	s = open_ok(strip);
+	CHECK_EQ(rt_goelf__have(s), RT_GO_HAVE_BUILDINFO | RT_GO_HAVE_PCLNTAB | RT_GO_HAVE_GOFUNC,
+		 "external -s -w: function table and inline trees");
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		CHECK_EQ(rt_goelf__func(g, names[k], RT_GO_SRC_SYMTAB, &fs), 0, names[k]);
+		CHECK_EQ(rt_goelf__func(s, names[k], RT_GO_SRC_PCLNTAB, &fx), 0, names[k]);
+		CHECK_EQ(fx.addr, fs.addr, names[k]);
+		CHECK_EQ(rt_goelf__func(g, names[k], RT_GO_SRC_PCLNTAB, &fx), 0, names[k]);
+		CHECK_EQ(fx.addr, fs.addr, names[k]);
+	}
+	/* the case this covers: the linker's code before runtime.text */
+	CHECK_EQ(rt_goelf__func(g, "_start", RT_GO_SRC_SYMTAB, &text), 0, "_start");
+	CHECK_EQ(rt_goelf__func(g, "runtime.text", RT_GO_SRC_SYMTAB, &fs), 0, "runtime.text");
+	CHECK(text.addr < fs.addr, "the system linker's _start before runtime.text");
+	ndw = rt_goelf__inlined(g, "sync.(*Mutex).Lock", RT_GO_SRC_DWARF, dw, MAX_SITES);
+	npc = rt_goelf__inlined(s, "sync.(*Mutex).Lock", RT_GO_SRC_PCLNTAB, pc, MAX_SITES);
+	CHECK(ndw >= 1 && ndw <= MAX_SITES, "inlined Lock sites");
+	if (cmp_sites(dw, ndw, pc, npc)) {
+		print_sites("DWARF", dw, ndw);
+		print_sites("inline tree, stripped", pc, npc);
+		fail_msg("external go1.26: the Lock sites differ");
+	}
+	CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_DWARF, &a), 0, "goid (DWARF)");
+	CHECK_EQ(rt_goelf__offset(s, RT_GO_G_GOID, RT_GO_SRC_ANY, &b), 0, "goid (table)");
+	CHECK_EQ(b, a, "goid");
+	rt_goelf__free(s);
+	rt_goelf__free(g);
 }
 
 /* ---- the untrusted side ---- */
@@ -1125,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_go125),
 		cmocka_unit_test(test_go126),
 		cmocka_unit_test(test_go127),
+		cmocka_unit_test(test_go126_external),
 		cmocka_unit_test(test_synthetic),
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_version_policy),
