@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Install every Debian package that building, testing and the demo need. Idempotent: when all
-# packages are present at the wanted versions it does nothing and needs no network. libbpf,
-# bpftool and elfutils come from bookworm-backports (libbpf 1.4 with uprobe.multi, bpftool 7.5);
-# clang-19 is in bookworm itself.
+# Install every Debian package that building, testing and the demo need, and the Go releases
+# Debian does not package. Idempotent: when all packages are present at the wanted versions
+# and every Go toolchain is there it does nothing and needs no network. libbpf, bpftool and
+# elfutils come from bookworm-backports (libbpf 1.4 with uprobe.multi, bpftool 7.5); clang-19
+# is in bookworm itself.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -48,7 +49,32 @@ for p in "${BPO_PKGS[@]}"; do
 	esac
 done
 
+# Go releases newer than Debian's (tests/unit/test_goelf.c, scripts/build_go_targets.sh):
+# fetched by the go command itself (GOTOOLCHAIN=go1.N.P) through the Go module proxy, as the
+# module golang.org/toolchain checked against the checksum database, into a module cache of
+# their own: GO_TOOLCHAINS/golang.org/toolchain@v0.0.1-go1.N.P.linux-amd64/bin/go.
+GO_TOOLCHAINS=/var/cache/racetrace/gomod
+GO_FETCH=(go1.24.0 go1.25.0 go1.26.8 go1.27.3)
+
+fetch_go_toolchains() {
+	local v bin go=/usr/lib/go-1.23/bin/go
+	for v in "${GO_FETCH[@]}"; do
+		bin="$GO_TOOLCHAINS/golang.org/toolchain@v0.0.1-$v.linux-amd64/bin/go"
+		[ -x "$bin" ] && continue
+		echo "racetrace deps: fetching $v through the Go module proxy"
+		mkdir -p "$GO_TOOLCHAINS"
+		if ! out=$(cd / && env GOMODCACHE="$GO_TOOLCHAINS" GOPATH="$GO_TOOLCHAINS/gopath" \
+			   GOTOOLCHAIN="$v" GOFLAGS= GOENV=off "$go" version 2>&1) ||
+		   ! [ -x "$bin" ]; then
+			echo "racetrace deps: cannot fetch $v with $go (is the Go module proxy" \
+			     "reachable?): $out" >&2
+			exit 1
+		fi
+	done
+}
+
 if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
+	fetch_go_toolchains
 	exit 0
 fi
 
@@ -65,4 +91,5 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+fetch_go_toolchains
 echo "racetrace deps: done"
