@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "probe/attach.h"
+#include "probe/goprobe.h"
 #include "run/cli.h"
 #include "record/event.h"
 #include "probe/procscan.h"
@@ -266,7 +267,7 @@ int rt_live_run(const struct rt_env *env)
 		snprintf(gopath, sizeof(gopath), "%s", cmdpath);
 	else
 		snprintf(gopath, sizeof(gopath), "/proc/%d/exe", pid);
-	ret = rt_tracer__go_goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
+	ret = rt_goprobe__goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
 	if (ret && ret != -ENOEXEC) {
 		rt_err("%s", err);
 		goto cleanup;
