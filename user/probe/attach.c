@@ -573,18 +573,34 @@ static struct module *module_find(struct rt_tracer *t, pid_t pid, dev_t dev, ino
 	return NULL;
 }
 
-static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
-			const struct site *s, __u32 n, bool ret, struct bpf_link **out)
+/*
+ * A new module at the end of t->mods, not counted yet: the caller increments t->nmods once its
+ * links exist. NULL when out of memory (t unchanged).
+ */
+static struct module *module_new(struct rt_tracer *t, pid_t pid, const struct stat *st,
+				 const char *path, __u32 probes)
 {
-	unsigned long offs[RT_MAX_SITES];
-	__u64 cookies[RT_MAX_SITES];
-	__u32 i;
+	struct module *m;
+
+	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods)))
+		return NULL;
+	m = &t->mods[t->nmods];
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->probes = probes;
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	return m;
+}
+
+/* One uprobe.multi link of prog on n file offsets of path, each with its cookie. 0 or -errno. */
+static int link_multi(pid_t pid, struct bpf_program *prog, const char *path,
+		      const unsigned long *offs, const __u64 *cookies, size_t n, bool ret,
+		      struct bpf_link **out)
+{
 	LIBBPF_OPTS(bpf_uprobe_multi_opts, uo);
 
-	for (i = 0; i < n; i++) {
-		offs[i] = s[i].off;
-		cookies[i] = s[i].cookie;
-	}
 	uo.offsets = offs;
 	uo.cookies = cookies;
 	uo.cnt = n;
@@ -593,6 +609,20 @@ static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
 	if (!*out)
 		return -errno;
 	return 0;
+}
+
+static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
+			const struct site *s, __u32 n, bool ret, struct bpf_link **out)
+{
+	unsigned long offs[RT_MAX_SITES];
+	__u64 cookies[RT_MAX_SITES];
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		offs[i] = s[i].off;
+		cookies[i] = s[i].cookie;
+	}
+	return link_multi(pid, prog, path, offs, cookies, n, ret, out);
 }
 
 /* Create m's links for its sites with families m->probes. 0 or -errno with err set. */
@@ -682,17 +712,11 @@ static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char 
 	ret = resolve_sites(path, RT_PROBE_ALL, &sites);
 	if (ret || (!sites.nentry && !sites.nret))
 		return 0;
-	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods))) {
+	m = module_new(t, pid, &st, path, probes);
+	if (!m) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	m = &t->mods[t->nmods];
-	memset(m, 0, sizeof(*m));
-	m->pid = pid;
-	m->probes = probes;
-	m->dev = st.st_dev;
-	m->ino = st.st_ino;
-	snprintf(m->path, sizeof(m->path), "%s", path);
 	ret = module_link(t, m, err, errlen);
 	if (ret)
 		return ret;
@@ -1075,32 +1099,17 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		ret = 0; /* a Go program with none of the probed functions */
 	if (ret <= 0)
 		goto cleanup;
-	if (rt_grow((void **)&t->mods, &t->mods_cap, t->nmods + 1, sizeof(*t->mods))) {
+	m = module_new(t, pid, &st, path, RT_PROBE_ALL);
+	if (!m) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto cleanup;
 	}
-	m = &t->mods[t->nmods];
-	memset(m, 0, sizeof(*m));
-	m->pid = pid;
-	m->dev = st.st_dev;
-	m->ino = st.st_ino;
-	m->probes = RT_PROBE_ALL;
-	snprintf(m->path, sizeof(m->path), "%s", path);
-	{
-		LIBBPF_OPTS(bpf_uprobe_multi_opts, uo);
-
-		uo.offsets = gs.off;
-		uo.cookies = gs.cookie;
-		uo.cnt = gs.n;
-		m->entry_link = bpf_program__attach_uprobe_multi(t->skel->progs.uprobe_entry, pid,
-								  path, NULL, &uo);
-		if (!m->entry_link) {
-			ret = -errno;
-			snprintf(err, errlen, "attaching Go probes to %s failed: %s", path,
-				 strerror(-ret));
-			goto cleanup;
-		}
+	ret = link_multi(pid, t->skel->progs.uprobe_entry, path, gs.off, gs.cookie, gs.n, false,
+			 &m->entry_link);
+	if (ret) {
+		snprintf(err, errlen, "attaching Go probes to %s failed: %s", path, strerror(-ret));
+		goto cleanup;
 	}
 	m->nsites = gs.n;
 	t->nprobes += gs.n;
