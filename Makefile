@@ -180,6 +180,11 @@ unit: $(UNIT_BINS)
 e2e: $(OUTPUT)/racetrace targets
 	$(Q)tests/e2e/run.sh
 
+# Replays of the recorded traces, byte for byte (tests/golden/README.md); a tier of 'make test'
+.PHONY: golden
+golden: $(OUTPUT)/racetrace go-targets
+	$(Q)tests/golden/check.sh
+
 go-targets:
 	$(call msg,GO,tests/targets/go)
 	$(Q)scripts/build_go_targets.sh

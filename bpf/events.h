@@ -145,6 +145,15 @@ enum rt_ev_type {
  */
 #define RT_EVF_SCHED 0x8
 
+/*
+ * Set by user space on the Go records whose call site it classified (the symbolizer, from the
+ * binary), so that the engine and a replay need nothing but the records: RT_EVF_GO_RUNTIME on
+ * a go_spawn whose `go` statement is in the runtime's own packages (its goroutine serves the
+ * runtime), RT_EVF_GO_TIME on a go_chan_new made in package time (a timer's channel).
+ */
+#define RT_EVF_GO_RUNTIME 0x10
+#define RT_EVF_GO_TIME 0x20
+
 /* Target flags (the targets map's values, or the targ_flags knob of a single target). */
 #define RT_TF_TRACED 0x1
 #define RT_TF_SCHED_WAITS 0x2 /* futex waits from sched_switch, not from the syscall */

@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Build every Go test program (tests/targets/go/*/) with every supported Go toolchain, normally
-# and stripped (-ldflags='-s -w'), into .output/go-targets/go1.N/NAME and NAME-sw (a directory
-# with _test.go files gets its test binary, `go test -c`). Only the
-# standard library is used: no module download. A missing toolchain is an error naming the fix.
+# Build every Go test program (tests/targets/go/*/) with every Go toolchain the end-to-end tests
+# use, normally and stripped (-ldflags='-s -w'), into .output/go-targets/go1.N/NAME and NAME-sw
+# (a directory with _test.go files gets its test binary, `go test -c`). Only the standard
+# library is used: no module download. A missing toolchain is an error naming the fix.
+#
+# Usage: scripts/build_go_targets.sh [MINOR...]   (default: 19 21 22 23, as tests/e2e/gotests.py)
+# go1.19 to go1.23 are Debian's; go1.24 to go1.27 are the toolchains scripts/deps.sh fetched
+# through the Go module proxy into /var/cache/racetrace/gomod (go1.26 may also be the machine's
+# /usr/local/go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.output/go-targets
 src=tests/targets/go
 export GOCACHE="$PWD/$out/cache" GOPATH="$PWD/$out/gopath" GOFLAGS=-mod=mod GOPROXY=off \
 	GOTOOLCHAIN=local CGO_ENABLED=0
+toolchains=/var/cache/racetrace/gomod/golang.org
+declare -A fetched=([24]=go1.24.0 [25]=go1.25.0 [26]=go1.26.8 [27]=go1.27.3)
+minors=("$@")
+[ $# -gt 0 ] || minors=(19 21 22 23)
 mkdir -p "$out"
-for minor in 19 21 22 23; do
-	go=/usr/lib/go-1.$minor/bin/go
-	[ -x "$go" ] || { [ "$minor" = 19 ] && go=/usr/bin/go; }
-	if ! [ -x "$go" ] || ! "$go" version | grep -q "go1\.$minor"; then
+for minor in "${minors[@]}"; do
+	if [ -n "${fetched[$minor]:-}" ]; then
+		go=$toolchains/toolchain@v0.0.1-${fetched[$minor]}.linux-amd64/bin/go
+		[ -x "$go" ] || { [ "$minor" = 26 ] && go=/usr/local/go/bin/go; }
+	else
+		go=/usr/lib/go-1.$minor/bin/go
+		[ -x "$go" ] || { [ "$minor" = 19 ] && go=/usr/bin/go; }
+	fi
+	if ! [ -x "$go" ] || ! "$go" version | grep -q "go1\.$minor[^0-9]"; then
 		echo "build_go_targets: go1.$minor not found: run 'sudo scripts/deps.sh'" >&2
 		exit 1
 	fi

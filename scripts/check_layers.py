@@ -102,7 +102,8 @@ def check(outdir):
                 continue
             src, deps = parse_d(os.path.join(d, f))
             mod = user_module(src) if src else None
-            if not mod:
+            # a .d left from a source that was moved or deleted is not part of the build
+            if not mod or not os.path.exists(src):
                 continue
             nfiles += 1
             folder, name = mod

@@ -3,10 +3,11 @@
 #
 # Install every Debian package that building, testing and the demo need (`make`, `make test`,
 # `make demo` and `make install`'s unit check), starting from a minimal Debian 12 root that has
-# only the README's prerequisites (git, make). `make bench` needs more; bench/deps.sh owns those
-# packages. Idempotent: when all packages are present at the wanted versions it does nothing and
-# needs no network. libbpf, bpftool, elfutils and libdebuginfod come from bookworm-backports
-# (libbpf 1.4 with uprobe.multi, bpftool 7.5, elfutils 0.192); clang-19 is in bookworm itself.
+# only the README's prerequisites (git, make), and the Go releases Debian does not package.
+# `make bench` needs more; bench/deps.sh owns those packages. Idempotent: when all packages are
+# present at the wanted versions and every Go toolchain is there it does nothing and needs no
+# network. libbpf, bpftool, elfutils and libdebuginfod come from bookworm-backports (libbpf 1.4
+# with uprobe.multi, bpftool 7.5, elfutils 0.192); clang-19 is in bookworm itself.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -19,6 +20,8 @@ BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libcmocka-dev golang-
 	   libmicrohttpd-dev libcapstone-dev)
 # libFuzzer and the sanitizer runtimes clang-19 links the fuzzers with (tests/fuzz/).
 BASE_PKGS+=(libclang-rt-19-dev)
+# The Go toolchains below are fetched over https (a minimal root has no CA certificates).
+BASE_PKGS+=(ca-certificates)
 # glibc's separate debug info, found by build-id under /usr/lib/debug/.build-id/: without it
 # the libc frames of every report (start_thread, clone3, ...) are module+offset.
 BASE_PKGS+=(libc6-dbg)
@@ -59,7 +62,32 @@ for p in "${BPO_PKGS[@]}"; do
 	esac
 done
 
+# Go releases newer than Debian's (tests/unit/test_goelf.c, scripts/build_go_targets.sh):
+# fetched by the go command itself (GOTOOLCHAIN=go1.N.P) through the Go module proxy, as the
+# module golang.org/toolchain checked against the checksum database, into a module cache of
+# their own: GO_TOOLCHAINS/golang.org/toolchain@v0.0.1-go1.N.P.linux-amd64/bin/go.
+GO_TOOLCHAINS=/var/cache/racetrace/gomod
+GO_FETCH=(go1.24.0 go1.25.0 go1.26.8 go1.27.3)
+
+fetch_go_toolchains() {
+	local v bin go=/usr/lib/go-1.23/bin/go
+	for v in "${GO_FETCH[@]}"; do
+		bin="$GO_TOOLCHAINS/golang.org/toolchain@v0.0.1-$v.linux-amd64/bin/go"
+		[ -x "$bin" ] && continue
+		echo "racetrace deps: fetching $v through the Go module proxy"
+		mkdir -p "$GO_TOOLCHAINS"
+		if ! out=$(cd / && env GOMODCACHE="$GO_TOOLCHAINS" GOPATH="$GO_TOOLCHAINS/gopath" \
+			   GOTOOLCHAIN="$v" GOFLAGS= GOENV=off "$go" version 2>&1) ||
+		   ! [ -x "$bin" ]; then
+			echo "racetrace deps: cannot fetch $v with $go (is the Go module proxy" \
+			     "reachable?): $out" >&2
+			exit 1
+		fi
+	done
+}
+
 if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
+	fetch_go_toolchains
 	exit 0
 fi
 
@@ -76,4 +104,5 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+fetch_go_toolchains
 echo "racetrace deps: done"

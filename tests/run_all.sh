@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Run every test tier in order: unit (cmocka, ASan/UBSan), layers (the include rules of
-# user/'s folders), BPF (verifier and exact event counts), fuzz smoke (each libFuzzer target
-# for a short while), end to end (tests/e2e/run.sh).
+# user/'s folders), golden (the replay of recorded traces, byte for byte:
+# tests/golden/check.sh), BPF (verifier and exact event counts), fuzz smoke (each libFuzzer
+# target for a short while), end to end (tests/e2e/run.sh).
 # Every tier runs even when an earlier one failed; each prints `PASS tier` or `FAIL tier: why`,
 # and the last line is `run_all: N passed, M failed` over the tiers. Exit 1 on any failure.
 # Nothing is skipped: a missing binary or prerequisite fails its tier. Build first (`make test`
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 OUT=.output
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 UNIT_TIMEOUT=300
+GOLDEN_TIMEOUT=600
 BPF_TIMEOUT=300
 E2E_TIMEOUT=1800
 
@@ -91,6 +93,13 @@ layers_bad=()
 scripts/check_layers.py "$OUT" || layers_bad+=("check_layers.py")
 tests/layers/test_layers.py || layers_bad+=("test_layers.py")
 tier_result layers "${layers_bad[*]:+failed: ${layers_bad[*]}}"
+
+echo "=== golden"
+if timeout "$GOLDEN_TIMEOUT" tests/golden/check.sh; then
+	tier_result golden ""
+else
+	tier_result golden "see the FAIL lines above (tests/golden/README.md)"
+fi
 
 echo "=== bpf"
 run_binaries bpf "tests/bpf/*.c" "$OUT/tests/bpf" "$BPF_TIMEOUT"

@@ -3,9 +3,6 @@
 them when they exec, writes findings to a JSON Lines file, serves /metrics, and its budget
 governor sheds probes of a target that is over budget.
 
-Registered into run.py's list by register(); they use its harness (Proc, Ctx, check, the
-finding checks, the uprobe link snapshot).
-
   daemon-prometheus    a real Prometheus (Debian's) scrapes the daemon every second and its
                        query API sees racetrace_findings_total{kind="lock-order-inversion"}
                        rise; `promtool check metrics` accepts the daemon's /metrics
@@ -53,7 +50,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-h = None  # the harness module (run.py), set by register()
+import harness as h
 
 DAEMON_START = 30  # seconds until "daemon running"
 ATTACH_WAIT = 10  # seconds from a target's exec to "attached to pid N"
@@ -77,35 +74,27 @@ OPS_LINE = re.compile(r"^lockstorm: ops (\d+) seconds ([0-9.]+) cpu_seconds ([0-
 METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$")
 LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(?:,|$)')
 
-_TESTS = []
-
-
-def _test(name):
-    def reg(fn):
-        _TESTS.append((name, fn))
-        return fn
-    return reg
-
-
-def register(harness):
-    """Add this module's tests to harness.TESTS (run.py calls this once)."""
-    global h
-    h = harness
-    for name, fn in _TESTS:
-        harness.test(name)(fn)
-
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
 
 class Scratch:
     """A temporary directory for one test (private target copies, configs, a Prometheus
-    TSDB), removed when the test ends."""
+    TSDB): `with Scratch(ctx) as scratch:` around the test's body removes it at the end."""
 
     def __init__(self, ctx):
+        self.ctx = ctx
         self.dir = tempfile.mkdtemp(prefix=f"racetrace-{ctx.name}.")
         ctx.log(f"scratch directory {self.dir}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        # Kill the test's processes first: they run and write in here (Prometheus keeps its
+        # TSDB open), and rmtree cannot fully remove a directory still being written to.
+        self.ctx.kill_all()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
@@ -119,16 +108,6 @@ class Scratch:
         dst = os.path.join(d, as_name or name)
         shutil.copy2(src, dst)
         return os.path.realpath(dst)
-
-    def remove(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_get(url, timeout=HTTP_TIMEOUT):
@@ -182,7 +161,7 @@ class Daemon:
         self.ctx = ctx
         self.conf = scratch.path("racetrace.conf")
         self.findings = scratch.path("findings.jsonl")
-        self.port = free_port()
+        self.port = h.free_port()
         self.url = f"http://127.0.0.1:{self.port}/metrics"
         self.write_config(ctx, sections)
         self.p = h.Proc(ctx, [h.RACETRACE, "daemon", "--config", self.conf,
@@ -336,17 +315,16 @@ def run_lockstorm(ctx, path, daemon=None):
 # Tests
 
 
-@_test("daemon-prometheus")
+@h.test("daemon-prometheus")
 def t_prometheus(ctx):
     prometheus = h.need_program("prometheus", "prometheus")
     h.need_program("promtool", "prometheus")
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         abba = scratch.copy_target("abba")
         d = Daemon(ctx, scratch, [("target", {"name": "abba", "exe": abba})])
 
-        pport = free_port()
+        pport = h.free_port()
         purl = f"http://127.0.0.1:{pport}"
         pconf = scratch.path("prometheus.yml")
         with open(pconf, "w") as f:
@@ -423,16 +401,11 @@ def t_prometheus(ctx):
         d.wait_detached(t.pid, "abba")
         prom.kill()
         d.stop(before, {t.pid})
-    finally:
-        for p in ctx.procs:
-            p.kill()  # Prometheus holds the TSDB open
-        scratch.remove()
 
 
-@_test("daemon-auto-attach")
+@h.test("daemon-auto-attach")
 def t_auto_attach(ctx):
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         # Selected: a copy of abba by its exact path, a copy of cycle3 by its comm. Not
         # selected: the same abba program at its build path (same comm, other exe), and the
@@ -538,18 +511,15 @@ def t_auto_attach(ctx):
             h.check(names and all(isinstance(n, str) and n for n in names),
                     "thread_info names every thread (its comm)",
                     f"pid {f['pid']}: names {names}")
-    finally:
-        scratch.remove()
 
 
-@_test("daemon-futex-only")
+@h.test("daemon-futex-only")
 def t_futex_only(ctx):
     """A target configured `probes = futex` sees its futex waits through sched_switch alone:
     its deadlock is reported (no lock order: no lock probes), and the syscall tracepoints,
     which slow every syscall of the machine down, are attached only while a target with lock
     probes is traced."""
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         dl = scratch.copy_target("deadlock", COMM_DEADLOCK)
         abba = scratch.copy_target("abba", COMM_ABBA)
@@ -591,16 +561,13 @@ def t_futex_only(ctx):
         h.check("sys_enter" not in tps and "sched_switch" not in tps,
                 "no target: no futex tracepoint", repr(tps))
         d.stop(before, {t.pid, a.pid})
-    finally:
-        scratch.remove()
 
 
-@_test("daemon-reload-metrics")
+@h.test("daemon-reload-metrics")
 def t_reload_metrics(ctx):
     """[output] metrics in the config (no --metrics): a reload that changes it moves the
     listener; one whose address cannot be bound keeps the old one; removing it stops it."""
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         conf = scratch.path("racetrace.conf")
         abba = scratch.copy_target("abba")
@@ -629,7 +596,7 @@ def t_reload_metrics(ctx):
                     is not None, f"SIGHUP: the daemon says '{expect}'",
                     d.err[-1] if d.err else "(no stderr)")
 
-        a, b = free_port(), free_port()
+        a, b = h.free_port(), h.free_port()
         write(a)
         d = h.Proc(ctx, [h.RACETRACE, "daemon", "--config", conf])
         h.check(d.wait_line("stderr", lambda s: s.startswith(RUNNING_PREFIX), DAEMON_START)
@@ -653,14 +620,11 @@ def t_reload_metrics(ctx):
         rc = d.wait(h.TIMEOUT, "daemon stops on SIGTERM")
         h.check(rc == 0, "daemon exits 0 on SIGTERM", f"exit {rc}")
         h.check_no_leaked_links(ctx, before, {d.pid})
-    finally:
-        scratch.remove()
 
 
-@_test("daemon-governor")
+@h.test("daemon-governor")
 def t_governor(ctx):
-    scratch = Scratch(ctx)
-    try:
+    with Scratch(ctx) as scratch:
         before = h.LinkSnapshot()
         storm = scratch.copy_target("lockstorm")
         plain1, _, _, _ = run_lockstorm(ctx, storm)
@@ -703,5 +667,3 @@ def t_governor(ctx):
         # lockstorm never nests locks and never misuses one: any finding is a false one.
         h.check(not findings, "no finding for lockstorm (correct code)",
                 f"{[(f['kind'], f.get('message')) for f in findings]}; events lost: {lost}")
-    finally:
-        scratch.remove()

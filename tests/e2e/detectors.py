@@ -1,12 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """End-to-end tests of every detector, and of real programs no one here wrote.
 
-Registered into run.py's list by register(); they use its harness (Proc, Ctx, check, the
-JSON Lines parser and checks). Each test runs racetrace as a user would, on one target of
-tests/targets/ (or memcached, xz, pigz from Debian), and checks the EXACT set of finding
-kinds and the number of findings of each kind, plus, per finding, the threads it names (the
-targets note which tid plays which role on stderr, see target.h) and the locks (the target's
-static lock symbols, by `nm`).
+Each test runs racetrace as a user would, on one target of tests/targets/ (or memcached, xz,
+pigz from Debian), and checks the EXACT set of finding kinds and the number of findings of each
+kind, plus, per finding, the threads it names (the targets note which tid plays which role on
+stderr, see target.h) and the locks (the target's static lock symbols, by `nm`).
 
   misuse and heap targets    one per finding kind, `--` and -p mode
   hang                       --hang-threshold 1: one hang; default threshold: nothing
@@ -21,7 +19,6 @@ futex wait, so the measure can only err on the long side). The harness stamps ev
 racetrace's stdout with time.monotonic() (also CLOCK_MONOTONIC) when its reader thread gets it
 from the pipe; latency = stamp of the deadlock finding's line - that time.
 """
-import json
 import os
 import platform
 import re
@@ -31,50 +28,16 @@ import subprocess
 import threading
 import time
 
-h = None  # the harness module (run.py), set by register()
+import harness as h
 
-DEADLOCK_LATENCY_MAX = 1.0  # seconds, deadlock formed -> finding on racetrace's stdout
 FINDING_WAIT = 15  # seconds to wait for a finding that must come
 FUTEX_NR = {"x86_64": 202, "aarch64": 98}
-NOTE_TID = re.compile(r": tid (\S+) (\d+)$")
-NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
 MC_OPS = 20000
 MC_CONNS = 4
 COMPRESS_MB = 24
 
-_TESTS = []
-
-
-def _test(name):
-    def reg(fn):
-        _TESTS.append((name, fn))
-        return fn
-    return reg
-
-
-def register(harness):
-    """Add this module's tests to harness.TESTS (run.py calls this once)."""
-    global h
-    h = harness
-    for name, fn in _TESTS:
-        harness.test(name)(fn)
-
-
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def notes(lines):
-    """The target's stderr notes: ({role: tid}, {what: CLOCK_MONOTONIC seconds})."""
-    tids, times = {}, {}
-    for line in lines:
-        m = NOTE_TID.search(line)
-        if m:
-            tids[m.group(1)] = int(m.group(2))
-        m = NOTE_TIME.search(line)
-        if m:
-            times[m.group(1)] = float(m.group(2))
-    return tids, times
 
 
 def kinds(findings):
@@ -133,38 +96,6 @@ def check_locks(f, path, names):
             f"{f['kind']} names exactly the locks {', '.join(names)}", f"got {got}")
 
 
-def line_stamp(ctx, proc, which, pred):
-    """(absolute CLOCK_MONOTONIC time, line) of the first line of proc's `which` stream
-    satisfying pred, or (None, None)."""
-    with proc.cond:
-        for t, w, line in proc.stamped:
-            if w == which and pred(line):
-                return ctx.t0 + t, line
-    return None, None
-
-
-def is_finding(kind):
-    def pred(line):
-        try:
-            o = json.loads(line)
-        except ValueError:
-            return False
-        return isinstance(o, dict) and o.get("kind") == kind
-    return pred
-
-
-def tracing_pid(ctx, r):
-    """Wait for racetrace's "tracing pid N" line; N."""
-    line = r.wait_line("stderr", lambda s: s.startswith(h.TRACING_PREFIX), h.ATTACH_TIMEOUT)
-    if line is None:
-        tail = r.err[-1] if r.err else "(no stderr)"
-        raise h.Fail(f"attach: no '{h.TRACING_PREFIX}' line (racetrace alive "
-                     f"{r.alive()}): {tail}")
-    m = re.match(re.escape(h.TRACING_PREFIX) + r" (\d+)", line)
-    h.check(m, "tracing line names a pid", repr(line))
-    return int(m.group(1))
-
-
 def run(ctx, mode, targv, want, rt_opts=("--json",)):
     """Run targv under racetrace in `mode` ("cmd": `racetrace -- T`, "pid": T -w, attach,
     release), to the end of both. Checks that the findings are exactly `want` ({kind: count}),
@@ -176,12 +107,7 @@ def run(ctx, mode, targv, want, rt_opts=("--json",)):
         findings, summary = h.parse_jsonl(r)
         terr, pid, ours = r.err, None, {r.pid, summary.get("pid")}
     else:
-        t, r = h.start_pid_mode(ctx, targv, rt_opts)
-        t.write("go\n")
-        t.close_stdin()
-        trc = t.wait(h.TIMEOUT, "target exits in time")
-        h.check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
-        rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+        rc, r, t = h.run_pid_mode(ctx, targv, rt_opts)
         findings, summary = h.parse_jsonl(r)
         terr, pid, ours = t.err, t.pid, {r.pid, t.pid}
     check_kinds(findings, want)
@@ -193,9 +119,9 @@ def run(ctx, mode, targv, want, rt_opts=("--json",)):
 
 
 def check_summary(findings, s, pid):
-    """The summary and every finding object well formed (run.py's checks), except that a
-    finding's final count in summary.counts may exceed the count printed with it: findings
-    are printed at first sight (docs/output.md)."""
+    """The summary and every finding object well formed (harness.check_summary's checks),
+    except that a finding's final count in summary.counts may exceed the count printed with
+    it: findings are printed at first sight (docs/output.md)."""
     for k in h.SUMMARY_KEYS:
         h.check(k in s, f"summary has '{k}'", f"keys {sorted(s)}")
     for k in ("pid", "events", "lost", "threads", "findings"):
@@ -275,7 +201,7 @@ def make_misuse(name, mode):
         path = h.need_target(argv[0])
         rc, findings, summary, terr = run(ctx, mode, [path, *argv[1:]], want,
                                           ("--json", *rt_opts))
-        tids, _ = notes(terr)
+        tids, _ = h.notes(terr)
         check_detail(findings, path, tids, detail)
         if "free-locked" in want:
             f = findings[0]
@@ -286,10 +212,10 @@ def make_misuse(name, mode):
 
 for _name in MISUSE:
     for _mode in ("cmd", "pid"):
-        _test(f"detect-{_name}-{_mode}")(make_misuse(_name, _mode))
+        h.test(f"detect-{_name}-{_mode}")(make_misuse(_name, _mode))
 
 
-@_test("detect-hang-below-threshold")
+@h.test("detect-hang-below-threshold")
 def t_hang_default(ctx):
     """The same 3 s wait with the default threshold (5 s): no hang."""
     path = h.need_target("hang")
@@ -297,7 +223,7 @@ def t_hang_default(ctx):
     check_events(summary, ("futex_wait",))
 
 
-@_test("detect-double-lock-self")
+@h.test("detect-double-lock-self")
 def t_double_lock_self(ctx):
     """A normal mutex locked twice: the thread deadlocks on itself. Reported once, as the
     double-lock, when it happens; the wait on itself that follows is not reported again as a
@@ -305,8 +231,8 @@ def t_double_lock_self(ctx):
     path = h.need_target("double_lock")
     before = h.LinkSnapshot()
     r = h.Proc(ctx, [h.RACETRACE, "--json", "--hang-threshold", "1", "--", path, "self"])
-    pid = tracing_pid(ctx, r)
-    got = r.wait_line("stdout", is_finding("double-lock"), FINDING_WAIT)
+    pid = h.wait_tracing(r)
+    got = r.wait_line("stdout", h.is_finding("double-lock"), FINDING_WAIT)
     h.check(got, f"double-lock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
     # past the deadlock confirmation (0.2 s) and the hang threshold (1 s): nothing more comes
     time.sleep(2.0)
@@ -315,7 +241,7 @@ def t_double_lock_self(ctx):
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, {"double-lock": 1})
     check_summary(findings, summary, pid)
-    tids, _ = notes(r.err)
+    tids, _ = h.notes(r.err)
     for f in findings:
         check_roles(f, tids, ["locker"])
         check_locks(f, path, ["lock_n"])
@@ -337,14 +263,14 @@ def check_latency(ctx, r, times):
     for w in ("ab-locks-b", "ba-locks-a"):
         h.check(w in times, f"target noted the time before {w}", f"notes {times}")
     formed = max(times.values())
-    seen, _ = line_stamp(ctx, r, "stdout", is_finding("deadlock"))
+    seen, _ = r.line_time("stdout", h.is_finding("deadlock"))
     h.check(seen is not None, "deadlock line stamped")
     latency = seen - formed
     ctx.log(f"deadlock formed at {formed:.6f}, reported at {seen:.6f}: latency "
             f"{latency * 1000:.1f} ms")
     h.check(latency >= 0, "deadlock reported after it formed", f"{latency:.3f} s")
-    h.check(latency < DEADLOCK_LATENCY_MAX,
-            f"deadlock reported < {DEADLOCK_LATENCY_MAX} s after it formed",
+    h.check(latency < h.DEADLOCK_LATENCY_MAX,
+            f"deadlock reported < {h.DEADLOCK_LATENCY_MAX} s after it formed",
             f"{latency:.3f} s")
 
 
@@ -358,8 +284,8 @@ def deadlock_cmd(ctx, opts=(), want=DEADLOCK_ALL):
     path = h.need_target("deadlock")
     before = h.LinkSnapshot()
     r = h.Proc(ctx, [h.RACETRACE, "--json", *opts, "--", path])
-    pid = tracing_pid(ctx, r)
-    got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
+    pid = h.wait_tracing(r)
+    got = r.wait_line("stdout", h.is_finding("deadlock"), FINDING_WAIT)
     h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
     h.check(os.path.exists(f"/proc/{pid}"), "target still deadlocked when reported")
     os.kill(pid, signal.SIGKILL)
@@ -367,19 +293,19 @@ def deadlock_cmd(ctx, opts=(), want=DEADLOCK_ALL):
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, want)
     check_summary(findings, summary, pid)
-    tids, times = notes(r.err)
+    tids, times = h.notes(r.err)
     check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
     check_latency(ctx, r, times)
     h.check(rc == 2, "exit status 2", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
-@_test("detect-deadlock-cmd")
+@h.test("detect-deadlock-cmd")
 def t_deadlock_cmd(ctx):
     deadlock_cmd(ctx)
 
 
-@_test("futex-only-deadlock-cmd")
+@h.test("futex-only-deadlock-cmd")
 def t_futex_deadlock_cmd(ctx):
     deadlock_cmd(ctx, FUTEX_ONLY, {"deadlock": 1})
 
@@ -389,7 +315,7 @@ def deadlock_pid(ctx, opts=(), want=DEADLOCK_ALL):
     before = h.LinkSnapshot()
     t, r = h.start_pid_mode(ctx, [path], ("--json", *opts))
     t.write("go\n")
-    got = r.wait_line("stdout", is_finding("deadlock"), FINDING_WAIT)
+    got = r.wait_line("stdout", h.is_finding("deadlock"), FINDING_WAIT)
     h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
     h.check(t.alive(), "target still deadlocked when reported", f"exit {t.p.returncode}")
     t.kill()
@@ -397,25 +323,25 @@ def deadlock_pid(ctx, opts=(), want=DEADLOCK_ALL):
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, want)
     check_summary(findings, summary, t.pid)
-    tids, times = notes(t.err)
+    tids, times = h.notes(t.err)
     check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
     check_latency(ctx, r, times)
     h.check(rc == 2, "exit status 2", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-@_test("detect-deadlock-pid")
+@h.test("detect-deadlock-pid")
 def t_deadlock_pid(ctx):
     """Attached before the deadlock forms (-w), as in the other -p tests."""
     deadlock_pid(ctx)
 
 
-@_test("futex-only-deadlock-pid")
+@h.test("futex-only-deadlock-pid")
 def t_futex_deadlock_pid(ctx):
     deadlock_pid(ctx, FUTEX_ONLY, {"deadlock": 1})
 
 
-@_test("threads-only-deadlock-pid")
+@h.test("threads-only-deadlock-pid")
 def t_threads_deadlock_pid(ctx):
     """Thread probes without lock probes (the governor's level 2) see waits the same way."""
     deadlock_pid(ctx, ("--probes", "threads"), {"deadlock": 1})
@@ -438,7 +364,7 @@ def deadlock_after(ctx, opts=()):
     for w in ("ab-locks-b", "ba-locks-a"):
         h.check(t.wait_line("stderr", lambda s, w=w: f": time {w} " in s, h.TIMEOUT) is not None,
                 f"target reaches {w}", f"stderr {t.err[-3:]}")
-    tids, _ = notes(t.err)
+    tids, _ = h.notes(t.err)
     deadline = time.monotonic() + h.TIMEOUT
     while not all(blocked_in_futex(t.pid, tids.get(r)) for r in ("ab", "ba")):
         h.check(time.monotonic() < deadline and t.alive(), "both threads block in futex",
@@ -456,31 +382,31 @@ def deadlock_after(ctx, opts=()):
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-@_test("detect-deadlock-pid-after")
+@h.test("detect-deadlock-pid-after")
 def t_deadlock_after(ctx):
     """The target deadlocks first; racetrace -p -d 2 attached afterwards must see it from the
     threads' futex waits alone (it saw no lock taken)."""
     deadlock_after(ctx)
 
 
-@_test("futex-only-deadlock-pid-after")
+@h.test("futex-only-deadlock-pid-after")
 def t_futex_deadlock_after(ctx):
     deadlock_after(ctx, FUTEX_ONLY)
 
 
-@_test("futex-only-hang-pid")
+@h.test("futex-only-hang-pid")
 def t_futex_hang(ctx):
     """A 3 s wait, threshold 1 s: one hang naming the waiter, the holder and M; the wait's end
     (the waiter's switch-in) is seen, or the run would end with a second, endless hang."""
     path = h.need_target("hang")
     _, findings, summary, terr = run(ctx, "pid", [path], {"hang": 1},
                                      ("--json", *FUTEX_ONLY, "--hang-threshold", "1"))
-    check_detail(findings, path, notes(terr)[0], {"hang": (["waiter", "holder"], ["lock_m"], 1)})
+    check_detail(findings, path, h.notes(terr)[0], {"hang": (["waiter", "holder"], ["lock_m"], 1)})
     check_events(summary, ("futex_wait",))
     check_events(summary, ("futex_wait_ret",))
 
 
-@_test("futex-only-clean-wait-resume-pid")
+@h.test("futex-only-clean-wait-resume-pid")
 def t_futex_wait_resume(ctx):
     """Attach while a thread sleeps on a mutex (a wait learned from /proc), which it then gets
     and lives on for 4 s without another wait: its switch-in ends the wait (racetrace seeds
@@ -492,19 +418,17 @@ def t_futex_wait_resume(ctx):
     t = h.Proc(ctx, [path, "1000", "4000"])
     h.check(t.wait_line("stderr", lambda s: s.endswith(": ready"), h.TIMEOUT) is not None,
             "target holds M", f"stderr {t.err[-3:]}")
-    tids, _ = notes(t.err)
+    tids, _ = h.notes(t.err)
     deadline = time.monotonic() + h.TIMEOUT
     while not blocked_in_futex(t.pid, tids.get("waiter")):
         h.check(time.monotonic() < deadline and t.alive(), "the waiter blocks in futex",
                 f"alive {t.alive()}")
         time.sleep(0.02)
     r = h.Proc(ctx, [h.RACETRACE, "--json", *FUTEX_ONLY, "--hang-threshold", "2", "-p", t.pid])
-    h.wait_tracing(ctx, r, t.pid)
+    h.wait_tracing(r, t.pid)
     h.check(blocked_in_futex(t.pid, tids["waiter"]), "the waiter still blocked at attach",
             "it got M before racetrace attached: the test proves nothing")
-    trc = t.wait(h.TIMEOUT, "target exits in time")
-    h.check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
-    rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+    rc = h.wait_target_then_racetrace(t, r)
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, {})
     check_summary(findings, summary, t.pid)
@@ -513,7 +437,7 @@ def t_futex_wait_resume(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-@_test("futex-only-clean-lockstorm-pid")
+@h.test("futex-only-clean-lockstorm-pid")
 def t_futex_clean_storm(ctx):
     """Two threads contending on four mutexes for 3 s, threshold 1 s: thousands of short waits,
     each ended by its thread's switch-in, and nothing to report."""
@@ -557,11 +481,11 @@ def make_clean(name, mode):
 for _name in CLEAN:
     if _name != "attach-held":
         for _mode in ("cmd", "pid"):
-            _test(f"clean-{_name}-{_mode}")(make_clean(_name, _mode))
-_test("clean-attach-held-cmd")(make_clean("attach-held", "cmd"))
+            h.test(f"clean-{_name}-{_mode}")(make_clean(_name, _mode))
+h.test("clean-attach-held-cmd")(make_clean("attach-held", "cmd"))
 
 
-@_test("clean-attach-held-pid")
+@h.test("clean-attach-held-pid")
 def t_attach_held(ctx):
     """Attach while the target holds M, R (twice), W (read) and H: their unlocks, and a thread
     blocking on H whose owner racetrace never saw lock it, report nothing."""
@@ -571,12 +495,10 @@ def t_attach_held(ctx):
     h.check(t.wait_line("stderr", lambda s: s.endswith(": ready"), h.TIMEOUT) is not None,
             "target holds its locks", f"stderr {t.err[-3:]}")
     r = h.Proc(ctx, [h.RACETRACE, "--json", "-p", t.pid])
-    h.wait_tracing(ctx, r, t.pid)
+    h.wait_tracing(r, t.pid)
     t.write("go\n")
     t.close_stdin()
-    trc = t.wait(h.TIMEOUT, "target exits in time")
-    h.check(trc == 0, "target exits 0", f"exit {trc}: {t.err[-1] if t.err else ''}")
-    rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+    rc = h.wait_target_then_racetrace(t, r)
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, {})
     check_summary(findings, summary, t.pid)
@@ -589,12 +511,6 @@ def t_attach_held(ctx):
 
 # ---------------------------------------------------------------------------------------------
 # Real programs no one here wrote
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port, proc, timeout=20):
@@ -677,12 +593,12 @@ def check_real(findings, summary, rc, name, lock_events):
     h.check(rc == 0, "exit status 0", f"got {rc}")
 
 
-@_test("real-memcached-cmd")
+@h.test("real-memcached-cmd")
 def t_memcached_cmd(ctx):
     before = h.LinkSnapshot()
-    port = free_port()
+    port = h.free_port()
     r = h.Proc(ctx, [h.RACETRACE, "--json", "--", *mc_argv(port)])
-    pid = tracing_pid(ctx, r)
+    pid = h.wait_tracing(r)
     wait_port(port, r)
     mc_load(ctx, port)
     os.kill(pid, signal.SIGTERM)
@@ -694,15 +610,17 @@ def t_memcached_cmd(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
-@_test("real-memcached-pid")
-def t_memcached_pid(ctx):
-    before = h.LinkSnapshot()
-    port = free_port()
+def memcached_pid(ctx, rt_opts, idle=0):
+    """memcached under `racetrace RT_OPTS -p`: loaded, left idle for `idle` s, stopped with
+    SIGTERM. Checks that it exits 0, that nothing is reported, and the summary; returns (rc,
+    findings, summary, the pids of the run)."""
+    port = h.free_port()
     m = h.Proc(ctx, mc_argv(port))
     wait_port(port, m)
-    r = h.Proc(ctx, [h.RACETRACE, "--json", "-p", m.pid])
-    h.wait_tracing(ctx, r, m.pid)
+    r = h.Proc(ctx, [h.RACETRACE, *rt_opts, "-p", m.pid])
+    h.wait_tracing(r, m.pid)
     mc_load(ctx, port)
+    time.sleep(idle)
     m.p.send_signal(signal.SIGTERM)
     mrc = m.wait(h.TIMEOUT, "memcached exits on SIGTERM")
     h.check(mrc == 0, "memcached exits 0", f"exit {mrc}: {m.err[-1] if m.err else ''}")
@@ -710,35 +628,31 @@ def t_memcached_pid(ctx):
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, {})
     check_summary(findings, summary, m.pid)
+    return rc, findings, summary, {r.pid, m.pid}
+
+
+@h.test("real-memcached-pid")
+def t_memcached_pid(ctx):
+    before = h.LinkSnapshot()
+    rc, findings, summary, ours = memcached_pid(ctx, ("--json",))
     check_real(findings, summary, rc, "memcached", 1001)
-    h.check_no_leaked_links(ctx, before, {r.pid, m.pid})
+    h.check_no_leaked_links(ctx, before, ours)
 
 
-@_test("real-memcached-futex-only-pid")
+@h.test("real-memcached-futex-only-pid")
 def t_memcached_futex_only(ctx):
     """Contention-only mode on a real server, hang threshold 1 s: memcached's background
     threads sleep for seconds in condition-variable waits (futex waits that are no lock
     wait), its workers contend now and then. Nothing may be reported."""
     before = h.LinkSnapshot()
-    port = free_port()
-    m = h.Proc(ctx, mc_argv(port))
-    wait_port(port, m)
-    r = h.Proc(ctx, [h.RACETRACE, "--json", *FUTEX_ONLY, "--hang-threshold", "1", "-p", m.pid])
-    h.wait_tracing(ctx, r, m.pid)
-    mc_load(ctx, port)
-    time.sleep(2)  # past the threshold with the background threads asleep
-    m.p.send_signal(signal.SIGTERM)
-    mrc = m.wait(h.TIMEOUT, "memcached exits on SIGTERM")
-    h.check(mrc == 0, "memcached exits 0", f"exit {mrc}: {m.err[-1] if m.err else ''}")
-    rc = r.wait(h.TIMEOUT, "racetrace exits after memcached")
-    findings, summary = h.parse_jsonl(r)
-    check_kinds(findings, {})
-    check_summary(findings, summary, m.pid)
+    # idle past the threshold with the background threads asleep
+    rc, findings, summary, ours = memcached_pid(
+        ctx, ("--json", *FUTEX_ONLY, "--hang-threshold", "1"), idle=2)
     h.check(rc == 0, "exit status 0", f"got {rc}")
     check_events(summary, ("futex_wait",))
     check_events(summary, ("futex_wait_ret",))
     h.check(summary["lost"] == 0, "no event lost", repr(summary["lost"]))
-    h.check_no_leaked_links(ctx, before, {r.pid, m.pid})
+    h.check_no_leaked_links(ctx, before, ours)
 
 
 def make_input(ctx):
@@ -772,11 +686,11 @@ def compress_test(ctx, prog, pkg, argv, out_suffix, verify):
                 pass
 
 
-@_test("real-xz-cmd")
+@h.test("real-xz-cmd")
 def t_xz(ctx):
     compress_test(ctx, "xz", "xz-utils", ["-T2", "-1", "-k", "-f"], ".xz", ["-t"])
 
 
-@_test("real-pigz-cmd")
+@h.test("real-pigz-cmd")
 def t_pigz(ctx):
     compress_test(ctx, "pigz", "pigz", ["-p", "2", "-k", "-f"], ".gz", ["-t"])

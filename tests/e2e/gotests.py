@@ -5,21 +5,17 @@ scripts/build_go_targets.sh into .output/go-targets/go1.N/NAME[-sw]. Each runs u
 racetrace in `--` mode (and some in -p mode) with exact expectations on the finding kinds; the
 goroutines named in a finding must be the ones the program says played the roles (its
 "NAME: goid ROLE N" lines on stderr). The `gotest` program is a test binary run as `go test`
-runs it; go-etcd traces Debian's etcd for a minute under load and wants no finding.
-
-run.py calls register(its own module); the harness helpers come from there."""
+runs it; go-etcd traces Debian's etcd for a minute under load and wants no finding."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 
-import detectors
+import harness as h
 
-R = None
 GO_VERSIONS = (19, 21, 22, 23)
-GOTARGETS = os.path.join(os.path.dirname(__file__), "..", "..", ".output", "go-targets")
+GOTARGETS = os.path.join(h.ROOT, ".output", "go-targets")
 
 # program, racetrace options, program arguments, expected kinds ("kind/detail" when the
 # finding has a detail), roles the finding names. The blocking bugs (issue: double locks,
@@ -66,7 +62,7 @@ FIRST_FUNCS = {
 
 def gobin(minor, name, variant):
     p = os.path.abspath(os.path.join(GOTARGETS, f"go1.{minor}", name + variant))
-    R.check(os.access(p, os.X_OK), f"{name}{variant} built with go1.{minor}",
+    h.check(os.access(p, os.X_OK), f"{name}{variant} built with go1.{minor}",
             f"{p} missing: run 'scripts/build_go_targets.sh' (make test does)")
     return p
 
@@ -91,47 +87,47 @@ def kinds_of(findings):
 
 def make_case(minor, variant, name, opts, args, want, roles):
     def fn(ctx):
-        before = R.LinkSnapshot()
+        before = h.LinkSnapshot()
         path = gobin(minor, name, variant)
-        rc, r = R.run_cmd_mode(ctx, [path, *args], rt_opts=("--json", *opts))
-        findings, summary = R.parse_jsonl(r)
+        rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=("--json", *opts))
+        findings, summary = h.parse_jsonl(r)
         got = kinds_of(findings)
-        R.check(got == want, f"findings are exactly {want or 'none'}",
+        h.check(got == want, f"findings are exactly {want or 'none'}",
                 f"got {got}: {[f['message'][:100] for f in findings]}")
         ev = summary["events_by_type"]
-        R.check(ev.get("go_go", 0) >= 1 and ev.get("go_spawn", 0) >= 1,
+        h.check(ev.get("go_go", 0) >= 1 and ev.get("go_spawn", 0) >= 1,
                 "goroutine creation seen", repr(ev))
         if roles:
             ids = goids(r.err)
             want_ids = {ids.get(x) for x in roles}
-            R.check(None not in want_ids, "the program named its goroutines", repr(ids))
-            R.check(set(findings[0]["threads"]) == want_ids,
+            h.check(None not in want_ids, "the program named its goroutines", repr(ids))
+            h.check(set(findings[0]["threads"]) == want_ids,
                     f"the finding names goroutines {sorted(roles)}",
                     f"threads {findings[0]['threads']} vs {ids}")
         for f in findings:
             # stripped builds too: function names come from .gopclntab then
-            R.check(f["stacks"] and f["stacks"][0] and f["stacks"][0][0].get("module") and
+            h.check(f["stacks"] and f["stacks"][0] and f["stacks"][0][0].get("module") and
                     f["stacks"][0][0].get("function"),
                     "the finding has a symbolized stack", repr(f["stacks"])[:200])
             if name in FIRST_FUNCS:
                 first = f["stacks"][0][0].get("function")
-                R.check(first == FIRST_FUNCS[name],
+                h.check(first == FIRST_FUNCS[name],
                         f"the finding's stack starts in {FIRST_FUNCS[name]}",
                         repr([fr.get("function") for fr in f["stacks"][0]])[:300])
             if name in LOCK_NAMES and (variant == "" or LOCK_NAMES[name].startswith("chan")):
                 # globals are named from .symtab: not in a stripped build
                 names = [lk.get("name") or "" for lk in f.get("locks", [])]
-                R.check(any(n.startswith(LOCK_NAMES[name]) for n in names),
+                h.check(any(n.startswith(LOCK_NAMES[name]) for n in names),
                         f"the lock or channel is named '{LOCK_NAMES[name]}...'", repr(names))
         if roles and "go-map-race" in want:
             # both goroutines were made by `go` statements in main: their creation sites
             for ti in findings[0]["thread_info"]:
                 site = ti.get("created_at") or {}
                 ok = any(fr.get("function") == "main.main" for fr in site.get("stack", []))
-                R.check(ti.get("name") == "goroutine" and ok,
+                h.check(ti.get("name") == "goroutine" and ok,
                         "goroutines come with their creation stack", repr(ti)[:200])
-        R.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
-        R.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+        h.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
+        h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
     return fn
 
 
@@ -141,58 +137,52 @@ def gotest_case(minor, variant, test, want):
     deadlocks: racetrace must report a `deadlock` (every goroutine blocked) within a second
     of the test goroutine blocking, while the test binary still hangs. TestOK: nothing."""
     def fn(ctx):
-        before = R.LinkSnapshot()
+        before = h.LinkSnapshot()
         path = gobin(minor, "gotest", variant)
         argv = [path, "-test.timeout=10m", "-test.run", test]
         if not want:
-            rc, r = R.run_cmd_mode(ctx, argv, rt_opts=("--json",))
-            findings, summary = R.parse_jsonl(r)
-            R.check(kinds_of(findings) == {}, "no findings for a passing test",
+            rc, r = h.run_cmd_mode(ctx, argv, rt_opts=("--json",))
+            findings, summary = h.parse_jsonl(r)
+            h.check(kinds_of(findings) == {}, "no findings for a passing test",
                     repr(kinds_of(findings)))
-            R.check(rc == 0, "exit status 0 (the test binary's)", f"got {rc}")
-            R.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+            h.check(rc == 0, "exit status 0 (the test binary's)", f"got {rc}")
+            h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
             return
-        r = R.Proc(ctx, [R.RACETRACE, "--json", "--", *argv])
-        pid = detectors.tracing_pid(ctx, r)
-        got = r.wait_line("stdout", detectors.is_finding("deadlock"), 10)
-        R.check(got, "deadlock reported within 10 s", f"stdout {r.out[-3:]}")
-        R.check(os.path.exists(f"/proc/{pid}"), "the test binary still hangs when reported")
-        seen, _ = detectors.line_stamp(ctx, r, "stdout", detectors.is_finding("deadlock"))
-        _, times = detectors.notes(r.err)
-        R.check("test-blocks" in times, "the test noted when it blocks", repr(times))
+        r = h.Proc(ctx, [h.RACETRACE, "--json", "--", *argv])
+        pid = h.wait_tracing(r)
+        got = r.wait_line("stdout", h.is_finding("deadlock"), 10)
+        h.check(got, "deadlock reported within 10 s", f"stdout {r.out[-3:]}")
+        h.check(os.path.exists(f"/proc/{pid}"), "the test binary still hangs when reported")
+        seen, _ = r.line_time("stdout", h.is_finding("deadlock"))
+        _, times = h.notes(r.err)
+        h.check("test-blocks" in times, "the test noted when it blocks", repr(times))
         latency = seen - times["test-blocks"]
         ctx.log(f"deadlock formed at {times['test-blocks']:.6f}, reported {latency * 1000:.1f}"
                 " ms later")
-        R.check(0 <= latency < detectors.DEADLOCK_LATENCY_MAX,
-                f"deadlock reported < {detectors.DEADLOCK_LATENCY_MAX} s after it formed",
+        h.check(0 <= latency < h.DEADLOCK_LATENCY_MAX,
+                f"deadlock reported < {h.DEADLOCK_LATENCY_MAX} s after it formed",
                 f"{latency:.3f} s")
         os.kill(pid, signal.SIGKILL)
-        rc = r.wait(R.TIMEOUT, "racetrace exits after the test binary is killed")
-        findings, summary = R.parse_jsonl(r)
-        R.check(kinds_of(findings) == want, f"findings are exactly {want}",
+        rc = r.wait(h.TIMEOUT, "racetrace exits after the test binary is killed")
+        findings, summary = h.parse_jsonl(r)
+        h.check(kinds_of(findings) == want, f"findings are exactly {want}",
                 repr(kinds_of(findings)))
         f = findings[0]
         ids = goids(r.err)
-        R.check(ids.get("test") in f["threads"], "the deadlock names the test goroutine",
+        h.check(ids.get("test") in f["threads"], "the deadlock names the test goroutine",
                 f"threads {f['threads']} vs {ids}")
-        R.check(len(f["stacks"]) == len(f["threads"]) and
+        h.check(len(f["stacks"]) == len(f["threads"]) and
                 all(st and st[0].get("function") for st in f["stacks"]),
                 "a symbolized stack for every blocked goroutine", repr(f["stacks"])[:300])
         funcs = {fr.get("function") for st in f["stacks"] for fr in st}
-        R.check(any(fn and fn.endswith("gotest.Produce") for fn in funcs),
+        h.check(any(fn and fn.endswith("gotest.Produce") for fn in funcs),
                 "the stacks show the blocked send in Produce", repr(sorted(filter(None, funcs))))
-        R.check(rc == 2, "exit status 2", f"got {rc}")
-        R.check_no_leaked_links(ctx, before, {r.pid, pid})
+        h.check(rc == 2, "exit status 2", f"got {rc}")
+        h.check_no_leaked_links(ctx, before, {r.pid, pid})
     return fn
 
 
 ETCD_SECONDS = int(os.environ.get("RT_ETCD_SECONDS", "60"))
-
-
-def free_port():
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
 
 
 def t_etcd(ctx):
@@ -200,22 +190,22 @@ def t_etcd(ctx):
     DWARF), started under racetrace, driven for RT_ETCD_SECONDS (60) by a loopback etcdctl
     put/get loop, then stopped with SIGTERM. No finding, no event lost, the server's work seen
     (locks, RWMutex, channels, goroutines), and every request answered."""
-    etcd = R.need_program("etcd", "etcd-server")
-    etcdctl = R.need_program("etcdctl", "etcd-client")
-    before = R.LinkSnapshot()
-    client, peer = free_port(), free_port()
+    etcd = h.need_program("etcd", "etcd-server")
+    etcdctl = h.need_program("etcdctl", "etcd-client")
+    before = h.LinkSnapshot()
+    client, peer = h.free_port(), h.free_port()
     curl, purl = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
     data = ctx.tmp("etcd-data")
-    r = R.Proc(ctx, [R.RACETRACE, "--json", "--", etcd, "--data-dir", data,
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", etcd, "--data-dir", data,
                      "--listen-client-urls", curl, "--advertise-client-urls", curl,
                      "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
                      "--initial-cluster", f"default={purl}", "--log-level", "error"])
-    pid = detectors.tracing_pid(ctx, r)
+    pid = h.wait_tracing(r)
     ctl = [etcdctl, "--endpoints", f"127.0.0.1:{client}", "--command-timeout", "5s"]
     env = dict(os.environ, ETCDCTL_API="3")
     deadline = time.monotonic() + 30
     while subprocess.run(ctl + ["endpoint", "health"], env=env, capture_output=True).returncode:
-        R.check(time.monotonic() < deadline and r.alive(), "etcd answers within 30 s",
+        h.check(time.monotonic() < deadline and r.alive(), "etcd answers within 30 s",
                 f"racetrace alive {r.alive()}, stderr {r.err[-3:]}")
         time.sleep(0.3)
     ops = fails = 0
@@ -226,48 +216,45 @@ def t_etcd(ctx):
             fails += subprocess.run(ctl + cmd, env=env, capture_output=True).returncode != 0
         ops += 1
     ctx.log(f"{ops} put/get pairs in {ETCD_SECONDS} s, {fails} failed")
-    R.check(r.alive() and os.path.exists(f"/proc/{pid}"), "etcd and racetrace still run")
+    h.check(r.alive() and os.path.exists(f"/proc/{pid}"), "etcd and racetrace still run")
     os.kill(pid, signal.SIGTERM)
-    rc = r.wait(R.TIMEOUT, "racetrace exits after etcd stops")
-    findings, summary = R.parse_jsonl(r)
-    R.check(findings == [], "no findings on etcd",
+    rc = r.wait(h.TIMEOUT, "racetrace exits after etcd stops")
+    findings, summary = h.parse_jsonl(r)
+    h.check(findings == [], "no findings on etcd",
             repr([(f["kind"], f["message"][:120]) for f in findings])[:600])
-    R.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
-    R.check(fails == 0 and ops >= 100, "every request answered (100 or more pairs)",
+    h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
+    h.check(fails == 0 and ops >= 100, "every request answered (100 or more pairs)",
             f"{ops} pairs, {fails} failed")
     ev = summary["events_by_type"]
     for name, least in (("go_lock", 10000), ("go_unlock", 10000), ("go_rlock", 1000),
                         ("go_wlock", 100), ("go_chan_send", 1000), ("go_go", 1000),
                         ("go_map_write", 10000)):
-        R.check(ev.get(name, 0) >= least, f"at least {least} {name} records",
+        h.check(ev.get(name, 0) >= least, f"at least {least} {name} records",
                 f"{ev.get(name, 0)}")
-    R.check(rc in (0, 128 + signal.SIGTERM), "exit status: etcd's own after SIGTERM",
+    h.check(rc in (0, 128 + signal.SIGTERM), "exit status: etcd's own after SIGTERM",
             f"got {rc}")
-    R.check_no_leaked_links(ctx, before, {r.pid, pid})
+    h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
 def t_pid_mode(ctx):
     """A Go program found with -p (its executable through /proc/PID/exe)."""
-    before = R.LinkSnapshot()
+    before = h.LinkSnapshot()
     path = gobin(23, "mapwrite", "")
-    rc, r, pid = R.run_pid_mode(ctx, [path])
-    findings, summary = R.parse_jsonl(r)
-    R.check(kinds_of(findings) == {"go-map-race": 1}, "one go-map-race under -p",
+    rc, r, t = h.run_pid_mode(ctx, [path])
+    findings, summary = h.parse_jsonl(r)
+    h.check(kinds_of(findings) == {"go-map-race": 1}, "one go-map-race under -p",
             repr(kinds_of(findings)))
-    R.check(rc == 2, "exit status 2", f"got {rc}")
-    R.check_no_leaked_links(ctx, before, {r.pid, pid})
+    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
-def register(run_module):
-    global R
-    R = run_module
-    for minor in GO_VERSIONS:
-        for variant in ("", "-sw"):
-            for name, opts, args, want, roles in CASES:
-                R.test(f"go1.{minor}{variant}-{name}")(
-                    make_case(minor, variant, name, opts, args, want, roles))
-            R.test(f"go1.{minor}{variant}-gotest-deadlock")(
-                gotest_case(minor, variant, "TestHandoff", {"deadlock/all-goroutines": 1}))
-            R.test(f"go1.{minor}{variant}-gotest-ok")(gotest_case(minor, variant, "TestOK", {}))
-    R.test("go-pid-mode")(t_pid_mode)
-    R.test("go-etcd")(t_etcd)
+for _minor in GO_VERSIONS:
+    for _variant in ("", "-sw"):
+        for _name, _opts, _args, _want, _roles in CASES:
+            h.test(f"go1.{_minor}{_variant}-{_name}")(
+                make_case(_minor, _variant, _name, _opts, _args, _want, _roles))
+        h.test(f"go1.{_minor}{_variant}-gotest-deadlock")(
+            gotest_case(_minor, _variant, "TestHandoff", {"deadlock/all-goroutines": 1}))
+        h.test(f"go1.{_minor}{_variant}-gotest-ok")(gotest_case(_minor, _variant, "TestOK", {}))
+h.test("go-pid-mode")(t_pid_mode)
+h.test("go-etcd")(t_etcd)

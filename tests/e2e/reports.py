@@ -4,13 +4,11 @@ lock names (a global by its symbol, a lock in a heap block by its allocation sit
 names, a stripped target (module+offset frames, no crash), and the text form's SUMMARY line.
 
 Where glibc's debug info comes from: racetrace runs in a mount namespace of the test's own with
-an empty directory over /usr/lib/debug (run.py's PrivateNs), so libc6-dbg is out of view for it
+an empty directory over /usr/lib/debug (harness.PrivateNs), so libc6-dbg is out of view for it
 alone. Then libc's frames are module+offset and the report ends with the hint naming libc.so.6
 and libc6-dbg (report-libc-nodebug); with DEBUGINFOD_URLS naming a Debian `debuginfod` serving
 libc's debug file on the namespace's own loopback, start_thread and clone3 come back with their
-source lines, fetched by build-id (report-libc-debuginfod).
-
-run.py calls register(its own module) at import; the harness helpers come from there."""
+source lines, fetched by build-id (report-libc-debuginfod)."""
 import os
 import re
 import shutil
@@ -18,35 +16,31 @@ import subprocess
 import tempfile
 import time
 
-R = None  # run.py's module: check, target, run_cmd_mode, parse_jsonl, ...
-
-
-def check(cond, name, detail=""):
-    R.check(cond, name, detail)
+import harness as h
 
 
 def frames_ok(stack, funcs, src, what):
     """A stack of at least 3 frames whose first names one of funcs in src with a line."""
-    check(isinstance(stack, list) and len(stack) >= 3, f"{what}: at least 3 frames",
-          f"got {len(stack) if isinstance(stack, list) else stack!r}")
+    h.check(isinstance(stack, list) and len(stack) >= 3, f"{what}: at least 3 frames",
+            f"got {len(stack) if isinstance(stack, list) else stack!r}")
     top = stack[0]
-    check(top.get("function") in funcs, f"{what}: frame #0 is in {sorted(funcs)}", repr(top))
-    check(top.get("file") == src and isinstance(top.get("line"), int) and top["line"] > 0,
-          f"{what}: frame #0 has {src}:line", repr(top))
+    h.check(top.get("function") in funcs, f"{what}: frame #0 is in {sorted(funcs)}", repr(top))
+    h.check(top.get("file") == src and isinstance(top.get("line"), int) and top["line"] > 0,
+            f"{what}: frame #0 has {src}:line", repr(top))
     for fr in stack:
         for k in ("addr", "module", "function", "offset", "file", "line"):
-            check(k in fr, f"{what}: frames have '{k}'", repr(fr))
+            h.check(k in fr, f"{what}: frames have '{k}'", repr(fr))
 
 
 def inversion_of(ctx, name, nlocks=2):
-    before = R.LinkSnapshot()
-    rc, r = R.run_cmd_mode(ctx, [R.target(name)])
-    findings, summary = R.parse_jsonl(r)
-    check(rc == 2, "exit status 2", f"got {rc}")
-    inv = [f for f in findings if f["kind"] == R.INVERSION]
-    check(len(inv) == 1, "one lock-order-inversion", f"got {[f['kind'] for f in findings]}")
-    check(len(inv[0]["locks"]) == nlocks, f"{nlocks} locks", repr(inv[0]["locks"]))
-    R.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+    before = h.LinkSnapshot()
+    rc, r = h.run_cmd_mode(ctx, [h.target(name)])
+    findings, summary = h.parse_jsonl(r)
+    h.check(rc == 2, "exit status 2", f"got {rc}")
+    inv = [f for f in findings if f["kind"] == h.INVERSION]
+    h.check(len(inv) == 1, "one lock-order-inversion", f"got {[f['kind'] for f in findings]}")
+    h.check(len(inv[0]["locks"]) == nlocks, f"{nlocks} locks", repr(inv[0]["locks"]))
+    h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
     return inv[0], r
 
 
@@ -57,10 +51,10 @@ def t_stacks(build):
             for which in ("acquire_site", "held_site"):
                 frames_ok(e[which]["stack"], {"thread_ab", "thread_ba"}, "abba.c",
                           f"edge {i} {which}")
-        check(len(f["stacks"]) == len(f["sites"]), "one stack per site")
+        h.check(len(f["stacks"]) == len(f["sites"]), "one stack per site")
         names = sorted(lk["name"] or "" for lk in f["locks"])
-        check(names[0].startswith("lock_a") and names[1].startswith("lock_b"),
-              "global locks are named by their symbols", repr(names))
+        h.check(names[0].startswith("lock_a") and names[1].startswith("lock_b"),
+                "global locks are named by their symbols", repr(names))
     return fn
 
 
@@ -72,14 +66,14 @@ def t_bank(build):
                 frames_ok(e[which]["stack"], {"transfer"}, "bank.c", f"edge {i} {which}")
         for lk in f["locks"]:
             n = lk["name"] or ""
-            check(re.search(r"mutex at \+\d+ in \d+-byte heap block allocated at account_new",
-                            n) and "bank.c:" in n,
-                  "a lock in a malloc'ed struct is named by its allocation site", repr(n))
+            h.check(re.search(r"mutex at \+\d+ in \d+-byte heap block allocated at account_new",
+                              n) and "bank.c:" in n,
+                    "a lock in a malloc'ed struct is named by its allocation site", repr(n))
         for ti in f["thread_info"]:
-            check(ti.get("name") == build[:15], "thread names are reported", repr(ti))
+            h.check(ti.get("name") == build[:15], "thread names are reported", repr(ti))
             site = ti.get("created_at") or {}
-            check(any(fr.get("function") == "main" for fr in site.get("stack", [])),
-                  "threads have their creation stack", repr(site)[:200])
+            h.check(any(fr.get("function") == "main" for fr in site.get("stack", [])),
+                    "threads have their creation stack", repr(site)[:200])
     return fn
 
 
@@ -87,17 +81,17 @@ def t_stripped(ctx):
     f, r = inversion_of(ctx, "abba-stripped")
     for e in f["edges"]:
         top = e["acquire_site"]["stack"][0]
-        check(top.get("module") == "abba-stripped" and top.get("offset", 0) > 0,
-              "a stripped target gets module+offset frames", repr(top))
+        h.check(top.get("module") == "abba-stripped" and top.get("offset", 0) > 0,
+                "a stripped target gets module+offset frames", repr(top))
 
 
 def t_text_summary(ctx):
-    rc, r = R.run_cmd_mode(ctx, [R.target("bank")], rt_opts=())
+    rc, r = h.run_cmd_mode(ctx, [h.target("bank")], rt_opts=())
     text = "\n".join(r.out)
-    check(rc == 2, "exit status 2", f"got {rc}")
-    check(re.search(r"^SUMMARY: racetrace: lock-order-inversion bank\.c:\d+ in transfer$", text,
-                    re.M), "TSan-style SUMMARY line", text[-400:])
-    check("WARNING: racetrace: lock-order-inversion" in text, "WARNING headline")
+    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(re.search(r"^SUMMARY: racetrace: lock-order-inversion bank\.c:\d+ in transfer$", text,
+                      re.M), "TSan-style SUMMARY line", text[-400:])
+    h.check("WARNING: racetrace: lock-order-inversion" in text, "WARNING headline")
 
 
 DEBUG_DIR = "/usr/lib/debug"
@@ -109,14 +103,14 @@ DEBUGINFOD_PORT = 8002  # in the test's own network namespace: never taken
 
 def libc_of(path):
     """(path, build-id hex) of the libc.so.6 the program at path loads (ldd, readelf)."""
-    r = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=R.TIMEOUT)
+    r = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=h.TIMEOUT)
     m = re.search(r"libc\.so\.6 => (\S+)", r.stdout)
-    check(m, "ldd finds the target's libc", r.stdout + r.stderr)
+    h.check(m, "ldd finds the target's libc", r.stdout + r.stderr)
     libc = os.path.realpath(m.group(1))
     r = subprocess.run(["readelf", "-n", libc], capture_output=True, text=True,
-                       timeout=R.TIMEOUT)
+                       timeout=h.TIMEOUT)
     m = re.search(r"Build ID: ([0-9a-f]+)", r.stdout)
-    check(m, "libc has a build-id", r.stderr[-200:])
+    h.check(m, "libc has a build-id", r.stderr[-200:])
     return libc, m.group(1)
 
 
@@ -133,98 +127,94 @@ def check_thread_frames(f, what):
     frames = libc_frames(f)
     for fn, src in (("start_thread", "pthread_create.c"), ("clone3", "clone3.S")):
         hits = [fr for fr in frames if fr.get("function") == fn]
-        check(hits, f"{what}: a {fn} frame", repr([fr.get("function") for fr in frames]))
-        check(all(fr.get("file") == src and fr.get("line", 0) > 0 for fr in hits),
-              f"{what}: {fn} has {src}:line", repr(hits[0]))
+        h.check(hits, f"{what}: a {fn} frame", repr([fr.get("function") for fr in frames]))
+        h.check(all(fr.get("file") == src and fr.get("line", 0) > 0 for fr in hits),
+                f"{what}: {fn} has {src}:line", repr(hits[0]))
 
 
 def t_libc_nodebug(ctx):
-    bank = R.need_target("bank")
-    ns = R.PrivateNs(ctx, hide=[DEBUG_DIR])
+    bank = h.need_target("bank")
+    ns = h.PrivateNs(ctx, hide=[DEBUG_DIR])
     try:
-        r = R.Proc(ctx, ns.argv([R.RACETRACE, "--", bank]))
-        rc = r.wait(R.TIMEOUT, "racetrace exits in time")
-        check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
-        check(any(re.search(r"libc\.so\.6\+0x[0-9a-f]+$", s) for s in r.out),
-              "without debug info, a libc frame is libc.so.6+offset",
-              "\n".join(r.out[-30:]))
+        r = h.Proc(ctx, ns.argv([h.RACETRACE, "--", bank]))
+        rc = r.wait(h.TIMEOUT, "racetrace exits in time")
+        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(any(re.search(r"libc\.so\.6\+0x[0-9a-f]+$", s) for s in r.out),
+                "without debug info, a libc frame is libc.so.6+offset",
+                "\n".join(r.out[-30:]))
         m = HINT.match(r.out[-1]) if r.out else None
-        check(m and "libc.so.6" in m.group(1).split(", "),
-              "the report ends with the hint naming libc.so.6 and libc6-dbg",
-              r.out[-1] if r.out else "(no output)")
+        h.check(m and "libc.so.6" in m.group(1).split(", "),
+                "the report ends with the hint naming libc.so.6 and libc6-dbg",
+                r.out[-1] if r.out else "(no output)")
 
-        r = R.Proc(ctx, ns.argv([R.RACETRACE, "--json", "--", bank]))
-        rc = r.wait(R.TIMEOUT, "racetrace --json exits in time")
-        check(rc == 2, "--json: exit status 2", f"got {rc}: {r.err[-1:]}")
+        r = h.Proc(ctx, ns.argv([h.RACETRACE, "--json", "--", bank]))
+        rc = r.wait(h.TIMEOUT, "racetrace --json exits in time")
+        h.check(rc == 2, "--json: exit status 2", f"got {rc}: {r.err[-1:]}")
         r.out[:] = [s for s in r.out if not s.startswith("bank:")]
-        findings, summary = R.parse_jsonl(r)
-        check("libc.so.6" in summary["unsymbolized"], "summary.unsymbolized names libc.so.6",
-              repr(summary["unsymbolized"]))
+        findings, summary = h.parse_jsonl(r)
+        h.check("libc.so.6" in summary.get("unsymbolized", []),
+                "summary.unsymbolized names libc.so.6", repr(summary.get("unsymbolized")))
     finally:
         ns.remove()
 
 
 def t_libc_debuginfod(ctx):
-    bank = R.need_target("bank")
+    bank = h.need_target("bank")
     libc, bid = libc_of(bank)
     local = os.path.join(DEBUG_DIR, ".build-id", bid[:2], bid[2:] + ".debug")
-    check(os.path.isfile(local), "libc's debug file is installed, to serve it",
-          f"{local}: the Debian package libc6-dbg: run 'sudo scripts/deps.sh'")
-    server = R.need_program("debuginfod", "debuginfod")
-    find = R.need_program("debuginfod-find", "debuginfod")
+    h.check(os.path.isfile(local), "libc's debug file is installed, to serve it",
+            f"{local}: the Debian package libc6-dbg: run 'sudo scripts/deps.sh'")
+    server = h.need_program("debuginfod", "debuginfod")
+    find = h.need_program("debuginfod-find", "debuginfod")
     scratch = tempfile.mkdtemp(prefix="racetrace-debuginfod.")
-    ns = R.PrivateNs(ctx, hide=[DEBUG_DIR])
+    ns = h.PrivateNs(ctx, hide=[DEBUG_DIR])
     try:
         served = os.path.join(scratch, "served")
         os.makedirs(served)
         shutil.copy(local, os.path.join(served, "libc.debug"))
         url = f"http://127.0.0.1:{DEBUGINFOD_PORT}"
-        R.Proc(ctx, ns.argv([server, "-F", "-p", DEBUGINFOD_PORT, "-t", "0", "-g", "0",
+        h.Proc(ctx, ns.argv([server, "-F", "-p", DEBUGINFOD_PORT, "-t", "0", "-g", "0",
                              "-d", os.path.join(scratch, "index.sqlite"), served]))
         # until it has indexed the file (a fresh cache per try: misses are cached)
-        deadline, tries = time.monotonic() + R.TIMEOUT, 0
+        deadline, tries = time.monotonic() + h.TIMEOUT, 0
         while True:
             tries += 1
             env = dict(os.environ, DEBUGINFOD_URLS=url,
                        DEBUGINFOD_CACHE_PATH=os.path.join(scratch, f"probe{tries}"))
             p = subprocess.run(ns.argv([find, "debuginfo", bid]), env=env,
-                               capture_output=True, text=True, timeout=R.TIMEOUT)
+                               capture_output=True, text=True, timeout=h.TIMEOUT)
             if p.returncode == 0:
                 break
-            check(time.monotonic() < deadline, "debuginfod serves libc's debug file",
-                  f"debuginfod-find: {p.stderr.strip()[-200:]}")
+            h.check(time.monotonic() < deadline, "debuginfod serves libc's debug file",
+                    f"debuginfod-find: {p.stderr.strip()[-200:]}")
             time.sleep(0.3)
         ctx.log(f"debuginfod serves {bid} after {tries} tries")
 
         cache = os.path.join(scratch, "cache")
         env = dict(os.environ, DEBUGINFOD_URLS=url, DEBUGINFOD_CACHE_PATH=cache)
         ctx.log(f"env DEBUGINFOD_URLS={url} DEBUGINFOD_CACHE_PATH={cache}")
-        r = R.Proc(ctx, ns.argv([R.RACETRACE, "--json", "--", bank]), env=env)
-        rc = r.wait(R.TIMEOUT, "racetrace exits in time")
-        check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        r = h.Proc(ctx, ns.argv([h.RACETRACE, "--json", "--", bank]), env=env)
+        rc = r.wait(h.TIMEOUT, "racetrace exits in time")
+        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
         r.out[:] = [s for s in r.out if not s.startswith("bank:")]
-        findings, summary = R.parse_jsonl(r)
-        check(findings, "a finding")
+        findings, summary = h.parse_jsonl(r)
+        h.check(findings, "a finding")
         check_thread_frames(findings[0], "with libc's debug info from debuginfod")
-        check("libc.so.6" not in summary["unsymbolized"], "libc.so.6 is not unsymbolized",
-              repr(summary["unsymbolized"]))
-        check(os.path.isfile(os.path.join(cache, bid, "debuginfo")),
-              "racetrace fetched libc's debug file into its debuginfod cache",
-              repr(os.listdir(cache)) if os.path.isdir(cache) else "no cache directory")
+        h.check("libc.so.6" not in summary.get("unsymbolized", []),
+                "libc.so.6 is not unsymbolized", repr(summary.get("unsymbolized")))
+        h.check(os.path.isfile(os.path.join(cache, bid, "debuginfo")),
+                "racetrace fetched libc's debug file into its debuginfod cache",
+                repr(os.listdir(cache)) if os.path.isdir(cache) else "no cache directory")
     finally:
         ns.remove()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def register(run_module):
-    global R
-    R = run_module
-    test = R.test
-    test("report-stacks-fp")(t_stacks("abba"))
-    test("report-stacks-nofp")(t_stacks("abba-nofp"))
-    test("report-heap-lock-fp")(t_bank("bank"))
-    test("report-heap-lock-nofp")(t_bank("bank-nofp"))
-    test("report-stripped")(t_stripped)
-    test("report-text-summary")(t_text_summary)
-    test("report-libc-nodebug")(t_libc_nodebug)
-    test("report-libc-debuginfod")(t_libc_debuginfod)
+h.test("report-stacks-fp")(t_stacks("abba"))
+h.test("report-stacks-nofp")(t_stacks("abba-nofp"))
+h.test("report-heap-lock-fp")(t_bank("bank"))
+h.test("report-heap-lock-nofp")(t_bank("bank-nofp"))
+h.test("report-stripped")(t_stripped)
+h.test("report-text-summary")(t_text_summary)
+h.test("report-libc-nodebug")(t_libc_nodebug)
+h.test("report-libc-debuginfod")(t_libc_debuginfod)

@@ -10,9 +10,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "hb_fixture.h"
+#include "record/event.h"
 
 #define MS 1000000ULL
 #define SF 0x80 /* RFLAGS.SF after an RLock's xadd: a writer is pending */
+
+/* The Go call sites' classes the live side marks records with (setup_classes), or none. */
+static int (*classify)(void *ctx, __u32 pid, __u64 site);
 
 /* One Go record of goroutine goid (0: a thread's g0), on kernel thread 10, at the clock. */
 static void go_rec(struct fixture *f, __u16 type, __u64 goid, __u64 obj, __u64 caller,
@@ -31,6 +35,7 @@ static void go_rec(struct fixture *f, __u16 type, __u64 goid, __u64 obj, __u64 c
 	e.caller = caller;
 	e.arg = arg;
 	e.ret = ret;
+	rt_event_mark_go_site(&e, classify, NULL);
 	assert_int_equal(hb__event(f->hb, &e), 0);
 }
 
@@ -309,11 +314,18 @@ static int setup_classes(void **state)
 
 	f->out = open_memstream(&f->buf, &f->len);
 	f->report = rt_report__new(&(struct rt_report_opts){ .out = f->out, .json = true });
-	f->hb = hb__new(&(struct hb_opts){ .report = f->report, .site_class = test_class });
+	f->hb = hb__new(&(struct hb_opts){ .report = f->report });
+	classify = test_class;
 	assert_non_null(f->hb);
 	assert_int_equal(rt_detectors_add(f->hb), 0);
 	*state = f;
 	return 0;
+}
+
+static int teardown_classes(void **state)
+{
+	classify = NULL;
+	return teardown(state);
 }
 
 static void test_global_deadlock(void **state)
@@ -491,7 +503,7 @@ static void test_chans_cap_keeps_waiters(void **state)
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-#define TC(fn) cmocka_unit_test_setup_teardown(fn, setup_classes, teardown)
+#define TC(fn) cmocka_unit_test_setup_teardown(fn, setup_classes, teardown_classes)
 	const struct CMUnitTest tests[] = {
 		T(test_thread_is_not_goroutine),
 		T(test_double_lock_confirmed),

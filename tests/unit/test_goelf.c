@@ -7,14 +7,18 @@
  * one in the stripped build), the inlined sync.(*Mutex).Lock sites from DWARF and from the
  * inline trees are the same list (and the stripped build's inline trees give it too), one of
  * them lies in main.writer, runtime.mapassign's return instructions are real `ret`s, and every
- * struct offset of the per-version table equals DWARF's. A toolchain that is not installed is a
- * failure naming the package to install, never a skip.
+ * struct offset of the per-version table equals DWARF's (a field the release does not have is
+ * missing from both). A toolchain that is not installed is a failure naming how to install it
+ * (a Debian package, or scripts/deps.sh, which fetches go1.24 to go1.27 through the module
+ * proxy), never a skip.
  *
  * Builds are cached in .output/go-targets/go1.N/ and redone when a source or the toolchain is
  * newer; GOCACHE lives beside them, so a warm run takes well under a second per version. Then
- * the untrusted side: the version policy on copies whose build info says go1.18 or go1.24,
- * files that are not Go, truncated copies and a few hundred seeded random corruptions of the
- * tables (ASan and UBSan watch; the seed is printed, RT_GOELF_SEED=N reruns one).
+ * the untrusted side: the version policy on copies whose build info says go1.18 or go1.28
+ * (a release racetrace does not know: refused when stripped, else accepted with the line
+ * rt_goelf__support() gives), files that are not Go, truncated copies and a few hundred
+ * seeded random corruptions of the tables (ASan and UBSan watch; the seed is printed,
+ * RT_GOELF_SEED=N reruns one).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +45,14 @@
 #define CORRUPTIONS 300
 #define TARGET "mapmutex"
 
-/* A supported toolchain: where Debian installs it, and the package that does. */
+/*
+ * A supported toolchain: where it is installed, and what installs it. Debian packages go1.19
+ * to go1.23; scripts/deps.sh fetches the later ones with the go command's own toolchain
+ * download (GOTOOLCHAIN=go1.N.P through the module proxy) into this module cache.
+ */
+#define GO_TOOLCHAINS "/var/cache/racetrace/gomod/golang.org/toolchain@v0.0.1-"
+#define GO_FETCH "sudo scripts/deps.sh (it fetches the toolchain through the Go module proxy)"
+
 struct gover {
 	int minor;
 	const char *go[2];
@@ -56,7 +67,24 @@ static const struct gover versions[] = {
 	  "apt-get install -t bookworm-backports golang-1.22-go" },
 	{ 23, { "/usr/lib/go-1.23/bin/go" },
 	  "apt-get install -t bookworm-backports golang-1.23-go" },
+	{ 24, { GO_TOOLCHAINS "go1.24.0.linux-amd64/bin/go" }, GO_FETCH },
+	{ 25, { GO_TOOLCHAINS "go1.25.0.linux-amd64/bin/go" }, GO_FETCH },
+	{ 26, { GO_TOOLCHAINS "go1.26.8.linux-amd64/bin/go", "/usr/local/go/bin/go" }, GO_FETCH },
+	{ 27, { GO_TOOLCHAINS "go1.27.3.linux-amd64/bin/go" }, GO_FETCH },
 };
+
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
+
+static const struct gover *version_of(int minor)
+{
+	size_t i;
+
+	for (i = 0; i < NVERSIONS; i++)
+		if (versions[i].minor == minor)
+			return &versions[i];
+	fail_msg("go1.%d is not in the test's list of toolchains", minor);
+	return NULL;
+}
 
 /* Functions the Go probes will need; each found one must agree between the two sources. */
 static const char *const wanted_funcs[] = {
@@ -72,14 +100,30 @@ static const char *const wanted_funcs[] = {
 	"sync.(*Mutex).unlockSlow", "sync.(*RWMutex).RLock", "sync.(*RWMutex).RUnlock",
 	"sync.(*RWMutex).Lock", "sync.(*RWMutex).Unlock", "sync.(*WaitGroup).Add",
 	"sync.(*WaitGroup).Wait", "runtime.gopark", "runtime.goready",
+	/* go1.24+: swiss-table map iteration, sync.Mutex over internal/sync.Mutex */
+	"runtime.mapIterStart", "runtime.mapIterNext", "internal/sync.(*Mutex).lockSlow",
+	"internal/sync.(*Mutex).unlockSlow", "internal/sync.(*Mutex).Unlock",
+	"sync.(*WaitGroup).Done", "sync.(*WaitGroup).Go",
 };
 
-/* ... and those mapmutex certainly has, in every release. */
-static const char *const must_funcs[] = {
-	"runtime.mapassign", "runtime.mapassign_fast64", "runtime.chanrecv1", "runtime.newproc",
-	"runtime.gopark", "sync.(*Mutex).lockSlow",
-	"sync.(*Mutex).unlockSlow", "sync.(*WaitGroup).Add", "sync.(*WaitGroup).Wait",
-	"runtime.goexit1", "main.writer",
+/* ... and those mapmutex certainly has, in the releases [lo, hi]. */
+static const struct {
+	const char *name;
+	int lo, hi;
+} must_funcs[] = {
+	{ "runtime.mapassign", 19, 99 },
+	{ "runtime.mapassign_fast64", 19, 99 },
+	{ "runtime.chanrecv1", 19, 99 },
+	{ "runtime.newproc", 19, 99 },
+	{ "runtime.gopark", 19, 99 },
+	{ "sync.(*Mutex).lockSlow", 19, 23 },
+	{ "sync.(*Mutex).unlockSlow", 19, 23 },
+	{ "internal/sync.(*Mutex).lockSlow", 24, 99 },
+	{ "internal/sync.(*Mutex).unlockSlow", 24, 99 },
+	{ "sync.(*WaitGroup).Add", 19, 99 },
+	{ "sync.(*WaitGroup).Wait", 19, 99 },
+	{ "runtime.goexit1", 19, 99 },
+	{ "main.writer", 19, 99 },
 };
 
 static char root[PATH_MAX]; /* the repository */
@@ -199,10 +243,12 @@ static const char *go_of(const struct gover *v)
 }
 
 /*
- * Build tests/targets/go/TARGET with v's toolchain (stripped: -ldflags='-s -w') into
- * .output/go-targets/go1.N/, unless a build newer than its sources and toolchain is there.
+ * Build tests/targets/go/TARGET with v's toolchain (stripped: -ldflags='-s -w'; external: linked
+ * by the system's linker, with cgo, as a program using C is) into .output/go-targets/go1.N/,
+ * unless a build newer than its sources and toolchain is there.
  */
-static void go_build(const struct gover *v, bool stripped, char *out, size_t outlen)
+static void go_build_as(const struct gover *v, bool stripped, bool external, char *out,
+			size_t outlen)
 {
 	char dir[PATH_MAX], src[PATH_MAX], tmp[PATH_MAX + 32], log[PATH_MAX + 32];
 	char e_cache[PATH_MAX + 16], e_path[PATH_MAX + 16], e_tmp[PATH_MAX + 16];
@@ -212,7 +258,8 @@ static void go_build(const struct gover *v, bool stripped, char *out, size_t out
 	size_t i;
 
 	snprintf(dir, sizeof(dir), "%s/.output/go-targets/go1.%d", root, v->minor);
-	snprintf(out, outlen, "%s/%s%s", dir, TARGET, stripped ? "-stripped" : "");
+	snprintf(out, outlen, "%s/%s%s%s", dir, TARGET, external ? "-external" : "",
+		 stripped ? "-stripped" : "");
 	for (i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
 		snprintf(src, sizeof(src), "%s/tests/targets/go/%s", root, srcs[i]);
 		if (mtime_of(src) > newest)
@@ -230,19 +277,27 @@ static void go_build(const struct gover *v, bool stripped, char *out, size_t out
 	{
 		char *const env[] = { e_cache, e_path, e_tmp, "GOTOOLCHAIN=local", "GOPROXY=off",
 				      "GOFLAGS=-buildvcs=false", "GO111MODULE=on", "GOWORK=off",
-				      "CGO_ENABLED=0", "GOENV=off", "HOME=/nonexistent",
-				      "PATH=/usr/bin:/bin", NULL };
-		char *const argv[] = { (char *)go, "build", "-o", tmp, "-ldflags",
-				       stripped ? "-s -w" : "", "./" TARGET, NULL };
+				      external ? "CGO_ENABLED=1" : "CGO_ENABLED=0", "GOENV=off",
+				      "HOME=/nonexistent", "PATH=/usr/bin:/bin", NULL };
+		const char *ldflags = external ? (stripped ? "-linkmode=external -s -w" :
+							    "-linkmode=external") :
+						 (stripped ? "-s -w" : "");
+		char *const argv[] = { (char *)go, "build", "-o", tmp, "-ldflags", (char *)ldflags,
+				       "./" TARGET, NULL };
 
 		if (run(argv, env, src, log)) {
 			print_file(log);
 			unlink(tmp);
-			fail_msg("go build with go1.%d%s failed (log above, in %s)", v->minor,
-				 stripped ? " -ldflags='-s -w'" : "", log);
+			fail_msg("go build with go1.%d -ldflags='%s' failed (log above, in %s)",
+				 v->minor, ldflags, log);
 		}
 	}
 	CHECK(rename(tmp, out) == 0, "rename the built target");
+}
+
+static void go_build(const struct gover *v, bool stripped, char *out, size_t outlen)
+{
+	go_build_as(v, stripped, false, out, outlen);
 }
 
 static struct rt_goelf *open_ok(const char *path)
@@ -328,6 +383,7 @@ static void check_version(const struct gover *v)
 	__u32 rets[MAX_RETS], srets[MAX_RETS];
 	int ndw, npc, nspc, nret, nsret, nlock, i;
 	struct rt_goelf *g, *s;
+	char line[512];
 	__u32 a, b;
 	size_t k;
 	bool in_writer = false;
@@ -346,6 +402,11 @@ static void check_version(const struct gover *v)
 		 RT_GO_HAVE_DWARF | RT_GO_HAVE_GOFUNC, "everything in the normal build");
 	CHECK_EQ(rt_goelf__have(s), RT_GO_HAVE_BUILDINFO | RT_GO_HAVE_PCLNTAB | RT_GO_HAVE_GOFUNC,
 		 "no symtab, no DWARF in the -s -w build");
+	strcpy(line, "x");
+	CHECK_EQ(rt_goelf__support(g, line, sizeof(line)), RT_GO_SUPPORT_KNOWN, "a known release");
+	CHECK_STR(line, "", "nothing to say about a known release");
+	CHECK_EQ(rt_goelf__support(s, line, sizeof(line)), RT_GO_SUPPORT_KNOWN,
+		 "a known release, stripped");
 
 	/* functions: symtab and pclntab agree, and the stripped build has the same layout */
 	for (k = 0; k < sizeof(wanted_funcs) / sizeof(wanted_funcs[0]); k++) {
@@ -366,8 +427,10 @@ static void check_version(const struct gover *v)
 		CHECK_EQ(fx.addr, fs.addr, n);
 	}
 	for (k = 0; k < sizeof(must_funcs) / sizeof(must_funcs[0]); k++) {
-		if (rt_goelf__func(s, must_funcs[k], RT_GO_SRC_PCLNTAB, &fx))
-			fail_msg("%s not found in the stripped build", must_funcs[k]);
+		if (v->minor < must_funcs[k].lo || v->minor > must_funcs[k].hi)
+			continue;
+		if (rt_goelf__func(s, must_funcs[k].name, RT_GO_SRC_PCLNTAB, &fx))
+			fail_msg("%s not found in the stripped build", must_funcs[k].name);
 	}
 	CHECK_EQ(rt_goelf__func(s, "runtime.mapassign", RT_GO_SRC_SYMTAB, &fx), -ENODATA,
 		 "no symtab to ask");
@@ -412,6 +475,23 @@ static void check_version(const struct gover *v)
 	CHECK(ndw >= 1, "inlined Unlock sites");
 	CHECK(cmp_sites(dw, ndw, pc, npc) == 0, "Unlock sites: DWARF == stripped inline trees");
 	check_atomics(s, pc, npc, RT_GO_ATOMIC_XADD, "Unlock");
+	if (v->minor >= 24) {
+		/*
+		 * sync.Mutex wraps internal/sync.Mutex: each inlined sync Lock holds an inlined
+		 * internal/sync Lock (with the atomic), and internal/sync's own users add more.
+		 */
+		ndw = rt_goelf__inlined(g, "internal/sync.(*Mutex).Lock", RT_GO_SRC_DWARF, dw,
+					MAX_SITES);
+		npc = rt_goelf__inlined(s, "internal/sync.(*Mutex).Lock", RT_GO_SRC_PCLNTAB, pc,
+					MAX_SITES);
+		CHECK(ndw >= nlock && ndw <= MAX_SITES, "an internal/sync Lock in every sync Lock");
+		if (cmp_sites(dw, ndw, pc, npc)) {
+			print_sites("DWARF", dw, ndw);
+			print_sites("inline tree, stripped", pc, npc);
+			fail_msg("go1.%d: internal/sync Lock sites differ", v->minor);
+		}
+		check_atomics(s, pc, npc, RT_GO_ATOMIC_CMPXCHG, "internal/sync Lock");
+	}
 
 	/* return instructions of runtime.mapassign */
 	CHECK_EQ(rt_goelf__func(g, "runtime.mapassign", RT_GO_SRC_ANY, &fs), 0, "mapassign");
@@ -424,13 +504,31 @@ static void check_version(const struct gover *v)
 	check_rets(full, &fs, rets, nret);
 	check_rets(strip, &fx, srets, nsret);
 
-	/* struct offsets: DWARF == the per-version table, and the stripped build gets the table */
+	/*
+	 * struct offsets: DWARF == the per-version table, and the stripped build gets the table;
+	 * a field the release does not have (hmap from go1.24 on, swiss maps before) is
+	 * missing from both
+	 */
 	for (i = 0; i < RT_GO_NR_FIELDS; i++) {
+		int rd = rt_goelf__offset(g, i, RT_GO_SRC_DWARF, &a);
+
+		CHECK(rd == 0 || rd == -ENOENT, rt_goelf__field_name(i));
+		CHECK_EQ(rt_goelf__offset(g, i, RT_GO_SRC_TABLE, &b), rd, rt_goelf__field_name(i));
+		if (!rd)
+			CHECK_EQ(b, a, rt_goelf__field_name(i));
+		CHECK_EQ(rt_goelf__offset(s, i, RT_GO_SRC_ANY, &b), rd, rt_goelf__field_name(i));
+		if (!rd)
+			CHECK_EQ(b, a, rt_goelf__field_name(i));
+	}
+	CHECK_EQ(rt_goelf__offset(g, RT_GO_HMAP_COUNT, RT_GO_SRC_DWARF, &a),
+		 v->minor < 24 ? 0 : -ENOENT, "runtime.hmap until go1.23");
+	CHECK_EQ(rt_goelf__offset(g, RT_GO_SWISSMAP_USED, RT_GO_SRC_DWARF, &a),
+		 v->minor < 24 ? -ENOENT : 0, "internal/runtime/maps.Map from go1.24");
+	for (i = 0; i < RT_GO_NR_FIELDS; i++) {
+		if (i == RT_GO_HMAP_COUNT || i == RT_GO_HMAP_FLAGS || i == RT_GO_SWISSMAP_USED ||
+		    i == RT_GO_SWISSMAP_WRITING)
+			continue;
 		CHECK_EQ(rt_goelf__offset(g, i, RT_GO_SRC_DWARF, &a), 0, rt_goelf__field_name(i));
-		CHECK_EQ(rt_goelf__offset(g, i, RT_GO_SRC_TABLE, &b), 0, rt_goelf__field_name(i));
-		CHECK_EQ(b, a, rt_goelf__field_name(i));
-		CHECK_EQ(rt_goelf__offset(s, i, RT_GO_SRC_ANY, &b), 0, rt_goelf__field_name(i));
-		CHECK_EQ(b, a, rt_goelf__field_name(i));
 	}
 	CHECK_EQ(rt_goelf__offset(s, RT_GO_G_GOID, RT_GO_SRC_DWARF, &a), -ENODATA, "no DWARF");
 	CHECK_EQ(rt_goelf__offset(g, RT_GO_NR_FIELDS, RT_GO_SRC_ANY, &a), -EINVAL, "bad field");
@@ -463,6 +561,82 @@ static void test_go123(void **state)
 {
 	(void)state;
 	check_version(&versions[3]);
+}
+
+static void test_go124(void **state)
+{
+	(void)state;
+	check_version(version_of(24));
+}
+
+static void test_go125(void **state)
+{
+	(void)state;
+	check_version(version_of(25));
+}
+
+static void test_go126(void **state)
+{
+	(void)state;
+	check_version(version_of(26));
+}
+
+static void test_go127(void **state)
+{
+	(void)state;
+	check_version(version_of(27));
+}
+
+/*
+ * go1.26+ has no textStart in the pcHeader. The system's linker puts its own code first in
+ * .text (runtime.text is 0x100 bytes into it here), so only moduledata.text gives the
+ * function table's base: functions and inlined sites of the stripped build must still be
+ * those of .symtab and DWARF.
+ */
+static void test_go126_external(void **state)
+{
+	struct rt_go_site dw[MAX_SITES], pc[MAX_SITES];
+	static const char *const names[] = { "runtime.mapassign", "main.writer",
+					     "internal/sync.(*Mutex).lockSlow",
+					     "runtime.newproc1" };
+	char full[PATH_MAX], strip[PATH_MAX];
+	struct rt_go_func fs, fx, text;
+	struct rt_goelf *g, *s;
+	int ndw, npc;
+	size_t k;
+	__u32 a, b;
+
+	(void)state;
+	go_build_as(version_of(26), false, true, full, sizeof(full));
+	go_build_as(version_of(26), true, true, strip, sizeof(strip));
+	g = open_ok(full);
+	s = open_ok(strip);
+	CHECK_EQ(rt_goelf__have(s), RT_GO_HAVE_BUILDINFO | RT_GO_HAVE_PCLNTAB | RT_GO_HAVE_GOFUNC,
+		 "external -s -w: function table and inline trees");
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		CHECK_EQ(rt_goelf__func(g, names[k], RT_GO_SRC_SYMTAB, &fs), 0, names[k]);
+		CHECK_EQ(rt_goelf__func(s, names[k], RT_GO_SRC_PCLNTAB, &fx), 0, names[k]);
+		CHECK_EQ(fx.addr, fs.addr, names[k]);
+		CHECK_EQ(rt_goelf__func(g, names[k], RT_GO_SRC_PCLNTAB, &fx), 0, names[k]);
+		CHECK_EQ(fx.addr, fs.addr, names[k]);
+	}
+	/* the case this covers: the linker's code before runtime.text */
+	CHECK_EQ(rt_goelf__func(g, "_start", RT_GO_SRC_SYMTAB, &text), 0, "_start");
+	CHECK_EQ(rt_goelf__func(g, "runtime.text", RT_GO_SRC_SYMTAB, &fs), 0, "runtime.text");
+	CHECK(text.addr < fs.addr, "the system linker's _start before runtime.text");
+	ndw = rt_goelf__inlined(g, "sync.(*Mutex).Lock", RT_GO_SRC_DWARF, dw, MAX_SITES);
+	npc = rt_goelf__inlined(s, "sync.(*Mutex).Lock", RT_GO_SRC_PCLNTAB, pc, MAX_SITES);
+	CHECK(ndw >= 1 && ndw <= MAX_SITES, "inlined Lock sites");
+	if (cmp_sites(dw, ndw, pc, npc)) {
+		print_sites("DWARF", dw, ndw);
+		print_sites("inline tree, stripped", pc, npc);
+		fail_msg("external go1.26: the Lock sites differ");
+	}
+	CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_DWARF, &a), 0, "goid (DWARF)");
+	CHECK_EQ(rt_goelf__offset(s, RT_GO_G_GOID, RT_GO_SRC_ANY, &b), 0, "goid (table)");
+	CHECK_EQ(b, a, "goid");
+	rt_goelf__free(s);
+	rt_goelf__free(g);
 }
 
 /* ---- the untrusted side ---- */
@@ -659,7 +833,8 @@ static size_t synth(int minor, unsigned char *b)
 	pc[6] = 1;
 	pc[7] = 8;
 	put64(pc + 8, 3);
-	put64(pc + 24, SYN_BASE + SYN_TEXT);
+	/* go1.26+: no textStart in the header, moduledata.text says it */
+	put64(pc + 24, minor >= 26 ? 0 : SYN_BASE + SYN_TEXT);
 	memcpy(pc + fnoff, names, sizeof(names));
 	pctab = fnoff + sizeof(names);
 	memcpy(pc + pctab + 1, tab_main, sizeof(tab_main));
@@ -706,7 +881,7 @@ static size_t synth(int minor, unsigned char *b)
 	put64(b + SYN_DATA, SYN_BASE + SYN_PCLN);
 	put64(b + SYN_DATA + 8, SYN_BASE + SYN_PCLN + fnoff);
 	put64(b + SYN_DATA + 22 * 8, SYN_BASE + SYN_TEXT);
-	put64(b + SYN_DATA + (go119 ? 38 : 40) * 8, SYN_BASE + SYN_RODATA);
+	put64(b + SYN_DATA + (go119 ? 38 : minor >= 27 ? 43 : 40) * 8, SYN_BASE + SYN_RODATA);
 
 	/* sections */
 	memcpy(b + SYN_SHSTR, shstr, sizeof(shstr));
@@ -723,7 +898,9 @@ static size_t synth(int minor, unsigned char *b)
 /* Exact answers on the synthetic binary, in both layouts. */
 static void test_synthetic(void **state)
 {
-	static const int minors[] = { 19, 21, 23 };
+	static const int minors[] = { 19, 21, 23, 24, 25, 26, 27 };
+	/* runtime.g.goid of each, from the table */
+	static const __u32 goid[] = { 152, 152, 160, 160, 152, 152, 152 };
 	const char *dir = getenv("RT_GOELF_WRITE_SEEDS");
 	unsigned char buf[SYN_SIZE];
 	struct rt_go_site sites[8];
@@ -786,7 +963,8 @@ static void test_synthetic(void **state)
 		CHECK_EQ(rt_goelf__inlined(g, "sync.(*Mutex).Lock", RT_GO_SRC_PCLNTAB, sites, 1), 2,
 			 "synthetic: count beyond max");
 		CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_ANY, &off), 0, "goid");
-		CHECK_EQ(off, minors[i] >= 23 ? 160 : 152, "synthetic: goid from the table");
+		CHECK_EQ(off, goid[i], "synthetic: goid from the table");
+		CHECK_EQ(rt_goelf__support(g, NULL, 0), RT_GO_SUPPORT_KNOWN, "synthetic: known");
 		rt_goelf__free(g);
 		if (!dir)
 			unlink(tmp);
@@ -814,65 +992,98 @@ static void test_not_go(void **state)
 	CHECK(strstr(err, "not a Go binary") != NULL, "C binary: message");
 }
 
-/* Copies of the go1.21 builds whose build info claims another release. */
+/*
+ * Copies of real builds whose build info claims another release: go1.18 (too old), and go1.28,
+ * a release racetrace does not know, on go1.27 builds: the stripped one is refused, the
+ * normal one is traced from .symtab and DWARF alone, and both say so in one line naming the
+ * release, the releases that work and what is off.
+ */
+static void forge_version(unsigned char *buf, size_t n, const char *from, const char *to)
+{
+	const unsigned char *magic = (const unsigned char *)"\xff Go buildinf:";
+	size_t bi = find_bytes(buf, n, magic, 14), ver;
+
+	CHECK(bi != (size_t)-1, "build info in the build");
+	CHECK_EQ(strlen(from), strlen(to), "a version string of the same length");
+	ver = find_bytes(buf + bi, n - bi, from, strlen(from));
+	CHECK(ver != (size_t)-1 && ver < 64, "the inline version string");
+	memcpy(buf + bi + ver, to, strlen(to));
+}
+
 static void test_version_policy(void **state)
 {
-	char full[PATH_MAX], strip[PATH_MAX], tmp[64], err[512];
-	const unsigned char *magic = (const unsigned char *)"\xff Go buildinf:";
+	char full[PATH_MAX], strip[PATH_MAX], tmp[64], err[512], line[512];
 	unsigned char *buf;
 	struct rt_go_site sites[4];
 	struct rt_go_func f;
 	struct rt_goelf *g;
-	size_t n, bi, ver;
+	size_t n, bi;
 	__u32 off;
 
 	(void)state;
-	go_build(&versions[1], false, full, sizeof(full));
-	go_build(&versions[1], true, strip, sizeof(strip));
 	snprintf(tmp, sizeof(tmp), "/tmp/rt_test_goelf.%d", (int)getpid());
 
+	/* older than the table */
+	go_build(version_of(21), true, strip, sizeof(strip));
 	buf = slurp(strip, &n);
-	bi = find_bytes(buf, n, magic, 14);
-	CHECK(bi != (size_t)-1, "build info in the stripped build");
-	ver = find_bytes(buf + bi, n - bi, "go1.21", 6);
-	CHECK(ver != (size_t)-1 && ver < 64, "the inline version string");
-	memcpy(buf + bi + ver, "go1.18", 6);
+	forge_version(buf, n, "go1.21", "go1.18");
 	spill(tmp, buf, n);
 	g = rt_goelf__open(tmp, err, sizeof(err));
 	CHECK(g == NULL && errno == EPROTONOSUPPORT, "go1.18: refused");
-	CHECK(strstr(err, "older than go1.19") != NULL, "go1.18: message says too old");
-	memcpy(buf + bi + ver, "go1.24", 6);
-	spill(tmp, buf, n);
-	g = rt_goelf__open(tmp, err, sizeof(err));
-	CHECK(g == NULL && errno == EPROTONOSUPPORT, "stripped go1.24: refused");
-	CHECK(strstr(err, "newer than go1.23") && strstr(err, "-s -w"),
-	      "stripped go1.24: message says why and how");
+	CHECK_HAS(err, "built by go1.18", "go1.18: the message names the release");
+	CHECK_HAS(err, "older than go1.19", "go1.18: message says too old");
+	CHECK_HAS(err, "go1.19 to go1.27 work", "go1.18: message says what works");
+	CHECK_HAS(err, "not traced", "go1.18: message says what is off");
+	bi = find_bytes(buf, n, "\xff Go buildinf:", 14);
 	memcpy(buf + bi, "\xff Go buildinX:", 14); /* no build info left at all */
 	spill(tmp, buf, n);
 	g = rt_goelf__open(tmp, err, sizeof(err));
 	CHECK(g == NULL && errno == ENOEXEC, "no build info: refused");
-	CHECK(strstr(err, "version is unknown") != NULL, "no build info: message");
+	CHECK_HAS(err, "version is unknown", "no build info: message");
 	free(buf);
 
-	/* a go1.24 binary with .symtab and DWARF: names and DWARF only */
+	/* newer than the table, stripped: nothing to take struct offsets from */
+	go_build(version_of(27), true, strip, sizeof(strip));
+	buf = slurp(strip, &n);
+	forge_version(buf, n, "go1.27", "go1.28");
+	spill(tmp, buf, n);
+	g = rt_goelf__open(tmp, err, sizeof(err));
+	CHECK(g == NULL && errno == EPROTONOSUPPORT, "stripped go1.28: refused");
+	CHECK(!strchr(err, '\n'), "stripped go1.28: one line");
+	CHECK_HAS(err, "built by go1.28.3", "stripped go1.28: the message names the release");
+	CHECK_HAS(err, "newer than go1.27", "stripped go1.28: message says too new");
+	CHECK_HAS(err, "go1.19 to go1.27 work", "stripped go1.28: message says what works");
+	CHECK_HAS(err, "-s -w", "stripped go1.28: message says why");
+	CHECK_HAS(err, "not traced", "stripped go1.28: message says what is off");
+	free(buf);
+
+	/* newer than the table, with .symtab and DWARF: names and DWARF only, and it says so */
+	go_build(version_of(27), false, full, sizeof(full));
 	buf = slurp(full, &n);
-	bi = find_bytes(buf, n, magic, 14);
-	ver = find_bytes(buf + bi, n - bi, "go1.21", 6);
-	CHECK(bi != (size_t)-1 && ver < 64, "build info in the normal build");
-	memcpy(buf + bi + ver, "go1.24", 6);
+	forge_version(buf, n, "go1.27", "go1.28");
 	spill(tmp, buf, n);
 	g = open_ok(tmp);
-	CHECK_EQ(rt_goelf__minor(g), 24, "go1.24 accepted with symtab and DWARF");
+	CHECK_EQ(rt_goelf__minor(g), 28, "go1.28 accepted with symtab and DWARF");
+	CHECK_EQ(rt_goelf__support(g, line, sizeof(line)), RT_GO_SUPPORT_NEWER,
+		 "go1.28: newer than the table");
+	CHECK(!strchr(line, '\n'), "go1.28: one line");
+	CHECK_HAS(line, "built by go1.28.3", "go1.28: the line names the release");
+	CHECK_HAS(line, "newer than go1.27", "go1.28: the line says too new");
+	CHECK_HAS(line, "go1.19 to go1.27 work", "go1.28: the line says what works");
+	CHECK_HAS(line, ".symtab and DWARF", "go1.28: the line says what answers");
+	CHECK_HAS(line, "off: the release table", "go1.28: the line says what is off");
+	CHECK_EQ(rt_goelf__support(g, NULL, 0), RT_GO_SUPPORT_NEWER, "no line wanted");
 	CHECK_EQ(rt_goelf__func(g, "runtime.mapassign", RT_GO_SRC_ANY, &f), 0, "by name");
 	CHECK_EQ(rt_goelf__func(g, "runtime.mapassign", RT_GO_SRC_PCLNTAB, &f), -ENODATA,
-		 "no table for go1.24");
+		 "no table for go1.28");
 	CHECK(rt_goelf__inlined(g, "sync.(*Mutex).Lock", RT_GO_SRC_ANY, sites, 4) >= 1,
 	      "inlined sites from DWARF");
 	CHECK_EQ(rt_goelf__inlined(g, "sync.(*Mutex).Lock", RT_GO_SRC_PCLNTAB, sites, 4),
-		 -ENODATA, "no inline trees for go1.24");
+		 -ENODATA, "no inline trees for go1.28");
 	CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_ANY, &off), 0, "goid from DWARF");
+	CHECK_EQ(off, 152, "goid where go1.27 has it");
 	CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_TABLE, &off), -ENODATA,
-		 "no table row for go1.24");
+		 "no table row for go1.28");
 	rt_goelf__free(g);
 	free(buf);
 	unlink(tmp);
@@ -973,6 +1184,11 @@ int main(void)
 		cmocka_unit_test(test_go121),
 		cmocka_unit_test(test_go122),
 		cmocka_unit_test(test_go123),
+		cmocka_unit_test(test_go124),
+		cmocka_unit_test(test_go125),
+		cmocka_unit_test(test_go126),
+		cmocka_unit_test(test_go127),
+		cmocka_unit_test(test_go126_external),
 		cmocka_unit_test(test_synthetic),
 		cmocka_unit_test(test_not_go),
 		cmocka_unit_test(test_version_policy),

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * goelf.h: read a Go executable's build info, function table (.gopclntab), inline trees,
+ * goelf.c: read a Go executable's build info, function table (.gopclntab), inline trees,
  * DWARF and code, as the later probing of Go programs needs (see goelf.h for the API and
  * docs/go.md for the formats). Everything the Go release changes is in the one table
- * `releases[]` below; everything else is the same for go1.19..go1.23. The file is mapped once
+ * `releases[]` below; everything else is the same for go1.19..go1.27. The file is mapped once
  * (libelf, ELF_C_READ_MMAP) and every read goes through a bounds check against a section, a
  * PT_LOAD segment or the file: the input is untrusted and fuzzed (tests/fuzz/fuzz_goelf.c).
  */
@@ -51,11 +51,16 @@
  * from runtime/symtab.go, runtime/runtime2.go and runtime/symtabinl.go of each release; struct
  * offsets from the DWARF of binaries built by each (tests/unit/test_goelf.c checks every row
  * it can against DWARF). go1.20 was not installable on our build machines: its row is read
- * from its sources and is the one row no test covers.
+ * from its sources and is the one row no test covers. A new release is a new row, checked by
+ * adding its toolchain to the unit test (docs/go.md, "Adding a release").
  */
+#define RT_GO_NO_FIELD 0xffff /* the struct or member does not exist in this release */
+
 struct go_release {
 	int minor_lo, minor_hi;
 	__u32 pcln_magic;   /* pcHeader.magic */
+	bool pcln_text;	    /* pcHeader.textStart is set; go1.26+ writes 0 there and only
+			     * moduledata.text says where the function table's offsets start */
 	__u32 func_size;    /* sizeof(_func) up to the pcdata array */
 	__u32 inl_size;	    /* sizeof(inlinedCall) */
 	__u32 inl_name;	    /* offset of its name offset (into funcnametab) */
@@ -64,29 +69,49 @@ struct go_release {
 	__u32 md_text;	    /* offset of moduledata.text */
 	__u32 md_gofunc;    /* offset of moduledata.gofunc (base of funcdata offsets) */
 	const char *gofunc_sym; /* the linker symbol at gofunc */
-	__u16 field[RT_GO_NR_FIELDS];
+	__u16 field[RT_GO_NR_FIELDS]; /* RT_GO_NO_FIELD: not in this release */
 };
+
+/* hchan, RWMutex and the absent map of the other kind: the same in every row */
+#define HCHAN_RW                                                                            \
+	[RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,    \
+	[RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16
+#define HMAP [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8, \
+	[RT_GO_SWISSMAP_USED] = RT_GO_NO_FIELD, [RT_GO_SWISSMAP_WRITING] = RT_GO_NO_FIELD
+#define SWISSMAP [RT_GO_HMAP_COUNT] = RT_GO_NO_FIELD, [RT_GO_HMAP_FLAGS] = RT_GO_NO_FIELD, \
+	[RT_GO_SWISSMAP_USED] = 0, [RT_GO_SWISSMAP_WRITING] = 34
 
 static const struct go_release releases[] = {
 	/* go1.19: inlinedCall{parent int16; funcID; _; file, line, func_, parentPc int32} */
-	{ 19, 19, 0xfffffff0, 40, 20, 12, 16, true, 22 * 8, 38 * 8, "go.func.*",
+	{ 19, 19, 0xfffffff0, true, 40, 20, 12, 16, true, 22 * 8, 38 * 8, "go.func.*",
 	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
-	    [RT_GO_M_PROCID] = 72, [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8,
-	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,
-	    [RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16 } },
+	    [RT_GO_M_PROCID] = 72, HMAP, HCHAN_RW } },
 	/* go1.20: _func.startLine; inlinedCall{funcID; _ [3]; nameOff, parentPc, startLine};
 	 * moduledata.covctrs/ecovctrs before end */
-	{ 20, 22, 0xfffffff1, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
+	{ 20, 22, 0xfffffff1, true, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
 	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
-	    [RT_GO_M_PROCID] = 72, [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8,
-	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,
-	    [RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16 } },
+	    [RT_GO_M_PROCID] = 72, HMAP, HCHAN_RW } },
 	/* go1.23: g.syscallbp moves atomicstatus and goid by 8 */
-	{ 23, 23, 0xfffffff1, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
+	{ 23, 23, 0xfffffff1, true, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
 	  { [RT_GO_G_GOID] = 160, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 152,
-	    [RT_GO_M_PROCID] = 72, [RT_GO_HMAP_COUNT] = 0, [RT_GO_HMAP_FLAGS] = 8,
-	    [RT_GO_HCHAN_QCOUNT] = 0, [RT_GO_HCHAN_DATAQSIZ] = 8, [RT_GO_HCHAN_CLOSED] = 28,
-	    [RT_GO_HCHAN_ELEMSIZE] = 24, [RT_GO_RWMUTEX_READERCOUNT] = 16 } },
+	    [RT_GO_M_PROCID] = 72, HMAP, HCHAN_RW } },
+	/* go1.24: swiss-table maps (internal/runtime/maps.Map replaces runtime.hmap) */
+	{ 24, 24, 0xfffffff1, true, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
+	  { [RT_GO_G_GOID] = 160, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 152,
+	    [RT_GO_M_PROCID] = 72, SWISSMAP, HCHAN_RW } },
+	/* go1.25: gobuf.ret is gone, which moves g's fields after g.sched (atomicstatus, goid)
+	 * and m's after m.morebuf (procid) back by 8 */
+	{ 25, 25, 0xfffffff1, true, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
+	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
+	    [RT_GO_M_PROCID] = 64, SWISSMAP, HCHAN_RW } },
+	/* go1.26: pcHeader.textStart is written as 0 (moduledata.text only) */
+	{ 26, 26, 0xfffffff1, false, 44, 16, 4, 8, false, 22 * 8, 40 * 8, "go:func.*",
+	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
+	    [RT_GO_M_PROCID] = 64, SWISSMAP, HCHAN_RW } },
+	/* go1.27: moduledata.typedesclen, itaboffset and itabsize move gofunc by 24 */
+	{ 27, 27, 0xfffffff1, false, 44, 16, 4, 8, false, 22 * 8, 43 * 8, "go:func.*",
+	  { [RT_GO_G_GOID] = 152, [RT_GO_G_M] = 48, [RT_GO_G_ATOMICSTATUS] = 144,
+	    [RT_GO_M_PROCID] = 64, SWISSMAP, HCHAN_RW } },
 };
 
 /* Where each field lives in DWARF: struct type name, member name. */
@@ -104,6 +129,10 @@ static const struct {
 	[RT_GO_HCHAN_CLOSED] = { "runtime.hchan", "closed", "runtime.hchan.closed" },
 	[RT_GO_HCHAN_ELEMSIZE] = { "runtime.hchan", "elemsize", "runtime.hchan.elemsize" },
 	[RT_GO_RWMUTEX_READERCOUNT] = { "sync.RWMutex", "readerCount", "sync.RWMutex.readerCount" },
+	[RT_GO_SWISSMAP_USED] = { "internal/runtime/maps.Map", "used",
+				  "internal/runtime/maps.Map.used" },
+	[RT_GO_SWISSMAP_WRITING] = { "internal/runtime/maps.Map", "writing",
+				     "internal/runtime/maps.Map.writing" },
 };
 
 struct seg {
@@ -575,7 +604,10 @@ static bool find_pclntab(struct rt_goelf *g, __u32 magic)
 	return false;
 }
 
-/* Parse the pcHeader: nfunc, textStart and the tables. */
+/*
+ * Parse the pcHeader: nfunc, textStart and the tables. textStart stays 0 when the header does
+ * not hold it (go1.26+, or a relocation in a PIE): find_moduledata() sets it then.
+ */
 static bool parse_pclntab(struct rt_goelf *g)
 {
 	const unsigned char *p = g->pcln.p;
@@ -583,9 +615,7 @@ static bool parse_pclntab(struct rt_goelf *g)
 	__u64 fname = le64(p + 32), pctab = le64(p + 56), pcln = le64(p + 64);
 
 	g->nfunc = le64(p + 8);
-	g->text_start = le64(p + 24);
-	if (!g->text_start)
-		g->text_start = g->text_addr; /* relocated, not in the file */
+	g->text_start = g->rel->pcln_text ? le64(p + 24) : 0;
 	if (fname >= n || pctab >= n || pcln >= n || !g->nfunc || g->nfunc > RT_GO_MAX_FUNCS)
 		return false;
 	/* each table is bounded by the end of the pclntab: safe whatever the order */
@@ -713,10 +743,11 @@ int rt_goelf__foreach_func(const struct rt_goelf *g, rt_go_func_fn fn, void *ctx
 }
 
 /*
- * moduledata, the runtime's descriptor of the module, holds gofunc, the base of every funcdata
- * offset (the inline trees). It is found as the data word that points to the pcHeader and is
- * followed by the funcnametab slice pointing where the header says; in a PIE linked
- * externally the words are zero in the file and RELATIVE relocations hold them.
+ * moduledata, the runtime's descriptor of the module, holds text, the base of every function's
+ * entry offset (which go1.26+ no longer writes into the pcHeader), and gofunc, the base of
+ * every funcdata offset (the inline trees). It is found as the data word that points to the
+ * pcHeader and is followed by the funcnametab slice pointing where the header says; in a PIE
+ * linked externally the words are zero in the file and RELATIVE relocations hold them.
  */
 static bool md_check(const struct rt_goelf *g, __u64 md)
 {
@@ -726,9 +757,9 @@ static bool md_check(const struct rt_goelf *g, __u64 md)
 	       v == g->pcln_vaddr + (__u64)(g->funcnames.p - g->pcln.p);
 }
 
-static void find_gofunc(struct rt_goelf *g)
+static void find_moduledata(struct rt_goelf *g)
 {
-	__u64 md = 0, v;
+	__u64 md = 0, v, text = 0;
 	GElf_Sym sym;
 	size_t i;
 	int s;
@@ -748,8 +779,20 @@ static void find_gofunc(struct rt_goelf *g)
 	for (i = 0; i < g->nrelocs && !md; i++)
 		if (g->relocs[i].value == g->pcln_vaddr && md_check(g, g->relocs[i].where))
 			md = g->relocs[i].where;
-	if (md && read_ptr(g, md + g->rel->md_text, &v) && v == g->text_start &&
-	    read_ptr(g, md + g->rel->md_gofunc, &v) && at_vaddr(g, v, 1)) {
+	if (md && read_ptr(g, md + g->rel->md_text, &text) &&
+	    (g->text_start ? text != g->text_start : !at_vaddr(g, text, 1)))
+		text = 0; /* not this module's: the words matched by chance */
+	if (!g->text_start) {
+		/* the header does not say: moduledata, else the symbol, else the section (the
+		 * internal linker starts .text with runtime.text) */
+		if (text)
+			g->text_start = text;
+		else if (!symtab_lookup(g, "runtime.text", &sym))
+			g->text_start = sym.st_value;
+		else
+			g->text_start = g->text_addr;
+	}
+	if (text && read_ptr(g, md + g->rel->md_gofunc, &v) && at_vaddr(g, v, 1)) {
 		g->gofunc = v;
 		g->have |= RT_GO_HAVE_GOFUNC;
 		return;
@@ -890,8 +933,8 @@ struct rt_goelf *rt_goelf__open(const char *path, char *err, size_t errlen)
 	}
 	if (g->minor < RT_GO_MIN_MINOR) {
 		e = seterr(err, errlen, EPROTONOSUPPORT,
-			   "%s: built by %s, older than go1.%d: racetrace supports go1.%d to "
-			   "go1.%d",
+			   "%s: built by %s, older than go1.%d, the oldest release racetrace knows "
+			   "(go1.%d to go1.%d work, stripped or not): not traced",
 			   path, g->version, RT_GO_MIN_MINOR, RT_GO_MIN_MINOR, RT_GO_MAX_MINOR);
 		goto cleanup;
 	}
@@ -900,13 +943,17 @@ struct rt_goelf *rt_goelf__open(const char *path, char *err, size_t errlen)
 		/* newer than the table: every answer must come from names and DWARF */
 		if (!(g->have & RT_GO_HAVE_SYMTAB) || !(g->have & RT_GO_HAVE_DWARF)) {
 			e = seterr(err, errlen, EPROTONOSUPPORT,
-				   "%s: built by %s, newer than go1.%d, the last release racetrace "
-				   "knows the tables of; such a binary can be traced only with its "
-				   ".symtab and DWARF, and this one has %s (was it built with "
-				   "-ldflags='-s -w', or stripped?)",
-				   path, g->version, RT_GO_MAX_MINOR,
+				   "%s: built by %s, newer than go1.%d, the newest release racetrace "
+				   "knows (go1.%d to go1.%d work, stripped or not); a newer release is "
+				   "traced only from its .symtab and DWARF, and this binary has %s "
+				   "(built with -ldflags='-s -w', or stripped), so its goroutine ids "
+				   "and struct offsets are unknown: not traced (rebuild it without "
+				   "-s -w, or with go1.%d)",
+				   path, g->version, RT_GO_MAX_MINOR, RT_GO_MIN_MINOR,
+				   RT_GO_MAX_MINOR,
 				   g->have & RT_GO_HAVE_SYMTAB ? "no DWARF" :
-				   g->have & RT_GO_HAVE_DWARF ? "no .symtab" : "neither");
+				   g->have & RT_GO_HAVE_DWARF ? "no .symtab" : "neither",
+				   RT_GO_MAX_MINOR);
 			goto cleanup;
 		}
 		return g;
@@ -923,7 +970,7 @@ struct rt_goelf *rt_goelf__open(const char *path, char *err, size_t errlen)
 		return g;
 	}
 	g->have |= RT_GO_HAVE_PCLNTAB;
-	find_gofunc(g);
+	find_moduledata(g);
 	return g;
 
 cleanup:
@@ -945,6 +992,26 @@ int rt_goelf__minor(const struct rt_goelf *g)
 unsigned int rt_goelf__have(const struct rt_goelf *g)
 {
 	return g->have;
+}
+
+enum rt_go_support rt_goelf__support(const struct rt_goelf *g, char *line, size_t len)
+{
+	if (g->rel) {
+		if (line && len)
+			line[0] = '\0';
+		return RT_GO_SUPPORT_KNOWN;
+	}
+	/* rt_goelf__open() accepts a newer release only with .symtab and DWARF */
+	if (line && len)
+		snprintf(line, len,
+			 "built by %s, newer than go1.%d, the newest release racetrace knows "
+			 "(go1.%d to go1.%d work, stripped or not): its functions, inlined sites and "
+			 "struct offsets come from .symtab and DWARF alone; off: the release table "
+			 "(.gopclntab, inline trees, offsets for stripped builds) and probes on "
+			 "runtime and sync functions renamed since go1.%d",
+			 g->version, RT_GO_MAX_MINOR, RT_GO_MIN_MINOR, RT_GO_MAX_MINOR,
+			 RT_GO_MAX_MINOR);
+	return RT_GO_SUPPORT_NEWER;
 }
 
 /* ---- functions ---- */
@@ -1634,6 +1701,8 @@ int rt_goelf__offset(struct rt_goelf *g, enum rt_go_field field, enum rt_go_src 
 	if (src == RT_GO_SRC_TABLE) {
 		if (!g->rel)
 			return -ENODATA;
+		if (g->rel->field[field] == RT_GO_NO_FIELD)
+			return -ENOENT;
 		*off = g->rel->field[field];
 		return 0;
 	}

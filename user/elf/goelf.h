@@ -7,7 +7,8 @@
  * and friends) was inlined, from DWARF or from the inline trees in .gopclntab; the return
  * instructions of a function, for exit probes (Go code is never given uretprobes: goroutine
  * stacks move); and the offsets of the runtime struct fields the BPF side reads, from DWARF or
- * from the per-version table in goelf.c. x86-64 ELF only. docs/go.md describes the formats.
+ * from the per-version table in goelf.c; and how well racetrace knows the binary's release, as
+ * one line for the user. x86-64 ELF only. docs/go.md describes the formats.
  *
  * Every address here is a virtual address as linked (st_value, DWARF low_pc); every `off` is
  * the matching file offset, which is what uprobes take. The file is untrusted: every read is
@@ -24,7 +25,7 @@ struct rt_goelf;
 
 /* Supported Go releases: every table in goelf.c is known for these. */
 #define RT_GO_MIN_MINOR 19
-#define RT_GO_MAX_MINOR 23
+#define RT_GO_MAX_MINOR 27
 
 /* Where an answer comes from: a query can ask for one source, or RT_GO_SRC_ANY for the best. */
 enum rt_go_src {
@@ -47,8 +48,9 @@ enum rt_go_src {
  * set and a one-line reason in err (no trailing newline, no "racetrace:" prefix) when it cannot:
  * ENOENT/EACCES (open failed), ENOEXEC (not an ELF file, or not a Go binary: neither build
  * info nor a function table), EPROTONOSUPPORT (not x86-64, or a Go version outside
- * go1.19..go1.23, except that a newer one is accepted when the file has .symtab and DWARF to
- * answer every query from), EINVAL (a Go binary whose tables are corrupt), ENOMEM.
+ * go1.19..go1.27, except that a newer one is accepted when the file has .symtab and DWARF to
+ * answer every query from: see rt_goelf__support(); the line then says which release, which
+ * releases work and what is off), EINVAL (a Go binary whose tables are corrupt), ENOMEM.
  * The file is mapped read-only until rt_goelf__free().
  */
 struct rt_goelf *rt_goelf__open(const char *path, char *err, size_t errlen);
@@ -64,6 +66,22 @@ int rt_goelf__minor(const struct rt_goelf *g);
 
 /* RT_GO_HAVE_* bits. */
 unsigned int rt_goelf__have(const struct rt_goelf *g);
+
+/* How much of what racetrace knows about Go releases applies to an opened binary. */
+enum rt_go_support {
+	RT_GO_SUPPORT_KNOWN = 0, /* a release of the table (go1.19..go1.27): every source */
+	RT_GO_SUPPORT_NEWER = 1, /* newer than the table: .symtab and DWARF answer; the table
+				  * (.gopclntab layouts, inline trees, struct offsets) is off */
+};
+
+/*
+ * The binary's support level. For anything but RT_GO_SUPPORT_KNOWN, line gets one sentence for
+ * the user (no trailing newline, no "racetrace:" prefix): the release, the releases known to
+ * work, what answers for this one and what is turned off; for a known release line gets "".
+ * The caller prints it: a newer release must never give a silently partial trace. (A release
+ * racetrace cannot trace at all is refused by rt_goelf__open() with such a line instead.)
+ */
+enum rt_go_support rt_goelf__support(const struct rt_goelf *g, char *line, size_t len);
 
 /* Every function of the .gopclntab table, in address order: fn's non-zero return stops it. */
 typedef int (*rt_go_func_fn)(void *ctx, __u64 addr, __u64 size, const char *name);
@@ -180,6 +198,8 @@ enum rt_go_field {
 	RT_GO_HCHAN_ELEMSIZE,	/* runtime.hchan.elemsize: uint16 */
 	RT_GO_RWMUTEX_READERCOUNT, /* sync.RWMutex.readerCount: int32 (1.20+: atomic.Int32), the
 				    * word an inlined RLock/RUnlock's `lock xadd` changes */
+	RT_GO_SWISSMAP_USED,	/* internal/runtime/maps.Map.used: uint64, the count (1.24+) */
+	RT_GO_SWISSMAP_WRITING,	/* internal/runtime/maps.Map.writing: uint8 (1.24+) */
 	RT_GO_NR_FIELDS,
 };
 
@@ -189,8 +209,11 @@ const char *rt_goelf__field_name(enum rt_go_field field);
 /*
  * The byte offset of field in its struct, from src: RT_GO_SRC_DWARF, RT_GO_SRC_TABLE (the
  * per-version table), or RT_GO_SRC_ANY (DWARF when the file has it, else the table). Returns 0
- * and sets *off; -ENOENT when DWARF lacks the member; -ENODATA when there is no DWARF, or no
- * table entry for this version (newer than go1.23); -EINVAL for a bad field or src.
+ * and sets *off; -ENOENT when the release has no such field (runtime.hmap from go1.24 on,
+ * internal/runtime/maps.Map before it) or DWARF lacks the member; -ENODATA when there is no
+ * DWARF, or no table row for this version (newer than go1.27); -EINVAL for a bad field or src.
+ * Fields of runtime.hmap and internal/runtime/maps.Map follow the release's default map
+ * (go1.24 and go1.25 built with GOEXPERIMENT=noswissmap keep hmap: only DWARF is right there).
  */
 int rt_goelf__offset(struct rt_goelf *g, enum rt_go_field field, enum rt_go_src src, __u32 *off);
 

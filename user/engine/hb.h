@@ -14,7 +14,6 @@
 #include "events.h"
 #include <stdio.h>
 #include "engine/hooks.h"
-#include "lib/site.h"
 #include "report/report.h"
 
 #define RT_HANG_THRESHOLD_NS 5000000000ULL
@@ -32,14 +31,6 @@ struct hb_opts {
 	 * live side sends a tick after every drain that produced findings or losses.
 	 */
 	bool defer_findings;
-	/*
-	 * Optional: what code a Go call site (a return address) belongs to, RT_SITE_* bits; the
-	 * symbolizer's rt_sym__go_class. Without it every site is the program's own: no global
-	 * Go deadlock is reported (the runtime's own goroutines never block where we look) and
-	 * timer channels count as channels.
-	 */
-	int (*site_class)(void *ctx, __u32 pid, __u64 site);
-	void *site_class_ctx;
 };
 
 

@@ -19,6 +19,7 @@
 
 #define RT_X86_SF 0x80		      /* RFLAGS.SF: an RLock's xadd found a writer pending */
 #define RT_GO_CHANS_MAX (1U << 20)
+#define RT_SPAWN_RUNTIME (1ULL << 63) /* in spawn_site: the go_spawn was RT_EVF_GO_RUNTIME */
 
 /* ---- channels ---- */
 
@@ -51,11 +52,13 @@ static void chans_restart(struct hb *hb)
 	hb->go_chans = keep;
 }
 
-/* A channel made at site; elem: its element size | RT_GO_FIELD_READ, or 0 when unknown. */
-static void chan_made(struct hb *hb, __u32 pid, __u64 ch, __u64 site, __s64 elem)
+/*
+ * A channel made at site; elem: its element size | RT_GO_FIELD_READ, or 0 when unknown; timer:
+ * made in package time (RT_EVF_GO_TIME).
+ */
+static void chan_made(struct hb *hb, __u64 ch, __u64 site, __s64 elem, bool timer)
 {
 	__u64 flags = elem == RT_GO_FIELD_READ ? RT_GO_CHAN_EVENT : 0;
-	int cls;
 
 	if (!ch)
 		return;
@@ -65,9 +68,8 @@ static void chan_made(struct hb *hb, __u32 pid, __u64 ch, __u64 site, __s64 elem
 	}
 	if (hb->go_chans.len >= RT_GO_CHANS_MAX)
 		chans_restart(hb);
-	cls = hb->opts.site_class ? hb->opts.site_class(hb->opts.site_class_ctx, pid, site) : 0;
 	/* a failed put only loses the name and the timer mark of one channel */
-	if (cls > 0 && (cls & RT_SITE_GO_TIME))
+	if (timer)
 		flags |= RT_GO_CHAN_TIMER;
 	rt_map_put(&hb->go_chans, ch, site << 3 | flags);
 }
@@ -184,15 +186,11 @@ bool hb_go_continues_pending(const struct hb_actor *t, const struct rt_event *e)
 
 /*
  * Goroutine c was just made by p: is it the program's or the runtime's own (GC workers and
- * the like, by the `go` statement's package)? Goroutine 1 made on a thread's g0 means we saw
- * the program start.
+ * the like: runtime, by the `go` statement's package, RT_EVF_GO_RUNTIME on its go_spawn)?
+ * Goroutine 1 made on a thread's g0 means we saw the program start.
  */
-static int go_spawned(struct hb *hb, struct hb_actor *p, struct hb_actor *c)
+static int go_spawned(struct hb *hb, struct hb_actor *p, struct hb_actor *c, bool runtime)
 {
-	int cls = hb->opts.site_class && c->create_site ?
-			  hb->opts.site_class(hb->opts.site_class_ctx, c->pid, c->create_site) :
-			  0;
-
 	if (!(p->key & RT_GO_KEY)) {
 		/*
 		 * Made on a thread's g0: a timer's time.AfterFunc, or goroutine 1, runtime.main,
@@ -202,13 +200,14 @@ static int go_spawned(struct hb *hb, struct hb_actor *p, struct hb_actor *c)
 			return -ENOMEM;
 		return 0;
 	}
-	c->go_system = cls > 0 && (cls & RT_SITE_GO_RUNTIME);
+	c->go_system = runtime;
 	return 0;
 }
 
 static int on_go(struct hb *hb, const struct rt_event *e)
 {
 	__u64 *parent = rt_map_get(&hb->spawn_of, e->h.tid), *site, create_site;
+	bool runtime;
 	struct hb_actor *p, *c;
 	__u64 pkey;
 
@@ -216,7 +215,9 @@ static int on_go(struct hb *hb, const struct rt_event *e)
 		return 0;
 	pkey = *parent;
 	site = rt_map_get(&hb->spawn_site, e->h.tid);
-	create_site = site ? *site : 0;
+	/* the spawn's site, with RT_SPAWN_RUNTIME when its go_spawn was marked */
+	create_site = site ? *site & ~RT_SPAWN_RUNTIME : 0;
+	runtime = site && (*site & RT_SPAWN_RUNTIME);
 	rt_map_del(&hb->spawn_of, e->h.tid);
 	rt_map_del(&hb->spawn_site, e->h.tid);
 	if (!e->obj)
@@ -229,7 +230,7 @@ static int on_go(struct hb *hb, const struct rt_event *e)
 		return 0;
 	c->parent = p->tid;
 	c->create_site = create_site; /* the `go` statement */
-	if (go_spawned(hb, p, c))
+	if (go_spawned(hb, p, c, runtime))
 		return -ENOMEM;
 	/* the goroutine starts after everything its creator did */
 	return hb_actor_fork(hb, p, c);
@@ -312,7 +313,7 @@ int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 	case RT_EV_GO_CHAN_NEW:
 		hb_sync_drop(hb, SYNC_CHAN | e->obj);
 		err = hb_go_call(hb, t, HB_GO_CHAN_NEW, e->obj, e->arg, 0);
-		chan_made(hb, e->h.tgid, e->obj, e->arg, e->ret);
+		chan_made(hb, e->obj, e->arg, e->ret, e->h.flags & RT_EVF_GO_TIME);
 		return err;
 	case RT_EV_GO_CHAN_SEND:
 		park(t, RT_PARK_SEND, e);
@@ -335,7 +336,9 @@ int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 		/* runtime.newproc: newproc1 runs next on this thread's g0 and returns the child */
 		rt_map_del(&hb->spawn_site, e->h.tid); /* an earlier spawn's, never completed */
 		if (rt_map_put(&hb->spawn_of, e->h.tid, t->key) ||
-		    (e->caller && rt_map_put(&hb->spawn_site, e->h.tid, e->caller)))
+		    (e->caller &&
+		     rt_map_put(&hb->spawn_site, e->h.tid,
+				e->caller | (e->h.flags & RT_EVF_GO_RUNTIME ? RT_SPAWN_RUNTIME : 0))))
 			return -ENOMEM;
 		return 0;
 	case RT_EV_GO_GO:

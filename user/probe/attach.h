@@ -3,9 +3,9 @@
  * Finding and attaching probes: load the BPF skeleton for one or more target processes, attach
  * the futex and scheduler tracepoints, resolve the pthread, semaphore and allocator functions
  * in the modules a target maps (/proc/PID/maps, through /proc/PID/root so other mount
- * namespaces work; a static binary is probed itself) and a Go executable's runtime and sync
- * functions and inlined lock bodies, and attach them with one uprobe.multi link per module and
- * direction. Detach destroys every link.
+ * namespaces work; a static binary is probed itself), and attach them, and a Go executable's
+ * sites placed by goprobe.h, with one uprobe.multi link per module and direction. Detach
+ * destroys every link.
  */
 #ifndef RT_ATTACH_H
 #define RT_ATTACH_H
@@ -71,14 +71,13 @@ int rt_tracer__alloc_ranges(const struct rt_tracer *t, pid_t pid, __u64 (*ranges
 bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller);
 
 /*
- * A Go executable (goelf.h): probe its runtime's map, channel, goroutine, Mutex and WaitGroup
- * functions and its inlined Mutex.Lock/Unlock bodies, for pid. 1 when attached, 0 when path is
- * not a Go program, -errno with err set.
+ * A Go executable: attach, for pid, the probe sites goprobe.h places in it (its runtime and
+ * sync functions, their returns, and the inlined lock and Once bodies) with one uprobe.multi
+ * link. 1 when attached, 0 when path is not a Go program or has none of those functions,
+ * -errno with err set.
  */
 int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
 			 size_t errlen);
-/* runtime.g.goid's offset in the Go program at path, for opts.go_goid_off. 0 or -errno. */
-int rt_tracer__go_goid_offset(const char *path, __u32 *off, char *err, size_t errlen);
 
 /* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);

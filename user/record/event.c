@@ -117,7 +117,8 @@ const struct rt_event *rt_event_decode(const void *data, size_t sz, const char *
 		*why = "unknown record type";
 		return NULL;
 	}
-	if (e->h.flags & ~(RT_EVF_RET | RT_EVF_SYNTH | RT_EVF_INTERNAL | RT_EVF_SCHED)) {
+	if (e->h.flags & ~(RT_EVF_RET | RT_EVF_SYNTH | RT_EVF_INTERNAL | RT_EVF_SCHED |
+			   RT_EVF_GO_RUNTIME | RT_EVF_GO_TIME)) {
 		*why = "unknown record flags";
 		return NULL;
 	}
@@ -126,4 +127,28 @@ const struct rt_event *rt_event_decode(const void *data, size_t sz, const char *
 		return NULL;
 	}
 	return e;
+}
+
+int rt_event_mark_go_site(struct rt_event *e, int (*cls)(void *ctx, __u32 pid, __u64 site),
+			  void *ctx)
+{
+	__u64 site;
+	int c;
+
+	if (e->h.type == RT_EV_GO_SPAWN)
+		site = e->caller;
+	else if (e->h.type == RT_EV_GO_CHAN_NEW)
+		site = e->arg;
+	else
+		return 0;
+	if (!site || !cls)
+		return 0;
+	c = cls(ctx, e->h.tgid, site);
+	if (c <= 0)
+		return 0;
+	if (e->h.type == RT_EV_GO_SPAWN && (c & RT_SITE_GO_RUNTIME))
+		e->h.flags |= RT_EVF_GO_RUNTIME;
+	if (e->h.type == RT_EV_GO_CHAN_NEW && (c & RT_SITE_GO_TIME))
+		e->h.flags |= RT_EVF_GO_TIME;
+	return e->h.flags & (RT_EVF_GO_RUNTIME | RT_EVF_GO_TIME) ? 1 : 0;
 }

@@ -31,6 +31,19 @@ static inline int rt_event_is_go(unsigned int type)
 	return type >= RT_EV_GO_MAP_READ && type < RT_EV_MAX && type != RT_EV_TICK;
 }
 
+/* Classes of Go code sites, as the symbolizer tells them (rt_sym__go_class). */
+#define RT_SITE_GO_RUNTIME 0x1 /* the runtime's own goroutines (runtime.*, os/signal.*, ...) */
+#define RT_SITE_GO_TIME 0x2    /* package time: a channel made there is a timer's */
+
+/*
+ * A record whose Go call site matters (a go_spawn's `go` statement, a go_chan_new's make site):
+ * set RT_EVF_GO_RUNTIME or RT_EVF_GO_TIME from cls (RT_SITE_* bits; <= 0: unknown) so that
+ * the engine and a replay need only the records. Returns 1 when e was marked, else 0 (e as it
+ * was).
+ */
+int rt_event_mark_go_site(struct rt_event *e, int (*cls)(void *ctx, __u32 pid, __u64 site),
+			  void *ctx);
+
 /* Look a type up by its name; returns RT_EV_NONE when unknown. */
 unsigned int rt_event_type_by_name(const char *name);
 

@@ -178,8 +178,7 @@ static int unsym_json_add(void *ctx, const char *name)
 {
 	struct unsym_json *u = ctx;
 
-	if (!u->first)
-		fputc(',', u->out);
+	fputs(u->first ? ",\"unsymbolized\":[" : ",", u->out);
 	json_str(u->out, name);
 	u->first = false;
 	return 0;
@@ -213,7 +212,8 @@ void rt_report__json_summary(const struct rt_report_opts *o, const struct rt_sum
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s\"%016llx\":%llu", i ? "," : "", (unsigned long long)fs[i].id,
 			(unsigned long long)counts[i]);
-	fputs("},\"unsymbolized\":[", out);
+	fputc('}', out);
+	/* only when some printed frame had no function name: like events_by_type's zero counts */
 	rt_sym__foreach_unsymbolized(o->sym, unsym_json_add, &u);
-	fputs("]}\n", out);
+	fputs(u.first ? "}\n" : "]}\n", out);
 }

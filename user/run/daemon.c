@@ -4,10 +4,11 @@
  * matching the config's [target] selectors at start and whenever something execs (the exec
  * tracepoint), each with its own engine, all reporting into one finding registry (so the same
  * bug in a restarted process is the same finding, counted). Findings go to a JSON Lines file and,
- * as text, to stderr for the journal; Prometheus metrics are served on loopback. A budget
- * governor sheds probe families of a target that produces more events per second than allowed
- * (or when engine memory passes its ceiling) and restores them when load falls. SIGHUP reloads
- * the config and reopens the findings file; SIGINT/SIGTERM stop.
+ * as text, to stderr for the journal; Prometheus metrics are served on loopback (rendered by
+ * prom.h, served by metrics.h). A budget governor sheds probe families of a target that produces
+ * more events per second than allowed (or when engine memory passes its ceiling) and restores
+ * them when load falls. SIGHUP reloads the config and reopens the findings file; SIGINT/SIGTERM
+ * stop.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "engine/hb.h"
 #include "lib/log.h"
 #include "run/metrics.h"
+#include "run/prom.h"
 #include "probe/procscan.h"
 #include "report/report.h"
 #include "probe/stream.h"
@@ -35,14 +37,12 @@
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
 #include "lib/util.h"
-#include "engine/vc.h"
 
 #define RT_D_DRAIN_MS 10
 #define RT_D_TICK_MS 100
 #define RT_D_SECOND_MS 1000
 #define RT_D_GOVERN_MS 250 /* over budget for a quarter second is enough to act */
 #define RT_D_MAX_TARGETS 256
-#define RT_D_TOP_LOCKS 10
 #define RT_D_COST_EMULATED_NS 600 /* per probed call, measured by make bench */
 
 /* Governor levels: what a target keeps. */
@@ -326,6 +326,7 @@ static int on_event(void *ctx, const struct rt_event *e)
 		d->tmp.h.flags |= RT_EVF_INTERNAL;
 		e = &d->tmp;
 	}
+	e = rt_pipeline__mark(&d->pl, e, &d->tmp);
 	t->events++;
 	t->by_type[e->h.type]++;
 	return hb__event(t->hb, e);
@@ -458,174 +459,35 @@ static void govern(struct daemon *d, double dt)
 	}
 }
 
-struct lock_top {
-	struct hb_lock_stat s[RT_D_TOP_LOCKS];
-	__u32 n;
-};
-
-static int collect_lock(void *ctx, const struct hb_lock_stat *s)
-{
-	struct lock_top *top = ctx;
-	__u32 i, worst = 0;
-
-	if (top->n < RT_D_TOP_LOCKS) {
-		top->s[top->n++] = *s;
-		return 0;
-	}
-	for (i = 1; i < top->n; i++)
-		if (top->s[i].wait_sum < top->s[worst].wait_sum)
-			worst = i;
-	if (s->wait_sum > top->s[worst].wait_sum)
-		top->s[worst] = *s;
-	return 0;
-}
-
-static void histogram(struct rt_mbuf *b, const char *name, const char *lock, __u32 pid,
-		      const __u64 *buckets, __u64 count, double sum)
-{
-	__u64 cum = 0;
-	int i;
-
-	for (i = 0; i <= RT_LOCK_NBUCKETS; i++) {
-		cum += buckets[i];
-		rt_mbuf_printf(b, "%s_bucket{pid=\"%u\",lock=\"", name, pid);
-		rt_mbuf_label(b, lock);
-		if (i < RT_LOCK_NBUCKETS)
-			rt_mbuf_printf(b, "\",le=\"%g\"} %llu\n", rt_lock_buckets[i],
-				       (unsigned long long)cum);
-		else
-			rt_mbuf_printf(b, "\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-	}
-	rt_mbuf_printf(b, "%s_sum{pid=\"%u\",lock=\"", name, pid);
-	rt_mbuf_label(b, lock);
-	rt_mbuf_printf(b, "\"} %.9f\n%s_count{pid=\"%u\",lock=\"", sum, name, pid);
-	rt_mbuf_label(b, lock);
-	rt_mbuf_printf(b, "\"} %llu\n", (unsigned long long)count);
-}
-
+/* Render the metrics and hand them to the server, when there is one. */
 static void publish_metrics(struct daemon *d, __u64 lost)
 {
-	struct rt_report_opts ro = { .sym = d->sym, .unwind = d->unwind };
+	struct rt_prom_target pt[RT_D_MAX_TARGETS];
 	struct rt_mbuf b = { 0 };
-	struct lock_top top[RT_D_MAX_TARGETS];
-	__u64 findings[RT_K_MAX] = { 0 };
-	__u32 i, k, t;
+	struct rt_prom p;
+	__u32 i;
 
 	if (!d->metrics)
 		return;
-	rt_report__kind_counts(d->report, findings);
-	rt_mbuf_header(&b, "racetrace_build_info", "gauge", "racetrace version.");
-	rt_mbuf_printf(&b, "racetrace_build_info{version=\"%s\",events_abi=\"%d\"} 1\n",
-		       RT_VERSION, RT_EVENTS_ABI);
-	rt_mbuf_header(&b, "racetrace_attached_processes", "gauge",
-		       "Processes racetrace traces now.");
-	rt_mbuf_printf(&b, "racetrace_attached_processes %u\n", d->ntargets);
-	rt_mbuf_header(&b, "racetrace_events_total", "counter",
-		       "Events received, by traced process and event type.");
-	for (i = 0; i < d->ntargets; i++)
-		for (k = 1; k < RT_EV_MAX; k++)
-			if (d->targets[i]->by_type[k])
-				rt_mbuf_printf(&b, "racetrace_events_total{pid=\"%d\",type=\"%s\"} %llu\n",
-					       d->targets[i]->pid, rt_event_name(k),
-					       (unsigned long long)d->targets[i]->by_type[k]);
-	rt_mbuf_header(&b, "racetrace_events_lost_total", "counter",
-		       "Events the kernel side could not deliver (ring buffer full, return "
-		       "without entry).");
-	rt_mbuf_printf(&b, "racetrace_events_lost_total %llu\n", (unsigned long long)lost);
-	rt_mbuf_header(&b, "racetrace_findings_total", "counter",
-		       "Distinct findings reported, by kind.");
-	for (k = 0; k < RT_K_MAX; k++)
-		rt_mbuf_printf(&b, "racetrace_findings_total{kind=\"%s\"} %llu\n", rt_kind_name(k),
-			       (unsigned long long)findings[k]);
-	rt_mbuf_header(&b, "racetrace_engine_memory_bytes", "gauge",
-		       "Resident memory of racetrace (engine state, symbol caches).");
-	rt_mbuf_printf(&b, "racetrace_engine_memory_bytes %llu\n",
-		       (unsigned long long)self_rss_bytes());
-	rt_mbuf_header(&b, "racetrace_vector_clock_bytes", "gauge",
-		       "Memory held by vector clocks.");
-	rt_mbuf_printf(&b, "racetrace_vector_clock_bytes %llu\n",
-		       (unsigned long long)vc_mem_bytes());
-	rt_mbuf_header(&b, "racetrace_engine_evictions_total", "counter",
-		       "State the engine dropped at a table's cap, or checks it skipped after lost "
-		       "events, by table.");
-	{
-		struct hb_counters c = d->gone; /* targets that exited, then the live ones */
+	p = (struct rt_prom){
+		.targets = pt,
+		.ntargets = d->ntargets,
+		.report = d->report,
+		.sym = d->sym,
+		.unwind = d->unwind,
+		.counters = d->gone, /* targets that exited, then the live ones */
+		.lost = lost,
+		.memory_bytes = self_rss_bytes(),
+		.degradations = d->degrade_events,
+	};
+	for (i = 0; i < d->ntargets; i++) {
+		const struct target *t = d->targets[i];
 
-		for (i = 0; i < d->ntargets; i++)
-			counters_add(&c, d->targets[i]->hb);
-		rt_mbuf_printf(&b,
-			       "racetrace_engine_evictions_total{table=\"locks\"} %llu\n"
-			       "racetrace_engine_evictions_total{table=\"heap_blocks\"} %llu\n"
-			       "racetrace_engine_evictions_total{table=\"sync_clocks\"} %llu\n"
-			       "racetrace_engine_evictions_total{table=\"exited_threads\"} %llu\n"
-			       "racetrace_engine_evictions_total{table=\"lock_order_graph\"} %llu\n"
-			       "racetrace_engine_evictions_total{table=\"lock_order_search\"} %llu\n"
-			       "racetrace_engine_evictions_total{table=\"suppressed_after_loss\"} "
-			       "%llu\n",
-			       (unsigned long long)c.locks_evicted, (unsigned long long)c.blocks_evicted,
-			       (unsigned long long)c.syncs_evicted,
-			       (unsigned long long)c.dead_threads_evicted,
-			       (unsigned long long)c.lockorder_resets,
-			       (unsigned long long)c.lockorder_truncated,
-			       (unsigned long long)c.suppressed_lossy);
-		rt_mbuf_header(&b, "racetrace_go_unlocks_missed_total", "counter",
-			       "Go unlocks the probes did not see (an inlined Unlock that could not "
-			       "be probed), found when the lock was next taken.");
-		rt_mbuf_printf(&b, "racetrace_go_unlocks_missed_total %llu\n",
-			       (unsigned long long)c.go_unlocks_missed);
+		pt[i] = (struct rt_prom_target){ .pid = t->pid, .hb = t->hb, .by_type = t->by_type,
+						 .overhead = t->overhead, .level = t->level };
+		counters_add(&p.counters, t->hb);
 	}
-	rt_mbuf_header(&b, "racetrace_overhead_ratio", "gauge",
-		       "Estimated share of the target's CPU time spent in racetrace's probes.");
-	for (i = 0; i < d->ntargets; i++)
-		rt_mbuf_printf(&b, "racetrace_overhead_ratio{pid=\"%d\"} %.6f\n",
-			       d->targets[i]->pid, d->targets[i]->overhead);
-	rt_mbuf_header(&b, "racetrace_governor_level", "gauge",
-		       "Budget governor level per target: 0 full, 1 no allocator probes, 2 "
-		       "futex contention and deadlocks only, 3 paused.");
-	for (i = 0; i < d->ntargets; i++)
-		rt_mbuf_printf(&b, "racetrace_governor_level{pid=\"%d\"} %d\n",
-			       d->targets[i]->pid, d->targets[i]->level);
-	rt_mbuf_header(&b, "racetrace_governor_degradations_total", "counter",
-		       "Times the governor shed probes because a target was over budget.");
-	rt_mbuf_printf(&b, "racetrace_governor_degradations_total %llu\n",
-		       (unsigned long long)d->degrade_events);
-	/* the most contended locks of each target, named as in reports: bounded cardinality */
-	for (t = 0; t < d->ntargets; t++) {
-		top[t].n = 0;
-		hb__lock_stats(d->targets[t]->hb, collect_lock, &top[t]);
-	}
-	for (k = 0; k < 2; k++) {
-		const char *name = k ? "racetrace_lock_hold_seconds" : "racetrace_lock_wait_seconds";
-
-		rt_mbuf_header(&b, name, "histogram",
-			       k ? "How long contended locks are held." :
-				   "How long threads wait for contended locks in the kernel.");
-		for (t = 0; t < d->ntargets; t++) {
-			for (i = 0; i < top[t].n; i++) {
-				const struct hb_lock_stat *s = &top[t].s[i];
-				struct rt_finding_lock lk = { .addr = s->addr };
-				char label[768];
-				const char *n;
-
-				snprintf(lk.kind, sizeof(lk.kind), "%s", rt_lock_kind_name(s->kind));
-				hb__describe_lock(d->targets[t]->hb, &lk);
-				n = rt_report__lock_name(&ro, s->pid, &lk, label, sizeof(label));
-
-				if (!n) {
-					snprintf(label, sizeof(label), "%s 0x%llx",
-						 rt_lock_kind_name(s->kind),
-						 (unsigned long long)s->addr);
-					n = label;
-				}
-				if (k)
-					histogram(&b, name, n, s->pid, s->hold, s->hold_count,
-						  s->hold_sum);
-				else
-					histogram(&b, name, n, s->pid, s->wait, s->wait_count,
-						  s->wait_sum);
-			}
-		}
-	}
+	rt_prom__render(&b, &p);
 	if (!b.err)
 		rt_metrics__publish(d->metrics, b.p, b.len);
 	rt_mbuf_free(&b);

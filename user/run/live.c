@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "probe/attach.h"
+#include "probe/goprobe.h"
 #include "run/cli.h"
 #include "record/event.h"
 #include "probe/procscan.h"
@@ -60,6 +61,7 @@ struct live {
 	bool maps_loaded; /* the symbolizer has the maps since the last module change */
 	bool exit_seen;	  /* the target called exit() (it stops there when we started it) */
 	struct rt_tracer *tracer;
+	struct rt_pipeline *pl;
 	struct rt_event tmp; /* a record we had to mark */
 	pid_t pid;
 };
@@ -80,7 +82,7 @@ static int on_event(void *ctx, const struct rt_event *e)
 
 	if (e->h.type == RT_EV_PROC_EXIT)
 		l->exit_seen = true;
-	/* the engine asks the symbolizer about Go call sites (rt_pipeline__engine) */
+	/* Go call sites are classified by the symbolizer (rt_pipeline__mark) */
 	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
 		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
 	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
@@ -89,6 +91,7 @@ static int on_event(void *ctx, const struct rt_event *e)
 		l->tmp.h.flags |= RT_EVF_INTERNAL;
 		e = &l->tmp;
 	}
+	e = rt_pipeline__mark(l->pl, e, &l->tmp);
 	if (l->trace && !l->trace_err) {
 		err = rt_trace_writer__add(l->trace, e);
 		if (err)
@@ -264,7 +267,7 @@ int rt_live_run(const struct rt_env *env)
 		snprintf(gopath, sizeof(gopath), "%s", cmdpath);
 	else
 		snprintf(gopath, sizeof(gopath), "/proc/%d/exe", pid);
-	ret = rt_tracer__go_goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
+	ret = rt_goprobe__goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
 	if (ret && ret != -ENOEXEC) {
 		rt_err("%s", err);
 		goto cleanup;
@@ -296,6 +299,7 @@ int rt_live_run(const struct rt_env *env)
 		goto cleanup;
 	}
 	sym = l.sym = pl.sym;
+	l.pl = &pl;
 	l.unwind = pl.unwind;
 	report = pl.report;
 	l.hb = rt_pipeline__engine(&pl);

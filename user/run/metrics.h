@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The Prometheus endpoint: GET /metrics serves the latest published text exposition, from
- * libmicrohttpd's own thread. The daemon builds the text (rt_mbuf helpers) and publishes it;
- * the server never touches engine state, so it needs no lock beyond the snapshot swap.
+ * libmicrohttpd's own thread. prom.h builds the text (rt_mbuf helpers) and the daemon
+ * publishes it; the server never touches engine state, so it needs no lock beyond the snapshot
+ * swap.
  */
 #ifndef RT_METRICS_H
 #define RT_METRICS_H

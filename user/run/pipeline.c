@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include "detect/registry.h"
+#include "record/event.h"
 #include "run/pipeline.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
@@ -36,9 +37,6 @@ struct hb *rt_pipeline__engine(struct rt_pipeline *p)
 		.hang_threshold_ns = p->hang_threshold_s * 1e9,
 		/* held until a tick shows no loss happened meanwhile */
 		.defer_findings = true,
-		/* the engine asks the symbolizer about Go call sites */
-		.site_class = rt_sym__go_class,
-		.site_class_ctx = p->sym,
 	});
 	int err;
 
@@ -62,6 +60,15 @@ void rt_pipeline__tick_event(struct rt_event *e, __u32 pid, __u64 now_ns, __u64 
 	e->h.tgid = pid;
 	e->h.ktime = now_ns;
 	e->arg = lost;
+}
+
+const struct rt_event *rt_pipeline__mark(struct rt_pipeline *p, const struct rt_event *e,
+					 struct rt_event *tmp)
+{
+	if (e->h.type != RT_EV_GO_SPAWN && e->h.type != RT_EV_GO_CHAN_NEW)
+		return e;
+	*tmp = *e;
+	return rt_event_mark_go_site(tmp, rt_sym__go_class, p->sym) ? tmp : e;
 }
 
 void rt_pipeline__fini(struct rt_pipeline *p)

@@ -37,6 +37,12 @@ struct hb *rt_pipeline__engine(struct rt_pipeline *p);
  * so far. The engine decides what depends on time, and settles held findings, only at ticks.
  */
 void rt_pipeline__tick_event(struct rt_event *e, __u32 pid, __u64 now_ns, __u64 lost);
+/*
+ * What the records do not say and the engine must not ask: the classes of Go call sites
+ * (rt_event_mark_go_site), from the symbolizer. Returns e, or tmp holding e marked.
+ */
+const struct rt_event *rt_pipeline__mark(struct rt_pipeline *p, const struct rt_event *e,
+					 struct rt_event *tmp);
 void rt_pipeline__fini(struct rt_pipeline *p);
 
 #endif /* RT_PIPELINE_H */

@@ -118,7 +118,8 @@ static double now_s(void)
  * --profile: decode the whole trace into memory, then run the engine over it, and say how
  * fast each part went on stderr. Returns 0, the reader's error (< 0, not -ENOMEM) or -ENOMEM.
  */
-static int profile_run(const struct rt_env *env, struct rt_trace_reader *r, struct hb *hb)
+static int profile_run(const struct rt_env *env, struct rt_trace_reader *r, struct hb *hb,
+		       struct rt_pipeline *mark)
 {
 	struct rt_event *evs = NULL;
 	size_t n = 0, cap = 0, i;
@@ -132,7 +133,10 @@ static int profile_run(const struct rt_env *env, struct rt_trace_reader *r, stru
 			free(evs);
 			return -ENOMEM;
 		}
-		evs[n++] = *e;
+		evs[n] = *e;
+		if (mark) /* evs[n] is e, marked when it needs to be */
+			rt_pipeline__mark(mark, e, &evs[n]);
+		n++;
 	}
 	t1 = now_s();
 	for (i = 0; ret == 0 && i < n; i++) {
@@ -157,6 +161,8 @@ int rt_replay_run(const struct rt_env *env)
 {
 	struct rt_report_opts ropts = { .json = env->json };
 	struct rt_pipeline pl = { 0 };
+	struct rt_event tmp;
+	bool mark;
 	const struct rt_trace_footer *foot;
 	struct rt_trace_reader *r;
 	struct rt_report *report = NULL;
@@ -206,15 +212,22 @@ int rt_replay_run(const struct rt_env *env)
 		rt_err("out of memory");
 		goto cleanup;
 	}
+	/*
+	 * Traces of events ABI 5 were recorded before the live side marked Go call sites on the
+	 * records (RT_EVF_GO_*): the symbolizer classifies them now, from the binaries.
+	 */
+	mark = info.events_abi < 6;
 	if (env->profile) {
 		/* read everything first, then time the engine alone (make bench) */
-		ret = profile_run(env, r, hb);
+		ret = profile_run(env, r, hb, mark ? &pl : NULL);
 		if (ret == -ENOMEM) {
 			rt_err("replaying %s: out of memory", env->report_file);
 			goto cleanup;
 		}
 	} else {
 		while ((ret = rt_trace_reader__next(r, &e)) > 0) {
+			if (mark)
+				e = rt_pipeline__mark(&pl, e, &tmp);
 			if (hb__event(hb, e)) {
 				rt_err("replaying %s: out of memory", env->report_file);
 				goto cleanup;

@@ -40,7 +40,7 @@
 #include "lib/log.h"
 #include "elf/elfcheck.h"
 #include "elf/goelf.h"
-#include "lib/site.h"
+#include "record/event.h"
 #include "sym/symbolize.h"
 #include "lib/util.h"
 

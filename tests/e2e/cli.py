@@ -1,0 +1,306 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""End-to-end tests of racetrace as a command: lock-order scenarios in `--` and -p mode (the
+inversion is over the target's own locks, taken in the functions that took them), every lock
+call seen or counted as lost, the target's exit with the ring buffer full, detach (by -d,
+SIGTERM, SIGINT) leaving the target unharmed, replay of a recorded trace, bad input, and exit
+statuses."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import harness as h
+
+NOLOSS_N = 200000
+REPLAY_KEYS = ("kind", "id", "threads", "locks", "sites", "edges", "count")
+
+
+# What an inversion in a target must be, in the target's own symbols: for each edge
+# (lock held, lock acquired), the function holding both acquisition sites.
+ABBA_EDGES = {("lock_a", "lock_b"): "thread_ab", ("lock_b", "lock_a"): "thread_ba"}
+CYCLE3_EDGES = {("lock_a", "lock_b"): "thread_pair", ("lock_b", "lock_c"): "thread_pair",
+                ("lock_c", "lock_a"): "thread_pair"}
+
+# name, argv, expected inversions, locks per inversion, expected edges
+SCENARIOS = [
+    ("abba", ["abba"], 1, 2, ABBA_EDGES),
+    ("cycle3", ["cycle3"], 1, 3, CYCLE3_EDGES),
+    ("ordered", ["ordered"], 0, 0, None),
+    ("trylock_backoff", ["trylock_backoff"], 0, 0, None),
+]
+
+
+def make_scenario(tname, argv, ninv, nlocks, edges, mode):
+    def fn(ctx):
+        before = h.LinkSnapshot()
+        targv = [h.target(argv[0]), *argv[1:]]
+        if mode == "cmd":
+            rc, r = h.run_cmd_mode(ctx, targv)
+            pid, ours = None, {r.pid}
+        else:
+            rc, r, t = h.run_pid_mode(ctx, targv)
+            pid, ours = t.pid, {r.pid, t.pid}
+        findings, summary = h.parse_jsonl(r)
+        if pid is None:
+            ours.add(summary.get("pid"))
+        h.check_report(findings, summary, pid, ninv, nlocks)
+        if edges:
+            h.check_in_target(findings[0], targv[0], edges)
+        want = 2 if ninv else 0
+        h.check(rc == want, f"exit status {want}", f"got {rc}: {r.err[-1] if r.err else ''}")
+        h.check(summary["events_by_type"].get("mutex_lock", 0) >= 2 * max(nlocks, 1),
+                "mutex_lock events seen", repr(summary["events_by_type"]))
+        h.check_no_leaked_links(ctx, before, ours)
+    return fn
+
+
+for _name, _argv, _ninv, _nlocks, _edges in SCENARIOS:
+    for _mode in ("cmd", "pid"):
+        h.test(f"{_name}-{_mode}")(make_scenario(_name, _argv, _ninv, _nlocks, _edges, _mode))
+
+
+def check_noloss(summary, n):
+    ebt = summary["events_by_type"]
+    h.check(h.is_int(summary.get("lost")), "lost is reported", repr(summary.get("lost")))
+    lost, locks = summary["lost"], ebt.get("mutex_lock", 0)
+    h.check(locks + lost == n, "mutex_lock + lost == N",
+            f"mutex_lock {locks} + lost {lost} != {n}")
+    if lost == 0:
+        h.check(ebt.get("mutex_unlock", 0) == n, "mutex_unlock == N without loss",
+                f"{ebt.get('mutex_unlock', 0)} != {n}")
+
+
+@h.test("noloss-cmd")
+def t_noloss_cmd(ctx):
+    before = h.LinkSnapshot()
+    rc, r = h.run_cmd_mode(ctx, [h.target("lockloop"), NOLOSS_N])
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, None, 0)
+    h.check(rc == 0, "exit status 0", f"got {rc}")
+    check_noloss(summary, NOLOSS_N)
+    h.check_no_leaked_links(ctx, before, {r.pid, summary["pid"]})
+
+
+@h.test("noloss-pid")
+def t_noloss_pid(ctx):
+    before = h.LinkSnapshot()
+    rc, r, t = h.run_pid_mode(ctx, [h.target("lockloop"), NOLOSS_N])
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, t.pid, 0)
+    h.check(rc == 0, "exit status 0", f"got {rc}")
+    check_noloss(summary, NOLOSS_N)
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+@h.test("exit-ring-full")
+def t_exit_ring_full(ctx):
+    """`--` mode stops the target in exit() until racetrace has read its maps. With racetrace
+    frozen, the target's storm fills the ring, so its exit record is lost: the target must
+    still exit (a stop racetrace never learns about would be forever) and racetrace finish."""
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", h.target("lockstorm"), "-w", "2"],
+               stdin=subprocess.PIPE)
+    line = r.wait_line("stderr", lambda s: s.startswith(h.TRACING_PREFIX), h.ATTACH_TIMEOUT)
+    h.check(line is not None, "racetrace attaches", r.err[-1] if r.err else "(no stderr)")
+    pid = int(re.match(re.escape(h.TRACING_PREFIX) + r" (\d+)", line).group(1))
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        r.write("go\n")
+        r.close_stdin()
+        deadline = time.monotonic() + h.TIMEOUT
+        while proc_state(pid) not in ("Z", "T", None) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        st = proc_state(pid)
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    h.check(st == "Z", "the target exits while racetrace is frozen",
+            f"state {st} ('T': stopped in exit() with its record lost)")
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+    r.out[:] = [s for s in r.out if not s.startswith("lockstorm:")]  # its result line
+    findings, summary = h.parse_jsonl(r)
+    h.check(rc == 0, "exit status 0", f"got {rc}: {r.err[-1] if r.err else ''}")
+    h.check(summary.get("lost", 0) > 0, "the ring overflowed (else this proves nothing)",
+            f"lost {summary.get('lost')}")
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def detach_test(ctx, tname, stop, ninv, nlocks):
+    """TARGET -w -k under `racetrace -p`: run one round, make racetrace leave with `stop`, then
+    check the target is alive and unharmed (it runs a second round) and no link is left."""
+    before = h.LinkSnapshot()
+    opts = ("--json", "-d", "2") if stop == "duration" else ("--json",)
+    t, r = h.start_pid_mode(ctx, [h.target(tname), "-k"], opts)
+    ours = h.bpf_links_of(r.pid)
+    present = [lk for lid, lk in h.uprobe_links().items() if lid in ours]
+    h.check(present, "uprobe links of this racetrace visible while attached",
+            "bpftool shows none, so the leak check would prove nothing")
+    t.write("go\n")
+    h.check(t.wait_line("stdout", lambda s: s == "done", h.TIMEOUT) is not None,
+            "target finishes its traced round", f"target alive: {t.alive()}")
+    if stop != "duration":
+        os.kill(r.pid, stop)
+    rc = r.wait(h.TIMEOUT, "racetrace leaves in time")
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, t.pid, ninv, nlocks)
+    want = 2 if ninv else 0
+    h.check(rc == want, f"exit status {want}", f"got {rc}: {r.err[-1] if r.err else ''}")
+    h.check(t.alive() and h.pid_alive(t.pid), "target alive after detach",
+            f"exit {t.p.returncode}")
+    st = proc_state(t.pid)
+    h.check(st in ("S", "R", "D"), "target not stopped after detach", f"state {st}")
+    h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+    t.write("again\n")
+    h.check(t.wait_line("stdout", lambda s: s == "done", h.TIMEOUT, nth=2) is not None,
+            "target runs a round after detach", f"alive {t.alive()}, exit {t.p.returncode}")
+    h.check(t.alive(), "target alive after the untraced round", f"exit {t.p.returncode}")
+    t.kill()
+
+
+@h.test("detach-duration")
+def t_detach_duration(ctx):
+    detach_test(ctx, "ordered", "duration", 0, 0)
+
+
+@h.test("detach-sigterm")
+def t_detach_sigterm(ctx):
+    detach_test(ctx, "abba", signal.SIGTERM, 1, 2)
+
+
+@h.test("detach-sigint")
+def t_detach_sigint(ctx):
+    detach_test(ctx, "ordered", signal.SIGINT, 0, 0)
+
+
+def record_trace(ctx, path):
+    """Record abba with -o PATH; returns (findings, summary) of the live run."""
+    rc, r = h.run_cmd_mode(ctx, [h.target("abba")], ("--json", "-o", path))
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, None, 1, 2)
+    h.check(rc == 2, "live exit status 2", f"got {rc}")
+    h.check(os.path.getsize(path) > 0, "trace file written")
+    return findings, summary
+
+
+def diff(a, b, path=""):
+    """First difference between two JSON values, as a path, or None."""
+    if type(a) is not type(b):
+        return f"{path or '.'}: {a!r} vs {b!r}"
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k}: only in {'replay' if k in b else 'live'}"
+            d = diff(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path}: {len(a)} vs {len(b)} items"
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = diff(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        return None
+    return None if a == b else f"{path or '.'}: {a!r} vs {b!r}"
+
+
+@h.test("replay")
+def t_replay(ctx):
+    trace = ctx.tmp(".rtt")
+    live, live_sum = record_trace(ctx, trace)
+    r = h.Proc(ctx, [h.RACETRACE, "report", trace, "--json"])
+    rc = r.wait(h.TIMEOUT, "report exits in time")
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, live_sum["pid"], 1, 2)
+    h.check(rc == 2, "report exit status 2", f"got {rc}")
+    for i, (a, b) in enumerate(zip(live, findings)):
+        for k in REPLAY_KEYS:
+            d = diff(a.get(k), b.get(k), f"finding[{i}].{k}")
+            h.check(d is None, "replayed findings equal the live ones", d)
+    for k in ("events", "events_by_type", "findings", "counts"):
+        d = diff(live_sum.get(k), summary.get(k), f"summary.{k}")
+        h.check(d is None, "replayed summary equals the live one", d)
+
+
+def check_error_exit(ctx, argv, before, name):
+    r = h.Proc(ctx, [h.RACETRACE, *argv])
+    rc = r.wait(h.TIMEOUT, "racetrace exits in time")
+    lines = [s for s in r.err if s.strip()]
+    h.check(rc == 1, f"{name}: exit status 1", f"got {rc}")
+    h.check(len(lines) == 1, f"{name}: one line on stderr", f"got {len(lines)}: {lines[:3]}")
+    h.check(lines[0].startswith("racetrace: "), f"{name}: stderr starts with 'racetrace: '",
+            repr(lines[0]))
+    h.check_no_leaked_links(ctx, before, {r.pid})
+
+
+@h.test("badinput-nopid")
+def t_bad_pid(ctx):
+    h.check(not h.pid_alive(999999999), "pid 999999999 does not exist")
+    check_error_exit(ctx, ["-p", "999999999"], h.LinkSnapshot(), "nonexistent pid")
+
+
+@h.test("badinput-nocmd")
+def t_bad_cmd(ctx):
+    check_error_exit(ctx, ["--", "/nonexistent/cmd"], h.LinkSnapshot(), "nonexistent command")
+
+
+@h.test("badinput-usage")
+def t_bad_usage(ctx):
+    """Options that a mode would ignore, or a probe list that means nothing, are errors."""
+    cases = [(["--probes", "futex,locks", "--", "true"], "invalid probe list"),
+             (["--probes", "", "--", "true"], "invalid probe list"),
+             (["--profile", "--", "true"], "is for 'racetrace report'")]
+    # the daemon's config sets probes, detectors and output; a trace was recorded already
+    for opt in (["--json"], ["-d", "1"], ["--probes", "all"], ["--hang-threshold", "1"],
+                ["--exitcode", "3"], ["--no-symbolize"], ["-o", "x.rtt"], ["--profile"]):
+        cases.append((["daemon", "--config", "/dev/null", *opt], "not a daemon option"))
+    for opt in (["-d", "1"], ["-o", "y.rtt"], ["--probes", "all"]):
+        cases.append((["report", "x.rtt", *opt], "does not apply to report"))
+    for argv, says in cases:
+        r = h.Proc(ctx, [h.RACETRACE, *argv])
+        rc = r.wait(h.TIMEOUT, "racetrace exits in time")
+        h.check(rc == 1, f"{argv}: exit status 1", f"got {rc}")
+        h.check(r.err and r.err[0].startswith("racetrace: ") and says in r.err[0],
+                f"{argv}: stderr says '{says}'", repr(r.err[:2]))
+
+
+@h.test("badinput-report-passwd")
+def t_bad_report(ctx):
+    check_error_exit(ctx, ["report", "/etc/passwd"], h.LinkSnapshot(), "report /etc/passwd")
+
+
+@h.test("badinput-report-truncated")
+def t_bad_truncated(ctx):
+    before = h.LinkSnapshot()
+    trace, trunc = ctx.tmp(".rtt"), ctx.tmp(".half.rtt")
+    record_trace(ctx, trace)
+    with open(trace, "rb") as f:
+        data = f.read()
+    with open(trunc, "wb") as f:
+        f.write(data[:len(data) // 2])
+    ctx.log(f"truncated {len(data)} bytes to {len(data) // 2}")
+    check_error_exit(ctx, ["report", trunc, "--json"], before, "report truncated trace")
+
+
+@h.test("exit-passthrough")
+def t_passthrough(ctx):
+    before = h.LinkSnapshot()
+    rc, r = h.run_cmd_mode(ctx, ["sh", "-c", "exit 3"], ())
+    h.check(rc == 3, "exit status of the command (3)",
+            f"got {rc}: {r.err[-1] if r.err else ''}")
+    h.check_no_leaked_links(ctx, before, {r.pid})
+
+
+@h.test("exitcode-option")
+def t_exitcode(ctx):
+    rc, r = h.run_cmd_mode(ctx, [h.target("abba")], ("--json", "--exitcode", "7"))
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, None, 1, 2)
+    h.check(rc == 7, "--exitcode 7 replaces 2", f"got {rc}")
