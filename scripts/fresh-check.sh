@@ -15,9 +15,10 @@
 #            packages from nothing)
 #   --keep   unmount, but leave the root in place for a look
 #
-# The host needs debootstrap (installed when missing) and network access to the Debian archive.
-# Packages downloaded by debootstrap and by apt in the root are kept in $RT_FRESH_CACHE
-# (default /var/cache/racetrace-fresh-check), so reruns take minutes. Logs go to a directory
+# The host needs debootstrap (installed when missing) and network access to the Debian archive
+# and the Go module proxy. Packages downloaded by debootstrap and by apt in the root, and the Go
+# toolchains' module zips scripts/deps.sh fetches, are kept in $RT_FRESH_CACHE (default
+# /var/cache/racetrace-fresh-check), so reruns download little; they still install everything. Logs go to a directory
 # under /var/tmp that is kept. Package scripts start no services in the root (a policy-rc.d
 # refuses them); at the end, every process whose root is inside it is killed and everything
 # mounted under it is unmounted before it is removed. Exit status: 0 when every command passed.
@@ -65,7 +66,7 @@ if ! command -v debootstrap >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
 
-mkdir -p "$CACHE/debootstrap" "$CACHE/apt"
+mkdir -p "$CACHE/debootstrap" "$CACHE/apt" "$CACHE/gomod-download"
 logs=$(mktemp -d /var/tmp/racetrace-fresh-logs.XXXXXX)
 root=$(mktemp -d /var/tmp/racetrace-fresh.XXXXXX)
 chmod 0755 "$root" # it becomes /: mktemp's 0700 would shut out every other user (_apt, ...)
@@ -151,6 +152,9 @@ mount --make-rslave "$root/sys"
 mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
 mount --bind "$CACHE/apt" "$root/var/cache/apt/archives"
+# deps.sh's Go toolchains: only the downloaded zips are shared, it still unpacks them
+mkdir -p "$root/var/cache/racetrace/gomod/cache/download"
+mount --bind "$CACHE/gomod-download" "$root/var/cache/racetrace/gomod/cache/download"
 mkdir -p "$root/mnt/racetrace.git"
 mount --bind "$gitdir" "$root/mnt/racetrace.git"
 mount -o remount,bind,ro "$root/mnt/racetrace.git"
