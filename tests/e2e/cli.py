@@ -97,8 +97,11 @@ def t_noloss_pid(ctx):
 def t_exit_ring_full(ctx):
     """`--` mode stops the target in exit() until racetrace has read its maps. With racetrace
     frozen, the target's storm fills the ring, so its exit record is lost: the target must
-    still exit (a stop racetrace never learns about would be forever) and racetrace finish."""
-    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", h.target("lockstorm"), "-w", "2"],
+    still exit (a stop racetrace never learns about would be forever) and racetrace finish.
+    The storm lasts 6 s of wall time: the 16 MiB ring holds about 300,000 records, which 2 s
+    of a loaded 2-core machine's share did not always fill (the exit record then fits, and the
+    target rightly waits in exit() for racetrace)."""
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", h.target("lockstorm"), "-w", "6"],
                stdin=subprocess.PIPE)
     line = r.wait_line("stderr", lambda s: s.startswith(h.TRACING_PREFIX), h.ATTACH_TIMEOUT)
     h.check(line is not None, "racetrace attaches", r.err[-1] if r.err else "(no stderr)")
