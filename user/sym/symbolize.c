@@ -53,6 +53,8 @@
 #define RT_SYM_MAX_PHDRS 4096
 #define RT_SYM_MAX_SYMS (1 << 23)
 #define RT_SYM_MAX_CUS (1 << 20)
+#define RT_SYM_MAX_DIE_DEPTH 256	/* scopes descended to find a pc's inline chain */
+#define RT_SYM_MAX_DIES (1L << 22)	/* DIEs visited for one pc */
 #define RT_SYM_CACHE_MAX 4096	  /* cached frames; the cache is emptied when full */
 #define RT_SYM_NESTED_SCAN 8	  /* symbols looked back at for a function that contains pc */
 #define RT_SYM_NOSIZE_MAX 0x10000 /* reach of a function symbol without st_size */
@@ -805,22 +807,83 @@ static Dwarf_Die *module__cu(struct module *m, __u64 pc, Dwarf_Die *die)
 }
 
 /*
+ * The DW_TAG_inlined_subroutine DIEs whose code holds pc, outermost first, into path: a walk
+ * down from the CU through the scopes that hold pc (functions, inlined bodies, lexical blocks;
+ * namespaces and classes, which have no code of their own, are looked into). Our own walk, not
+ * dwarf_getscopes(), which leaks its array on some corrupt input. Returns how many (at most
+ * max); *budget bounds the DIEs visited.
+ */
+static int dwarf_inline_path(Dwarf_Die *cu, __u64 pc, Dwarf_Die *path, int max, long *budget)
+{
+	Dwarf_Die cur = *cu, child;
+	int n = 0, depth;
+
+	for (depth = 0; depth < RT_SYM_MAX_DIE_DEPTH; depth++) {
+		bool found = false;
+
+		if (dwarf_child(&cur, &child))
+			break;
+		do {
+			int tag = dwarf_tag(&child);
+
+			if (--*budget < 0)
+				return n;
+			if (tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+			    tag == DW_TAG_structure_type || tag == DW_TAG_module) {
+				Dwarf_Die inner;
+
+				/* code is in a function below: look one level into it */
+				if (dwarf_child(&child, &inner))
+					continue;
+				do {
+					if (--*budget < 0)
+						return n;
+					if (dwarf_tag(&inner) == DW_TAG_subprogram &&
+					    dwarf_haspc(&inner, pc) > 0) {
+						child = inner;
+						found = true;
+						break;
+					}
+				} while (!dwarf_siblingof(&inner, &inner));
+				if (found)
+					break;
+				continue;
+			}
+			if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine &&
+			    tag != DW_TAG_lexical_block)
+				continue;
+			if (dwarf_haspc(&child, pc) > 0) {
+				found = true;
+				break;
+			}
+		} while (!dwarf_siblingof(&child, &child));
+		if (!found)
+			break;
+		if (dwarf_tag(&child) == DW_TAG_inlined_subroutine && n < max)
+			path[n++] = child;
+		cur = child;
+	}
+	return n;
+}
+
+/*
  * The inline chain at pc from DWARF, as `addr2line -i` gives it: the line table's position of
- * pc for the innermost function, then, for each DW_TAG_inlined_subroutine scope from the
- * innermost out, its DW_AT_call_file and DW_AT_call_line as the position in the function it
- * was inlined into, up to the DW_TAG_subprogram. Strings point into libdw's data, valid while
- * m->dw is. Returns the number of levels (>= 1), or 0 when DWARF does not cover pc.
+ * pc for the innermost inlined function, then, from the innermost DW_TAG_inlined_subroutine
+ * out, its DW_AT_call_file and DW_AT_call_line as the position in the function it was inlined
+ * into, up to the out-of-line function. Strings point into libdw's data, valid while m->dw is.
+ * Returns the number of levels (>= 1), or 0 when DWARF does not cover pc.
  */
 static int module__dwarf_chain(struct module *m, __u64 pc, struct inl_level *lv, int max)
 {
-	Dwarf_Die cudie, *cu, *scopes = NULL;
+	Dwarf_Die cudie, *cu, path[RT_SYM_MAX_INLINE];
 	Dwarf_Files *files = NULL;
 	const char *file = NULL;
+	long budget = RT_SYM_MAX_DIES;
 	size_t nfiles = 0;
 	Dwarf_Line *dl;
-	int line = 0, nsc, i, n = 0;
+	int line = 0, np, i, n = 0;
 
-	if (!m->dw || !(cu = module__cu(m, pc, &cudie)))
+	if (!m->dw || max < 1 || !(cu = module__cu(m, pc, &cudie)))
 		return 0;
 	dl = dwarf_getsrc_die(cu, pc);
 	if (dl) {
@@ -830,31 +893,12 @@ static int module__dwarf_chain(struct module *m, __u64 pc, struct inl_level *lv,
 	}
 	if (dwarf_getsrcfiles(cu, &files, &nfiles))
 		files = NULL;
-	/*
-	 * dwarf_getscopes() follows an inlined instance to its abstract definition's parents;
-	 * the concrete parents (the functions it was inlined into) come from
-	 * dwarf_getscopes_die() on the innermost scope, as elfutils' addr2line -i does
-	 */
-	nsc = dwarf_getscopes(cu, pc, &scopes);
-	if (nsc > 0) {
-		Dwarf_Die inner;
-
-		if (dwarf_offdie(m->dw, dwarf_dieoffset(&scopes[0]), &inner)) {
-			free(scopes);
-			scopes = NULL;
-			nsc = dwarf_getscopes_die(&inner, &scopes);
-		}
-	}
-	for (i = 0; i < nsc && n < max - 1; i++) {
-		int tag = dwarf_tag(&scopes[i]);
+	np = dwarf_inline_path(cu, pc, path, RT_MIN(max - 1, RT_SYM_MAX_INLINE), &budget);
+	for (i = np - 1; i >= 0; i--) {
 		Dwarf_Attribute a;
 		Dwarf_Word v;
 
-		if (tag == DW_TAG_subprogram)
-			break;
-		if (tag != DW_TAG_inlined_subroutine)
-			continue;
-		lv[n].function = dwarf_diename(&scopes[i]);
+		lv[n].function = dwarf_diename(&path[i]);
 		lv[n].file = file;
 		lv[n].line = line;
 		lv[n].inlined = true;
@@ -862,14 +906,13 @@ static int module__dwarf_chain(struct module *m, __u64 pc, struct inl_level *lv,
 		/* where this body was called, in the next-outer function */
 		file = NULL;
 		line = 0;
-		if (files && !dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &a), &v) &&
+		if (files && !dwarf_formudata(dwarf_attr(&path[i], DW_AT_call_file, &a), &v) &&
 		    v < nfiles)
 			file = dwarf_filesrc(files, v, NULL, NULL);
-		if (!dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &a), &v) &&
+		if (!dwarf_formudata(dwarf_attr(&path[i], DW_AT_call_line, &a), &v) &&
 		    v <= 0x7fffffff)
 			line = (int)v;
 	}
-	free(scopes);
 	/* the out-of-line function: named by its symbol */
 	lv[n].function = NULL;
 	lv[n].file = file;
