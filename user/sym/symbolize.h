@@ -3,8 +3,9 @@
  * Code address -> module, function, source file and line, for the processes we trace. Mappings
  * come from /proc/PID/maps snapshots (kept across snapshots, since a library may be unmapped
  * before its findings are printed) or are added by hand (tests, trace replay). ELF files are
- * opened lazily, once per module, with libelf; symbols come from .symtab, else .dynsym; lines
- * from DWARF through libdw. Separate debug files are found by build-id under
+ * opened lazily, once per module, with libelf; symbols come from .symtab, else .dynsym (else,
+ * in a Go binary, .gopclntab); lines and inline chains from DWARF through libdw, else from a Go
+ * binary's .gopclntab. Separate debug files are found by build-id under
  * /usr/lib/debug/.build-id/ and by .gnu_debuglink, then, when DEBUGINFOD_URLS is set, fetched by
  * build-id from those debuginfod servers (libdebuginfod). The target's files are untrusted:
  * garbage gives "module+0x1234" or nothing, never a crash. Pure C, no libbpf; not thread-safe.
