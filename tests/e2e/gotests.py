@@ -132,7 +132,7 @@ def make_case(minor, variant, name, opts, args, want, roles):
                 ok = any(fr.get("function") == "main.main" for fr in site.get("stack", []))
                 h.check(ti.get("name") == "goroutine" and ok,
                         "goroutines come with their creation stack", repr(ti)[:200])
-        h.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
+        h.check(rc == (h.FINDINGS_RC if want else 0), f"exit status {h.FINDINGS_RC if want else 0}", f"got {rc}")
         h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
     return fn
 
@@ -262,7 +262,7 @@ def gotest_case(minor, variant, test, want):
         funcs = {fr.get("function") for st in f["stacks"] for fr in st}
         h.check(any(fn and fn.endswith("gotest.Produce") for fn in funcs),
                 "the stacks show the blocked send in Produce", repr(sorted(filter(None, funcs))))
-        h.check(rc == 2, "exit status 2", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
         h.check_no_leaked_links(ctx, before, {r.pid, pid})
     return fn
 
@@ -329,7 +329,7 @@ def t_pid_mode(ctx):
     findings, summary = h.parse_jsonl(r)
     h.check(kinds_of(findings) == {"go-map-race": 1}, "one go-map-race under -p",
             repr(kinds_of(findings)))
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 

@@ -46,6 +46,8 @@ NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
 # A live deadlock must be on racetrace's stdout within this many seconds of forming (the one
 # timing assertion; detectors.py says how it is measured).
 DEADLOCK_LATENCY_MAX = 1.0
+# racetrace's exit status when it reported findings (--exitcode's default)
+FINDINGS_RC = 66
 
 
 class Fail(Exception):

@@ -76,6 +76,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->sync_of);
 	rt_map_init(&hb->block_of);
 	rt_map_init(&hb->pthread_of);
+	rt_map_init(&hb->cond_signal);
 	rt_map_init(&hb->spawn_of);
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
@@ -134,6 +135,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->sync_of);
 	rt_map_free(&hb->block_of);
 	rt_map_free(&hb->pthread_of);
+	rt_map_free(&hb->cond_signal);
 	rt_map_free(&hb->spawn_of);
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
@@ -1249,6 +1251,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->wait.uaddr = 0;
 		t->wait.lock = 0;
 	}
+	/* the same for a cond wait or join: only its futex calls happen inside it */
+	if (t->blocked.kind && (e->h.type < RT_EV_FUTEX_WAIT || e->h.type > RT_EV_FUTEX_WAKE_RET))
+		t->blocked.kind = 0;
 	if (rt_event_is_go(e->h.type))
 		return hb_lower_go(hb, t, e);
 	return hb_lower_pthread(hb, t, e);
@@ -1285,6 +1290,7 @@ void hb__forget_lock_states(struct hb *hb)
 		hb->actors[i].wait.uaddr = 0;
 		hb->actors[i].wait.lock = 0;
 		hb->actors[i].park.kind = 0;
+		hb->actors[i].blocked.kind = 0;
 	}
 	/* and which blocks were freed: a missed malloc would make a legal free look double */
 	for (i = 0; i < hb->nblocks; i++) {
@@ -1367,6 +1373,13 @@ const struct rt_held *hb__held(const struct hb_actor *t, __u64 lock)
 		if (t->held[i].lock == lock)
 			return &t->held[i];
 	return NULL;
+}
+
+bool hb__cond_signaled(const struct hb *hb, __u64 cond, __u64 since)
+{
+	const __u64 *v = rt_map_get(&hb->cond_signal, cond);
+
+	return hb->cond_signals_lost || (v && *v >= since);
 }
 
 bool hb__go_started(const struct hb *hb, __u32 pid)
