@@ -42,6 +42,7 @@
 #define RT_D_TICK_MS 100
 #define RT_D_SECOND_MS 1000
 #define RT_D_GOVERN_MS 250 /* over budget for a quarter second is enough to act */
+#define RT_D_RESCAN_MS 500 /* new modules of the targets: their libraries, dlopen */
 #define RT_D_MAX_TARGETS 256
 #define RT_D_COST_EMULATED_NS 600 /* per probed call, measured by make bench */
 
@@ -264,6 +265,9 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 		return -ENOMEM;
 	}
 	ret = rt_tracer__attach_maps(d->tracer, pid, err, sizeof(err));
+	/* a process that just exec'ed maps its libraries after this: attach them first */
+	if (ret >= 0)
+		ret = rt_tracer__attach_needed(d->tracer, pid, err, sizeof(err));
 	if (ret < 0) {
 		rt_warn("pid %d (%s): %s", pid, comm, err);
 		rt_tracer__target_remove(d->tracer, pid);
@@ -278,6 +282,28 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 	fprintf(stderr, "racetrace: attached to pid %d (%s, %s) by [target] %s\n", pid, comm, exe,
 		d->cfg.targets[cfg].name[0] ? d->cfg.targets[cfg].name : "#");
 	return 0;
+}
+
+/*
+ * Attach what the targets mapped since the last look: the libraries the dynamic linker maps
+ * after the exec we attached at, and dlopen'ed ones. Known files cost a lookup each.
+ */
+static void rescan_targets(struct daemon *d)
+{
+	char err[512];
+	__u32 i;
+
+	for (i = 0; i < d->ntargets; i++) {
+		pid_t pid = d->targets[i]->pid;
+		int ret = rt_tracer__attach_maps(d->tracer, pid, err, sizeof(err));
+
+		if (ret < 0) {
+			rt_debug("rescan of pid %d: %s", pid, err);
+		} else if (ret > 0) {
+			rt_sym__load_maps(d->sym, pid);
+			rt_unwind__invalidate(d->unwind, pid);
+		}
+	}
 }
 
 /* Attach every running process that matches and is not traced yet. */
@@ -591,7 +617,7 @@ int rt_daemon_run(const struct rt_env *env)
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_hup = { .sa_handler = on_hup };
 	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = RT_PROBE_ALL };
 	struct rt_report_opts ropts = { .json = true };
-	__u64 last_tick, last_second, last_govern, drops[RT_DROP_MAX] = { 0 };
+	__u64 last_tick, last_second, last_govern, last_rescan, drops[RT_DROP_MAX] = { 0 };
 	struct daemon d = { .env = env };
 	int status = RT_EXIT_ERROR;
 	char err[512];
@@ -644,7 +670,7 @@ int rt_daemon_run(const struct rt_env *env)
 			"attached%s%s\n",
 		d.cfg.ntargets, d.ntargets, d.cfg.metrics[0] ? ", metrics on " : "",
 		d.cfg.metrics);
-	d.start_ns = last_tick = last_second = last_govern = now_ns();
+	d.start_ns = last_tick = last_second = last_govern = last_rescan = now_ns();
 	publish_metrics(&d, 0);
 
 	while (!stop_signal) {
@@ -699,6 +725,10 @@ int rt_daemon_run(const struct rt_env *env)
 		if (now - last_govern >= RT_D_GOVERN_MS * 1000000ULL) {
 			govern(&d, (now - last_govern) / 1e9);
 			last_govern = now;
+		}
+		if (now - last_rescan >= RT_D_RESCAN_MS * 1000000ULL) {
+			last_rescan = now;
+			rescan_targets(&d);
 		}
 		if (now - last_second >= RT_D_SECOND_MS * 1000000ULL) {
 			last_second = now;
