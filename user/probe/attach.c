@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "probe/attach.h"
 #include "probe/goprobe.h"
 #include "lib/log.h"
@@ -172,21 +173,65 @@ static bool has_cap(int cap)
 #define RT_CAP_PERFMON 38
 #define RT_CAP_BPF 39
 
-static int check_env(char *err, size_t errlen)
-{
-	bool bpf_ok = has_cap(RT_CAP_SYS_ADMIN) || (has_cap(RT_CAP_BPF) && has_cap(RT_CAP_PERFMON));
+#define RT_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
-	if (!bpf_ok) {
-		snprintf(err, errlen, "need CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE), run as root");
-		return -EPERM;
+/*
+ * Does the kernel have uprobe.multi links (Linux 6.6)? Its BTF says: the attach type
+ * BPF_TRACE_UPROBE_MULTI is in enum bpf_attach_type. Asked before loading, because a kernel
+ * without it rejects our programs with nothing more than EINVAL. 0 or -ENOTSUP with err set.
+ */
+static int check_uprobe_multi(char *err, size_t errlen)
+{
+	struct btf *btf = btf__parse(RT_VMLINUX_BTF, NULL);
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	bool found = false;
+	__s32 id;
+	__u16 i;
+
+	if (!btf) {
+		snprintf(err, errlen, "kernel BTF (" RT_VMLINUX_BTF ") cannot be read: %s",
+			 strerror(errno));
+		return -ENOTSUP;
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (i = 0, e = t ? btf_enum(t) : NULL; t && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(btf, e[i].name_off) ?: "",
+				"BPF_TRACE_UPROBE_MULTI");
+	btf__free(btf);
+	if (!found) {
 		snprintf(err, errlen,
-			 "kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel built "
-			 "with CONFIG_DEBUG_INFO_BTF=y");
+			 "kernel has no uprobe.multi links (the check: enum bpf_attach_type in "
+			 RT_VMLINUX_BTF " has no BPF_TRACE_UPROBE_MULTI): need Linux 6.6 or newer");
 		return -ENOTSUP;
 	}
 	return 0;
+}
+
+/*
+ * What loading and attaching needs: CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN covers both), and
+ * BTF. The message names the capabilities missing from our effective set.
+ */
+static int check_env(char *err, size_t errlen)
+{
+	bool bpf = has_cap(RT_CAP_BPF), perfmon = has_cap(RT_CAP_PERFMON);
+
+	if (!has_cap(RT_CAP_SYS_ADMIN) && (!bpf || !perfmon)) {
+		snprintf(err, errlen,
+			 "missing capabilit%s %s%s%s: loading BPF programs and attaching uprobes needs "
+			 "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root",
+			 bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF",
+			 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+		return -EPERM;
+	}
+	if (access(RT_VMLINUX_BTF, R_OK)) {
+		snprintf(err, errlen,
+			 "kernel has no BTF (the check: " RT_VMLINUX_BTF " is not readable): use "
+			 "a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return check_uprobe_multi(err, errlen);
 }
 
 static struct bpf_program *tp_prog(const struct rt_tracer *t, int i)
