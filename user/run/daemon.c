@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -306,6 +308,47 @@ static void rescan_targets(struct daemon *d)
 	}
 }
 
+/*
+ * The capabilities the daemon keeps once its BPF programs are loaded (docs/security.md): what
+ * attaching to new targets needs. CAP_BPF and CAP_PERFMON for links and maps, CAP_SYS_PTRACE
+ * for /proc/PID/ of other users' processes and their roots, CAP_DAC_READ_SEARCH for the files
+ * they map, CAP_CHECKPOINT_RESTORE for /proc/PID/map_files/ (deleted and container files).
+ */
+static const int keep_caps[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+				 CAP_CHECKPOINT_RESTORE };
+
+/*
+ * Drop every other capability, from the effective, permitted, inheritable and ambient sets
+ * and (with CAP_SETPCAP) the bounding set, in this thread: call it before any other thread is
+ * made. 0 or -errno.
+ */
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	__u64 keep = 0, prm;
+	size_t i;
+	int c;
+
+	for (i = 0; i < RT_ARRAY_SIZE(keep_caps); i++)
+		keep |= 1ULL << keep_caps[i];
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	/* the bounding set first: dropping from it needs CAP_SETPCAP, which goes next */
+	if (data[0].effective & (1U << CAP_SETPCAP))
+		for (c = 0; c < 64 && prctl(PR_CAPBSET_READ, c) >= 0; c++)
+			if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c))
+				return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	prm = ((__u64)data[1].permitted << 32 | data[0].permitted) & keep;
+	data[0].permitted = data[0].effective = (__u32)prm;
+	data[1].permitted = data[1].effective = (__u32)(prm >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
 /* Attach every running process that matches and is not traced yet. */
 static void scan_processes(struct daemon *d)
 {
@@ -532,7 +575,7 @@ static int open_findings(struct daemon *d)
 		}
 		return 0;
 	}
-	f = fopen(d->cfg.findings, "ae");
+	f = rt_fopen_private(d->cfg.findings, true);
 	if (!f) {
 		rt_err("open findings file %s: %s", d->cfg.findings, strerror(errno));
 		return -errno;
@@ -619,7 +662,7 @@ int rt_daemon_run(const struct rt_env *env)
 	struct rt_report_opts ropts = { .json = true };
 	__u64 last_tick, last_second, last_govern, last_rescan, drops[RT_DROP_MAX] = { 0 };
 	struct daemon d = { .env = env };
-	int status = RT_EXIT_ERROR;
+	int status = RT_EXIT_ERROR, ret;
 	char err[512];
 	__u32 i;
 
@@ -656,6 +699,12 @@ int rt_daemon_run(const struct rt_env *env)
 	    rt_stream__add_stacks(d.stream, rt_tracer__stacks_fd(d.tracer), on_stack, &d) ||
 	    rt_stream__add_ring(d.stream, rt_tracer__execs_fd(d.tracer))) {
 		rt_err("setting up the event stream: %s", strerror(errno));
+		goto cleanup;
+	}
+	/* loaded: keep only what attaching needs, before the metrics server's threads exist */
+	ret = drop_capabilities();
+	if (ret) {
+		rt_err("dropping capabilities: %s", strerror(-ret));
 		goto cleanup;
 	}
 	if (d.cfg.metrics[0]) {
