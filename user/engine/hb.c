@@ -186,6 +186,7 @@ void hb__describe_thread(const struct hb *hb, __u32 id, bool goroutine,
 	if ((t->key & RT_GO_KEY) && !ti->name[0])
 		snprintf(ti->name, sizeof(ti->name), "goroutine");
 	ti->parent = t->parent;
+	ti->nstid = (t->key & RT_GO_KEY) ? 0 : t->nstid;
 	ti->create_site = t->create_site;
 }
 
