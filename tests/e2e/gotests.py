@@ -14,7 +14,7 @@ import time
 
 import harness as h
 
-GO_VERSIONS = (19, 21, 22, 23)
+GO_VERSIONS = (19, 21, 22, 23, 24, 25, 26, 27)
 GOTARGETS = os.path.join(h.ROOT, ".output", "go-targets")
 
 # program, racetrace options, program arguments, expected kinds ("kind/detail" when the
