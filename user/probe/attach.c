@@ -1099,6 +1099,9 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		ret = 0; /* a Go program with none of the probed functions */
 	if (ret <= 0)
 		goto cleanup;
+	if (gs.support[0])
+		/* a release newer than the table: never a silent partial trace */
+		fprintf(stderr, "racetrace: %s: %s\n", path, gs.support);
 	m = module_new(t, pid, &st, path, RT_PROBE_ALL);
 	if (!m) {
 		ret = -ENOMEM;
