@@ -231,7 +231,7 @@ static int go_site_probe(int fd, struct rt_goprobe_sites *gs, const struct rt_go
 	return 1;
 }
 
-#define RT_GO_SITE_ATOMICS 4
+#define RT_GO_SITE_ATOMICS 8
 
 /*
  * Functions whose inlined lock bodies are not probed, because probes on the function itself
@@ -260,8 +260,11 @@ static bool own_caller(const __u64 own[RT_GO_OWN_FUNCS], __u64 caller)
  * `field` (the atomic's word in the lock: the lock's own address goes in the record). A
  * release (Unlock, RUnlock) is probed before its atomic when that sees every path. A body's
  * address range may also hold another body's atomic (an instruction of a later body hoisted
- * into it): bodies with one atomic in range claim theirs first, the others take the first one
- * nobody claimed.
+ * into it): bodies with one atomic in range claim theirs first, the others take the last one
+ * nobody claimed. The last, because what the compiler moves out of a body moves up: an
+ * instruction of a body hoisted far above it (go1.26's context.propagateCancel reloads the
+ * third Unlock's mutex right after the first Lock) stretches the range back over unrelated
+ * atomics (there an atomic.Int32.Add), never forward past the body's own.
  */
 static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
 		      const __u64 own[RT_GO_OWN_FUNCS], const char *fn, __u32 op, __u16 type,
@@ -297,7 +300,9 @@ static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
 
 		if (ncand[i] == 1)
 			a = &cand[i][0];
-		for (j = 0; ncand[i] > 1 && j < ncand[i] && !a; j++) {
+		/* a full list may have left the body's own atomic out: no guess then */
+		for (j = ncand[i] - 1; ncand[i] > 1 && ncand[i] < RT_GO_SITE_ATOMICS && j >= 0 && !a;
+		     j--) {
 			if (rt_map_get(&claimed, cand[i][j].addr))
 				continue;
 			a = &cand[i][j];
