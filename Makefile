@@ -150,6 +150,9 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(SAN_ENGINE_OBJS) | $(OUTPUT)/tests/unit
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -I tests/unit $(filter %.c %.o,$^) -lcmocka -lz -lelf -ldw \
 		$(CAPSTONE) -o $@
 
+# Go probe placement has no libbpf: the unit test of the Go reader checks it too
+$(OUTPUT)/tests/unit/test_goelf: $(OUTPUT)/san/probe/goprobe.o
+
 $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
 	$(call msg,BPFTEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O0 $< $(LDLIBS) -o $@

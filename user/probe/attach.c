@@ -1299,6 +1299,9 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		ret = 0; /* a Go program with none of the probed functions */
 	if (ret <= 0)
 		goto cleanup;
+	if (gs.support[0])
+		/* a release newer than the table: never a silent partial trace */
+		fprintf(stderr, "racetrace: %s: %s\n", path, gs.support);
 	m = module_new(t, pid, fd, st.st_dev, st.st_ino, path, RT_PROBE_ALL);
 	if (!m) {
 		ret = -ENOMEM;
