@@ -169,10 +169,12 @@ enum rt_ev_type {
  * Set by user space on the Go records whose call site it classified (the symbolizer, from the
  * binary), so that the engine and a replay need nothing but the records: RT_EVF_GO_RUNTIME on
  * a go_spawn whose `go` statement is in the runtime's own packages (its goroutine serves the
- * runtime), RT_EVF_GO_TIME on a go_chan_new made in package time (a timer's channel).
+ * runtime), RT_EVF_GO_TIME on a go_chan_new made in package time (a timer's channel),
+ * RT_EVF_GO_TESTING on a go_spawn in package testing (`go tRunner(t, f)`: a test function).
  */
 #define RT_EVF_GO_RUNTIME 0x10
 #define RT_EVF_GO_TIME 0x20
+#define RT_EVF_GO_TESTING 0x40 /* a go_spawn in package testing: a test's goroutine */
 
 /* Target flags (the targets map's values, or the targ_flags knob of a single target). */
 #define RT_TF_TRACED 0x1

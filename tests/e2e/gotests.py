@@ -71,9 +71,9 @@ GO_CLEAN_MAKES = {
 
 # where the lock or channel of a finding was made or declared, as reports name it
 LOCK_NAMES = {
-    "chanblock": "chan made at main.main",
+    "chanblock": "chan made at main.start",
     "chantimeout": "chan made at main.handle",
-    "pipeline": "chan made at main.",
+    "pipeline": "chan made at main.handle",
     "abba": "main.lock",
     "rwabba": "main.",
 }

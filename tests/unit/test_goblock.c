@@ -167,6 +167,41 @@ static void test_recursive_rlock_parked(void **state)
 	assert_true(said(f, "\"detail\":\"recursive-rlock\""));
 }
 
+/* An RLock queued behind a waiting writer is a reader waiting its turn, not a recursion. */
+static void test_rlock_behind_writer(void **state)
+{
+	struct fixture *f = *state;
+
+	go_ev(f, RT_EV_GO_RLOCK, 6, 0x8000, 0x401000);
+	go_ev(f, RT_EV_GO_WLOCK, 7, 0x8000, 0x402000);
+	go_rec(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x403000, SF, 0);
+	tick(f, 150);
+	tick(f, 150);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+/* The process exits 20 ms after a double lock: settled at the exit, not lost. */
+static void test_double_lock_at_exit(void **state)
+{
+	struct fixture *f = *state;
+
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x401000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 5, 0x7000, 0x402000);
+	tick(f, 20);
+	/* 6 parks on a mutex it holds just before the exit: too short to tell a missed unlock */
+	go_ev(f, RT_EV_GO_LOCK, 6, 0x7100, 0x403000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 6, 0x7100, 0x403100);
+	assert_int_equal(rt_report__count(f->report), 0);
+	go_ev(f, RT_EV_PROC_EXIT, 1, 0, 0x404000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"double-lock\""));
+	assert_true(said(f, "\"sites\":[\"0x402000\",\"0x401000\"]"));
+	/* the threads' exits after it change nothing */
+	fx_event(f, RT_EV_THREAD_EXIT, 10, 0, 0, 0, 0, 1);
+	tick(f, 200);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
 static void test_rwmutex_edges(void **state)
 {
 	struct fixture *f = *state;
@@ -269,31 +304,163 @@ static void test_waitgroup_unknown_without_start(void **state)
 	assert_int_equal(rt_report__count(f->report), 0);
 }
 
+static void go_select(struct fixture *f, __u64 goid, __u64 c0, __u64 c1, __u64 c2,
+		      __u64 nsends, __u64 nrecvs, __u64 site);
+
+/* goroutine goid makes a channel ch at site: elem is its element size */
+static void go_make(struct fixture *f, __u64 goid, __u64 ch, __u64 site, __s64 elem)
+{
+	go_rec(f, RT_EV_GO_CHAN_NEW, goid, ch, 0x470200, site, RT_GO_FIELD_READ | elem);
+}
+
 static void test_stuck_goroutines(void **state)
 {
 	struct fixture *f = *state;
 
+	/* 2 makes the channels and hands them to 5..9, then leaves: nobody else can reach them */
+	go_spawn(f, 1, 2, 0x400900);
+	go_make(f, 2, 0x6000, 0x400910, 8);
+	go_make(f, 2, 0x6100, 0x400920, 8);
+	go_make(f, 2, 0x6300, 0x400940, 8);
+	go_make(f, 1, 0x6200, 0x400930, 0);
+	go_make(f, 1, 0x6400, 0x400950, 8);
+	go_spawn(f, 2, 5, 0x400960);
+	go_spawn(f, 2, 6, 0x400970);
+	go_spawn(f, 2, 8, 0x400990);
+	/* 7 and 9 come from 1: they cannot know 2's channels but the done and signal ones */
+	go_spawn(f, 1, 7, 0x400980);
+	go_spawn(f, 1, 9, 0x4009a0);
+	go_ev(f, RT_EV_GO_EXIT, 2, 0, 0x470000);
 	/* a sender parked on a channel nobody drains: stuck, even at a site that sent before */
 	go_ev(f, RT_EV_GO_CHAN_SEND, 5, 0x6000, 0x401000);
 	go_ev(f, RT_EV_GO_CHAN_SEND_DONE, 5, 0, 0x470000);
 	go_ev(f, RT_EV_GO_CHAN_SEND, 5, 0x6000, 0x401000);
-	/* a receive loop waiting for its next item: not stuck */
+	/* a receive loop whose only sender left: stuck, even at a site that received before */
 	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x402000);
 	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 6, 0, 0x470100);
 	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x402000);
 	/* waiting on a chan struct{} (a done channel): waits for shutdown, not stuck */
-	go_rec(f, RT_EV_GO_CHAN_NEW, 7, 0x6200, 0x470200, 0x403000, RT_GO_FIELD_READ | 0);
 	go_ev(f, RT_EV_GO_CHAN_RECV, 7, 0x6200, 0x403010);
 	/* waiting on a data channel nobody sends to: stuck */
-	go_rec(f, RT_EV_GO_CHAN_NEW, 8, 0x6300, 0x470200, 0x404000, RT_GO_FIELD_READ | 8);
 	go_ev(f, RT_EV_GO_CHAN_RECV, 8, 0x6300, 0x404010);
 	/* waiting for a signal */
 	go_ev(f, RT_EV_GO_SIGNAL_NOTIFY, 9, 0x6400, 0x405000);
 	go_ev(f, RT_EV_GO_CHAN_RECV, 9, 0x6400, 0x405010);
+	/* 1 runs on (it is not parked): it never made nor received these channels */
 	tick(f, 6000);
-	assert_int_equal(rt_report__count(f->report), 2);
+	assert_int_equal(rt_report__count(f->report), 3);
 	assert_true(said(f, "goroutine 5 has been blocked sending"));
+	assert_true(said(f, "goroutine 6 has been blocked receiving"));
 	assert_true(said(f, "goroutine 8 has been blocked receiving"));
+}
+
+/* Workers idle in `for j := range jobs` while the producer lives: never a leak. */
+static void test_idle_pool_not_leaked(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_make(f, 1, 0x6000, 0x401000, 8);
+	go_spawn(f, 1, 5, 0x401010);
+	go_spawn(f, 1, 6, 0x401010);
+	go_spawn(f, 1, 7, 0x401020); /* the producer */
+	/* neither worker has received anything yet */
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6000, 0x402000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6000, 0x402000);
+	/* main waits for a shutdown signal; the producer sleeps between jobs (not parked) */
+	go_make(f, 1, 0x6100, 0x401030, 0);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 1, 0x6100, 0x401040);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* the producer parks on a ticker: still a goroutine that can run */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 7, 0x6200, 0x470200, 0x400210, RT_GO_FIELD_READ | 24);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 7, 0x6200, 0x403000);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* the producer leaves without closing: the workers can never be woken */
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 7, 0, 0x470100);
+	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0x470000);
+	tick(f, 6000);
+	assert_false(said(f, "goroutine 5 has been blocked")); /* main, the maker, still can */
+}
+
+/* A slow test: goroutine 1 waits in testing.(*T).Run for the test's goroutine. */
+static void test_slow_test_not_leaked(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_make(f, 1, 0x6000, 0x401000, 1); /* t.signal, a chan bool */
+	go_spawn(f, 1, 5, 0x401010);	    /* go tRunner(t, f) */
+	go_ev(f, RT_EV_GO_CHAN_RECV, 1, 0x6000, 0x401020);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 5, 0x5000, 0x402000);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* the test's goroutine waits for a reply from a server goroutine it started */
+	go_make(f, 5, 0x6100, 0x402010, 8);
+	go_spawn(f, 5, 6, 0x402020);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6100, 0x402030);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+/* A sender whose only receiver left the select that could have taken it (a timeout). */
+static void test_abandoned_by_select(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_make(f, 1, 0x6000, 0x401000, 8);
+	go_spawn(f, 1, 5, 0x401010);
+	go_rec(f, RT_EV_GO_CHAN_NEW, 1, 0x6100, 0x470200, 0x400210, RT_GO_FIELD_READ | 24);
+	go_select(f, 1, 0x6000, 0x6100, 0, 0, 2, 0x401020);
+	go_rec(f, RT_EV_GO_SELECT_DONE, 1, 1, 0x470000, 0, 0); /* the timer's case */
+	go_ev(f, RT_EV_GO_CHAN_SEND, 5, 0x6000, 0x402000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "goroutine 5 has been blocked sending"));
+	/* had 1 taken the channel's case, it would be a receiver that can come back */
+	go_make(f, 1, 0x6200, 0x401100, 8);
+	go_spawn(f, 1, 6, 0x401110);
+	go_select(f, 1, 0x6200, 0x6100, 0, 0, 2, 0x401120);
+	go_rec(f, RT_EV_GO_SELECT_DONE, 1, 0, 0x470000, 0, 0);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 6, 0x6200, 0x403000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+}
+
+/* WaitGroup waits and Mutex waits with holders that can run: not leaks; without: leaks. */
+static void test_wait_with_live_holders(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_rec(f, RT_EV_GO_WG_ADD, 1, 0x9000, 0x401000, 2, 0);
+	go_spawn(f, 1, 5, 0x401010);
+	go_spawn(f, 1, 6, 0x401010);
+	go_ev(f, RT_EV_GO_WG_WAIT, 1, 0x9000, 0x401020);
+	/* 5 holds a Mutex and works; 6 waits for it */
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x402000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 6, 0x7000, 0x403000);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* 5 blocks for good on a channel nobody can reach (made by a goroutine that left) */
+	go_spawn(f, 5, 7, 0x402100);
+	go_make(f, 7, 0x6000, 0x404000, 8);
+	go_rec(f, RT_EV_GO_CHAN_SEND, 7, 0x6000, 0x404010, 0, 0);
+	go_rec(f, RT_EV_GO_CHAN_SEND_DONE, 7, 0, 0x470000, 0, 0);
+	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0x470000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6000, 0x402010);
+	/* 6 waits for 5, 1 for 5 and 6: no one can run, a global deadlock (not three leaks) */
+	tick(f, 500);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"deadlock\""));
 }
 
 /* A site class for the tests: 0x4001xx is the runtime's, 0x4002xx package time's. */
@@ -448,7 +615,11 @@ static void test_select_stuck_or_waiting(void **state)
 {
 	struct fixture *f = *state;
 
-	/* two data channels nobody sends on: stuck */
+	/* two data channels nobody else can reach (5 made them): stuck */
+	go_make(f, 5, 0x6000, 0x400f00, 8);
+	go_make(f, 5, 0x6100, 0x400f10, 8);
+	go_make(f, 6, 0x6200, 0x400f20, 8);
+	go_make(f, 7, 0x6400, 0x400f30, 8);
 	go_select(f, 5, 0x6000, 0x6100, 0, 0, 2, 0x401000);
 	/* one case is a timer's channel: it waits */
 	go_rec(f, RT_EV_GO_CHAN_NEW, 6, 0x6300, 0x470200, 0x400210, RT_GO_FIELD_READ | 24);
@@ -511,6 +682,8 @@ int main(void)
 		T(test_recursive_rlock),
 		T(test_rlock_handed_over),
 		T(test_recursive_rlock_parked),
+		T(test_rlock_behind_writer),
+		T(test_double_lock_at_exit),
 		T(test_rwmutex_edges),
 		T(test_wlock_while_reading),
 		T(test_waitgroup_add_after_wait),
@@ -518,6 +691,10 @@ int main(void)
 		T(test_waitgroup_negative),
 		T(test_waitgroup_unknown_without_start),
 		T(test_stuck_goroutines),
+		TC(test_idle_pool_not_leaked),
+		T(test_slow_test_not_leaked),
+		T(test_abandoned_by_select),
+		T(test_wait_with_live_holders),
 		T(test_select_edges),
 		T(test_once_edge),
 		T(test_chans_cap_keeps_waiters),

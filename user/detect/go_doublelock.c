@@ -7,14 +7,19 @@
  * for the first RLock); reported when the goroutine releases one of its two read holds itself
  * (the recursion happened), or when it is parked on the second RLock behind a writer.
  * A park is confirmed only after RT_GO_DOUBLE_LOCK_NS: an Unlock we missed (an inlined body
- * we could not probe) looks like a double lock for a moment, then the goroutine runs on.
+ * we could not probe) looks like a double lock for a moment, then the goroutine runs on. When
+ * the process exits first (a test that returns at once), a park that lasted
+ * RT_GO_DOUBLE_LOCK_EXIT_NS is settled then: it never ended.
  * Not reported: a read hold handed to another goroutine (a transaction closed elsewhere: two
- * holds of one goroutine are needed), locks whose holds were forgotten after a loss.
+ * holds of one goroutine are needed), an RLock queued behind a waiting writer by a goroutine
+ * with no other read hold (its own hold counts from the xadd), locks whose holds were
+ * forgotten after a loss.
  */
 #include <stdio.h>
 #include "detect/registry.h"
 
-#define RT_GO_DOUBLE_LOCK_NS 100000000ULL /* 100 ms */
+#define RT_GO_DOUBLE_LOCK_NS 100000000ULL    /* 100 ms */
+#define RT_GO_DOUBLE_LOCK_EXIT_NS 1000000ULL /* at exit: 1 ms */
 
 static void *dl_new(struct hb *hb)
 {
@@ -83,6 +88,49 @@ static int dl_release(void *st, const struct hb_actor *t, const struct hb_lock *
 	return report(st, t, l->addr, RT_LOCK_GO_RWMUTEX, second->site, first->site, true);
 }
 
+/* Report t if it is parked on a lock it holds (itself, or a second read hold), for min_ns. */
+static int check_parked(struct hb *hb, const struct hb_actor *t, __u64 min_ns)
+{
+	const struct rt_held *h, *first, *second;
+	const struct hb_lock *l;
+
+	if (!t->alive || !(t->key & RT_GO_KEY) || t->park.explained ||
+	    hb__now(hb) - t->park.since < min_ns)
+		return 0;
+	switch (t->park.kind) {
+	case RT_PARK_MUTEX:
+	case RT_PARK_WLOCK:
+		/* parked on a Lock of a lock it holds */
+		h = hb__held(t, t->park.obj);
+		if (!h || !t->pending_again)
+			return 0;
+		l = hb__lock(hb, t->park.obj);
+		return report(hb, t, t->park.obj, l ? l->kind : RT_LOCK_GO_MUTEX, t->park.site,
+			      h->site, false);
+	case RT_PARK_RLOCK:
+		h = hb__held(t, t->park.obj);
+		if (!h)
+			return 0;
+		if (h->mode == RT_MODE_SHARED) {
+			/*
+			 * Behind a writer on a second read lock: the deadlock itself. The parked
+			 * RLock's own hold counts from its xadd, so one read hold is just a
+			 * reader queued behind the writer.
+			 */
+			if (!two_read_holds(t, t->park.obj, &first, &second))
+				return 0;
+			return report(hb, t, t->park.obj, RT_LOCK_GO_RWMUTEX, t->park.site,
+				      first->site, true);
+		}
+		if (t->pending_again) /* a read lock of an RWMutex it write-holds */
+			return report(hb, t, t->park.obj, RT_LOCK_GO_RWMUTEX, t->park.site,
+				      h->site, false);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int dl_tick(void *st)
 {
 	struct hb *hb = st;
@@ -92,45 +140,29 @@ static int dl_tick(void *st)
 
 	actors = hb__actors(hb, &n);
 	for (i = 0; i < n; i++) {
-		const struct hb_actor *t = &actors[i];
-		const struct rt_held *h, *first, *second;
-		const struct hb_lock *l;
+		/* an exited process was settled at its exit */
+		if (hb__proc_exited(hb, actors[i].pid))
+			continue;
+		err = check_parked(hb, &actors[i], RT_GO_DOUBLE_LOCK_NS);
+		if (err)
+			return err;
+	}
+	return 0;
+}
 
-		if (!t->alive || !(t->key & RT_GO_KEY) || t->park.explained ||
-		    hb__now(hb) - t->park.since < RT_GO_DOUBLE_LOCK_NS)
+/* The process exits: a double lock parked there never ended, however short it was. */
+static int dl_proc_exit(void *st, __u32 pid)
+{
+	struct hb *hb = st;
+	const struct hb_actor *actors;
+	size_t i, n;
+	int err;
+
+	actors = hb__actors(hb, &n);
+	for (i = 0; i < n; i++) {
+		if (actors[i].pid != pid)
 			continue;
-		switch (t->park.kind) {
-		case RT_PARK_MUTEX:
-		case RT_PARK_WLOCK:
-			/* parked on a Lock of a lock it holds */
-			h = hb__held(t, t->park.obj);
-			if (!h || !t->pending_again)
-				continue;
-			l = hb__lock(hb, t->park.obj);
-			err = report(hb, t, t->park.obj, l ? l->kind : RT_LOCK_GO_MUTEX,
-				     t->park.site, h->site, false);
-			break;
-		case RT_PARK_RLOCK:
-			h = hb__held(t, t->park.obj);
-			if (!h)
-				continue;
-			if (h->mode == RT_MODE_SHARED) {
-				/* behind a writer on a second read lock: the deadlock itself */
-				if (two_read_holds(t, t->park.obj, &first, &second))
-					h = first;
-				err = report(hb, t, t->park.obj, RT_LOCK_GO_RWMUTEX, t->park.site,
-					     h->site, true);
-			} else if (t->pending_again) {
-				/* a read lock of an RWMutex it write-holds */
-				err = report(hb, t, t->park.obj, RT_LOCK_GO_RWMUTEX, t->park.site,
-					     h->site, false);
-			} else {
-				continue;
-			}
-			break;
-		default:
-			continue;
-		}
+		err = check_parked(hb, &actors[i], RT_GO_DOUBLE_LOCK_EXIT_NS);
 		if (err)
 			return err;
 	}
@@ -142,5 +174,6 @@ const struct hb_detector rt_det_go_doublelock = {
 	.flags = HB_DET_GO,
 	.new = dl_new,
 	.lock_release = dl_release,
+	.proc_exit = dl_proc_exit,
 	.tick = dl_tick,
 };

@@ -81,6 +81,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
 	rt_map_init(&hb->go_started);
+	rt_map_init(&hb->exited);
 	return hb;
 }
 
@@ -140,6 +141,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
 	rt_map_free(&hb->go_started);
+	rt_map_free(&hb->exited);
 	free(hb);
 }
 
@@ -420,6 +422,7 @@ static int actor_init(struct hb *hb, struct hb_actor *t, __u64 key, __u32 tid, _
 	t->pid = pid;
 	t->sid = sid;
 	t->alive = true;
+	t->born = hb->now;
 	vc_init(&t->vc);
 	if (vc_set(&t->vc, sid, clock))
 		return -ENOMEM;
@@ -522,6 +525,7 @@ void hb_park(struct hb_actor *t, __u8 kind, __u64 obj, __u64 site, __u64 since)
 	t->park.site = site;
 	t->park.since = since;
 	t->park.explained = false;
+	t->park.sel_chosen = -1;
 	t->park.seq++;
 }
 
@@ -1204,6 +1208,22 @@ static void drop_pending_acquisitions(struct hb *hb)
 		hb->actors[i].has_pending = false;
 }
 
+/* Whether the detectors were told that pid exits. */
+static bool proc_exit_seen(const struct hb *hb, __u32 pid)
+{
+	return rt_map_get(&hb->exited, pid) != NULL;
+}
+
+/* Tell the detectors once that pid exits. 0, or -ENOMEM. */
+static int proc_exit(struct hb *hb, __u32 pid)
+{
+	if (proc_exit_seen(hb, pid))
+		return 0;
+	if (rt_map_put(&hb->exited, pid, 1))
+		return -ENOMEM;
+	return HB_CALL(hb, proc_exit, pid);
+}
+
 static int tick(struct hb *hb, const struct rt_event *e)
 {
 	/*
@@ -1269,6 +1289,16 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->blocked.kind = 0;
 	if (rt_event_is_go(e->h.type))
 		return hb_lower_go(hb, t, e);
+	/* a pid reused by a new program (daemon mode): it is not the one that exited */
+	if (e->h.type == RT_EV_EXEC)
+		rt_map_del(&hb->exited, e->h.tgid);
+	/* the process exits (before its threads and goroutines are forgotten) */
+	if (e->h.type == RT_EV_PROC_EXIT ||
+	    (e->h.type == RT_EV_THREAD_EXIT && e->ret && !proc_exit_seen(hb, e->h.tgid))) {
+		err = proc_exit(hb, e->h.tgid);
+		if (err)
+			return err;
+	}
 	return hb_lower_pthread(hb, t, e);
 }
 
@@ -1400,6 +1430,11 @@ bool hb__cond_signaled(const struct hb *hb, __u64 cond, __u64 since)
 	const __u64 *v = rt_map_get(&hb->cond_signal, cond);
 
 	return hb->cond_signals_lost || (v && *v >= since);
+}
+
+bool hb__proc_exited(const struct hb *hb, __u32 pid)
+{
+	return proc_exit_seen(hb, pid);
 }
 
 bool hb__go_started(const struct hb *hb, __u32 pid)

@@ -128,6 +128,7 @@ struct hb_park {
 	/* a select: its first channels (sends first) and case counts */
 	__u64 sel[RT_SELECT_SEEN];
 	__u16 sel_nsends, sel_ncases;
+	__s16 sel_chosen; /* at the unpark hook: the case that fired, -1 when none or unknown */
 };
 
 /* A kernel thread or a goroutine. Read-only outside the engine. */
@@ -155,6 +156,7 @@ struct hb_actor {
 	__u32 nstid;   /* the thread's id in its own pid namespace, 0 when unknown */
 	__u32 parent;
 	__u64 create_site;
+	__u64 born; /* ktime of its first record, or of its creation */
 	__u64 exit_ktime;
 	/* the Go lowering's own bookkeeping (engine/lower_go.c) */
 	__u32 last_forked;   /* tid of the last thread this one created */
@@ -209,7 +211,11 @@ enum hb_go_op_kind {
 	HB_GO_CHAN_CLOSE,
 	HB_GO_WG_ADD,	  /* arg: the delta (negative: Done) */
 	HB_GO_WG_WAIT,
+	HB_GO_SPAWN,	  /* t made goroutine obj (its goid) at site; arg: HB_GO_SPAWN_* flags */
+	HB_GO_EXIT,	  /* t (a goroutine) ends: called before the engine forgets it */
 };
+
+#define HB_GO_SPAWN_TESTING 0x1 /* the `go` statement is in package testing (a test's tRunner) */
 
 struct hb_go_op {
 	enum hb_go_op_kind kind;
@@ -276,6 +282,11 @@ struct hb_detector {
 	void (*actor_end)(void *st, const struct hb_actor *t);
 	/* t's park (t->park) ends: the operation completed. */
 	void (*unpark)(void *st, const struct hb_actor *t);
+	/*
+	 * Process pid is exiting (its exit() call, or the exit of its last thread): the actors
+	 * are still as they were; settle what waits for time that will not come.
+	 */
+	int (*proc_exit)(void *st, __u32 pid);
 
 	/* ---- Go ---- */
 	int (*go)(void *st, const struct hb_actor *t, const struct hb_go_op *op);
@@ -321,6 +332,8 @@ static inline __u32 hb__own_clock(const struct hb_actor *t)
  */
 bool hb__cond_signaled(const struct hb *hb, __u64 cond, __u64 since);
 
+/* pid is exiting or gone (the proc_exit hook was called): its actors are frozen, not stuck. */
+bool hb__proc_exited(const struct hb *hb, __u32 pid);
 /* Go: the program's start was seen in pid, so every goroutine and WaitGroup history is known. */
 bool hb__go_started(const struct hb *hb, __u32 pid);
 /* Go channel flags (hb__go_chan): something outside the program sends on it ... */

@@ -20,6 +20,7 @@
 #define RT_X86_SF 0x80		      /* RFLAGS.SF: an RLock's xadd found a writer pending */
 #define RT_GO_CHANS_MAX (1U << 20)
 #define RT_SPAWN_RUNTIME (1ULL << 63) /* in spawn_site: the go_spawn was RT_EVF_GO_RUNTIME */
+#define RT_SPAWN_TESTING (1ULL << 62) /* ... RT_EVF_GO_TESTING */
 
 /* ---- channels ---- */
 
@@ -207,17 +208,19 @@ static int go_spawned(struct hb *hb, struct hb_actor *p, struct hb_actor *c, boo
 static int on_go(struct hb *hb, const struct rt_event *e)
 {
 	__u64 *parent = rt_map_get(&hb->spawn_of, e->h.tid), *site, create_site;
-	bool runtime;
+	bool runtime, testing;
 	struct hb_actor *p, *c;
 	__u64 pkey;
+	int err;
 
 	if (!parent)
 		return 0;
 	pkey = *parent;
 	site = rt_map_get(&hb->spawn_site, e->h.tid);
 	/* the spawn's site, with RT_SPAWN_RUNTIME when its go_spawn was marked */
-	create_site = site ? *site & ~RT_SPAWN_RUNTIME : 0;
+	create_site = site ? *site & ~(RT_SPAWN_RUNTIME | RT_SPAWN_TESTING) : 0;
 	runtime = site && (*site & RT_SPAWN_RUNTIME);
+	testing = site && (*site & RT_SPAWN_TESTING);
 	rt_map_del(&hb->spawn_of, e->h.tid);
 	rt_map_del(&hb->spawn_site, e->h.tid);
 	if (!e->obj)
@@ -233,7 +236,11 @@ static int on_go(struct hb *hb, const struct rt_event *e)
 	if (go_spawned(hb, p, c, runtime))
 		return -ENOMEM;
 	/* the goroutine starts after everything its creator did */
-	return hb_actor_fork(hb, p, c);
+	err = hb_actor_fork(hb, p, c);
+	if (err)
+		return err;
+	return hb_go_call(hb, p, HB_GO_SPAWN, e->obj, create_site,
+			  testing ? HB_GO_SPAWN_TESTING : 0);
 }
 
 static void park(struct hb_actor *t, __u8 kind, const struct rt_event *e)
@@ -246,6 +253,7 @@ static int on_select(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 	__u64 ch[RT_SELECT_SEEN] = { e->obj, e->obj2, e->arg };
 	__u32 i;
 
+	t->park.sel_chosen = -1;
 	t->park.sel_nsends = e->ret & 0xffff;
 	t->park.sel_ncases = t->park.sel_nsends + ((e->ret >> 16) & 0xffff);
 	memcpy(t->park.sel, ch, sizeof(ch));
@@ -265,6 +273,7 @@ static int on_select_done(struct hb *hb, struct hb_actor *t, const struct rt_eve
 {
 	__s64 casi = (__s64)e->obj;
 
+	t->park.sel_chosen = casi >= 0 && casi < t->park.sel_ncases ? (__s16)casi : -1;
 	hb_unpark(hb, t);
 	/* a receive case follows the sends (and the close) before it */
 	if (casi >= t->park.sel_nsends && casi < RT_SELECT_SEEN && casi < t->park.sel_ncases &&
@@ -338,15 +347,18 @@ int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 		if (rt_map_put(&hb->spawn_of, e->h.tid, t->key) ||
 		    (e->caller &&
 		     rt_map_put(&hb->spawn_site, e->h.tid,
-				e->caller | (e->h.flags & RT_EVF_GO_RUNTIME ? RT_SPAWN_RUNTIME : 0))))
+				e->caller | (e->h.flags & RT_EVF_GO_RUNTIME ? RT_SPAWN_RUNTIME : 0) |
+					(e->h.flags & RT_EVF_GO_TESTING ? RT_SPAWN_TESTING : 0))))
 			return -ENOMEM;
 		return 0;
 	case RT_EV_GO_GO:
 		return on_go(hb, e);
 	case RT_EV_GO_EXIT:
-		if (t->key & RT_GO_KEY)
-			hb_goroutine_end(hb, t);
-		return 0;
+		if (!(t->key & RT_GO_KEY))
+			return 0;
+		err = hb_go_call(hb, t, HB_GO_EXIT, t->tid, e->caller, 0);
+		hb_goroutine_end(hb, t);
+		return err;
 	case RT_EV_GO_LOCK:
 		/*
 		 * The fast path's CAS won, so the mutex was free: if we think someone holds it,

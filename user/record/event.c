@@ -119,7 +119,7 @@ const struct rt_event *rt_event_decode(const void *data, size_t sz, const char *
 		return NULL;
 	}
 	if (e->h.flags & ~(RT_EVF_RET | RT_EVF_SYNTH | RT_EVF_INTERNAL | RT_EVF_SCHED |
-			   RT_EVF_GO_RUNTIME | RT_EVF_GO_TIME)) {
+			   RT_EVF_GO_RUNTIME | RT_EVF_GO_TIME | RT_EVF_GO_TESTING)) {
 		*why = "unknown record flags";
 		return NULL;
 	}
@@ -149,7 +149,9 @@ int rt_event_mark_go_site(struct rt_event *e, int (*cls)(void *ctx, __u32 pid, _
 		return 0;
 	if (e->h.type == RT_EV_GO_SPAWN && (c & RT_SITE_GO_RUNTIME))
 		e->h.flags |= RT_EVF_GO_RUNTIME;
+	if (e->h.type == RT_EV_GO_SPAWN && (c & RT_SITE_GO_TESTING))
+		e->h.flags |= RT_EVF_GO_TESTING;
 	if (e->h.type == RT_EV_GO_CHAN_NEW && (c & RT_SITE_GO_TIME))
 		e->h.flags |= RT_EVF_GO_TIME;
-	return e->h.flags & (RT_EVF_GO_RUNTIME | RT_EVF_GO_TIME) ? 1 : 0;
+	return e->h.flags & (RT_EVF_GO_RUNTIME | RT_EVF_GO_TIME | RT_EVF_GO_TESTING) ? 1 : 0;
 }

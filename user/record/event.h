@@ -35,10 +35,11 @@ static inline int rt_event_is_go(unsigned int type)
 /* Classes of Go code sites, as the symbolizer tells them (rt_sym__go_class). */
 #define RT_SITE_GO_RUNTIME 0x1 /* the runtime's own goroutines (runtime.*, os/signal.*, ...) */
 #define RT_SITE_GO_TIME 0x2    /* package time: a channel made there is a timer's */
+#define RT_SITE_GO_TESTING 0x4 /* package testing: a goroutine made there runs a test */
 
 /*
  * A record whose Go call site matters (a go_spawn's `go` statement, a go_chan_new's make site):
- * set RT_EVF_GO_RUNTIME or RT_EVF_GO_TIME from cls (RT_SITE_* bits; <= 0: unknown) so that
+ * set RT_EVF_GO_RUNTIME, RT_EVF_GO_TIME or RT_EVF_GO_TESTING from cls (RT_SITE_* bits; <= 0: unknown) so that
  * the engine and a replay need only the records. Returns 1 when e was marked, else 0 (e as it
  * was).
  */

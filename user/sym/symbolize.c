@@ -1474,6 +1474,8 @@ int rt_sym__go_class(void *ctx, __u32 pid, __u64 addr)
 		return -ENOENT;
 	if (!strncmp(f.function, "time.", 5))
 		return RT_SITE_GO_TIME;
+	if (!strncmp(f.function, "testing.", 8))
+		return RT_SITE_GO_TESTING;
 	for (i = 0; i < RT_ARRAY_SIZE(runtime_pkgs); i++)
 		if (!strncmp(f.function, runtime_pkgs[i], strlen(runtime_pkgs[i])))
 			return RT_SITE_GO_RUNTIME;

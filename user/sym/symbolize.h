@@ -115,9 +115,9 @@ const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t l
 const char *rt_sym__format_frame(const struct rt_frame *f, char *buf, size_t len);
 /*
  * What Go code the call site addr is in, for rt_event_mark_go_site (ctx: the symbolizer):
- * RT_SITE_GO_TIME for package time, RT_SITE_GO_RUNTIME for the runtime and the packages
- * whose goroutines serve it (os/signal, unique, internal/...), 0 for the program's own,
- * -ENOENT when the function is unknown.
+ * RT_SITE_GO_TIME for package time, RT_SITE_GO_TESTING for package testing, RT_SITE_GO_RUNTIME
+ * for the runtime and the packages whose goroutines serve it (os/signal, unique, internal/...),
+ * 0 for the program's own, -ENOENT when the function is unknown.
  */
 int rt_sym__go_class(void *ctx, __u32 pid, __u64 addr);
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 
 // chanblock: a goroutine blocked forever on a channel receive that nobody will ever send to
-// (a leaked goroutine, the Go form of a hang). "blocked" parks in <-ch; main keeps the process
-// alive for HOLD_MS (default 3000) and exits 0 with the goroutine still parked. Because main
-// sleeps on a timer, the runtime's "all goroutines are asleep" check never fires. With
-// --hang-threshold 1 racetrace must report the goroutine blocked on the channel; with the
-// default threshold (5 s) nothing.
+// (a leaked goroutine, the Go form of a hang). A "starter" goroutine makes the channel, hands it
+// to "blocked" and returns, so that the blocked goroutine holds the only reference: no
+// goroutine that can run can reach the channel (what Go 1.26's goroutineleak profile calls a
+// leak). "blocked" parks in <-ch; main waits for that through a Gate (no happens-before edge:
+// main never learns the channel), keeps the process alive for HOLD_MS (default 3000) and exits
+// 0 with the goroutine still parked. Because main sleeps on a timer, the runtime's "all
+// goroutines are asleep" check never fires. With --hang-threshold 1 racetrace must report the
+// goroutine blocked on the channel; with the default threshold (5 s) nothing.
 //
 // Usage: chanblock [-w] [HOLD_MS]
 package main
@@ -17,11 +20,19 @@ import (
 )
 
 //go:noinline
-func waitForever(ch chan int, parked chan<- struct{}) {
+func waitForever(ch chan int, parked *target.Gate) {
 	target.NoteGoid("blocked")
-	close(parked)
+	parked.Open()
 	<-ch
 	target.Die("received from a channel nobody sends to", nil)
+}
+
+// start makes the channel and returns: the blocked goroutine keeps the only reference.
+//
+//go:noinline
+func start(parked *target.Gate) {
+	ch := make(chan int)
+	go waitForever(ch, parked)
 }
 
 func main() {
@@ -33,9 +44,8 @@ func main() {
 	if len(args) == 1 {
 		hold = target.IntArg(args[0], 0, 3600000, "HOLD_MS")
 	}
-	ch := make(chan int)
-	parked := make(chan struct{})
-	go waitForever(ch, parked)
-	<-parked
+	parked := target.NewGate()
+	go start(parked)
+	parked.Wait()
 	time.Sleep(time.Duration(hold) * time.Millisecond)
 }
