@@ -17,6 +17,7 @@ const struct hb_detector *const rt_detectors[] = {
 	&rt_det_go_maprace,
 	&rt_det_go_chanclose,
 	&rt_det_go_waitgroup,
+	&rt_det_datarace,
 	NULL,
 };
 

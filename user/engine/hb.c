@@ -75,6 +75,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
 	rt_map_init(&hb->go_started);
+	rt_map_init(&hb->atomics);
 	return hb;
 }
 
@@ -132,6 +133,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
 	rt_map_free(&hb->go_started);
+	rt_map_free(&hb->atomics);
 	free(hb);
 }
 
@@ -1205,6 +1207,11 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		if (err)
 			return err < 0 ? err : 0;
 	}
+	if (t->mem_acquire) {
+		err = hb_mem_before(hb, t);
+		if (err)
+			return err;
+	}
 	if (t->has_pending && !continues_pending(t, e)) {
 		err = hb_promote(hb, t);
 		if (err)
@@ -1215,6 +1222,8 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->wait.uaddr = 0;
 		t->wait.lock = 0;
 	}
+	if (e->h.type == RT_EV_MEM_ACCESS)
+		return hb_lower_mem(hb, t, e);
 	if (rt_event_is_go(e->h.type))
 		return hb_lower_go(hb, t, e);
 	return hb_lower_pthread(hb, t, e);
