@@ -8,11 +8,11 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 6
+#define RT_EVENTS_ABI 7
 /*
- * The oldest ABI a trace may have and still replay: ABI 6 kept every record and field of 5
+ * The oldest ABI a trace may have and still replay. ABI 6 kept every record and field of 5
  * and only added (owner words in ret, RT_EV_COND_DESTROY, cond wait flags in arg), which read
- * as "not known" in a trace of 5.
+ * as "not known" in a trace of 5; ABI 7 only added RT_EV_MEM_ACCESS.
  */
 #define RT_EVENTS_ABI_MIN 5
 
@@ -144,6 +144,12 @@ enum rt_ev_type {
 	RT_EV_GO_ONCE_SLOW_DONE, /* a return of doSlow: the function ran (or another did) */
 	/* more pthread, at the end so that recorded traces keep their numbers (ABI 6) */
 	RT_EV_COND_DESTROY,	/* entry: obj = cond */
+	/*
+	 * A memory access of the program's own code (--races; uprobe_mem; ABI 7): obj = the
+	 * address, caller = the end of the accessing instruction (the site, like a return
+	 * address), arg = its size in bytes | RT_MEM_* flags. h.goid is the goroutine in Go code.
+	 */
+	RT_EV_MEM_ACCESS,
 	RT_EV_MAX,
 };
 
@@ -300,5 +306,35 @@ struct rt_stack_sample {
 #define RT_CK_GO_REG_SHIFT 28
 #define RT_CK_GO_REG(ck) (((ck) >> RT_CK_GO_REG_SHIFT) & 0xfULL)
 #define RT_CK_GO_DISP(ck) ((__s64)(__s32)((ck) >> 32))
+
+/* RT_EV_MEM_ACCESS arg: size in the low byte, then */
+#define RT_MEM_SIZE_MASK 0xffULL
+#define RT_MEM_READ 0x100ULL
+#define RT_MEM_WRITE 0x200ULL
+#define RT_MEM_ATOMIC 0x400ULL /* lock prefix, xchg with memory, cmpxchg */
+
+/*
+ * uprobe_mem cookies: how to compute the address of one access from the registers at the
+ * probe. The probe may sit on the instruction before an atomic (uprobes refuse the lock prefix)
+ * or after it, so it also says where the accessing instruction ends (the record's site).
+ * address = disp + (RIPREL ? site : 0) + (BASE ? reg[base] : 0) + (INDEX ? reg[index] << scale)
+ */
+#define RT_MCK_DISP(ck) ((__s64)(__s32)((ck) & 0xffffffffULL))
+#define RT_MCK_BASE_SHIFT 32 /* DWARF register number, 4 bits */
+#define RT_MCK_INDEX_SHIFT 36
+#define RT_MCK_SCALE_SHIFT 40 /* log2 of the scale, 2 bits */
+#define RT_MCK_SIZE_SHIFT 42  /* log2 of the size, 3 bits */
+#define RT_MCK_END_SHIFT 45   /* site - probe address, 8 bits */
+#define RT_MCK_BASE (1ULL << 53)
+#define RT_MCK_INDEX (1ULL << 54)
+#define RT_MCK_RIPREL (1ULL << 55)
+#define RT_MCK_READ (1ULL << 56)
+#define RT_MCK_WRITE (1ULL << 57)
+#define RT_MCK_ATOMIC (1ULL << 58)
+#define RT_MCK_GO (1ULL << 59) /* read the goroutine id from R14's g */
+#define RT_MCK_REG(ck, shift) (((ck) >> (shift)) & 0xfULL)
+#define RT_MCK_SCALE(ck) (((ck) >> RT_MCK_SCALE_SHIFT) & 0x3ULL)
+#define RT_MCK_SIZE(ck) (1ULL << (((ck) >> RT_MCK_SIZE_SHIFT) & 0x7ULL))
+#define RT_MCK_END(ck) (((ck) >> RT_MCK_END_SHIFT) & 0xffULL)
 
 #endif /* RT_EVENTS_H */

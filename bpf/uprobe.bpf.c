@@ -23,7 +23,7 @@ static __always_inline __u64 entry_caller(struct pt_regs *ctx)
  * ctx is at the probed function's first instruction (the return address on top of the stack)
  * or at a return (ctx is in the caller already). Costs one hash lookup once a site is known.
  */
-static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_entry)
+static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_entry, __u64 rip)
 {
 	struct rt_stack_sample *s;
 	__u64 id, sp;
@@ -43,7 +43,8 @@ static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_
 	s->tgid = id >> 32;
 	s->site = site;
 	s->at_entry = at_entry;
-	s->regs[RT_REG_RIP] = PT_REGS_IP(ctx);
+	/* a memory access stands for the end of its instruction, as a return address would */
+	s->regs[RT_REG_RIP] = rip ? rip : PT_REGS_IP(ctx);
 	sp = PT_REGS_SP(ctx);
 	s->regs[RT_REG_RSP] = sp;
 	s->regs[RT_REG_RBP] = ctx->bp;
@@ -204,7 +205,7 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 			bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
 	}
 	if (ck & RT_CK_STACK)
-		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)));
+		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)), 0);
 	e = rt_reserve(type, 0, id);
 	if (!e)
 		return 0;
@@ -251,7 +252,7 @@ int uprobe_entry(struct pt_regs *ctx)
 		bpf_map_update_elem(&stash, &key, &s, BPF_ANY);
 	}
 	if (ck & RT_CK_STACK)
-		rt_stack_sample(ctx, caller, 1);
+		rt_stack_sample(ctx, caller, 1, 0);
 	if (!(ck & RT_CK_EMIT))
 		return 0;
 	e = rt_reserve(type, alloc_type(type) ? alloc_internal(ctx, caller) : 0, id);
@@ -317,7 +318,7 @@ int uretprobe_exit(struct pt_regs *ctx)
 	bpf_map_delete_elem(&stash, &key);
 	rc = PT_REGS_RC(ctx);
 	if (ck & RT_CK_STACK)
-		rt_stack_sample(ctx, s.caller, 0);
+		rt_stack_sample(ctx, s.caller, 0, 0);
 
 	e = rt_reserve(type, RT_EVF_RET | (alloc_type(type) ? alloc_internal(ctx, s.caller) : 0),
 		       id);
@@ -353,6 +354,49 @@ int uretprobe_exit(struct pt_regs *ctx)
 		e->ret = (__s32)rc;
 		break;
 	}
+	rt_submit(e);
+	return 0;
+}
+
+/*
+ * A memory access of the program's own code (--races): the cookie says how to compute its
+ * address from the registers (see RT_MCK_* in events.h); user space placed the probe on the
+ * accessing instruction, or next to an atomic one. The record's site is the end of the
+ * instruction, so that it symbolizes like a return address; its stack is sampled the first
+ * time a site is seen.
+ */
+SEC("uprobe.multi")
+int uprobe_mem(struct pt_regs *ctx)
+{
+	__u64 ck = bpf_get_attach_cookie(ctx);
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 site, addr, goid = 0;
+	struct rt_event *e;
+
+	if (!rt_traced(id >> 32))
+		return 0;
+	site = ctx_ip(ctx) + RT_MCK_END(ck);
+	addr = RT_MCK_DISP(ck);
+	if (ck & RT_MCK_RIPREL)
+		addr += site;
+	if (ck & RT_MCK_BASE)
+		addr += dwarf_reg(ctx, RT_MCK_REG(ck, RT_MCK_BASE_SHIFT));
+	if (ck & RT_MCK_INDEX)
+		addr += dwarf_reg(ctx, RT_MCK_REG(ck, RT_MCK_INDEX_SHIFT)) << RT_MCK_SCALE(ck);
+	if (ck & RT_MCK_GO) {
+		__u64 g = dwarf_reg(ctx, 14);
+
+		bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+	}
+	rt_stack_sample(ctx, site, 0, site);
+	e = rt_reserve(RT_EV_MEM_ACCESS, 0, id);
+	if (!e)
+		return 0;
+	e->h.goid = goid;
+	e->obj = addr;
+	e->caller = site;
+	e->arg = (RT_MCK_SIZE(ck) & RT_MEM_SIZE_MASK) | (ck & RT_MCK_READ ? RT_MEM_READ : 0) |
+		 (ck & RT_MCK_WRITE ? RT_MEM_WRITE : 0) | (ck & RT_MCK_ATOMIC ? RT_MEM_ATOMIC : 0);
 	rt_submit(e);
 	return 0;
 }

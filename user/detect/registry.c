@@ -19,6 +19,7 @@ const struct hb_detector *const rt_detectors[] = {
 	&rt_det_go_waitgroup,
 	&rt_det_waited,
 	&rt_det_blocked,
+	&rt_det_datarace,
 	NULL,
 };
 

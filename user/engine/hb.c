@@ -82,6 +82,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->go_chans);
 	rt_map_init(&hb->go_started);
 	rt_map_init(&hb->exited);
+	rt_map_init(&hb->atomics);
 	return hb;
 }
 
@@ -142,6 +143,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->go_chans);
 	rt_map_free(&hb->go_started);
 	rt_map_free(&hb->exited);
+	rt_map_free(&hb->atomics);
 	free(hb);
 }
 
@@ -1274,6 +1276,11 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		if (err)
 			return err < 0 ? err : 0;
 	}
+	if (t->mem_acquire) {
+		err = hb_mem_before(hb, t);
+		if (err)
+			return err;
+	}
 	if (t->has_pending && !continues_pending(t, e)) {
 		err = hb_promote(hb, t);
 		if (err)
@@ -1287,6 +1294,8 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	/* the same for a cond wait or join: only its futex calls happen inside it */
 	if (t->blocked.kind && (e->h.type < RT_EV_FUTEX_WAIT || e->h.type > RT_EV_FUTEX_WAKE_RET))
 		t->blocked.kind = 0;
+	if (e->h.type == RT_EV_MEM_ACCESS)
+		return hb_lower_mem(hb, t, e);
 	if (rt_event_is_go(e->h.type))
 		return hb_lower_go(hb, t, e);
 	/* a pid reused by a new program (daemon mode): it is not the one that exited */

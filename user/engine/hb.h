@@ -46,6 +46,10 @@ struct hb_counters {
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
 	__u64 slots_reused;	   /* clock slots of ended goroutines reused (hb.c) */
 	__u64 go_chans_forgotten;  /* channels and WaitGroups the leak rule forgot at its cap */
+	__u64 atomics_evicted;	   /* atomic locations forgotten at the cap (lower_mem.c) */
+	__u64 race_shadow_evicted; /* data-race shadow words forgotten at the cap */
+	__u64 race_mem_accesses;   /* memory accesses checked (--races) */
+	__u64 race_addrs;	   /* distinct addresses watched (words entered in the shadow) */
 };
 
 /* sum += c, every counter. */

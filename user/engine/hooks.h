@@ -164,6 +164,8 @@ struct hb_actor {
 	__u64 go_rw_wait;    /* an RLock that found a writer pending (see lower_go.c) */
 	__u64 go_once[4];    /* the Once.doSlow calls in progress */
 	__u8 go_nonce;
+	/* the memory lowering's (engine/lower_mem.c): an atomic load to acquire at the next record */
+	__u64 mem_acquire;
 };
 
 /* A lock's state. Read-only outside the engine. */
@@ -222,6 +224,20 @@ struct hb_go_op {
 	__u64 obj;
 	__u64 site;
 	__s64 arg;
+};
+
+/*
+ * A memory access of the program's own code (--races), lowered from RT_EV_MEM_ACCESS.
+ * atomic: an atomic instruction, or a plain one on a location the program also accesses with
+ * atomic instructions (an acquire load or release store: on x86 they are plain movs); the
+ * engine has already made it a release (write) or an acquire (read, at the actor's next record).
+ */
+struct hb_mem {
+	__u64 addr;
+	__u64 site; /* the end of the accessing instruction */
+	__u8 size;
+	bool write;
+	bool atomic;
 };
 
 /* Counters a detector adds to the engine's (hb__stats). */
@@ -290,6 +306,10 @@ struct hb_detector {
 
 	/* ---- Go ---- */
 	int (*go)(void *st, const struct hb_actor *t, const struct hb_go_op *op);
+
+	/* ---- memory (--races) ---- */
+	/* t accesses memory (m). */
+	int (*mem_access)(void *st, const struct hb_actor *t, const struct hb_mem *m);
 
 	/* ---- time and gaps ---- */
 	/* A tick record: time passed (now, hb__now()); decide what depends on time. */

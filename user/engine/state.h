@@ -24,6 +24,9 @@
 #define SYNC_CHAN (5ULL << 56)
 #define SYNC_WG (6ULL << 56)
 #define SYNC_ONCE (7ULL << 56)
+#define SYNC_ATOMIC (8ULL << 56) /* a location accessed by atomic instructions */
+
+#define RT_MAX_ATOMICS (1U << 18) /* atomic locations remembered (lower_mem.c) */
 
 #define HB_MAX_DETECTORS 32
 
@@ -83,6 +86,7 @@ struct hb {
 	struct rt_map go_chans;	  /* hchan -> make site << 3 | RT_GO_CHAN_* */
 	struct rt_map go_started; /* pid -> 1: its main goroutine's creation was seen */
 	struct rt_map exited;	  /* pid -> 1: the detectors were told it exits (proc_exit) */
+	struct rt_map atomics;	  /* address -> 1: accessed by an atomic instruction */
 	struct hb_lock_stat *lstats;
 	size_t nlstats, lstats_cap;
 	__u64 now;  /* ktime of the latest record */
@@ -183,5 +187,8 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 int hb_go_before(struct hb *hb, struct hb_actor *t, const struct rt_event *e);
 bool hb_go_continues_pending(const struct hb_actor *t, const struct rt_event *e);
 int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e);
+/* lower_mem.c: memory accesses (--races); hb_mem_before runs first for every record */
+int hb_mem_before(struct hb *hb, struct hb_actor *t);
+int hb_lower_mem(struct hb *hb, struct hb_actor *t, const struct rt_event *e);
 
 #endif /* RT_ENGINE_STATE_H */

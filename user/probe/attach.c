@@ -138,6 +138,10 @@ struct rt_tracer {
 	size_t nacache, acache_cap;
 	__u64 probe_mask;
 	__u32 nprobes;
+	/* --races: the memory-access probes of the window now watched */
+	struct bpf_link **mem_links;
+	size_t nmem_links, mem_links_cap;
+	__u32 nmem, mem_refused;
 };
 
 static bool libbpf_verbose;
@@ -381,6 +385,8 @@ fail:
 	return NULL;
 }
 
+void rt_tracer__detach_mem(struct rt_tracer *t);
+
 void rt_tracer__close(struct rt_tracer *t)
 {
 	__u32 i;
@@ -396,6 +402,8 @@ void rt_tracer__close(struct rt_tracer *t)
 	free(t->mods);
 	free(t->targets);
 	free(t->acache);
+	rt_tracer__detach_mem(t);
+	free(t->mem_links);
 	for (i = 0; i < RT_ARRAY_SIZE(t->tp_links); i++)
 		bpf_link__destroy(t->tp_links[i]);
 	racetrace_bpf__destroy(t->skel);
@@ -1330,6 +1338,114 @@ cleanup:
 		close(fd);
 	rt_goprobe__sites_free(&gs);
 	return ret;
+}
+
+/* ---- memory accesses (--races) ---- */
+
+__u64 rt_memsite_cookie(const struct rt_memsite *ms, bool go)
+{
+	__u64 ck = (__u32)ms->disp, l = 0;
+
+	while ((1U << l) < ms->size && l < 7)
+		l++;
+	ck |= l << RT_MCK_SIZE_SHIFT;
+	ck |= ((ms->vaddr + ms->len - ms->probe) & 0xffULL) << RT_MCK_END_SHIFT;
+	if (ms->flags & RT_MS_BASE)
+		ck |= RT_MCK_BASE | (__u64)(ms->base & 0xf) << RT_MCK_BASE_SHIFT;
+	if (ms->flags & RT_MS_INDEX)
+		ck |= RT_MCK_INDEX | (__u64)(ms->index & 0xf) << RT_MCK_INDEX_SHIFT |
+		      (__u64)(ms->scale == 8 ? 3 : ms->scale == 4 ? 2 : ms->scale == 2) <<
+			      RT_MCK_SCALE_SHIFT;
+	if (ms->flags & RT_MS_RIPREL)
+		ck |= RT_MCK_RIPREL;
+	if (ms->flags & RT_MS_READ)
+		ck |= RT_MCK_READ;
+	if (ms->flags & RT_MS_WRITE)
+		ck |= RT_MCK_WRITE;
+	if (ms->flags & RT_MS_ATOMIC)
+		ck |= RT_MCK_ATOMIC;
+	if (go)
+		ck |= RT_MCK_GO;
+	return ck;
+}
+
+/*
+ * Attach uprobe_mem to sites [0, n): one link when the kernel takes them all; when it refuses
+ * one (an instruction it cannot single-step), halves until the refused ones stand alone.
+ */
+static int mem_attach_range(struct rt_tracer *t, pid_t pid, const char *path,
+			    const unsigned long *offs, const __u64 *cookies, size_t n)
+{
+	struct bpf_link *link;
+	int ret;
+
+	if (!n)
+		return 0;
+	if (rt_grow((void **)&t->mem_links, &t->mem_links_cap, t->nmem_links + 1,
+		    sizeof(*t->mem_links)))
+		return -ENOMEM;
+	ret = link_multi(pid, t->skel->progs.uprobe_mem, path, offs, cookies, n, false, &link);
+	if (!ret) {
+		t->mem_links[t->nmem_links++] = link;
+		t->nmem += n;
+		return 0;
+	}
+	if (ret != -EINVAL && ret != -524 /* ENOTSUPP */ && ret != -EOPNOTSUPP)
+		return ret;
+	if (n == 1) {
+		t->mem_refused++;
+		return 0;
+	}
+	ret = mem_attach_range(t, pid, path, offs, cookies, n / 2);
+	return ret ? ret : mem_attach_range(t, pid, path, offs + n / 2, cookies + n / 2, n - n / 2);
+}
+
+int rt_tracer__attach_mem(struct rt_tracer *t, pid_t pid, const char *path,
+			  const struct rt_memsite *ms, size_t n, bool go, char *err, size_t errlen)
+{
+	unsigned long *offs = calloc(n ? n : 1, sizeof(*offs));
+	__u64 *cookies = calloc(n ? n : 1, sizeof(*cookies));
+	size_t i;
+	int ret;
+
+	if (!offs || !cookies) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		offs[i] = ms[i].off;
+		cookies[i] = rt_memsite_cookie(&ms[i], go);
+	}
+	ret = mem_attach_range(t, pid, path, offs, cookies, n);
+	if (ret) {
+		rt_tracer__detach_mem(t);
+		snprintf(err, errlen, "attaching memory-access probes to %s failed: %s", path,
+			 ret == -ESRCH ? "the process exited" : strerror(-ret));
+	}
+cleanup:
+	free(offs);
+	free(cookies);
+	return ret;
+}
+
+void rt_tracer__detach_mem(struct rt_tracer *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nmem_links; i++)
+		bpf_link__destroy(t->mem_links[i]);
+	t->nmem_links = 0;
+	t->nmem = 0;
+}
+
+__u32 rt_tracer__nmem(const struct rt_tracer *t, __u32 *refused)
+{
+	if (refused)
+		*refused = t->mem_refused;
+	return t->nmem;
 }
 
 void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)

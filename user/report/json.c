@@ -222,6 +222,16 @@ void rt_report__json_summary(const struct rt_report_opts *o, const struct rt_sum
 		fprintf(out, "%s\"%016llx\":%llu", i ? "," : "", (unsigned long long)fs[i].id,
 			(unsigned long long)counts[i]);
 	fputc('}', out);
+	if (s->races)
+		fprintf(out,
+			",\"races\":{\"sites\":%u,\"watched\":%u,\"refused\":%u,\"windows\":%u,"
+			"\"accesses\":%llu,\"addresses\":%llu,\"accesses_per_s\":%.1f,"
+			"\"addresses_per_min\":%.1f,\"suppressed\":%llu,\"evicted\":%llu}",
+			s->race_sites, s->race_watched, s->race_refused, s->race_windows,
+			(unsigned long long)s->race_accesses, (unsigned long long)s->race_addrs,
+			s->duration_s > 0 ? s->race_accesses / s->duration_s : 0.0,
+			s->duration_s > 0 ? s->race_addrs * 60.0 / s->duration_s : 0.0,
+			(unsigned long long)s->race_suppressed, (unsigned long long)s->race_evicted);
 	/* only when some printed frame had no function name: like events_by_type's zero counts */
 	rt_sym__foreach_unsymbolized(o->sym, unsym_json_add, &u);
 	fputs(u.first ? "}\n" : "]}\n", out);

@@ -10,6 +10,7 @@
 #include "report/frames.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
+#include "lib/supp.h"
 #include "lib/util.h"
 
 struct rt_report {
@@ -19,6 +20,8 @@ struct rt_report {
 	size_t n, cap, ccap;
 	struct rt_map by_id;  /* stable id -> index + 1 */
 	struct rt_map by_raw; /* the detector's id -> index + 1, for rt_report__bump */
+	struct rt_map supp_raw; /* the detector's ids of suppressed findings -> 1 */
+	__u64 suppressed;	/* sightings of suppressed findings */
 };
 
 
@@ -178,6 +181,7 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts)
 		r->opts.out = stdout;
 	rt_map_init(&r->by_id);
 	rt_map_init(&r->by_raw);
+	rt_map_init(&r->supp_raw);
 	return r;
 }
 
@@ -234,6 +238,36 @@ static __u64 stable_id(const struct rt_report_opts *o, const struct rt_finding *
 	return h ? h : 1;
 }
 
+/* Does a frame of either stack of data race f match a `race:` suppression? */
+static bool suppressed(const struct rt_report *r, const struct rt_finding *f)
+{
+	__u64 pcs[RT_MAX_FRAMES];
+	__u32 i;
+	int n, k;
+
+	if (f->kind != RT_K_DATA_RACE || !rt_supp__nrace(r->opts.supp) || !r->opts.sym)
+		return false;
+	for (i = 0; i < f->nsites; i++) {
+		n = rt_report__stack(&r->opts, f->pid, f->sites[i], pcs, RT_MAX_FRAMES);
+		for (k = 0; k < n; k++) {
+			struct rt_frame fr;
+
+			if (rt_sym__frame(r->opts.sym, f->pid, pcs[k], &fr))
+				continue;
+			if (rt_supp__race(r->opts.supp, fr.function) ||
+			    rt_supp__race(r->opts.supp, fr.file) ||
+			    rt_supp__race(r->opts.supp, fr.module))
+				return true;
+		}
+	}
+	return false;
+}
+
+__u64 rt_report__suppressed(const struct rt_report *r)
+{
+	return r->suppressed;
+}
+
 int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 {
 	__u64 raw = f->id ? f->id : 1, id, *idx = rt_map_get(&r->by_raw, raw);
@@ -242,6 +276,10 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 	if (idx) {
 		r->counts[*idx - 1]++;
 		return 0;
+	}
+	if (rt_map_get(&r->supp_raw, raw) || suppressed(r, f)) {
+		r->suppressed++;
+		return rt_map_put(&r->supp_raw, raw, 1) ? -ENOMEM : 0;
 	}
 	id = stable_id(&r->opts, f);
 	idx = rt_map_get(&r->by_id, id);
@@ -292,7 +330,8 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 
 bool rt_report__has(const struct rt_report *r, __u64 id)
 {
-	return rt_map_get(&r->by_raw, id ? id : 1) != NULL;
+	/* a suppressed finding was handled too: it is not described again */
+	return rt_map_get(&r->by_raw, id ? id : 1) || rt_map_get(&r->supp_raw, id ? id : 1);
 }
 
 void rt_report__bump(struct rt_report *r, __u64 id)
@@ -301,6 +340,8 @@ void rt_report__bump(struct rt_report *r, __u64 id)
 
 	if (idx)
 		r->counts[*idx - 1]++;
+	else if (rt_map_get(&r->supp_raw, id ? id : 1))
+		r->suppressed++;
 }
 
 void rt_report__kind_counts(const struct rt_report *r, __u64 *counts)
@@ -341,5 +382,6 @@ void rt_report__free(struct rt_report *r)
 	free(r->counts);
 	rt_map_free(&r->by_id);
 	rt_map_free(&r->by_raw);
+	rt_map_free(&r->supp_raw);
 	free(r);
 }

@@ -176,6 +176,17 @@ void rt_report__text_summary(const struct rt_report_opts *o, const struct rt_sum
 		fprintf(out, " (ring buffer full: %llu, return without entry: %llu)",
 			(unsigned long long)s->lost_by_reason[RT_DROP_RINGBUF],
 			(unsigned long long)s->lost_by_reason[RT_DROP_STASH]);
+	if (s->races)
+		fprintf(out,
+			"\nracetrace: races: %u of %u memory-access sites watched at a time (%u "
+			"windows, %u refused), %llu accesses (%.1f/s) to %llu addresses (%.1f/min), "
+			"%llu suppressed",
+			s->race_watched, s->race_sites, s->race_windows, s->race_refused,
+			(unsigned long long)s->race_accesses,
+			s->duration_s > 0 ? s->race_accesses / s->duration_s : 0.0,
+			(unsigned long long)s->race_addrs,
+			s->duration_s > 0 ? s->race_addrs * 60.0 / s->duration_s : 0.0,
+			(unsigned long long)s->race_suppressed);
 	fprintf(out, "\nracetrace: reported %u finding%s\n", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++)
 		fprintf(out, "  #%u %s seen %llu time%s\n", i + 1, rt_kind_name(fs[i].kind),

@@ -28,6 +28,7 @@
 #include "engine/hb.h"
 #include "lib/log.h"
 #include "lib/sabotage.h"
+#include "lib/supp.h"
 #include "report/report.h"
 #include "probe/stream.h"
 #include "run/pipeline.h"
@@ -58,6 +59,16 @@ static __u64 now_ns(clockid_t clk)
 	clock_gettime(clk, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+/* --races: the program's memory-access sites and the window of them watched now */
+struct races {
+	struct rt_memsites ms;
+	char path[4096 + 32];
+	size_t cap, next; /* window size; first site of the next window */
+	__u32 windows;
+	__u32 watched;
+	__u64 rotate_ns, last;
+};
 
 struct live {
 	struct hb *hb;
@@ -325,8 +336,57 @@ static void read_comm(pid_t pid, char *out, size_t len)
 	fclose(f);
 }
 
+/* Attach the next window of memory-access sites (all of them when they fit). */
+static int races_window(struct rt_tracer *tracer, pid_t pid, struct races *r, char *err,
+			size_t errlen)
+{
+	size_t n = RT_MIN(r->cap, r->ms.n - r->next);
+	int ret;
+
+	rt_tracer__detach_mem(tracer);
+	ret = rt_tracer__attach_mem(tracer, pid, r->path, r->ms.s + r->next, n, r->ms.go, err,
+				    errlen);
+	if (ret)
+		return ret;
+	r->watched = RT_MAX(r->watched, rt_tracer__nmem(tracer, NULL));
+	r->windows++;
+	r->next = r->next + n >= r->ms.n ? 0 : r->next + n;
+	return 0;
+}
+
+/* --races: find the sites in the executable and attach the first window. */
+static int races_start(const struct rt_env *env, struct rt_tracer *tracer, pid_t pid,
+		       const char *path, struct races *r, char *err, size_t errlen)
+{
+	int ret;
+
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	ret = rt_memsites__scan(path, &r->ms, err, errlen);
+	if (ret)
+		return ret;
+	if (!r->ms.n) {
+		snprintf(err, errlen, "--races: %s has no memory accesses in its own functions",
+			 path);
+		return -ENOENT;
+	}
+	r->cap = env->race_sites ? env->race_sites : RT_RACE_SITES_DEFAULT;
+	r->rotate_ns = (env->race_rotate_s > 0 ? env->race_rotate_s : RT_RACE_ROTATE_DEFAULT_S) *
+		       1e9;
+	ret = races_window(tracer, pid, r, err, errlen);
+	if (ret)
+		return ret;
+	fprintf(stderr,
+		"racetrace: races: %zu memory-access sites in %zu functions of %s (%zu atomic, "
+		"%zu not probeable); watching %zu at a time%s\n",
+		r->ms.n, r->ms.nfuncs, path, r->ms.atomics, r->ms.skipped, RT_MIN(r->cap, r->ms.n),
+		r->ms.n > r->cap ? ", rotating" : "");
+	return 0;
+}
+
 int rt_live_run(const struct rt_env *env)
 {
+	struct races races = { 0 };
+	struct rt_supp *supp = NULL;
 	struct rt_report_opts ropts = { .json = env->json };
 	struct rt_pipeline pl = { 0 };
 	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = env->probes };
@@ -405,6 +465,12 @@ int rt_live_run(const struct rt_env *env)
 		rt_err("%s", err);
 		goto cleanup;
 	}
+	if (ret >= 0 && env->races)
+		ret = races_start(env, tracer, pid, gopath, &races, err, sizeof(err));
+	if (ret < 0) {
+		rt_err("%s", err);
+		goto cleanup;
+	}
 	/* (a sabotaged Go program has none, and is traced anyway: the tests must notice) */
 	if (rt_tracer__nprobes(tracer) == 0 && env->probes && !rt_sabotage("nogo")) {
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
@@ -413,6 +479,16 @@ int rt_live_run(const struct rt_env *env)
 		goto cleanup;
 	}
 
+	if (env->suppressions) {
+		supp = rt_supp__load(env->suppressions, err, sizeof(err));
+		if (!supp) {
+			rt_err("--suppressions %s", errno == ENOMEM ? "out of memory" : err);
+			goto cleanup;
+		}
+		if (env->races && !rt_supp__nrace(supp))
+			rt_warn("%s has no race: lines: it suppresses nothing", env->suppressions);
+		ropts.supp = supp;
+	}
 	if (rt_pipeline__init(&pl, ropts, env->no_symbolize, env->hang_threshold_s)) {
 		rt_err("out of memory");
 		goto cleanup;
@@ -473,7 +549,7 @@ int rt_live_run(const struct rt_env *env)
 	}
 	fprintf(stderr, "racetrace: tracing pid %d (%s), %u probes, Ctrl-C to stop\n", pid, comm,
 		rt_tracer__nprobes(tracer));
-	last_rescan = last_tick = now_ns(CLOCK_MONOTONIC);
+	last_rescan = last_tick = races.last = now_ns(CLOCK_MONOTONIC);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
@@ -557,6 +633,11 @@ int rt_live_run(const struct rt_env *env)
 		}
 		if (env->duration_s > 0 && now - start_ns >= env->duration_s * 1e9)
 			break;
+		if (races.ms.n > races.cap && now - races.last >= races.rotate_ns) {
+			races.last = now;
+			if (races_window(tracer, pid, &races, err, sizeof(err)) < 0 && !exited)
+				rt_debug("races: %s", err);
+		}
 		if (now - last_rescan >= RT_RESCAN_INTERVAL_MS * 1000000ULL) {
 			last_rescan = now;
 			/* new libraries (dlopen, or the command's own after exec) */
@@ -591,6 +672,17 @@ int rt_live_run(const struct rt_env *env)
 	sum.lost = rt_drops_lost(drops);
 	sum.threads = st.threads;
 	sum.duration_s = (now_ns(CLOCK_MONOTONIC) - start_ns) / 1e9;
+	if (env->races) {
+		sum.races = true;
+		sum.race_sites = races.ms.n;
+		sum.race_watched = races.watched;
+		rt_tracer__nmem(tracer, &sum.race_refused);
+		sum.race_windows = races.windows;
+		sum.race_accesses = st.cnt.race_mem_accesses;
+		sum.race_addrs = st.cnt.race_addrs;
+		sum.race_suppressed = rt_report__suppressed(report);
+		sum.race_evicted = st.cnt.race_shadow_evicted;
+	}
 	if (rt_stream__bad(stream))
 		rt_warn("%llu malformed records skipped",
 			(unsigned long long)rt_stream__bad(stream));
@@ -638,6 +730,8 @@ cleanup:
 	rt_tracer__close(tracer);
 	hb__free(l.hb);
 	rt_pipeline__fini(&pl);
+	rt_memsites__free(&races.ms);
+	rt_supp__free(supp);
 	if (child && pid > 0 && go_fd < 0 && !exited) {
 		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
 		if (status == RT_EXIT_ERROR)
