@@ -36,7 +36,7 @@ def inversion_of(ctx, name, nlocks=2):
     before = h.LinkSnapshot()
     rc, r = h.run_cmd_mode(ctx, [h.target(name)])
     findings, summary = h.parse_jsonl(r)
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     inv = [f for f in findings if f["kind"] == h.INVERSION]
     h.check(len(inv) == 1, "one lock-order-inversion", f"got {[f['kind'] for f in findings]}")
     h.check(len(inv[0]["locks"]) == nlocks, f"{nlocks} locks", repr(inv[0]["locks"]))
@@ -88,7 +88,7 @@ def t_stripped(ctx):
 def t_text_summary(ctx):
     rc, r = h.run_cmd_mode(ctx, [h.target("bank")], rt_opts=())
     text = "\n".join(r.out)
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check(re.search(r"^SUMMARY: racetrace: lock-order-inversion bank\.c:\d+ in transfer$", text,
                       re.M), "TSan-style SUMMARY line", text[-400:])
     h.check("WARNING: racetrace: lock-order-inversion" in text, "WARNING headline")
@@ -174,7 +174,7 @@ def t_libc_nodebug(ctx):
     try:
         r = h.Proc(ctx, ns.argv([h.RACETRACE, "--", bank]))
         rc = r.wait(h.TIMEOUT, "racetrace exits in time")
-        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1:]}")
         h.check(any(re.search(r"libc\.so\.6\+0x[0-9a-f]+$", s) for s in r.out),
                 "without debug info, a libc frame is libc.so.6+offset",
                 "\n".join(r.out[-30:]))
@@ -185,7 +185,7 @@ def t_libc_nodebug(ctx):
 
         r = h.Proc(ctx, ns.argv([h.RACETRACE, "--json", "--", bank]))
         rc = r.wait(h.TIMEOUT, "racetrace --json exits in time")
-        h.check(rc == 2, "--json: exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(rc == h.FINDINGS_RC, f"--json: exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1:]}")
         r.out[:] = [s for s in r.out if not s.startswith("bank:")]
         findings, summary = h.parse_jsonl(r)
         h.check("libc.so.6" in summary.get("unsymbolized", []),
@@ -231,7 +231,7 @@ def t_libc_debuginfod(ctx):
         ctx.log(f"env DEBUGINFOD_URLS={url} DEBUGINFOD_CACHE_PATH={cache}")
         r = h.Proc(ctx, ns.argv([h.RACETRACE, "--json", "--", bank]), env=env)
         rc = r.wait(h.TIMEOUT, "racetrace exits in time")
-        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1:]}")
         r.out[:] = [s for s in r.out if not s.startswith("bank:")]
         findings, summary = h.parse_jsonl(r)
         h.check(findings, "a finding")
