@@ -211,7 +211,8 @@ def transfer_case(path):  # path(ctx): the binary
         h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
         # the same program again, for the text form
         rc, t = h.run_cmd_mode(ctx, [p], rt_opts=())
-        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC} (text)", f"got {rc}: {t.err[-2:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC} (text)",
+                f"got {rc}: {t.err[-2:]}")
         h.check(SUMMARY_TRANSFER.search("\n".join(t.out)),
                 "SUMMARY names main.go:17 or 18 in main.transfer",
                 repr([s for s in t.out if s.startswith("SUMMARY")]))
