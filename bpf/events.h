@@ -36,7 +36,8 @@
 enum rt_ev_type {
 	RT_EV_NONE = 0,
 	/* threads (sched tracepoints and pthread uprobes) */
-	RT_EV_THREAD_FORK,	/* kernel clone of a thread: arg = child tid */
+	RT_EV_THREAD_FORK,	/* kernel clone of a thread: arg = child tid, obj2 = the child's
+				 * tid in its own pid namespace (0: unknown) */
 	RT_EV_THREAD_EXIT,	/* kernel exit of a thread: arg = exit code, ret = 1 when the
 				 * whole process is exiting (exit_group, fatal signal) */
 	RT_EV_PTHREAD_CREATE,	/* return: obj = new pthread_t, caller = call site, ret */
@@ -88,7 +89,8 @@ enum rt_ev_type {
 	RT_EV_FUTEX_WAKE_RET,	/* exit: obj = uaddr, arg = futex op, ret = woken count */
 	RT_EV_PROC_EXIT,	/* entry of exit(): obj = status */
 	RT_EV_THREAD_NAME,	/* the thread's comm changed (or learned at attach): obj and obj2
-				 * hold its 16 bytes, NUL-padded */
+				 * hold its 16 bytes, NUL-padded; learned at attach, arg = its tid
+				 * in its own pid namespace (0: unknown) */
 	RT_EV_EXEC,		/* any process exec'ed (daemon mode only, not filtered by target):
 				 * obj and obj2 hold the new comm */
 	/*

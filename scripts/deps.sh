@@ -31,6 +31,8 @@ BASE_PKGS+=(memcached xz-utils pigz)
 BASE_PKGS+=(prometheus)
 # A real Go server traced for a minute under a put/get loop (tests/e2e/gotests.py, go-etcd).
 BASE_PKGS+=(etcd-server etcd-client)
+# Minimal Debian roots for the container tests (scripts/container_root.sh, tests/e2e/containers.py).
+BASE_PKGS+=(debootstrap)
 # The install test renders the man page and verifies the systemd unit, whose ExecReload is
 # /bin/kill (procps) (tests/e2e/install.py).
 BASE_PKGS+=(man-db systemd procps)

@@ -186,6 +186,7 @@ void hb__describe_thread(const struct hb *hb, __u32 id, bool goroutine,
 	if ((t->key & RT_GO_KEY) && !ti->name[0])
 		snprintf(ti->name, sizeof(ti->name), "goroutine");
 	ti->parent = t->parent;
+	ti->nstid = (t->key & RT_GO_KEY) ? 0 : t->nstid;
 	ti->create_site = t->create_site;
 }
 
@@ -1194,6 +1195,15 @@ static bool continues_pending(const struct hb_actor *t, const struct rt_event *e
 	return d == 0 || (t->pending.kind == RT_LOCK_RWLOCK && (d == 8 || d == 12));
 }
 
+/* Acquisitions entered but not returned: forget them (their returns will not be seen). */
+static void drop_pending_acquisitions(struct hb *hb)
+{
+	size_t i;
+
+	for (i = 0; i < hb->nactors; i++)
+		hb->actors[i].has_pending = false;
+}
+
 static int tick(struct hb *hb, const struct rt_event *e)
 {
 	/*
@@ -1214,6 +1224,9 @@ static int tick(struct hb *hb, const struct rt_event *e)
 		HB_CALL_VOID(hb, gap);
 	} else if (hb->suppress) {
 		hb__forget_lock_states(hb);
+		if (hb->probes_changed)
+			drop_pending_acquisitions(hb);
+		hb->probes_changed = false;
 		hb->suppress = false;
 	}
 	err = HB_CALL0(hb, tick);
@@ -1261,8 +1274,15 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 
 void hb__probes_changed(struct hb *hb)
 {
-	/* as after a loss: forget, stay quiet until the next tick, then forget again */
+	/*
+	 * As after a loss: forget, stay quiet until the next tick, then forget again. Unlike a
+	 * loss, an acquisition whose entry was seen may never return in the records: its
+	 * return probe (or the next call that would settle it) may be gone. Its entry may also
+	 * still be in the ring, read after this call, so the tick drops pendings once more.
+	 */
 	hb__forget_lock_states(hb);
+	drop_pending_acquisitions(hb);
+	hb->probes_changed = true;
 	hb->suppress = true;
 	HB_CALL_VOID(hb, gap);
 }

@@ -152,6 +152,7 @@ struct hb_actor {
 	struct hb_park park;
 	struct vc vc;
 	char name[16]; /* comm, NUL-terminated */
+	__u32 nstid;   /* the thread's id in its own pid namespace, 0 when unknown */
 	__u32 parent;
 	__u64 create_site;
 	__u64 exit_ktime;

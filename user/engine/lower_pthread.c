@@ -57,7 +57,7 @@ static void futex_wait(struct hb *hb, struct hb_actor *t, const struct rt_event 
 	t->wait.owner = owner;
 }
 
-static int on_fork(struct hb *hb, struct hb_actor *t, __u32 child_tid)
+static int on_fork(struct hb *hb, struct hb_actor *t, __u32 child_tid, __u32 child_nstid)
 {
 	__u32 tid = t->tid;
 	struct hb_actor *c;
@@ -69,6 +69,7 @@ static int on_fork(struct hb *hb, struct hb_actor *t, __u32 child_tid)
 	if (!c || !t)
 		return -ENOMEM;
 	c->parent = t->tid;
+	c->nstid = child_nstid;
 	memcpy(c->name, t->name, sizeof(c->name)); /* a new thread starts with its creator's name */
 	t->last_forked = child_tid;
 	return hb_actor_fork(hb, t, c);
@@ -281,7 +282,7 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 			return 0;
 		return hb_on_free(hb, t, e->obj, e->caller);
 	case RT_EV_THREAD_FORK:
-		return on_fork(hb, t, e->arg);
+		return on_fork(hb, t, e->arg, e->obj2);
 	case RT_EV_THREAD_EXIT:
 		return on_thread_exit(hb, t, e);
 	case RT_EV_PTHREAD_CREATE:
@@ -307,6 +308,8 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 	case RT_EV_THREAD_NAME:
 		memcpy(t->name, &e->obj, sizeof(t->name) - 1);
 		t->name[sizeof(t->name) - 1] = 0;
+		if (e->arg)
+			t->nstid = e->arg;
 		return 0;
 	default:
 		return 0;

@@ -349,7 +349,7 @@ struct rt_trace_writer *rt_trace_writer__open(const char *path, const struct rt_
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	w->f = fopen(path, "wb");
+	w->f = rt_fopen_private(path, false);
 	if (!w->f) {
 		err = -errno;
 		goto cleanup;

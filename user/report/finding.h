@@ -59,6 +59,7 @@ struct rt_finding_lock {
 struct rt_finding_thread {
 	bool known; /* the engine knew it: the fields below are set */
 	char name[RT_FINDING_NAME_LEN];
+	__u32 nstid;	   /* its id in the target's own pid namespace, 0 when unknown */
 	__u32 parent;	   /* creating thread (goroutine), 0 when unknown */
 	__u64 create_site; /* where it was created, 0 when unknown */
 };

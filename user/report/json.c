@@ -115,6 +115,9 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 		const struct rt_finding_thread *ti = &f->thread_info[i];
 
 		fprintf(out, "%s{\"tid\":%u", i ? "," : "", f->threads[i]);
+		/* only where it differs: a target in a pid namespace of its own (a container) */
+		if (ti->known && ti->nstid && ti->nstid != f->threads[i])
+			fprintf(out, ",\"nstid\":%u", ti->nstid);
 		if (ti->known) {
 			fputs(",\"name\":", out);
 			json_str(out, ti->name);

@@ -115,6 +115,8 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 		if (!ti->known)
 			continue;
 		fprintf(out, "\n  %s%u '%s'", Who, f->threads[i], ti->name);
+		if (ti->nstid && ti->nstid != f->threads[i])
+			fprintf(out, " (tid %u in its pid namespace)", ti->nstid);
 		if (ti->create_site) {
 			fprintf(out, " created by %s%u at:\n", who, ti->parent);
 			text_site(o, f->pid, "    ", ti->create_site);

@@ -143,15 +143,118 @@ static int emit_tick(struct live *l, pid_t pid, __u64 lost)
 	return on_event(l, &e);
 }
 
+/*
+ * Can path be exec'ed: a regular file with execute permission that is an ELF file or a #!
+ * script? 0, or a negative errno with why in err: -ENOENT, -EISDIR, -EACCES, -ENOEXEC.
+ */
+static int check_cmd(const char *path, char *why, size_t len)
+{
+	unsigned char magic[4] = { 0 };
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st)) {
+		int err = -errno;
+
+		snprintf(why, len, "%s", err == -ENOENT ? "not found" : strerror(-err));
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "is a directory, not a program");
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "is not a regular file");
+		return -EACCES;
+	}
+	/* root passes access(X_OK) when any execute bit is set; execve wants one too */
+	if (access(path, X_OK) || !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
+		snprintf(why, len, "is not executable (no execute permission: chmod +x it)");
+		return -EACCES;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		ssize_t n = read(fd, magic, sizeof(magic));
+
+		close(fd);
+		if (n < 2 || (memcmp(magic, "\177ELF", 4) && memcmp(magic, "#!", 2))) {
+			snprintf(why, len, "is not a program (neither an ELF executable nor a #! script)");
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
+#define RT_PF_KTHREAD 0x00200000 /* include/linux/sched.h: a kernel thread */
+
+/*
+ * Can pid be traced: a user-space process (a thread group leader) that is alive and is not us?
+ * 0, or a negative errno with the reason in err (-ESRCH, -EINVAL).
+ */
+static int check_pid(pid_t pid, char *err, size_t len)
+{
+	char path[64], buf[1024], comm[64] = "?", state = 0;
+	unsigned long flags = 0;
+	char *open_paren, *close_paren;
+	long tgid = -1;
+	FILE *f;
+
+	if (pid == getpid()) {
+		snprintf(err, len, "pid %d is racetrace itself", pid);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		snprintf(err, len, "attach to pid %d: no such process", pid);
+		return -ESRCH;
+	}
+	fclose(f);
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (open_paren && close_paren > open_paren) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)(close_paren - open_paren - 1),
+			 open_paren + 1);
+		/* state ppid pgrp session tty_nr tpgid flags */
+		if (sscanf(close_paren + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+			state = 0;
+	}
+	if (flags & RT_PF_KTHREAD) {
+		snprintf(err, len, "pid %d (%s) is a kernel thread: it has no user-space code to "
+			 "trace", pid, comm);
+		return -EINVAL;
+	}
+	if (state == 'Z' || state == 'X') {
+		snprintf(err, len, "pid %d (%s) is a zombie: it exited and waits for its parent to "
+			 "reap it, nothing is left to trace", pid, comm);
+		return -ESRCH;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "Tgid: %ld", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (tgid > 0 && tgid != pid) {
+		snprintf(err, len, "%d is a thread of process %ld (%s): attach with -p %ld", pid,
+			 tgid, comm, tgid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* execvp's search, done in the parent so the child only has to execv(). */
-static int resolve_cmd(const char *name, char *out, size_t outlen)
+static int resolve_cmd(const char *name, char *out, size_t outlen, char *why, size_t len)
 {
 	const char *path = getenv("PATH");
 	char buf[8192], *save = NULL, *dir;
 
 	if (strchr(name, '/')) {
 		snprintf(out, outlen, "%s", name);
-		return access(out, X_OK) ? -errno : 0;
+		return check_cmd(out, why, len);
 	}
 	snprintf(buf, sizeof(buf), "%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (dir = strtok_r(buf, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
@@ -159,8 +262,9 @@ static int resolve_cmd(const char *name, char *out, size_t outlen)
 
 		snprintf(out, outlen, "%s/%s", *dir ? dir : ".", name);
 		if (!stat(out, &st) && S_ISREG(st.st_mode) && !access(out, X_OK))
-			return 0;
+			return check_cmd(out, why, len);
 	}
+	snprintf(why, len, "not found (not in PATH)");
 	return -ENOENT;
 }
 
@@ -248,18 +352,17 @@ int rt_live_run(const struct rt_env *env)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (child) {
-		ret = resolve_cmd(env->cmd[0], cmdpath, sizeof(cmdpath));
+		ret = resolve_cmd(env->cmd[0], cmdpath, sizeof(cmdpath), err, sizeof(err));
 		if (ret) {
-			rt_err("command '%s' %s", env->cmd[0],
-			       ret == -ENOENT ? "not found" : strerror(-ret));
+			rt_err("command '%s' %s", env->cmd[0], err);
 			return RT_EXIT_ERROR;
 		}
-	} else if (kill(pid, 0) && errno == ESRCH) {
-		rt_err("attach to pid %d: no such process", pid);
+	} else if (check_pid(pid, err, sizeof(err))) {
+		rt_err("%s", err);
 		return RT_EXIT_ERROR;
 	}
 	if (env->json_out) {
-		json_out = fopen(env->json_out, "we");
+		json_out = rt_fopen_private(env->json_out, false);
 		if (!json_out) {
 			rt_err("open %s: %s", env->json_out, strerror(errno));
 			return RT_EXIT_ERROR;

@@ -100,6 +100,8 @@ struct module {
 	__u64 map_start;
 	__u64 map_end;
 	char root[32]; /* "/proc/PID/root" when opened through it, else "" */
+	int pin_fd;    /* opened early (module__pin), for module__open; -1 when not */
+	bool pin_checked;
 	struct elf_file main;
 	struct elf_file dbg;
 	Dwarf *dw; /* lines, from main or dbg; may be NULL */
@@ -655,10 +657,13 @@ static void module__find_debug(struct module *m, struct debuginfod *d)
 
 /* ---- modules ------------------------------------------------------------------------------ */
 
-/* Is st the file that was mapped? Hand-added mappings and inode 0 cannot tell: yes. */
+/*
+ * Is st the file that was mapped (device and inode of the maps line)? Hand-added mappings and
+ * inode 0 cannot tell: yes.
+ */
 static bool module__inode_ok(const struct module *m, const struct stat *st)
 {
-	return !m->from_proc || !m->ino || st->st_ino == m->ino;
+	return !m->from_proc || !m->ino || (st->st_ino == m->ino && st->st_dev == m->dev);
 }
 
 /*
@@ -673,6 +678,11 @@ static int module__open(struct module *m)
 	int fd, fallback = -1;
 	struct stat st;
 
+	if (m->pin_fd >= 0) {
+		fd = m->pin_fd;
+		m->pin_fd = -1;
+		return fd;
+	}
 	if (m->from_proc && m->pid > 0) {
 		snprintf(root, sizeof(root), "/proc/%d/root", m->pid);
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", m->pid,
@@ -710,6 +720,27 @@ static int module__open(struct module *m)
 		m->deleted = true;
 	}
 	return fallback;
+}
+
+/*
+ * A module of a live process whose file its path, read from our root, does not reach (another
+ * mount namespace or root, a deleted or replaced file): open it now, through /proc/PID/, while
+ * the process is there, and keep the fd for module__load, which may run after it exited (a
+ * finding is symbolized when it is reported). Files the path reaches are opened when needed.
+ */
+static void module__pin(struct module *m, bool deleted)
+{
+	struct stat st;
+	int fd;
+
+	if (m->loaded || m->pin_fd >= 0 || (m->pin_checked && !deleted))
+		return;
+	m->pin_checked = true;
+	if (!deleted && !stat(m->path, &st) && S_ISREG(st.st_mode) && module__inode_ok(m, &st))
+		return;
+	fd = module__open(m);
+	if (fd >= 0)
+		m->pin_fd = fd;
 }
 
 /*
@@ -774,6 +805,8 @@ static void module__free(struct module *m)
 	rt_goelf__free(m->go);
 	elf_file__close(&m->dbg);
 	elf_file__close(&m->main);
+	if (m->pin_fd >= 0)
+		close(m->pin_fd);
 	free(m->names);
 	free(m->syms);
 	free(m->loads);
@@ -1066,6 +1099,7 @@ static struct module *get_module(struct rt_symbolizer *s, __u64 dev, __u64 ino, 
 	m->from_proc = from_proc;
 	m->main.fd = -1;
 	m->dbg.fd = -1;
+	m->pin_fd = -1;
 	s->mods[s->nmods++] = m;
 	return m;
 
@@ -1138,6 +1172,7 @@ static int add_mapping(struct rt_symbolizer *s, pid_t pid, __u64 start, __u64 en
 		m->pid = pid;
 		m->map_start = start;
 		m->map_end = end;
+		module__pin(m, deleted);
 	}
 	return 0;
 }
