@@ -9,7 +9,8 @@ runs it; go-etcd traces Debian's etcd for a minute under load and wants no findi
 go1.N[-sw]-transfer-lines: the AB/BA `transfer` program's report names its own lines (17, 18)
 in the JSON stacks, sites and text SUMMARY, with sync.(*Mutex).Lock as an inlined frame; the
 etcdlike variant is go1.19 built with cgo's external linker and then stripped, like Debian's
-etcd."""
+etcd. go1.23-transfer-moved-id: a rebuild with transfer() three lines lower reports lines 20
+and 21 under the same finding id."""
 import os
 import re
 import signal
@@ -242,6 +243,55 @@ def etcd_like_transfer(ctx):
     return out
 
 
+MOVED_BY = 3
+
+
+def t_transfer_moved(ctx):
+    """A rebuild that only moves lines keeps the finding id: transfer built by go1.23 (-s -w),
+    then a copy with MOVED_BY comment lines above transfer(). The second report names lines
+    17 + MOVED_BY and 18 + MOVED_BY, with the same id."""
+    import shutil
+    go = "/usr/lib/go-1.23/bin/go"
+    h.check(os.access(go, os.X_OK), "go1.23 installed", "run scripts/deps.sh")
+    src = os.path.join(h.ROOT, "tests", "targets", "go")
+    moved = ctx.tmp("-src")
+    shutil.rmtree(moved, ignore_errors=True)
+    os.makedirs(os.path.join(moved, "transfer"))
+    shutil.copy(os.path.join(src, "go.mod"), moved)
+    shutil.copytree(os.path.join(src, "target"), os.path.join(moved, "target"))
+    with open(os.path.join(src, "transfer", "main.go")) as f:
+        text = f.read()
+    h.check("//go:noinline\nfunc transfer(" in text, "transfer() is marked noinline")
+    text = text.replace("//go:noinline\nfunc transfer(",
+                        "// moved\n" * MOVED_BY + "//go:noinline\nfunc transfer(")
+    with open(os.path.join(moved, "transfer", "main.go"), "w") as f:
+        f.write(text)
+    env = dict(os.environ, GOCACHE=os.path.join(GOTARGETS, "cache"),
+               GOPATH=os.path.join(GOTARGETS, "gopath"), GOFLAGS="-mod=mod", GOPROXY="off",
+               GOTOOLCHAIN="local", CGO_ENABLED="0")
+    # the same file name: the id hashes the module's name
+    os.makedirs(ctx.tmp("-bin"), exist_ok=True)
+    out = os.path.join(ctx.tmp("-bin"), "transfer-sw")
+    b = subprocess.run([go, "build", "-ldflags=-s -w", "-o", out, "./transfer"], cwd=moved,
+                       env=env, capture_output=True, text=True, timeout=600)
+    h.check(b.returncode == 0, "go1.23 builds the moved copy", b.stderr[-500:])
+    before = h.LinkSnapshot()
+    ids, lines = [], []
+    for path in (gobin(23, "transfer", "-sw"), out):
+        rc, r = h.run_cmd_mode(ctx, [path])
+        findings, summary = h.parse_jsonl(r)
+        h.check(rc == h.FINDINGS_RC and kinds_of(findings) == {"lock-order-inversion": 1},
+                f"one lock-order-inversion, exit status {h.FINDINGS_RC}", f"{kinds_of(findings)}, exit {rc}")
+        ids.append(findings[0]["id"])
+        lines.append(sorted({fr["line"] for e in findings[0]["edges"]
+                             for k in ("held_site", "acquire_site")
+                             for fr in e[k]["stack"] if fr.get("function") == "main.transfer"}))
+        h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+    h.check(lines == [[17, 18], [17 + MOVED_BY, 18 + MOVED_BY]],
+            "the reports follow the source lines", repr(lines))
+    h.check(ids[0] == ids[1], "the same id after a rebuild that only moved lines", repr(ids))
+
+
 def gotest_case(minor, variant, test, want):
     """A `go test -c` binary run as `go test` runs it (-test.timeout=10m, so a timer is
     pending and the runtime's own "all goroutines are asleep" check never fires). TestHandoff
@@ -420,6 +470,7 @@ for _minor in GO_VERSIONS:
         h.test(f"go1.{_minor}{_variant}-transfer-lines")(
             transfer_case(lambda ctx, m=_minor, v=_variant: gobin(m, "transfer", v)))
 h.test("go1.19-etcdlike-transfer-lines")(transfer_case(etcd_like_transfer))
+h.test("go1.23-transfer-moved-id")(t_transfer_moved)
 h.test("go-pid-mode")(t_pid_mode)
 h.test("go-etcd", clean=True)(t_etcd)
 h.test("go1.26-service", clean=True)(gosvc_case(""))

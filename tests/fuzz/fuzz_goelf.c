@@ -3,10 +3,12 @@
  * libFuzzer target for the Go binary reader (user/elf/goelf.c): the executable of a traced process
  * is untrusted. Each input is written to a temp file and opened with rt_goelf__open(); when it
  * opens, every query runs on it from every source: functions by name (then their return
- * instructions), inlined sites (then their atomic instruction), struct offsets. Crashes, leaks
+ * instructions, and file:line and the inline chain at three of their pcs), inlined sites (then
+ * their atomic instruction), struct offsets. Crashes, leaks
  * and sanitizer reports are the findings; the aborts below catch broken contracts (a version
  * that is not a terminated string, a count below zero that is not an errno, a site, function
- * or atomic outside the file, a ret offset outside its function, unsorted sites).
+ * or atomic outside the file, a ret offset outside its function, unsorted sites, an inline
+ * chain longer than asked or not ending in its one out-of-line frame).
  *
  * Seeds in tests/fuzz/corpus/goelf/ are the synthetic binaries of tests/unit/test_goelf.c
  * (go1.19, go1.21 and go1.23 layouts: build info, a .gopclntab with three functions, inline
@@ -80,6 +82,42 @@ static void check_sites(struct rt_goelf *g, const char *name, enum rt_go_src src
 	}
 }
 
+/* The string is NUL-terminated within the file's bytes or NULL. */
+static void check_str(const char *str)
+{
+	if (str && !memchr(str, '\0', 4097))
+		abort();
+}
+
+/* File:line and the inline chain at a few pcs of function f (entry, middle, last byte). */
+static void check_lines(struct rt_goelf *g, const struct rt_go_func *f)
+{
+	__u64 pcs[] = { f->addr, f->addr + f->size / 2, f->addr + (f->size ? f->size - 1 : 0) };
+	size_t i;
+
+	for (i = 0; i < sizeof(pcs) / sizeof(pcs[0]); i++) {
+		struct rt_go_frame fr[MAX_OUT];
+		const char *file = NULL;
+		int line = -1, n, k, rc;
+
+		rc = rt_goelf__line(g, pcs[i], &file, &line);
+		if (rc && rc != -ENOENT && rc != -ENODATA)
+			abort();
+		if (!rc && (line < 0 || (!file && !line)))
+			abort();
+		check_str(file);
+		n = rt_goelf__frames(g, pcs[i], fr, 1 + i * 4);
+		if (n < 0 ? n != -ENOENT && n != -ENODATA : !n || n > (int)(1 + i * 4))
+			abort();
+		for (k = 0; k < n; k++) {
+			check_str(fr[k].function);
+			check_str(fr[k].file);
+			if (fr[k].line < 0 || fr[k].inlined != (k < n - 1))
+				abort();
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = { "runtime.mapassign", "sync.(*Mutex).Lock",
@@ -114,8 +152,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (k = RT_GO_SRC_ANY; k <= RT_GO_SRC_TABLE; k++) {
 			int rc = rt_goelf__func(g, names[i], k, &f);
 
-			if (!rc)
+			if (!rc) {
 				check_func(g, &f, size);
+				check_lines(g, &f);
+			}
 			else if (rc != -ENOENT && rc != -ENODATA && rc != -EINVAL && rc != -ENOMEM)
 				abort();
 			check_sites(g, names[i], k, size);

@@ -3,7 +3,8 @@
  * Unit tests of source lines and inline chains (rt_sym__frames() over DWARF and .gopclntab,
  * rt_goelf__frames(), rt_goelf__line()) on programs built at test time, frame by frame:
  *
- * - tests/targets/go/transfer, built by go1.19, go1.23 and go1.26, normally (DWARF) and with
+ * - tests/targets/go/transfer, built by every supported release (go1.19, 1.21 to 1.27: every
+ *   layout of the tables), normally (DWARF) and with
  *   -ldflags='-s -w' (only .gopclntab, as Debian builds etcd). At every byte of every main.*
  *   function: the out-of-line function and the innermost file:line equal `go tool addr2line`'s
  *   answer (it prints exactly those two), rt_goelf__line() gives its file path and line, and
@@ -60,9 +61,16 @@ struct gover {
 
 static const struct gover versions[] = {
 	{ 19, { "/usr/lib/go-1.19/bin/go", "/usr/bin/go" }, "apt-get install golang-go" },
+	{ 21, { "/usr/lib/go-1.21/bin/go" },
+	  "apt-get install -t bookworm-backports golang-1.21-go" },
+	{ 22, { "/usr/lib/go-1.22/bin/go" },
+	  "apt-get install -t bookworm-backports golang-1.22-go" },
 	{ 23, { "/usr/lib/go-1.23/bin/go" },
 	  "apt-get install -t bookworm-backports golang-1.23-go" },
+	{ 24, { GO_TOOLCHAINS "go1.24.0.linux-amd64/bin/go" }, GO_FETCH },
+	{ 25, { GO_TOOLCHAINS "go1.25.0.linux-amd64/bin/go" }, GO_FETCH },
 	{ 26, { GO_TOOLCHAINS "go1.26.8.linux-amd64/bin/go", "/usr/local/go/bin/go" }, GO_FETCH },
+	{ 27, { GO_TOOLCHAINS "go1.27.3.linux-amd64/bin/go" }, GO_FETCH },
 };
 
 static char root[PATH_MAX]; /* the repository */
@@ -485,23 +493,20 @@ static void check_go(int minor)
 	rt_goelf__free(g);
 }
 
-static void test_go119(void **state)
-{
-	(void)state;
-	check_go(19);
-}
-
-static void test_go123(void **state)
-{
-	(void)state;
-	check_go(23);
-}
-
-static void test_go126(void **state)
-{
-	(void)state;
-	check_go(26);
-}
+#define GO_TEST(minor)                                  \
+	static void test_go1##minor(void **state)       \
+	{                                               \
+		(void)state;                            \
+		check_go(minor);                        \
+	}
+GO_TEST(19)
+GO_TEST(21)
+GO_TEST(22)
+GO_TEST(23)
+GO_TEST(24)
+GO_TEST(25)
+GO_TEST(26)
+GO_TEST(27)
 
 /* ---- C: static inline helpers at -O2 ---- */
 
@@ -656,9 +661,10 @@ static void test_c_inline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_go119),
-		cmocka_unit_test(test_go123),
-		cmocka_unit_test(test_go126),
+		cmocka_unit_test(test_go119), cmocka_unit_test(test_go121),
+		cmocka_unit_test(test_go122), cmocka_unit_test(test_go123),
+		cmocka_unit_test(test_go124), cmocka_unit_test(test_go125),
+		cmocka_unit_test(test_go126), cmocka_unit_test(test_go127),
 		cmocka_unit_test(test_c_inline),
 	};
 
