@@ -22,16 +22,25 @@ ABBA_EDGES = {("lock_a", "lock_b"): "thread_ab", ("lock_b", "lock_a"): "thread_b
 CYCLE3_EDGES = {("lock_a", "lock_b"): "thread_pair", ("lock_b", "lock_c"): "thread_pair",
                 ("lock_c", "lock_a"): "thread_pair"}
 
-# name, argv, expected inversions, locks per inversion, expected edges
+# What the clean targets make with their default arguments (h.check_watched): ordered, 4
+# threads x 2000 rounds of A, B, C; trylock_backoff, thread 1 locks A and B 1001 times, thread
+# 2 locks B and tries A until the try succeeds, 1001 times (how often it fails depends on the
+# interleaving).
+ORDERED_MAKES = {"mutex_lock": 4 * 2000 * 3, "mutex_unlock": 4 * 2000 * 3, "thread_fork": 4,
+                 "pthread_create": 4, "pthread_join": 4}
+TRYLOCK_MAKES = {"mutex_lock": (3 * 1001, None), "mutex_trylock": (1001, None),
+                 "thread_fork": 2, "pthread_create": 2}
+
+# name, argv, expected inversions, locks per inversion, expected edges, events (clean only)
 SCENARIOS = [
-    ("abba", ["abba"], 1, 2, ABBA_EDGES),
-    ("cycle3", ["cycle3"], 1, 3, CYCLE3_EDGES),
-    ("ordered", ["ordered"], 0, 0, None),
-    ("trylock_backoff", ["trylock_backoff"], 0, 0, None),
+    ("abba", ["abba"], 1, 2, ABBA_EDGES, None),
+    ("cycle3", ["cycle3"], 1, 3, CYCLE3_EDGES, None),
+    ("ordered", ["ordered"], 0, 0, None, ORDERED_MAKES),
+    ("trylock_backoff", ["trylock_backoff"], 0, 0, None, TRYLOCK_MAKES),
 ]
 
 
-def make_scenario(tname, argv, ninv, nlocks, edges, mode):
+def make_scenario(tname, argv, ninv, nlocks, edges, makes, mode):
     def fn(ctx):
         before = h.LinkSnapshot()
         targv = [h.target(argv[0]), *argv[1:]]
@@ -49,29 +58,28 @@ def make_scenario(tname, argv, ninv, nlocks, edges, mode):
             h.check_in_target(findings[0], targv[0], edges)
         want = h.FINDINGS_RC if ninv else 0
         h.check(rc == want, f"exit status {want}", f"got {rc}: {r.err[-1] if r.err else ''}")
-        h.check(summary["events_by_type"].get("mutex_lock", 0) >= 2 * max(nlocks, 1),
-                "mutex_lock events seen", repr(summary["events_by_type"]))
+        if makes:
+            h.check_watched(summary, makes)
+        else:
+            h.check(summary["events_by_type"].get("mutex_lock", 0) >= 2 * max(nlocks, 1),
+                    "mutex_lock events seen", repr(summary["events_by_type"]))
         h.check_no_leaked_links(ctx, before, ours)
     return fn
 
 
-for _name, _argv, _ninv, _nlocks, _edges in SCENARIOS:
+for _name, _argv, _ninv, _nlocks, _edges, _makes in SCENARIOS:
     for _mode in ("cmd", "pid"):
-        h.test(f"{_name}-{_mode}")(make_scenario(_name, _argv, _ninv, _nlocks, _edges, _mode))
+        h.test(f"{_name}-{_mode}", clean=not _ninv)(
+            make_scenario(_name, _argv, _ninv, _nlocks, _edges, _makes, _mode))
 
 
 def check_noloss(summary, n):
-    ebt = summary["events_by_type"]
-    h.check(h.is_int(summary.get("lost")), "lost is reported", repr(summary.get("lost")))
-    lost, locks = summary["lost"], ebt.get("mutex_lock", 0)
-    h.check(locks + lost == n, "mutex_lock + lost == N",
-            f"mutex_lock {locks} + lost {lost} != {n}")
-    if lost == 0:
-        h.check(ebt.get("mutex_unlock", 0) == n, "mutex_unlock == N without loss",
-                f"{ebt.get('mutex_unlock', 0)} != {n}")
+    """Every one of lockloop's N lock and unlock calls seen, none lost: exactly N each (its one
+    thread makes no other lock call)."""
+    h.check_watched(summary, {"mutex_lock": (n, n), "mutex_unlock": (n, n)})
 
 
-@h.test("noloss-cmd")
+@h.test("noloss-cmd", clean=True)
 def t_noloss_cmd(ctx):
     before = h.LinkSnapshot()
     rc, r = h.run_cmd_mode(ctx, [h.target("lockloop"), NOLOSS_N])
@@ -82,7 +90,7 @@ def t_noloss_cmd(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, summary["pid"]})
 
 
-@h.test("noloss-pid")
+@h.test("noloss-pid", clean=True)
 def t_noloss_pid(ctx):
     before = h.LinkSnapshot()
     rc, r, t = h.run_pid_mode(ctx, [h.target("lockloop"), NOLOSS_N])
@@ -97,8 +105,11 @@ def t_noloss_pid(ctx):
 def t_exit_ring_full(ctx):
     """`--` mode stops the target in exit() until racetrace has read its maps. With racetrace
     frozen, the target's storm fills the ring, so its exit record is lost: the target must
-    still exit (a stop racetrace never learns about would be forever) and racetrace finish."""
-    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", h.target("lockstorm"), "-w", "2"],
+    still exit (a stop racetrace never learns about would be forever) and racetrace finish.
+    The storm lasts 6 s of wall time: the 16 MiB ring holds about 300,000 records, which 2 s
+    of a loaded 2-core machine's share did not always fill (the exit record then fits, and the
+    target rightly waits in exit() for racetrace)."""
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", h.target("lockstorm"), "-w", "6"],
                stdin=subprocess.PIPE)
     line = r.wait_line("stderr", lambda s: s.startswith(h.TRACING_PREFIX), h.ATTACH_TIMEOUT)
     h.check(line is not None, "racetrace attaches", r.err[-1] if r.err else "(no stderr)")
@@ -131,9 +142,10 @@ def proc_state(pid):
         return None
 
 
-def detach_test(ctx, tname, stop, ninv, nlocks):
+def detach_test(ctx, tname, stop, ninv, nlocks, makes=None):
     """TARGET -w -k under `racetrace -p`: run one round, make racetrace leave with `stop`, then
-    check the target is alive and unharmed (it runs a second round) and no link is left."""
+    check the target is alive and unharmed (it runs a second round) and no link is left.
+    makes: the events of the traced round (h.check_watched), for a clean target."""
     before = h.LinkSnapshot()
     opts = ("--json", "-d", "2") if stop == "duration" else ("--json",)
     t, r = h.start_pid_mode(ctx, [h.target(tname), "-k"], opts)
@@ -149,6 +161,8 @@ def detach_test(ctx, tname, stop, ninv, nlocks):
     rc = r.wait(h.TIMEOUT, "racetrace leaves in time")
     findings, summary = h.parse_jsonl(r)
     h.check_report(findings, summary, t.pid, ninv, nlocks)
+    if makes:
+        h.check_watched(summary, makes)
     want = h.FINDINGS_RC if ninv else 0
     h.check(rc == want, f"exit status {want}", f"got {rc}: {r.err[-1] if r.err else ''}")
     h.check(t.alive() and h.pid_alive(t.pid), "target alive after detach",
@@ -163,9 +177,10 @@ def detach_test(ctx, tname, stop, ninv, nlocks):
     t.kill()
 
 
-@h.test("detach-duration")
+@h.test("detach-duration", clean=True)
 def t_detach_duration(ctx):
-    detach_test(ctx, "ordered", "duration", 0, 0)
+    # -d 2 may end before the round does on a loaded machine: some of it, nothing lost
+    detach_test(ctx, "ordered", "duration", 0, 0, {"mutex_lock": (1, None)})
 
 
 @h.test("detach-sigterm")
@@ -173,9 +188,9 @@ def t_detach_sigterm(ctx):
     detach_test(ctx, "abba", signal.SIGTERM, 1, 2)
 
 
-@h.test("detach-sigint")
+@h.test("detach-sigint", clean=True)
 def t_detach_sigint(ctx):
-    detach_test(ctx, "ordered", signal.SIGINT, 0, 0)
+    detach_test(ctx, "ordered", signal.SIGINT, 0, 0, ORDERED_MAKES)
 
 
 def record_trace(ctx, path):

@@ -48,8 +48,10 @@ struct hb {
 	struct rt_map actor_of; /* key -> index + 1 */
 	__u32 actors_seen;
 	__u64 next_uid;
-	__u32 *free_sids;
+	__u32 *free_sids; /* freed clock slots of kernel threads */
 	size_t nfree_sids, free_sids_cap;
+	__u32 *go_sids; /* freed clock slots of goroutines, a queue: [go_sids_head, ngo_sids) */
+	size_t ngo_sids, go_sids_cap, go_sids_head;
 	__u32 next_sid;
 	__u32 *sid_clock; /* last own clock of every sid, so reuse keeps epochs monotonic */
 	size_t sid_clock_cap;

@@ -27,6 +27,7 @@
 #include "probe/procscan.h"
 #include "engine/hb.h"
 #include "lib/log.h"
+#include "lib/sabotage.h"
 #include "report/report.h"
 #include "probe/stream.h"
 #include "run/pipeline.h"
@@ -295,13 +296,14 @@ int rt_live_run(const struct rt_env *env)
 	l.tracer = tracer;
 	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
 		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
-	if (ret >= 0 && topts.go_goid_off)
+	if (ret >= 0 && topts.go_goid_off && !rt_sabotage("nogo"))
 		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
 	if (ret < 0) {
 		rt_err("%s", err);
 		goto cleanup;
 	}
-	if (rt_tracer__nprobes(tracer) == 0 && env->probes) {
+	/* (a sabotaged Go program has none, and is traced anyway: the tests must notice) */
+	if (rt_tracer__nprobes(tracer) == 0 && env->probes && !rt_sabotage("nogo")) {
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
 		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
 		       pid, child ? cmdpath : "its executable or libraries");
