@@ -191,7 +191,7 @@ def transfer_case(path):  # path(ctx): the binary
         before = h.LinkSnapshot()
         p = path(ctx)
         rc, r = h.run_cmd_mode(ctx, [p])
-        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-2:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-2:]}")
         findings, summary = h.parse_jsonl(r)
         h.check(kinds_of(findings) == {"lock-order-inversion": 1}, "one lock-order-inversion",
                 repr(kinds_of(findings)))
@@ -210,7 +210,7 @@ def transfer_case(path):  # path(ctx): the binary
         h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
         # the same program again, for the text form
         rc, t = h.run_cmd_mode(ctx, [p], rt_opts=())
-        h.check(rc == 2, "exit status 2 (text)", f"got {rc}: {t.err[-2:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC} (text)", f"got {rc}: {t.err[-2:]}")
         h.check(SUMMARY_TRANSFER.search("\n".join(t.out)),
                 "SUMMARY names main.go:17 or 18 in main.transfer",
                 repr([s for s in t.out if s.startswith("SUMMARY")]))

@@ -121,7 +121,7 @@ def t_inline_locks(ctx):
                     f"edge {i} {which}: take:{take} in lock_account:{acct} in transfer:{line}",
                     repr(st))
     rc, r = h.run_cmd_mode(ctx, [h.target("inline_locks")], rt_opts=())
-    h.check(rc == 2, "exit status 2 (text)", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC} (text)", f"got {rc}")
     text = "\n".join(r.out)
     h.check(re.search(rf"^SUMMARY: racetrace: lock-order-inversion {src}:{lines['acquire_site']}"
                       r" in transfer$", text, re.M),
