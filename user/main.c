@@ -49,7 +49,7 @@ static const char doc[] =
 	"killed it). The daemon exits 0 when stopped by SIGTERM or SIGINT, 1 on error.\n"
 	"\n"
 	"With -- CMD, a SIGTERM or SIGINT sent to racetrace is passed on to CMD; racetrace traces "
-	"on until CMD exits, then reports and exits as above.\n"
+	"on until CMD exits, then reports and exits as above. A second one detaches.\n"
 	"\v"
 	"EXAMPLES:\n"
 	"    racetrace -p 4242               # trace pid 4242 until Ctrl-C or its exit\n"

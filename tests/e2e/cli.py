@@ -406,3 +406,33 @@ def t_signal_forward_sigterm(ctx):
 @h.test("signal-forward-sigint")
 def t_signal_forward_sigint(ctx):
     signal_test(ctx, signal.SIGINT)
+
+
+@h.test("signal-forward-ignored")
+def t_signal_forward_ignored(ctx):
+    """A command that ignores SIGTERM: the first SIGTERM to racetrace is passed on and changes
+    nothing; the second makes racetrace detach, say that the command keeps running, and leave
+    nothing attached; the command is unharmed."""
+    before = h.LinkSnapshot()
+    path = h.target("ordered")
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--", "sh", "-c", f"trap '' TERM; exec {path} -k"],
+               stdin=subprocess.PIPE)
+    pid = h.wait_tracing(r)
+    h.check(r.wait_line("stderr", lambda s: s == "done", h.TIMEOUT) is not None,
+            "target finishes its traced round", f"racetrace alive: {r.alive()}")
+    os.kill(r.pid, signal.SIGTERM)
+    h.check(r.wait_line("stderr", lambda s: "passing" in s, h.TIMEOUT) is not None,
+            "racetrace passes the first SIGTERM on", repr(r.err[-3:]))
+    h.check(r.alive() and h.pid_alive(pid), "both still run: the command ignores SIGTERM",
+            f"racetrace {r.p.poll()}")
+    os.kill(r.pid, signal.SIGTERM)
+    rc = r.wait(h.TIMEOUT, "racetrace detaches on the second SIGTERM")
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, pid, 0, 0)
+    h.check(rc == 0, "exit status 0 (no findings, the command still runs)", f"got {rc}")
+    h.check(any("keeps running, no longer traced" in s for s in r.err),
+            "racetrace says the command keeps running", repr(r.err[-3:]))
+    h.check(h.pid_alive(pid) and proc_state(pid) in ("S", "R", "D"),
+            "the command runs on, not stopped", f"state {proc_state(pid)}")
+    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+    os.kill(pid, signal.SIGKILL)

@@ -573,10 +573,11 @@ int rt_live_run(const struct rt_env *env)
 			rt_err("processing events: out of memory");
 			goto cleanup;
 		}
-		if (stop_signal && child) {
+		if (stop_signal && child && !forwarded) {
 			/*
 			 * Pass it on and trace on until the command exits (a terminal's Ctrl-C
-			 * reached the command already: it is in our process group).
+			 * reached the command already: it is in our process group). A second
+			 * one detaches, as without a command: one that ignores it keeps running.
 			 */
 			if (stop_signal_sent) {
 				fprintf(stderr, "racetrace: passing %s on to pid %d (%s)\n",
@@ -686,7 +687,7 @@ int rt_live_run(const struct rt_env *env)
 	if (rt_stream__bad(stream))
 		rt_warn("%llu malformed records skipped",
 			(unsigned long long)rt_stream__bad(stream));
-	if (stop_signal && !env->json && !json_out)
+	if (stop_signal && (!env->json || child) && !json_out)
 		fprintf(stderr, "racetrace: detaching from pid %d (%s)\n", pid,
 			strsignal(stop_signal));
 	if (forwarded && exited)
@@ -734,8 +735,11 @@ cleanup:
 	rt_supp__free(supp);
 	if (child && pid > 0 && go_fd < 0 && !exited) {
 		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
+		/* never silently: it is ours, and no longer traced (a second signal, -d, error) */
 		if (status == RT_EXIT_ERROR)
 			rt_err("%s (pid %d) keeps running, no longer traced", comm, pid);
+		else
+			rt_warn("%s (pid %d) keeps running, no longer traced", comm, pid);
 	}
 	if (go_fd >= 0) {
 		/* never started: closing the pipe makes the child exit without running */
