@@ -79,6 +79,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->spawn_of);
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
+	rt_map_init(&hb->go_closed);
 	rt_map_init(&hb->go_started);
 	return hb;
 }
@@ -137,6 +138,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->spawn_of);
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
+	rt_map_free(&hb->go_closed);
 	rt_map_free(&hb->go_started);
 	free(hb);
 }

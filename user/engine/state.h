@@ -80,6 +80,7 @@ struct hb {
 	struct rt_map spawn_site; /* tid -> the `go` statement's call site */
 	struct rt_map go_chans;	  /* hchan -> make site << 3 | RT_GO_CHAN_* */
 	struct rt_map go_started; /* pid -> 1: its main goroutine's creation was seen */
+	struct rt_map go_closed;  /* hchan -> 1: closed since it was made */
 	struct hb_lock_stat *lstats;
 	size_t nlstats, lstats_cap;
 	__u64 now;  /* ktime of the latest record */
