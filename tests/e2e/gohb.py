@@ -53,7 +53,8 @@ def check_run(rc, r, err_lines, want, roles, least):
         h.check(set(findings[0]["threads"]) == want_ids,
                 f"the finding names goroutines {sorted(roles)}",
                 f"threads {findings[0]['threads']} vs {ids}")
-    h.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
+    h.check(rc == (h.FINDINGS_RC if want else 0),
+            f"exit status {h.FINDINGS_RC if want else 0}", f"got {rc}")
     return summary
 
 

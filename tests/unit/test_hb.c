@@ -233,6 +233,32 @@ static void test_loss_forgets_and_quiets(void **state)
 	assert_int_equal(rt_report__count(f->report), 1);
 }
 
+/*
+ * The daemon's governor takes the lock probes away while a thread is inside
+ * pthread_mutex_lock: the entry was seen, the return and the unlock never will be. That
+ * thread must not end up holding the mutex (a false exit-holding-lock when it exits), whether
+ * the entry was read before the change or, still in the ring, after it.
+ */
+static void test_probes_changed_drops_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct rt_event tick;
+
+	memset(&tick, 0, sizeof(tick));
+	tick.h.type = RT_EV_TICK;
+	tick.h.tid = tick.h.tgid = 100;
+	ev(f, RT_EV_THREAD_FORK, 1, 0, 0, 0, 2);
+	ev(f, RT_EV_MUTEX_LOCK, 2, 0xA, 0, 0, 0); /* entered, not yet returned */
+	hb__probes_changed(f->hb);
+	ev(f, RT_EV_MUTEX_LOCK, 2, 0xB, 0, 0, 0); /* read from the ring after the change */
+	tick.h.ktime = ++f->t;
+	assert_int_equal(hb__event(f->hb, &tick), 0); /* no loss: relearn from here */
+	ev(f, RT_EV_THREAD_EXIT, 2, 0, 0, 0, 0); /* ends alone */
+	tick.h.ktime = ++f->t;
+	assert_int_equal(hb__event(f->hb, &tick), 0);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
 static void test_many_threads_and_locks(void **state)
 {
 	struct fixture *f = *state;
@@ -416,7 +442,8 @@ int main(void)
 		T(test_sem_post_to_wait),  T(test_futex_wake_to_wait),
 		T(test_sched_wait_ret_no_edge), T(test_free_to_malloc),
 		T(test_attach_mid_run_is_learned), T(test_misuse_after_attach),
-		T(test_loss_forgets_and_quiets),   T(test_many_threads_and_locks),
+		T(test_loss_forgets_and_quiets),
+	T(test_probes_changed_drops_pending),   T(test_many_threads_and_locks),
 		T(test_goroutine_lifecycle),
 		T(test_ended_goroutine_slot_not_inherited),
 		T(test_ended_goroutine_ordered_by_channel),

@@ -76,6 +76,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->sync_of);
 	rt_map_init(&hb->block_of);
 	rt_map_init(&hb->pthread_of);
+	rt_map_init(&hb->cond_signal);
 	rt_map_init(&hb->spawn_of);
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
@@ -135,6 +136,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->sync_of);
 	rt_map_free(&hb->block_of);
 	rt_map_free(&hb->pthread_of);
+	rt_map_free(&hb->cond_signal);
 	rt_map_free(&hb->spawn_of);
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
@@ -186,6 +188,7 @@ void hb__describe_thread(const struct hb *hb, __u32 id, bool goroutine,
 	if ((t->key & RT_GO_KEY) && !ti->name[0])
 		snprintf(ti->name, sizeof(ti->name), "goroutine");
 	ti->parent = t->parent;
+	ti->nstid = (t->key & RT_GO_KEY) ? 0 : t->nstid;
 	ti->create_site = t->create_site;
 }
 
@@ -1194,6 +1197,15 @@ static bool continues_pending(const struct hb_actor *t, const struct rt_event *e
 	return d == 0 || (t->pending.kind == RT_LOCK_RWLOCK && (d == 8 || d == 12));
 }
 
+/* Acquisitions entered but not returned: forget them (their returns will not be seen). */
+static void drop_pending_acquisitions(struct hb *hb)
+{
+	size_t i;
+
+	for (i = 0; i < hb->nactors; i++)
+		hb->actors[i].has_pending = false;
+}
+
 static int tick(struct hb *hb, const struct rt_event *e)
 {
 	/*
@@ -1214,6 +1226,9 @@ static int tick(struct hb *hb, const struct rt_event *e)
 		HB_CALL_VOID(hb, gap);
 	} else if (hb->suppress) {
 		hb__forget_lock_states(hb);
+		if (hb->probes_changed)
+			drop_pending_acquisitions(hb);
+		hb->probes_changed = false;
 		hb->suppress = false;
 	}
 	err = HB_CALL0(hb, tick);
@@ -1251,6 +1266,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->wait.uaddr = 0;
 		t->wait.lock = 0;
 	}
+	/* the same for a cond wait or join: only its futex calls happen inside it */
+	if (t->blocked.kind && (e->h.type < RT_EV_FUTEX_WAIT || e->h.type > RT_EV_FUTEX_WAKE_RET))
+		t->blocked.kind = 0;
 	if (rt_event_is_go(e->h.type))
 		return hb_lower_go(hb, t, e);
 	return hb_lower_pthread(hb, t, e);
@@ -1258,8 +1276,15 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 
 void hb__probes_changed(struct hb *hb)
 {
-	/* as after a loss: forget, stay quiet until the next tick, then forget again */
+	/*
+	 * As after a loss: forget, stay quiet until the next tick, then forget again. Unlike a
+	 * loss, an acquisition whose entry was seen may never return in the records: its
+	 * return probe (or the next call that would settle it) may be gone. Its entry may also
+	 * still be in the ring, read after this call, so the tick drops pendings once more.
+	 */
 	hb__forget_lock_states(hb);
+	drop_pending_acquisitions(hb);
+	hb->probes_changed = true;
 	hb->suppress = true;
 	HB_CALL_VOID(hb, gap);
 }
@@ -1287,6 +1312,7 @@ void hb__forget_lock_states(struct hb *hb)
 		hb->actors[i].wait.uaddr = 0;
 		hb->actors[i].wait.lock = 0;
 		hb->actors[i].park.kind = 0;
+		hb->actors[i].blocked.kind = 0;
 	}
 	/* and which blocks were freed: a missed malloc would make a legal free look double */
 	for (i = 0; i < hb->nblocks; i++) {
@@ -1369,6 +1395,13 @@ const struct rt_held *hb__held(const struct hb_actor *t, __u64 lock)
 		if (t->held[i].lock == lock)
 			return &t->held[i];
 	return NULL;
+}
+
+bool hb__cond_signaled(const struct hb *hb, __u64 cond, __u64 since)
+{
+	const __u64 *v = rt_map_get(&hb->cond_signal, cond);
+
+	return hb->cond_signals_lost || (v && *v >= since);
 }
 
 bool hb__go_started(const struct hb *hb, __u32 pid)

@@ -82,7 +82,8 @@ void hb__forget_lock_states(struct hb *hb);
 /*
  * The probes were changed while the target ran (the daemon's governor): calls were missed
  * around the change, so this is handled like a loss: forget, report nothing and add no
- * lock-order edge until the next tick, then forget again and relearn.
+ * lock-order edge until the next tick, then forget again and relearn. Acquisitions entered
+ * but not returned are dropped too, now and at that tick: their returns may never come.
  */
 void hb__probes_changed(struct hb *hb);
 /* Findings waiting for a tick (defer_findings). */

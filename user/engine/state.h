@@ -75,6 +75,8 @@ struct hb {
 	size_t nfree_blocks, free_blocks_cap;
 	__u64 nfreed; /* freed blocks remembered */
 	struct rt_map pthread_of; /* pthread_t -> tid */
+	struct rt_map cond_signal; /* condition variable -> ktime of its last signal or broadcast */
+	bool cond_signals_lost;	   /* the table was cleared at its cap */
 	/* Go */
 	struct rt_map spawn_of;	  /* tid -> key of the goroutine in runtime.newproc on it */
 	struct rt_map spawn_site; /* tid -> the `go` statement's call site */
@@ -86,6 +88,7 @@ struct hb {
 	__u64 now;  /* ktime of the latest record */
 	__u64 lost; /* drops reported by the live side (tick records) */
 	bool suppress; /* events were lost since the last tick: no findings */
+	bool probes_changed; /* hb__probes_changed since the last tick: drop pendings there */
 	struct hb_pending *pending;
 	size_t npending, pending_cap;
 	__u64 events;

@@ -48,6 +48,14 @@ int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t err
 int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
 			   size_t errlen);
 
+/*
+ * A process that just exec'ed: attach its executable and the shared libraries it needs, found
+ * in its own root (/proc/PID/root) like the dynamic linker finds them for standard layouts,
+ * before it has mapped them all, so that its first calls are seen. Same return convention as
+ * rt_tracer__attach_maps.
+ */
+int rt_tracer__attach_needed(struct rt_tracer *t, pid_t pid, char *err, size_t errlen);
+
 /* Several targets (opts.pid == 0): let the BPF filter pass pid's events. 0 or -errno. */
 int rt_tracer__target_add(struct rt_tracer *t, pid_t pid);
 /* Detach every probe of pid and stop passing its events. */

@@ -183,7 +183,7 @@ int rt_replay_run(const struct rt_env *env)
 		return RT_EXIT_ERROR;
 	}
 	if (env->json_out) {
-		json_out = fopen(env->json_out, "we");
+		json_out = rt_fopen_private(env->json_out, false);
 		if (!json_out) {
 			rt_err("open %s: %s", env->json_out, strerror(errno));
 			goto cleanup;
