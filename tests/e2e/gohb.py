@@ -6,6 +6,9 @@ and 1.23, normally and stripped (-ldflags='-s -w'):
 - mapsleep / mapsleepok: a map written by a goroutine that ended and, 300 ms later, by a new
   one (a race: the new goroutine must not inherit the ended one's clock slot), and the clean
   twin ordered by a channel or a Mutex;
+- sendclosed / sendrace / closenil / sendcloseok: a send on a closed channel (the runtime
+  panics), an unordered send and close that happen not to panic (predicted), a close of a nil
+  channel, and the clean twin (close after wg.Wait of every sender);
 
 Each runs in `--` mode and in -p mode; findings are compared structurally (kinds, the
 goroutines the program names in its "NAME: goid ROLE N" lines), and a clean twin must also
@@ -16,13 +19,21 @@ import harness as h
 # program, program arguments, expected kinds, roles the finding names, and the least
 # number of records of each type the run must show (what the program does for sure)
 N = 100
-MAP_CASES = [
+CASES = [
     ("mapsleep", [], {"go-map-race": 1}, {"first", "second"}, {"go_map_write": 2 * N}),
     ("mapsleep", ["-chan"], {"go-map-race": 1}, {"first", "second"},
      {"go_map_write": 2 * N, "go_chan_send": 2}),
     ("mapsleepok", [], {}, None, {"go_map_write": 2 * N, "go_chan_send": 1}),
     ("mapsleepok", ["-mutex"], {}, None, {"go_map_write": 2 * N, "go_lock": 1}),
+    ("sendclosed", [], {"go-chan-send-closed": 1}, {"closer", "sender"},
+     {"go_chan_close": 2, "go_chan_send": 1}),
+    ("sendrace", [], {"go-chan-send-closed/predicted": 1}, {"closer", "sender"},
+     {"go_chan_close": 1, "go_chan_send": 3}),
+    ("closenil", [], {"go-chan-close-nil": 1}, {"closer"}, {"go_chan_close": 1}),
+    ("sendcloseok", [], {}, None, {"go_chan_close": 4, "go_chan_send": 7, "go_wg_wait": 1}),
 ]
+# what the Go runtime does to each: its panic (exit 2, stderr names it), or a normal exit
+PANICS = {"sendclosed": "send on closed channel", "closenil": "close of nil channel"}
 
 
 def check_run(rc, r, err_lines, want, roles, least):
@@ -46,18 +57,32 @@ def check_run(rc, r, err_lines, want, roles, least):
     return summary
 
 
-def map_case(minor, variant, name, args, want, roles, least, pid_mode):
+def check_panic(name, err_lines):
+    if name in PANICS:
+        h.check(any(PANICS[name] in line for line in err_lines),
+                f"the program died of the runtime's panic '{PANICS[name]}'",
+                repr(err_lines[-3:]))
+
+
+def make_case(minor, variant, name, args, want, roles, least, pid_mode):
     def fn(ctx):
         before = h.LinkSnapshot()
         path = g.gobin(minor, name, variant)
         if pid_mode:
-            rc, r, t = h.run_pid_mode(ctx, [path, *args])
+            t, r = h.start_pid_mode(ctx, [path, *args])
+            t.write("go\n")
+            t.close_stdin()
+            trc = t.wait(h.TIMEOUT, "target exits in time")
+            h.check(trc == (2 if name in PANICS else 0),
+                    f"target exits {2 if name in PANICS else 0}", f"exit {trc}")
+            rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
             err_lines = t.err  # the target's own lines are on its stderr in -p mode
             ours = {r.pid, t.pid}
         else:
             rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=("--json",))
             err_lines = r.err
             ours = {r.pid}
+        check_panic(name, err_lines)
         summary = check_run(rc, r, err_lines, want, roles, least)
         h.check_no_leaked_links(ctx, before, ours | {summary.get("pid")})
     return fn
@@ -65,9 +90,9 @@ def map_case(minor, variant, name, args, want, roles, least, pid_mode):
 
 for _minor in g.GO_VERSIONS:
     for _variant in ("", "-sw"):
-        for _name, _args, _want, _roles, _least in MAP_CASES:
+        for _name, _args, _want, _roles, _least in CASES:
             _label = _name + "".join(_args)
             h.test(f"go1.{_minor}{_variant}-{_label}")(
-                map_case(_minor, _variant, _name, _args, _want, _roles, _least, False))
+                make_case(_minor, _variant, _name, _args, _want, _roles, _least, False))
             h.test(f"go1.{_minor}{_variant}-{_label}-pid")(
-                map_case(_minor, _variant, _name, _args, _want, _roles, _least, True))
+                make_case(_minor, _variant, _name, _args, _want, _roles, _least, True))

@@ -80,6 +80,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->spawn_of);
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
+	rt_map_init(&hb->go_closed);
 	rt_map_init(&hb->go_started);
 	rt_map_init(&hb->exited);
 	rt_map_init(&hb->atomics);
@@ -141,6 +142,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->spawn_of);
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
+	rt_map_free(&hb->go_closed);
 	rt_map_free(&hb->go_started);
 	rt_map_free(&hb->exited);
 	rt_map_free(&hb->atomics);

@@ -210,7 +210,8 @@ enum hb_go_op_kind {
 	HB_GO_MAP_WRITE,
 	HB_GO_MAP_NEW,	  /* obj: a map made (anew) at that address */
 	HB_GO_CHAN_NEW,	  /* obj: a channel made at that address */
-	HB_GO_CHAN_CLOSE,
+	HB_GO_CHAN_CLOSE, /* obj: the channel, 0 for a nil one */
+	HB_GO_CHAN_SEND,  /* obj: the channel (a chansend: a plain send, or a select with default) */
 	HB_GO_WG_ADD,	  /* arg: the delta (negative: Done) */
 	HB_GO_WG_WAIT,
 	HB_GO_SPAWN,	  /* t made goroutine obj (its goid) at site; arg: HB_GO_SPAWN_* flags */

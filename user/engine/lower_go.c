@@ -86,6 +86,19 @@ static void chan_wakes(struct hb *hb, __u64 ch)
 		rt_map_put(&hb->go_chans, ch, RT_GO_CHAN_SIGNAL); /* made before we saw it */
 }
 
+/* Channel ch was closed: a send on it panics instead of parking. */
+static int chan_closed(struct hb *hb, __u64 ch)
+{
+	if (!ch)
+		return 0;
+	if (hb->go_closed.len >= RT_GO_CHANS_MAX) {
+		/* at the cap: forget them (counted); a send on one of them looks parked */
+		hb->cnt.syncs_evicted += hb->go_closed.len;
+		rt_map_free(&hb->go_closed);
+	}
+	return rt_map_put(&hb->go_closed, ch, 1) ? -ENOMEM : 0;
+}
+
 /* ---- locks ---- */
 
 /*
@@ -321,12 +334,17 @@ int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 		return hb_go_call(hb, t, HB_GO_MAP_NEW, e->obj, e->caller, 0);
 	case RT_EV_GO_CHAN_NEW:
 		hb_sync_drop(hb, SYNC_CHAN | e->obj);
+		rt_map_del(&hb->go_closed, e->obj);
 		err = hb_go_call(hb, t, HB_GO_CHAN_NEW, e->obj, e->arg, 0);
 		chan_made(hb, e->obj, e->arg, e->ret, e->h.flags & RT_EVF_GO_TIME);
 		return err;
 	case RT_EV_GO_CHAN_SEND:
-		park(t, RT_PARK_SEND, e);
-		return hb_release_into(hb, t, SYNC_CHAN | e->obj);
+		/* a send on a closed channel does not park: the runtime panics */
+		if (!rt_map_get(&hb->go_closed, e->obj))
+			park(t, RT_PARK_SEND, e);
+		/* the detectors see the send at the epoch it releases */
+		err = hb_go_call(hb, t, HB_GO_CHAN_SEND, e->obj, e->caller, 0);
+		return err ? err : hb_release_into(hb, t, SYNC_CHAN | e->obj);
 	case RT_EV_GO_CHAN_SEND_DONE:
 		hb_unpark(hb, t);
 		return 0;
@@ -340,6 +358,8 @@ int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 		return t->go_recv ? hb_acquire_from(hb, t, SYNC_CHAN | t->go_recv) : 0;
 	case RT_EV_GO_CHAN_CLOSE:
 		err = hb_go_call(hb, t, HB_GO_CHAN_CLOSE, e->obj, e->caller, 0);
+		if (!err)
+			err = chan_closed(hb, e->obj);
 		return err ? err : hb_release_into(hb, t, SYNC_CHAN | e->obj);
 	case RT_EV_GO_SPAWN:
 		/* runtime.newproc: newproc1 runs next on this thread's g0 and returns the child */

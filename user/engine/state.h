@@ -87,6 +87,7 @@ struct hb {
 	struct rt_map go_started; /* pid -> 1: its main goroutine's creation was seen */
 	struct rt_map exited;	  /* pid -> 1: the detectors were told it exits (proc_exit) */
 	struct rt_map atomics;	  /* address -> 1: accessed by an atomic instruction */
+	struct rt_map go_closed;  /* hchan -> 1: closed since it was made */
 	struct hb_lock_stat *lstats;
 	size_t nlstats, lstats_cap;
 	__u64 now;  /* ktime of the latest record */

@@ -23,6 +23,8 @@ static const char *const kind_names[RT_K_MAX] = {
 	[RT_K_DATA_RACE] = "data-race",
 	[RT_K_GO_WAITGROUP_MISUSE] = "go-waitgroup-misuse",
 	[RT_K_DESTROY_WAITED] = "destroy-waited",
+	[RT_K_GO_CHAN_SEND_CLOSED] = "go-chan-send-closed",
+	[RT_K_GO_CHAN_CLOSE_NIL] = "go-chan-close-nil",
 };
 
 const char *rt_kind_name(enum rt_kind k)
@@ -36,7 +38,8 @@ bool rt_finding_goroutines(const struct rt_finding *f)
 {
 	return f->goroutines || f->kind == RT_K_GO_MAP_RACE ||
 	       f->kind == RT_K_GO_CHAN_DOUBLE_CLOSE || f->kind == RT_K_GO_GOROUTINE_LEAK ||
-	       f->kind == RT_K_GO_WAITGROUP_MISUSE;
+	       f->kind == RT_K_GO_WAITGROUP_MISUSE || f->kind == RT_K_GO_CHAN_SEND_CLOSED ||
+	       f->kind == RT_K_GO_CHAN_CLOSE_NIL;
 }
 
 void rt_finding_init(struct rt_finding *f, enum rt_kind kind, __u32 pid, __u64 ktime)

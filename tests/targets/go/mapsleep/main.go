@@ -11,7 +11,7 @@
 // -chan: "first" also sends on a buffered channel that a logger goroutine drains, and "second"
 // sends there too after its write: the channel orders each writer before the logger's
 // receives, never one writer before the other (the channel never fills up, so no receive is
-// ordered before a send's completion). Still one race.
+// ordered before a send's completion, and it is never closed). Still one race.
 //
 // Ends by itself, exit 0. Usage: mapsleep [-w] [-chan] [N]   (default 100)
 package main
@@ -48,7 +48,8 @@ func main() {
 	logged := make(chan int)
 	go func() {
 		count := 0
-		for range logs {
+		for useChan && count < 2 {
+			<-logs
 			count++
 		}
 		logged <- count
@@ -73,7 +74,6 @@ func main() {
 		done <- struct{}{}
 	}()
 	<-done // main is ordered after the second writer only
-	close(logs)
 	count := <-logged
 	if len(m) != n || m[n-1] != 2 || (useChan && count != 2) {
 		fmt.Fprintf(os.Stderr, "%s: map has %d keys, m[N-1]=%d, %d logged\n", target.Name,
