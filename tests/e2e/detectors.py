@@ -12,12 +12,12 @@ stderr, see target.h) and the locks (the target's static lock symbols, by `nm`).
   clean twins                the correct versions: nothing may be reported
   memcached, xz, pigz        real multithreaded programs: nothing may be reported
 
-The one timing assertion is the live-deadlock latency, < 1 s. Method: each deadlocking thread
-writes the CLOCK_MONOTONIC time to stderr just before its second lock call; the later of the
-two times is when the deadlock formed (to within the microseconds the call takes to reach its
-futex wait, so the measure can only err on the long side). The harness stamps every line of
-racetrace's stdout with time.monotonic() (also CLOCK_MONOTONIC) when its reader thread gets it
-from the pipe; latency = stamp of the deadlock finding's line - that time.
+No timing assertion (STYLE.md: speed belongs to `make bench`): a live deadlock must be reported
+while it still holds, before the test kills the target. How long that took is logged. Method:
+each deadlocking thread writes the CLOCK_MONOTONIC time to stderr just before its second lock
+call; the later of the two times is when the deadlock formed. The harness stamps every line of
+racetrace's stdout with time.monotonic() (also CLOCK_MONOTONIC) when its reader thread gets it;
+the finding's stamp must come after the deadlock formed, and the difference goes to the log.
 """
 import os
 import platform
@@ -30,7 +30,7 @@ import time
 
 import harness as h
 
-FINDING_WAIT = 15  # seconds to wait for a finding that must come
+FINDING_WAIT = 60  # at most this long for a finding that must come (a bound, not a check)
 FUTEX_NR = {"x86_64": 202, "aarch64": 98}
 MC_OPS = 20000
 MC_CONNS = 4
@@ -225,24 +225,39 @@ def t_hang_default(ctx):
                               "futex_wait_ret": (1, None)})
 
 
+# What racetrace must have watched past a self-deadlock before "nothing more came" means
+# anything: the deadlock detector's confirmation (0.2 s) and the hang threshold (1 s), with a
+# margin; SELF_WATCH is the -d racetrace runs for, so that its own summary shows the window.
+SELF_QUIET_S = 1.5
+SELF_WATCH = 6
+
+
 @h.test("detect-double-lock-self")
 def t_double_lock_self(ctx):
     """A normal mutex locked twice: the thread deadlocks on itself. Reported once, as the
     double-lock, when it happens; the wait on itself that follows is not reported again as a
-    one-thread deadlock (nor, later, as a hang)."""
+    one-thread deadlock (nor, later, as a hang). racetrace ends by itself (-d): its summary's
+    duration shows it watched SELF_QUIET_S past the double-lock, so "nothing more came" is
+    racetrace's own account, not a sleep of the test's."""
     path = h.need_target("double_lock")
     before = h.LinkSnapshot()
-    r = h.Proc(ctx, [h.RACETRACE, "--json", "--hang-threshold", "1", "--", path, "self"])
+    r = h.Proc(ctx, [h.RACETRACE, "--json", "--hang-threshold", "1", "-d", SELF_WATCH, "--",
+                     path, "self"])
     pid = h.wait_tracing(r)
     got = r.wait_line("stdout", h.is_finding("double-lock"), FINDING_WAIT)
-    h.check(got, f"double-lock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
-    # past the deadlock confirmation (0.2 s) and the hang threshold (1 s): nothing more comes
-    time.sleep(2.0)
+    h.check(got, "double-lock reported while the thread waits on itself", f"stdout {r.out[-3:]}")
+    rc = r.wait(h.TIMEOUT, "racetrace ends after -d")
+    h.check(h.pid_alive(pid), "the target still deadlocked on itself when racetrace left")
     os.kill(pid, signal.SIGKILL)
-    rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
     findings, summary = h.parse_jsonl(r)
     check_kinds(findings, {"double-lock": 1})
     check_summary(findings, summary, pid)
+    traced, _ = r.line_time("stderr", lambda s: s.startswith(h.TRACING_PREFIX))
+    found, _ = r.line_time("stdout", h.is_finding("double-lock"))
+    after = summary["duration_s"] - (found - traced)
+    ctx.log(f"racetrace watched {after:.2f} s after the double-lock")
+    h.check(after >= SELF_QUIET_S, f"racetrace watched >= {SELF_QUIET_S} s past the double-lock "
+            "(its summary's duration)", f"{after:.2f} s: the window proves nothing")
     tids, _ = h.notes(r.err)
     for f in findings:
         check_roles(f, tids, ["locker"])
@@ -261,7 +276,8 @@ def check_deadlock(f, path, tids):
 
 
 def check_latency(ctx, r, times):
-    """Deadlock formed (the later note) -> the deadlock line on racetrace's stdout."""
+    """The deadlock line on racetrace's stdout came after the deadlock formed (the later note);
+    how long after goes to the log, not into a check."""
     for w in ("ab-locks-b", "ba-locks-a"):
         h.check(w in times, f"target noted the time before {w}", f"notes {times}")
     formed = max(times.values())
@@ -271,9 +287,6 @@ def check_latency(ctx, r, times):
     ctx.log(f"deadlock formed at {formed:.6f}, reported at {seen:.6f}: latency "
             f"{latency * 1000:.1f} ms")
     h.check(latency >= 0, "deadlock reported after it formed", f"{latency:.3f} s")
-    h.check(latency < h.DEADLOCK_LATENCY_MAX,
-            f"deadlock reported < {h.DEADLOCK_LATENCY_MAX} s after it formed",
-            f"{latency:.3f} s")
 
 
 # --probes futex (contention-only): no uprobes, so no lock order; the waits come from the
@@ -288,7 +301,7 @@ def deadlock_cmd(ctx, opts=(), want=DEADLOCK_ALL):
     r = h.Proc(ctx, [h.RACETRACE, "--json", *opts, "--", path])
     pid = h.wait_tracing(r)
     got = r.wait_line("stdout", h.is_finding("deadlock"), FINDING_WAIT)
-    h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
+    h.check(got, "deadlock reported while it holds", f"stdout {r.out[-3:]}")
     h.check(os.path.exists(f"/proc/{pid}"), "target still deadlocked when reported")
     os.kill(pid, signal.SIGKILL)
     rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
@@ -318,7 +331,7 @@ def deadlock_pid(ctx, opts=(), want=DEADLOCK_ALL):
     t, r = h.start_pid_mode(ctx, [path], ("--json", *opts))
     t.write("go\n")
     got = r.wait_line("stdout", h.is_finding("deadlock"), FINDING_WAIT)
-    h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
+    h.check(got, "deadlock reported while it holds", f"stdout {r.out[-3:]}")
     h.check(t.alive(), "target still deadlocked when reported", f"exit {t.p.returncode}")
     t.kill()
     rc = r.wait(h.TIMEOUT, "racetrace exits after the target is killed")
@@ -679,10 +692,13 @@ def t_memcached_futex_only(ctx):
     threads sleep for seconds in condition-variable waits (futex waits that are no lock
     wait), its workers contend now and then. Nothing may be reported."""
     before = h.LinkSnapshot()
-    # idle past the threshold with the background threads asleep
+    # idle past the threshold with the background threads asleep; racetrace's summary, not the
+    # test's idle time, shows it watched more than the threshold (twice over)
     rc, findings, summary, ours = memcached_pid(
         ctx, ("--json", *FUTEX_ONLY, "--hang-threshold", "1"), idle=2)
     h.check(rc == 0, "exit status 0", f"got {rc}")
+    h.check(summary["duration_s"] >= 2, "racetrace watched twice the hang threshold (summary)",
+            repr(summary["duration_s"]))
     # its threads' waits, each seen to end; every thread's end (10 threads with -t 4)
     h.check_watched(summary, {"futex_wait": (1, None), "futex_wait_ret": (1, None),
                               "thread_exit": (10, None)})
