@@ -112,7 +112,7 @@ def run(ctx, mode, targv, want, rt_opts=("--json",)):
         terr, pid, ours = t.err, t.pid, {r.pid, t.pid}
     check_kinds(findings, want)
     check_summary(findings, summary, pid)
-    want_rc = 2 if findings else 0
+    want_rc = h.FINDINGS_RC if findings else 0
     h.check(rc == want_rc, f"exit status {want_rc}", f"got {rc}: {r.err[-1] if r.err else ''}")
     h.check_no_leaked_links(ctx, before, ours)
     return rc, findings, summary, terr
@@ -176,7 +176,40 @@ MISUSE = {
                     {"double-free": (["freer"], None, 0)}),
     "hang": (["hang"], ("--hang-threshold", "1"), {"hang": 1},
              {"hang": (["waiter", "holder"], ["lock_m"], 1)}),
+    # static mutexes never locked before: their state comes from the owner word
+    "unlock-never-locked": (["unlock_static"], (), {"unlock-unheld": 1, "cond-wait-unheld": 1},
+                            {"unlock-unheld": (["unlocker"], ["lock_m"], 1),
+                             "cond-wait-unheld": (["waiter"], ["lock_w"], 1)}),
+    "destroy-waited-cond": (["destroy_waited", "cond"], (), {"destroy-waited": 1},
+                            {"destroy-waited": (["destroyer", "waiter"], None, 1)}),
+    "destroy-waited-mutex": (["destroy_waited", "mutex"], (), {"destroy-waited": 1},
+                             {"destroy-waited": (["destroyer", "waiter"], None, 1)}),
+    "destroy-waited-free": (["destroy_waited", "free"], (), {"destroy-waited": 1},
+                            {"destroy-waited": (["destroyer", "waiter"], None, 1)}),
 }
+
+# The functions a finding's sites must be in (the target's own), by MISUSE name and kind.
+SITE_FUNCS = {
+    "unlock-never-locked": {"unlock-unheld": {"thread_unlocker"},
+                            "cond-wait-unheld": {"thread_waiter"}},
+    "destroy-waited-cond": {"destroy-waited": {"thread_destroyer", "thread_waiter"}},
+    "destroy-waited-mutex": {"destroy-waited": {"thread_destroyer", "thread_waiter"}},
+    "destroy-waited-free": {"destroy-waited": {"thread_destroyer", "thread_waiter"}},
+}
+
+
+def site_funcs(f):
+    """The functions of f's sites: the innermost frame of each site's stack."""
+    stacks = f.get("stacks")
+    h.check(isinstance(stacks, list) and len(stacks) == len(f["sites"]),
+            f"{f['kind']}: a stack per site", repr(stacks)[:200])
+    out = set()
+    for st in stacks:
+        fn = st[0].get("function") if st and isinstance(st[0], dict) else None
+        h.check(isinstance(fn, str) and fn, f"{f['kind']}: every site is symbolized",
+                repr(st)[:200])
+        out.add(fn)
+    return out
 
 
 def check_detail(findings, path, tids, detail):
@@ -203,6 +236,16 @@ def make_misuse(name, mode):
                                           ("--json", *rt_opts))
         tids, _ = h.notes(terr)
         check_detail(findings, path, tids, detail)
+        for kind, funcs in SITE_FUNCS.get(name, {}).items():
+            for f in findings:
+                if f["kind"] == kind:
+                    got = site_funcs(f)
+                    h.check(got == funcs, f"{kind}: sites in {', '.join(sorted(funcs))}",
+                            f"got {sorted(got)}")
+        if want.get("destroy-waited"):
+            f = findings[0]
+            h.check(f.get("detail") == ("free" if argv[-1] == "free" else None),
+                    "destroy-waited detail", repr(f.get("detail")))
         if "free-locked" in want:
             f = findings[0]
             h.check("(at +16)" in f["message"], "free-locked: the lock is at +16 in the block",
@@ -262,7 +305,7 @@ def t_double_lock_self(ctx):
     for f in findings:
         check_roles(f, tids, ["locker"])
         check_locks(f, path, ["lock_n"])
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
@@ -311,7 +354,7 @@ def deadlock_cmd(ctx, opts=(), want=DEADLOCK_ALL):
     tids, times = h.notes(r.err)
     check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
     check_latency(ctx, r, times)
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
@@ -341,7 +384,7 @@ def deadlock_pid(ctx, opts=(), want=DEADLOCK_ALL):
     tids, times = h.notes(t.err)
     check_deadlock(next(f for f in findings if f["kind"] == "deadlock"), path, tids)
     check_latency(ctx, r, times)
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
@@ -391,7 +434,7 @@ def deadlock_after(ctx, opts=()):
     check_kinds(findings, {"deadlock": 1})
     check_summary(findings, summary, t.pid)
     check_deadlock(findings[0], path, tids)
-    h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1] if r.err else ''}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1] if r.err else ''}")
     h.check(t.alive(), "target alive after racetrace detached", f"exit {t.p.returncode}")
     t.kill()
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
@@ -502,6 +545,13 @@ CLEAN = {
     # rounds of two locks, and 200 rounds each of a read and a write lock
     "attach-held": (["attach_held"], {"mutex_unlock": (4 + 2 * 200 * 4, None),
                                       "rwlock_unlock": (1 + 2 * 200, None)}, 16),
+    # crules' twins: each makes calls of these kinds; their counts depend on the interleaving
+    "unlock-static-ok": (["unlock_static", "ok"], {"mutex_unlock": (1, None),
+                                                   "cond_wait": (1, None)}, 16),
+    "destroy-waited-ok": (["destroy_waited", "ok"], {"cond_destroy": (1, None),
+                                                     "cond_broadcast": (1, None)}, 16),
+    "all-blocked-ok": (["all_blocked", "ok"], {"cond_wait": (1, None), "pthread_join": (1, None),
+                                               "cond_broadcast": (1, None)}, 16),
 }
 
 
@@ -746,3 +796,106 @@ def t_xz(ctx):
 def t_pigz(ctx):
     compress_test(ctx, "pigz", "pigz", ["-p", "2", "-k", "-f"], ".gz", ["-t"],
                   PIGZ_BLOCK // PIGZ_LOCKS_PER_BLOCK)
+
+
+# ---------------------------------------------------------------------------------------------
+# A program that dies by a signal soon after its start
+
+
+def abort_early(ctx, mode):
+    """abort_early: threads end (glibc frees their cached blocks from inside libc), then an
+    assert kills the process with SIGABRT, a few milliseconds in. Nothing may be reported:
+    the library's frees must be told from the program's though the process is gone when its
+    records are read. The exit status is the command's (128 + SIGABRT) in `--` mode."""
+    path = h.need_target("abort_early")
+    before = h.LinkSnapshot()
+    for _ in range(3):  # the process is gone sooner or later than the drain: try a few
+        if mode == "cmd":
+            rc, r = h.run_cmd_mode(ctx, [path, "8"])
+            findings, summary = h.parse_jsonl(r)
+            ours = {r.pid, summary.get("pid")}
+            h.check(rc == 128 + signal.SIGABRT, "exit status: the command's (SIGABRT)",
+                    f"got {rc}: {r.err[-1:]}")
+        else:
+            t, r = h.start_pid_mode(ctx, [path, "8"])
+            t.write("go\n")
+            t.close_stdin()
+            trc = t.wait(h.TIMEOUT, "target dies in time")
+            h.check(trc == -signal.SIGABRT, "target dies by SIGABRT", f"exit {trc}")
+            rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
+            findings, summary = h.parse_jsonl(r)
+            ours = {r.pid, t.pid}
+            h.check(rc == 0, "exit status 0", f"got {rc}")
+        check_kinds(findings, {})
+        check_summary(findings, summary, None)
+        check_events(summary, ("free",), 8 * 8)
+        h.check(summary["lost"] == 0, "no event lost", repr(summary["lost"]))
+        h.check_no_leaked_links(ctx, before, ours)
+
+
+@h.test("clean-abort-early-cmd", clean=True)
+def t_abort_early_cmd(ctx):
+    abort_early(ctx, "cmd")
+
+
+@h.test("clean-abort-early-pid", clean=True)
+def t_abort_early_pid(ctx):
+    abort_early(ctx, "pid")
+
+
+# ---------------------------------------------------------------------------------------------
+# Every thread of a C program blocked
+
+
+def all_blocked(ctx, mode):
+    """all_blocked: workers in untimed pthread_cond_wait that no one will signal, main in
+    pthread_join. One deadlock, detail all-threads, naming main and every worker, with each
+    thread's call site in the target's own functions; then the hung target is stopped (by a
+    SIGTERM that racetrace passes on in `--` mode) and racetrace exits with the findings'
+    status."""
+    path = h.need_target("all_blocked")
+    before = h.LinkSnapshot()
+    if mode == "cmd":
+        r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path, "3"])
+        pid = h.wait_tracing(r)
+        terr = r.err
+    else:
+        t, r = h.start_pid_mode(ctx, [path, "3"])
+        pid = t.pid
+        t.write("go\n")
+        terr = t.err
+    got = r.wait_line("stdout", h.is_finding("deadlock"), FINDING_WAIT)
+    h.check(got, f"deadlock reported within {FINDING_WAIT} s", f"stdout {r.out[-3:]}")
+    if mode == "cmd":
+        os.kill(r.pid, signal.SIGTERM)
+    else:
+        t.kill()
+    rc = r.wait(h.TIMEOUT, "racetrace exits after the hung target is stopped")
+    findings, summary = h.parse_jsonl(r)
+    check_kinds(findings, {"deadlock": 1})
+    check_summary(findings, summary, pid)
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
+    f = findings[0]
+    h.check(f.get("detail") == "all-threads", "deadlock detail all-threads", repr(f.get("detail")))
+    tids, _ = h.notes(terr)
+    workers = sorted(int(line.rsplit(" ", 1)[1]) for line in terr
+                     if ": tid worker " in line)
+    h.check(len(workers) == 3, "the target noted its 3 workers", repr(terr[-5:]))
+    h.check(sorted(f["threads"]) == sorted([tids["main"], *workers]),
+            "the finding names main and every worker", f"{f['threads']} vs {tids}, {workers}")
+    got = site_funcs(f)
+    h.check(got == {"thread_worker", "wait_for_workers"},
+            "sites: the workers' cond wait and main's join, in the target's functions",
+            f"got {sorted(got)}")
+    h.check(summary["lost"] == 0, "no event lost", repr(summary["lost"]))
+    h.check_no_leaked_links(ctx, before, {r.pid, pid})
+
+
+@h.test("detect-all-blocked-cmd")
+def t_all_blocked_cmd(ctx):
+    all_blocked(ctx, "cmd")
+
+
+@h.test("detect-all-blocked-pid")
+def t_all_blocked_pid(ctx):
+    all_blocked(ctx, "pid")

@@ -43,6 +43,8 @@ SUMMARY_KEYS = ("pid", "events", "lost", "threads", "duration_s", "findings", "e
 INVERSION = "lock-order-inversion"
 NOTE_TID = re.compile(r": tid (\S+) (\d+)$")
 NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
+# racetrace's exit status when it reported findings (--exitcode's default)
+FINDINGS_RC = 66
 
 
 class Fail(Exception):
