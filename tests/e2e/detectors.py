@@ -539,6 +539,12 @@ CLEAN = {
     # 4 threads x 8 blocks; glibc frees each thread's cache at its exit too
     "thread-tcache": (["thread_tcache"], {"alloc": 32, "free": (32, None),
                                           "thread_fork": 4}, 16),
+    # destroy-locked's twin: M locked and unlocked once, then destroyed (free)
+    "destroy-unlocked": (["destroy_unlocked"], {"mutex_lock": 1, "mutex_unlock": 1,
+                                                "mutex_destroy": (1, 1)}, 8),
+    # free-locked's twin: the block's mutex locked and unlocked once, then the block freed
+    "free-unlocked": (["free_unlocked"], {"mutex_lock": 1, "mutex_unlock": 1, "alloc": (1, 4),
+                                          "free": (1, None)}, 8),
     # two reallocs, one of them the free
     "realloc-free": (["realloc_free"], {"realloc": (2, 2), "free": (1, 4)}, 16),
     # the unlocks of what it held at attach (mutexes M, H, R twice, W), then 4 threads x 200
