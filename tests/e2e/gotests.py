@@ -34,6 +34,7 @@ CASES = [
     ("oncemap", [], [], {}, None),
     ("doubleclose", [], [], {"go-chan-double-close": 1}, None),
     ("abba", [], [], {"lock-order-inversion": 1}, {"ab", "ba"}),
+    ("abab", [], [], {}, None),
     ("chanblock", HANG, [], {"go-goroutine-leak": 1}, {"blocked"}),
     ("doublelock", HANG, ["1500"], {"double-lock": 1}, {"handler"}),
     ("rlockrec", [], [], {"double-lock/recursive-rlock": 1}, {"handler"}),
@@ -61,6 +62,8 @@ GO_CLEAN_MAKES = {
     "waitgroup": {"go_wg_add": (8, 8), "go_go": 4},
     # two lookups through the Once's fast-path check, one of them runs doSlow
     "oncemap": {"go_once_check": 2, "go_once_slow": 1, "go_go": 2},
+    # abba's twin: 2 goroutines x 100 rounds of A then B
+    "abab": {"go_unlock": 400, "go_go": 2},
     # a service and a client goroutine; the client's one connection is read
     "acceptloop": {"go_go": 2},
     # the ticker's goroutine and the timer's, each receiving from its timer channel
