@@ -518,6 +518,14 @@ def notes(lines):
     return tids, times
 
 
+NOTE_ADDR = re.compile(r": addr (\S+) (0x[0-9a-f]+)$")
+
+
+def note_addrs(lines):
+    """The target's "addr WHAT 0x..." notes (target.h): {what: address}."""
+    return {m.group(1): int(m.group(2), 16) for m in map(NOTE_ADDR.search, lines) if m}
+
+
 def check_summary(findings, s, pid=None):
     for k in SUMMARY_KEYS:
         check(k in s, f"summary has '{k}'", f"keys {sorted(s)}")
