@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Run every test tier in order: unit (cmocka, ASan/UBSan), layers (the include rules of
 # user/'s folders), golden (the replay of recorded traces, byte for byte:
-# tests/golden/check.sh), BPF (verifier and exact event counts), fuzz smoke (each libFuzzer
-# target for a short while), end to end (tests/e2e/run.sh).
+# tests/golden/check.sh), BPF (verifier and exact event counts), fuzz (each libFuzzer target
+# for a minimum number of executions, sanitizer reports fatal: tests/fuzz/run.sh), end to end
+# (tests/e2e/run.sh).
 # Every tier runs even when an earlier one failed; each prints `PASS tier` or `FAIL tier: why`,
 # and the last line is `run_all: N passed, M failed` over the tiers. Exit 1 on any failure.
 # Nothing is skipped: a missing binary or prerequisite fails its tier. Build first (`make test`
@@ -12,7 +13,6 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=.output
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 UNIT_TIMEOUT=300
 GOLDEN_TIMEOUT=600
 BPF_TIMEOUT=300
@@ -105,32 +105,12 @@ echo "=== bpf"
 run_binaries bpf "tests/bpf/*.c" "$OUT/tests/bpf" "$BPF_TIMEOUT"
 
 echo "=== fuzz"
-fuzz_tier() {
-	local bin name corpus bad=() work
-	collect "tests/fuzz/fuzz_*.c" "$OUT/fuzz"
-	work=$(mktemp -d /tmp/racetrace-fuzz.XXXXXX)
-	for bin in ${BINS[@]+"${BINS[@]}"}; do
-		name=$(basename "$bin")
-		name=${name#fuzz_}
-		corpus=()
-		[ -d "tests/fuzz/corpus/$name" ] && corpus=("tests/fuzz/corpus/$name")
-		mkdir -p "$work/$name"
-		echo "== $bin ${FUZZ_SECONDS}s ${corpus[*]:-(no corpus)}"
-		# New inputs go to the scratch dir listed first, never into the repository; so do
-		# crash artifacts.
-		if ! timeout $((FUZZ_SECONDS * 3 + 60)) "$bin" -max_total_time="$FUZZ_SECONDS" \
-			-artifact_prefix="$work/$name/" -print_final_stats=1 \
-			"$work/$name" ${corpus[@]+"${corpus[@]}"} >"$work/$name.log" 2>&1; then
-			tail -n 30 "$work/$name.log"
-			bad+=("$name (log and artifacts in $work)")
-		else
-			tail -n 3 "$work/$name.log"
-		fi
-	done
-	[ ${#bad[@]} -gt 0 ] || rm -rf "$work"
-	tier_result fuzz "$(tier_reason "tests/fuzz/fuzz_*.c" ${bad[@]+"${bad[@]}"})"
-}
-fuzz_tier
+# each libFuzzer target for FUZZ_RUNS executions; a sanitizer report fails it (tests/fuzz/run.sh)
+if tests/fuzz/run.sh; then
+	tier_result fuzz ""
+else
+	tier_result fuzz "see the fuzz: line above"
+fi
 
 echo "=== e2e"
 if timeout "$E2E_TIMEOUT" tests/e2e/run.sh; then

@@ -17,22 +17,17 @@ governor sheds probes of a target that is over budget.
                        stops when the key is removed
   daemon-governor      a lock-heavy target far over max_events_per_second: the daemon logs the
                        degradation, /metrics shows racetrace_governor_level >= 1 for its pid
-                       and racetrace_governor_degradations_total >= 1, the target keeps
-                       >= 80 % of its untraced throughput, and nothing is reported on it
-                       (it never nests or misuses a lock)
+                       and racetrace_governor_degradations_total >= 1, and nothing is
+                       reported on it (it never nests or misuses a lock)
 
 Every target is a private copy of the binary in a temporary directory, selected by that path
 (or by a comm no one else uses: it carries this run's pid, so two `make test` at once select
 different ones), so e2e runs of other sessions on the same machine, which run the same targets,
 are never attached by these daemons and cannot disturb the exact checks.
 
-The governor test holds the only throughput assertion of the e2e tier (docs/config.md
-promises "never slowing the service to keep a detector"; everything else about speed belongs
-to `make bench`). Method: lockstorm runs GOV_SECONDS of wall time and prints its ops/s; it
-runs untraced, twice under the daemon, then untraced again, in the same test; the ratio is
-the best traced throughput over the best untraced one (load that other programs put on the
-machine only ever slows a run down, so the best runs are the least disturbed). All four numbers
-are in the log and in the failure message.
+No throughput or latency threshold here (STYLE.md): what the governor costs the service is
+measured by `make bench` (its racetrace-daemon rows, docs/performance.md). The governor test
+logs lockstorm's ops/s under the daemon, untraced, for whoever reads a failure.
 
 Servers listen on 127.0.0.1 only, on ports the kernel picked free; every HTTP request has a
 timeout, every poll a deadline, and every process is killed when the test ends.
@@ -58,12 +53,10 @@ FINDING_WAIT = 15  # seconds for a finding that must come
 DETACH_WAIT = 10  # seconds from a target's death to "detached from pid N"
 PROM_WAIT = 30  # seconds for Prometheus to start, to scrape, to see the counter rise
 HTTP_TIMEOUT = 5  # seconds per HTTP request
-# lockstorm's run time, untraced and traced alike. The governor decides every 250 ms and skips a
-# level when far over budget, so a lock storm is down to contention-only (then paused) within
-# about half a second: ~5 % of a 10 s window is paid at full tracing cost.
+# lockstorm's run time, untraced and traced alike (long enough for the governor, which decides
+# every 250 ms, to degrade it)
 GOV_SECONDS = 10
 GOV_BUDGET = 10000  # max_events_per_second: lockstorm makes millions
-GOV_MIN_RATIO = 0.8
 RUNNING_PREFIX = "racetrace: daemon running"
 # This run's comm names for targets selected by comm (at most 15 characters, the kernel's limit)
 COMM_TAG = f"rt{os.getpid() % 0x10000:04x}"
@@ -637,7 +630,6 @@ def t_governor(ctx):
         # a second traced run: a new process, attached at level 0 again
         traced2, pid2, _, _ = run_lockstorm(ctx, storm, d)
         d.wait_detached(pid2, "lockstorm")
-        traced = max(traced1, traced2)
         line = next((s for s in d.p.err if s.startswith(f"racetrace: pid {pid} ") and
                      "over budget, degrading to level" in s), None)
         h.check(line, "daemon logs 'over budget, degrading to level N' for lockstorm",
@@ -654,16 +646,8 @@ def t_governor(ctx):
         lost = values(s, "racetrace_events_lost_total")
         ctx.log(f"events lost while lockstorm ran: {lost}")
         d.stop(before, {pid, pid2})
-        plain2, _, _, _ = run_lockstorm(ctx, storm)
-
-        # best against best: other load on the machine only ever slows a run down
-        plain = max(plain1, plain2)
-        ratio = traced / plain
-        msg = (f"under the daemon {traced1:.0f} and {traced2:.0f} ops/s, untraced "
-               f"{plain1:.0f} and {plain2:.0f} ops/s: best against best, ratio {ratio:.3f}")
-        ctx.log(msg)
-        h.check(ratio >= GOV_MIN_RATIO, f"throughput under the governor >= {GOV_MIN_RATIO} x "
-                "untraced", msg)
+        ctx.log(f"lockstorm under the daemon {traced1:.0f} and {traced2:.0f} ops/s, untraced "
+                f"{plain1:.0f} ops/s (a log line: make bench measures the cost)")
         # lockstorm never nests locks and never misuses one: any finding is a false one.
         h.check(not findings, "no finding for lockstorm (correct code)",
                 f"{[(f['kind'], f.get('message')) for f in findings]}; events lost: {lost}")

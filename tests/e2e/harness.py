@@ -43,9 +43,6 @@ SUMMARY_KEYS = ("pid", "events", "lost", "threads", "duration_s", "findings", "e
 INVERSION = "lock-order-inversion"
 NOTE_TID = re.compile(r": tid (\S+) (\d+)$")
 NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
-# A live deadlock must be on racetrace's stdout within this many seconds of forming (the one
-# timing assertion; detectors.py says how it is measured).
-DEADLOCK_LATENCY_MAX = 1.0
 # racetrace's exit status when it reported findings (--exitcode's default)
 FINDINGS_RC = 66
 
@@ -519,6 +516,14 @@ def notes(lines):
         if m:
             times[m.group(1)] = float(m.group(2))
     return tids, times
+
+
+NOTE_ADDR = re.compile(r": addr (\S+) (0x[0-9a-f]+)$")
+
+
+def note_addrs(lines):
+    """The target's "addr WHAT 0x..." notes (target.h): {what: address}."""
+    return {m.group(1): int(m.group(2), 16) for m in map(NOTE_ADDR.search, lines) if m}
 
 
 def check_summary(findings, s, pid=None):

@@ -49,6 +49,7 @@ static void work(void *arg)
 	obj = calloc(1, sizeof(*obj));
 	if (!obj)
 		target_die("calloc", ENOMEM);
+	target_note_addr("block", obj);
 	CHECK_PT(pthread_mutex_init(&obj->lock, NULL));
 	CHECK_PT(pthread_barrier_init(&obj_locked, NULL, 2));
 	CHECK_PT(pthread_barrier_init(&obj_freed, NULL, 2));

@@ -145,8 +145,9 @@ static inline void target_run(const struct target_opts *o, void (*work)(void *),
  * several threads never interleave:
  *   "NAME: tid ROLE TID"          target_note_tid(): which kernel thread plays ROLE
  *   "NAME: time WHAT SEC.NSEC"    target_note_time(): CLOCK_MONOTONIC now, just before WHAT
- * tests/e2e/detectors.py reads them to check a finding's threads, and the live-deadlock
- * latency, exactly.
+ *   "NAME: addr WHAT 0xADDR"      target_note_addr(): where WHAT (a heap block) lives
+ * tests/e2e/detectors.py reads them to check a finding's threads and addresses exactly, and
+ * when a live deadlock formed.
  */
 static inline void __attribute__((format(printf, 1, 2))) target_note(const char *fmt, ...)
 {
@@ -181,6 +182,12 @@ static inline int target_gettid(void)
 static inline void target_note_tid(const char *role)
 {
 	target_note("tid %s %d", role, target_gettid());
+}
+
+/* Tell the harness the address of `what` (a heap block, whose address no symbol gives). */
+static inline void target_note_addr(const char *what, const void *p)
+{
+	target_note("addr %s %p", what, p);
 }
 
 /* Tell the harness the CLOCK_MONOTONIC time, just before the caller does `what`. */

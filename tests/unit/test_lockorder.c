@@ -4,6 +4,7 @@
  * locks are found once, consistent orders, trylocks, recursion and unknown unlocks are not
  * findings, repeats over other lock instances count under one id, and a random-order fuzz
  * against a naive reference (any pair taken in both orders) agrees on whether a 2-cycle exists.
+ * Findings are read as parsed JSON (json_mini.h): fields and values, never their text order.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "hb_fixture.h"
+#include "json_mini.h"
 
 static void ev_arg(struct fixture *f, __u16 type, __u32 tid, __u64 obj, __u64 caller, __s64 ret,
 		   __u64 arg)
@@ -36,9 +38,47 @@ static void unlock(struct fixture *f, __u32 tid, __u64 m)
 	ev(f, RT_EV_MUTEX_UNLOCK, tid, m, 0x999, 0);
 }
 
+/* Whether finding v has the edge from -> to taken by tid, held at held and acquired at acq. */
+static bool has_edge(const struct jm *v, long tid, const char *from, const char *to,
+		     const char *held, const char *acq)
+{
+	const struct jm *edges = jm_get(v, "edges");
+	size_t i;
+
+	for (i = 0; edges && edges->type == JM_ARR && i < edges->n; i++) {
+		const struct jm *e = edges->items[i], *t = jm_get(e, "tid");
+
+		if (t && t->type == JM_NUM && (long)t->num == tid && !strcmp(jm_str(e, "from"), from) &&
+		    !strcmp(jm_str(e, "to"), to) &&
+		    !strcmp(jm_str(jm_get(e, "held_site"), "addr"), held) &&
+		    !strcmp(jm_str(jm_get(e, "acquire_site"), "addr"), acq))
+			return true;
+	}
+	return false;
+}
+
+/* Whether finding v names exactly the locks at these addresses, in any order. */
+static bool has_locks(const struct jm *v, const char *const *addrs, size_t n)
+{
+	const struct jm *locks = jm_get(v, "locks");
+	size_t i, j;
+
+	if (!locks || locks->type != JM_ARR || locks->n != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++)
+			if (!strcmp(jm_str(locks->items[j], "addr"), addrs[i]))
+				break;
+		if (j == n)
+			return false;
+	}
+	return true;
+}
+
 static void test_abba_found_once(void **state)
 {
 	struct fixture *f = *state;
+	struct jm *inv;
 	int i;
 
 	for (i = 0; i < 3; i++) {
@@ -53,15 +93,20 @@ static void test_abba_found_once(void **state)
 	}
 	assert_int_equal(rt_report__count(f->report), 1);
 	fflush(f->out);
-	assert_non_null(strstr(f->buf, "\"kind\":\"lock-order-inversion\""));
-	assert_non_null(strstr(f->buf, "\"threads\":[2,1]"));
-	assert_non_null(strstr(f->buf, "\"acquire_site\":{\"addr\":\"0x21\""));
-	assert_non_null(strstr(f->buf, "\"held_site\":{\"addr\":\"0x10\""));
+	inv = jm_line_of_kind(f->buf, "lock-order-inversion");
+	assert_non_null(inv);
+	assert_true(jm_int_set(jm_get(inv, "threads"), (long[]){ 1, 2 }, 2));
+	/* each thread's edge, with the sites where it held one lock and took the other */
+	assert_true(has_edge(inv, 1, "0xa", "0xb", "0x10", "0x11"));
+	assert_true(has_edge(inv, 2, "0xb", "0xa", "0x20", "0x21"));
+	assert_int_equal(jm_get(inv, "edges")->n, 2);
+	jm_free(inv);
 }
 
 static void test_three_lock_cycle(void **state)
 {
 	struct fixture *f = *state;
+	struct jm *inv;
 
 	lock(f, 1, 0xA, 0x10);
 	lock(f, 1, 0xB, 0x11);
@@ -76,8 +121,14 @@ static void test_three_lock_cycle(void **state)
 	lock(f, 3, 0xA, 0x31);
 	assert_int_equal(rt_report__count(f->report), 1);
 	fflush(f->out);
-	assert_non_null(strstr(f->buf, "\"locks\":[{\"addr\":\"0xc\""));
-	assert_non_null(strstr(f->buf, "\"threads\":[3,1,2]"));
+	inv = jm_line_of_kind(f->buf, "lock-order-inversion");
+	assert_non_null(inv);
+	assert_true(has_locks(inv, (const char *const[]){ "0xa", "0xb", "0xc" }, 3));
+	assert_true(jm_int_set(jm_get(inv, "threads"), (long[]){ 1, 2, 3 }, 3));
+	assert_true(has_edge(inv, 1, "0xa", "0xb", "0x10", "0x11"));
+	assert_true(has_edge(inv, 2, "0xb", "0xc", "0x20", "0x21"));
+	assert_true(has_edge(inv, 3, "0xc", "0xa", "0x30", "0x31"));
+	jm_free(inv);
 }
 
 static void test_consistent_order_clean(void **state)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Where to put a function's entry probe. A uprobe on an instruction the kernel must single-step
- * out of line (a `mov`, like pthread_mutex_lock's first one) costs ~12 us per hit on our VMs;
- * on one it emulates (a relative jump, call or conditional jump, a push of a register, a nop)
- * it costs ~0.5 us. So the probe moves from the entry to the first such instruction of the
+ * out of line (a `mov`, like pthread_mutex_lock's first one) costs many times what it costs on
+ * one the kernel emulates (a relative jump, call or conditional jump, a push of a register, a
+ * nop): `make bench` measures both (docs/performance.md, "Probe placement candidates"). So the
+ * probe moves from the entry to the first such instruction of the
  * straight-line prefix, when everything before it leaves untouched what the probe reads (the
  * stack pointer, so the return address is still on top; the argument registers it reads;
  * memory) and no branch of the function lands between the entry and it. Return probes can move

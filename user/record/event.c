@@ -130,6 +130,17 @@ const struct rt_event *rt_event_decode(const void *data, size_t sz, const char *
 		*why = "record without a thread";
 		return NULL;
 	}
+#ifdef RT_PLANT_UB
+	{
+		/*
+		 * A planted bug, only in `make fuzz-planted` builds (tests/fuzz/planted.sh): a
+		 * shift by an untrusted amount, undefined from 32 on, which UBSan reports.
+		 */
+		volatile int bucket = 1 << (e->h.tid % 64);
+
+		(void)bucket;
+	}
+#endif
 	return e;
 }
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The fuzz tier: run every libFuzzer target of tests/fuzz/ (built in BIN_DIR, by default
+# .output/fuzz) for at least FUZZ_RUNS executions each, from its seeds in
+# tests/fuzz/corpus/NAME/. The targets are built with -fno-sanitize-recover=all, so an ASan or
+# UBSan report ends the run with a failure, as does a crash, a leak or a broken contract
+# (abort). A target that stops before FUZZ_RUNS executions (libFuzzer's final stats say how
+# many it did), or takes longer than FUZZ_TIMEOUT, fails too: a short run proves little.
+# New inputs and crash artifacts go to a scratch directory, never into the repository; it is
+# kept when something failed.
+#
+# Usage: tests/fuzz/run.sh [BIN_DIR]   Exit 0 when every target passed, 1 otherwise.
+# Environment: FUZZ_RUNS (default 10000), FUZZ_TIMEOUT (seconds per target, default 600).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=${1:-.output/fuzz}
+runs=${FUZZ_RUNS:-10000}
+limit=${FUZZ_TIMEOUT:-600}
+work=$(mktemp -d /tmp/racetrace-fuzz.XXXXXX)
+bad=()
+n=0
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "${src%.c}")
+	bin=$dir/$name
+	short=${name#fuzz_}
+	n=$((n + 1))
+	if [ ! -x "$bin" ]; then
+		bad+=("$name (not built: run 'make fuzz')")
+		continue
+	fi
+	corpus=()
+	[ -d "tests/fuzz/corpus/$short" ] && corpus=("tests/fuzz/corpus/$short")
+	mkdir -p "$work/$short"
+	echo "== $bin: $runs executions, seeds ${corpus[*]:-(none)}"
+	if timeout "$limit" "$bin" -runs="$runs" -artifact_prefix="$work/$short/" \
+		-print_final_stats=1 "$work/$short" ${corpus[@]+"${corpus[@]}"} \
+		>"$work/$short.log" 2>&1; then
+		done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$short.log")
+		if [ "${done_runs:-0}" -lt "$runs" ]; then
+			tail -n 5 "$work/$short.log"
+			bad+=("$name (only ${done_runs:-no} executions of $runs)")
+		else
+			echo "   $done_runs executions, $(grep -c . "$work/$short.log") log lines"
+		fi
+	else
+		rc=$?
+		tail -n 30 "$work/$short.log"
+		if [ $rc -eq 124 ]; then
+			bad+=("$name (not $runs executions within $limit s)")
+		else
+			bad+=("$name (exit $rc)")
+		fi
+	fi
+done
+if [ $n -eq 0 ]; then
+	echo "fuzz: no targets in tests/fuzz/"
+	exit 1
+fi
+if [ ${#bad[@]} -gt 0 ]; then
+	echo "fuzz: failed: ${bad[*]} (logs and artifacts in $work)"
+	exit 1
+fi
+rm -rf "$work"
+echo "fuzz: $n targets, $runs executions each"
