@@ -33,10 +33,10 @@ def t_files_private(ctx):
                 os.unlink(p)
         rc, r = h.run_cmd_mode(ctx, [h.need_target("abba")],
                                ("-o", trace, "--json-out", live_json))
-        h.check(rc == 2, "the live run reports abba's inversion (exit 2)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, "the live run reports abba's inversion", f"got {rc}")
         rep = h.Proc(ctx, [h.RACETRACE, "report", trace, "--json-out", report_json])
         rc = rep.wait(h.TIMEOUT, "report exits in time")
-        h.check(rc == 2, "the replay reports it too (exit 2)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, "the replay reports it too", f"got {rc}")
         for p, what in ((trace, "trace file (-o)"), (live_json, "--json-out of a live run"),
                         (report_json, "--json-out of racetrace report")):
             h.check(os.path.getsize(p) > 0, f"the {what} was written")
