@@ -177,7 +177,8 @@ def trace_container(ctx, root, replace=False):
         rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
         findings, summary = h.parse_jsonl(r)
         h.check_report(findings, summary, c.pid, 1, 2)
-        h.check(rc == 2, "racetrace exit status 2 (a finding)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, f"racetrace exit status {h.FINDINGS_RC} (findings)",
+                f"got {rc}")
         h.check(summary["lost"] == 0, "nothing lost", repr(summary["lost"]))
         h.check_in_target(findings[0], c.copy, ABBA_EDGES)
         check_symbolized(findings[0], replace)
@@ -226,7 +227,8 @@ def t_container_libc(ctx):
         rc = r.wait(h.TIMEOUT, "racetrace exits after the target")
         findings, summary = h.parse_jsonl(r)
         h.check_report(findings, summary, c.pid, 1, 2)
-        h.check(rc == 2, "racetrace exit status 2 (a finding)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, f"racetrace exit status {h.FINDINGS_RC} (findings)",
+                f"got {rc}")
         h.check_in_target(findings[0], c.copy, ABBA_EDGES)
         check_symbolized(findings[0])
         h.check_no_leaked_links(ctx, before, {r.pid, c.pid})

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""End-to-end tests of what racetrace writes (docs/security.md).
+"""End-to-end tests of what racetrace writes, keeps and leaves behind (docs/security.md).
 
   files-private   under umask 022, the trace file (-o), the --json-out file of a live run and
                   of `racetrace report`, and the daemon's findings file are created 0600: they
                   hold another process's addresses, stacks and names
+  sigkill-racetrace  racetrace SIGKILLed while attached: no uprobe link left, the target
+                  runs its work and exits 0
   daemon-caps     the daemon, started as root with every capability, keeps only CAP_BPF,
                   CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE
                   (effective, permitted and bounding sets of every thread; no inheritable or
@@ -33,10 +35,10 @@ def t_files_private(ctx):
                 os.unlink(p)
         rc, r = h.run_cmd_mode(ctx, [h.need_target("abba")],
                                ("-o", trace, "--json-out", live_json))
-        h.check(rc == 2, "the live run reports abba's inversion (exit 2)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, "the live run reports abba's inversion", f"got {rc}")
         rep = h.Proc(ctx, [h.RACETRACE, "report", trace, "--json-out", report_json])
         rc = rep.wait(h.TIMEOUT, "report exits in time")
-        h.check(rc == 2, "the replay reports it too (exit 2)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, "the replay reports it too", f"got {rc}")
         for p, what in ((trace, "trace file (-o)"), (live_json, "--json-out of a live run"),
                         (report_json, "--json-out of racetrace report")):
             h.check(os.path.getsize(p) > 0, f"the {what} was written")
@@ -96,3 +98,23 @@ def t_daemon_caps(ctx):
                 repr([f["kind"] for f in mine]))
         h.check_inversion(mine[0], 2, t.pid)
         d.stop(before, {t.pid})
+
+
+@h.test("sigkill-racetrace")
+def t_sigkill(ctx):
+    """racetrace killed with SIGKILL while its probes are in a target: the kernel releases every
+    link with its file descriptors, and the target runs on as if it had never been traced
+    (abba's work, its exit status 0)."""
+    before = h.LinkSnapshot()
+    t, r = h.start_pid_mode(ctx, [h.need_target("abba")])
+    links = [i for i in h.bpf_links_of(r.pid).values() if i.get("link_type") == "uprobe_multi"]
+    h.check(links, "racetrace holds uprobe links before the kill", repr(links))
+    os.kill(r.pid, 9)
+    rc = r.wait(h.TIMEOUT, "racetrace dies")
+    h.check(rc == -9, "racetrace was killed by SIGKILL", f"got {rc}")
+    h.check_no_leaked_links(ctx, before, {r.pid})
+    h.check(t.alive(), "the target is alive after racetrace's death")
+    t.write("go\n")
+    t.close_stdin()
+    rc = t.wait(h.TIMEOUT, "the target exits in time")
+    h.check(rc == 0, "the target exits 0", f"got {rc}: {t.err[-1:]}")

@@ -45,6 +45,7 @@
 #define RT_D_SECOND_MS 1000
 #define RT_D_GOVERN_MS 250 /* over budget for a quarter second is enough to act */
 #define RT_D_RESCAN_MS 500 /* new modules of the targets: their libraries, dlopen */
+#define RT_D_EXEC_SLACK_MS 50 /* an exec this soon after we read a process is likely the one read */
 #define RT_D_MAX_TARGETS 256
 #define RT_D_COST_EMULATED_NS 600 /* per probed call, measured by make bench */
 
@@ -71,7 +72,8 @@ struct target {
 	int level;
 	__u64 events, events_last;
 	__u64 by_type[RT_EV_MAX];
-	__u64 start_ns, over_since, under_since;
+	__u64 start_ns; /* CLOCK_MONOTONIC before its identity was read: later execs are new */
+	__u64 over_since, under_since;
 	double cpu_last; /* target CPU seconds at the last second */
 	double overhead;
 	bool gone;
@@ -235,7 +237,8 @@ static void target_remove(struct daemon *d, struct target *t, const char *why)
 
 static int on_event(void *ctx, const struct rt_event *e);
 
-static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, const char *comm)
+static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, const char *comm,
+		      __u64 seen_ns)
 {
 	struct target *t;
 	char err[512];
@@ -252,7 +255,7 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 	snprintf(t->comm, sizeof(t->comm), "%s", comm);
 	snprintf(t->exe, sizeof(t->exe), "%s", exe);
 	t->pidfd = syscall(SYS_pidfd_open, pid, 0);
-	t->start_ns = now_ns();
+	t->start_ns = seen_ns;
 	d->pl.hang_threshold_s = d->cfg.hang_threshold_s; /* a reload may have changed it */
 	t->hb = rt_pipeline__engine(&d->pl);
 	if (!t->hb || t->pidfd < 0) {
@@ -360,14 +363,39 @@ static void scan_processes(struct daemon *d)
 		pid_t pid = atoi(de->d_name);
 		int cfg;
 
+		__u64 seen = now_ns();
+
 		if (pid <= 0 || target_find(d, pid))
 			continue;
 		cfg = match_config(&d->cfg, pid, exe, comm);
 		if (cfg >= 0)
-			target_add(d, pid, cfg, exe, comm);
+			target_add(d, pid, cfg, exe, comm, seen);
 	}
 	if (dir)
 		closedir(dir);
+}
+
+/*
+ * Is an exec record of target t one we attached after (a chain such as unshare, chroot, then
+ * the service, whose records are read late)? Yes when it happened before we read t's identity,
+ * or just after (the kernel switches /proc/PID/exe before the exec tracepoint fires) while
+ * /proc/PID/exe is still what we attached to, or the process is gone.
+ */
+static bool exec_seen(const struct target *t, __u64 ktime)
+{
+	char path[64], exe[PATH_MAX];
+	ssize_t n;
+
+	if (ktime < t->start_ns)
+		return true;
+	if (ktime >= t->start_ns + RT_D_EXEC_SLACK_MS * 1000000ULL)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return true;
+	exe[n] = 0;
+	return !strcmp(exe, t->exe);
 }
 
 static int on_event(void *ctx, const struct rt_event *e)
@@ -377,14 +405,17 @@ static int on_event(void *ctx, const struct rt_event *e)
 
 	if (e->h.type == RT_EV_EXEC) {
 		char exe[PATH_MAX], comm[16];
+		__u64 seen = now_ns();
 		int cfg;
 
 		t = target_find(d, e->h.tgid);
+		if (t && exec_seen(t, e->h.ktime))
+			return 0;
 		if (t) /* a new program in a traced process: its modules changed */
 			target_remove(d, t, "it exec'ed a new program");
 		cfg = match_config(&d->cfg, e->h.tgid, exe, comm);
 		if (cfg >= 0)
-			return target_add(d, e->h.tgid, cfg, exe, comm);
+			return target_add(d, e->h.tgid, cfg, exe, comm, seen);
 		return 0;
 	}
 	t = target_find(d, e->h.tgid);
