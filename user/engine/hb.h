@@ -44,6 +44,7 @@ struct hb_counters {
 	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
 	__u64 lockorder_truncated; /* cycle searches stopped at their step limit */
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
+	__u64 slots_reused;	   /* clock slots of ended goroutines reused (hb.c) */
 };
 
 /* sum += c, every counter. */

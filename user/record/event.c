@@ -82,6 +82,7 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_ONCE_CHECK] = "go_once_check",
 	[RT_EV_GO_ONCE_SLOW] = "go_once_slow",
 	[RT_EV_GO_ONCE_SLOW_DONE] = "go_once_slow_done",
+	[RT_EV_COND_DESTROY] = "cond_destroy",
 };
 
 const char *rt_event_name(unsigned int type)
