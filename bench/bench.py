@@ -63,6 +63,9 @@ MC_REQUESTS = {"default": 100_000, "helgrind": 3_000}
 # gobench: iterations per goroutine; etcd: etcdctl put+get pairs per run
 GO_ITERS = {"plain": 5_000_000, "racetrace": 20_000, "gorace": 500_000}
 ETCD_PAIRS = 150
+# gosvc (tests/targets/gosvc, go1.26, built by scripts/build_go_targets.sh): seconds of load
+GOSVC = os.path.join(ROOT, ".output", "go-targets", "go1.26", "gosvc")
+GOSVC_SECONDS = 20
 # Single-thread runs (per-call cost, probe candidates) calibrate their iteration count: one
 # short run, then enough iterations for about SINGLE_TARGET_S seconds, within these bounds.
 SINGLE_TARGET_S = 0.3
@@ -759,6 +762,59 @@ def run_etcd(tool, pairs, ctx, tag="etcd"):
     return res
 
 
+def run_gosvc(tool, seconds, ctx, tag="gosvc"):
+    """The go1.26 service of tests/targets/gosvc (gRPC, chi, client_golang) on loopback,
+    racetrace attached with -p once it serves, then its own load mode for `seconds` (4 HTTP
+    clients, a gRPC health client, a metrics scraper; not traced): requests/s."""
+    hport, gport = str(free_port()), str(free_port())
+    argv = [GOSVC, "serve", hport, gport]
+    res = {"tool": tool, "iters": seconds}
+    if not os.access(GOSVC, os.X_OK):
+        res["error"] = f"{GOSVC} missing: run scripts/build_go_targets.sh 26"
+        return res
+    note_cmd("gosvc (racetrace attaches with -p)", argv)
+    errf = os.path.join(OUT, f"{tag}.server.err")
+    with open(errf, "w") as e:
+        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=e,
+                                  stdin=subprocess.DEVNULL)
+    tracer = None
+    try:
+        deadline = time.monotonic() + 60
+        while "gosvc: serving" not in read(errf):
+            if time.monotonic() > deadline or not alive(server):
+                res["error"] = "gosvc did not start: " + read(errf)[-300:]
+                return res
+            time.sleep(0.2)
+        if tool == "racetrace":
+            tracer, _ = tracer_for(tool, server.pid, None, tag, ctx)
+            if not tracer.start():
+                res["error"] = "racetrace did not attach: " + tracer.output().strip()[-300:]
+                return res
+        load = [GOSVC, "load", hport, gport, str(seconds), "4"]
+        note_cmd("gosvc load", load)
+        t0 = time.monotonic()
+        r = subprocess.run(load, capture_output=True, text=True, timeout=seconds + 120)
+        secs = time.monotonic() - t0
+        m = re.search(r"load: (\d+) requests, (\d+) failed", r.stdout)
+        if r.returncode or not m:
+            res["error"] = f"gosvc load exited {r.returncode}: {r.stderr.strip()[-300:]}"
+            return res
+        res.update(rate=int(m.group(1)) / secs, seconds=secs,
+                   target_rss_kb=vm_hwm_kb(server.pid))
+    finally:
+        if tracer and tracer.proc:
+            tracer.stop(False)
+            summary, findings = racetrace_summary(tracer.output())
+            if summary:
+                res["events"], res["lost"] = summary["events"], summary["lost"]
+            res["findings"] = len(findings)
+            res["tracer_rss_kb"] = tracer.rss
+        if alive(server):
+            server.send_signal(signal.SIGTERM)
+        wait_rusage(server, 20)
+    return res
+
+
 # ---------------------------------------------------------------------------------------------
 # Probe placement candidates
 
@@ -1343,7 +1399,10 @@ def write_outputs(results):
               "with `go build -race`. *etcd* = Debian's etcd-server (go1.19, stripped) on "
               "127.0.0.1, driven by etcdctl put+get pairs one after the other (a new etcdctl "
               "process per request, as in a shell loop: its start-up is part of every "
-              "request); racetrace attaches with -p once etcd answers.\n")
+              "request); racetrace attaches with -p once etcd answers. *go1.26 service* = "
+              "tests/targets/gosvc (gRPC, chi, client_golang; go1.26) on 127.0.0.1 under its "
+              f"own load mode for {GOSVC_SECONDS} s (4 HTTP clients, a gRPC health client, a "
+              "metrics scraper; requests/s); racetrace attaches with -p once it serves.\n")
     md.append("## Detection of the known inversion\n")
     md.append("`lockbench --buggy` takes A then B in one thread and, strictly after it, B then "
               "A in another (ordered by an atomic flag: it never deadlocks). *reported* means "
@@ -1474,6 +1533,7 @@ def main():
     etcd_tools = ["plain", "racetrace"]
     raw.update({("go", t): [] for t in go_tools})
     raw.update({("etcd", t): [] for t in etcd_tools})
+    raw.update({("gosvc", t): [] for t in etcd_tools})
     for rep in range(REPS):
         log(f"bench: repetition {rep + 1}/{REPS} ({time.monotonic() - t_start:.0f} s)")
         for tool in go_tools:
@@ -1484,6 +1544,9 @@ def main():
             for tool in etcd_tools:
                 raw[("etcd", tool)].append(run_etcd(tool, max(20, int(ETCD_PAIRS * SCALE)),
                                                     ctx))
+            for tool in etcd_tools:
+                raw[("gosvc", tool)].append(run_gosvc(tool, max(5, int(GOSVC_SECONDS * SCALE)),
+                                                      ctx))
         for wname, args in workloads:
             for tool in lb_tools:
                 # cheap runs without a tracer start-up: three samples per repetition
@@ -1501,11 +1564,12 @@ def main():
     for tool in PAIRED_TOOLS:
         r = run_mc_paired(tool, PAIRED_PAIRS, max(2000, int(PAIRED_REQUESTS * SCALE)), libc, ctx)
         results["mc_paired"][tool] = {"stats": paired_stats(r), **r}
-    go_names = {"go": "Go (goroutines, sync.Mutex, channels)", "etcd": "etcd"}
-    for wname in [w for w, _ in workloads] + ["memcached", "go", "etcd"]:
+    go_names = {"go": "Go (goroutines, sync.Mutex, channels)", "etcd": "etcd",
+                "gosvc": "go1.26 service (gRPC, chi, client_golang)"}
+    for wname in [w for w, _ in workloads] + ["memcached", "go", "etcd", "gosvc"]:
         tools = {}
-        for tool in {"memcached": mc_tools, "go": go_tools, "etcd": etcd_tools}.get(wname,
-                                                                                  lb_tools):
+        for tool in {"memcached": mc_tools, "go": go_tools, "etcd": etcd_tools,
+                     "gosvc": etcd_tools}.get(wname, lb_tools):
             runs = raw[(wname, tool)]
             errs = sorted({r["error"] for r in runs if "error" in r})
             early = any(r.get("early_exit") for r in runs)
@@ -1517,7 +1581,7 @@ def main():
         if wname == "memcached":
             tools["tsan"] = {"stats": None, "runs": [],
                              "note": "not run: needs memcached rebuilt with -fsanitize=thread"}
-        if wname == "etcd":
+        if wname in ("etcd", "gosvc"):
             tools["gorace"] = {"stats": None, "runs": [],
                                "note": "not run: needs etcd rebuilt with go build -race"}
         results["workloads"].append({"name": go_names.get(wname, wname), "tools": tools})

@@ -234,6 +234,35 @@ static int go_site_probe(int fd, struct rt_goprobe_sites *gs, const struct rt_go
 #define RT_GO_SITE_ATOMICS 8
 
 /*
+ * What the `lock xadd` a adds, when a `mov $imm32, r32` of its source register (Go sets it
+ * right before: `mov $-1, %ebx; lock xadd %ebx, 0x10(%rax)`) is found in the 16 bytes before
+ * it: the immediate (1, -1, ...); 0 when not found. A byte match, not a decode: it only ranks
+ * candidates that are already atomics of the right kind in the body's range.
+ */
+static int xadd_addend(int fd, const struct rt_go_atomic *a)
+{
+	unsigned char b[16 + 8];
+	unsigned int k = 16, rex = 0, reg, i;
+	__s32 imm;
+
+	if (a->off < 16 || pread(fd, b, sizeof(b), a->off - 16) != (ssize_t)sizeof(b) ||
+	    b[k++] != 0xf0)
+		return 0;
+	if ((b[k] & 0xf0) == 0x40)
+		rex = b[k++];
+	if (b[k] != 0x0f || b[k + 1] != 0xc1)
+		return 0;
+	reg = ((b[k + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+	for (i = 16 - 5; i + 1 > 0; i--) {
+		if (b[i] != 0xb8 + (reg & 7) || (reg >= 8) != (i > 0 && b[i - 1] == 0x41))
+			continue;
+		memcpy(&imm, &b[i + 1], sizeof(imm));
+		return imm;
+	}
+	return 0;
+}
+
+/*
  * Functions whose inlined lock bodies are not probed, because probes on the function itself
  * stand for them: RWMutex.Lock and Unlock (the writer lock's own Mutex: GO_WLOCK and
  * GO_WUNLOCK), and the out-of-line Mutex Lock and Unlock (entry and returns; from go1.24 on
@@ -260,23 +289,25 @@ static bool own_caller(const __u64 own[RT_GO_OWN_FUNCS], __u64 caller)
  * `field` (the atomic's word in the lock: the lock's own address goes in the record). A
  * release (Unlock, RUnlock) is probed before its atomic when that sees every path. A body's
  * address range may also hold another body's atomic (an instruction of a later body hoisted
- * into it): bodies with one atomic in range claim theirs first, the others take the last one
- * nobody claimed. The last, because what the compiler moves out of a body moves up: an
- * instruction of a body hoisted far above it (go1.26's context.propagateCancel reloads the
- * third Unlock's mutex right after the first Lock) stretches the range back over unrelated
- * atomics (there an atomic.Int32.Add), never forward past the body's own.
+ * into it): bodies with one atomic in range claim theirs first, the others take the first one
+ * nobody claimed that adds what their kind adds (xadd_addend: -1 for Unlock and RUnlock, 1 for
+ * RLock), else the first one nobody claimed. The addend matters where a body's range also
+ * holds an unrelated atomic: go1.26's context.(*cancelCtx).propagateCancel hoists its third
+ * Unlock's mutex reload right after the first Lock, and that range then held an
+ * atomic.Int32.Add(1) before the Unlock's own xadd.
  */
 static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
-		      const __u64 own[RT_GO_OWN_FUNCS], const char *fn, __u32 op, __u16 type,
-		      __u32 field, __u32 *count)
+		      const __u64 own[RT_GO_OWN_FUNCS], struct rt_map *claimed, bool claim_only,
+		      const char *fn, __u32 op, __u16 type, __u32 field, __u32 *count)
 {
 	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
 	struct rt_go_atomic(*cand)[RT_GO_SITE_ATOMICS] = NULL;
-	struct rt_map claimed;
+	/* what the atomic of this kind of body adds: Unlock, RUnlock -1; RLock 1; Lock: cmpxchg */
+	int want = op != RT_GO_ATOMIC_XADD ? 0 :
+		   (type == RT_EV_GO_UNLOCK || type == RT_EV_GO_RUNLOCK) ? -1 : 1;
 	int *ncand = NULL;
-	int n, i, j, ret = 0;
+	int n, i, j, pass, ret = 0;
 
-	rt_map_init(&claimed);
 	if (!sites)
 		return -ENOMEM;
 	n = rt_goelf__inlined(g, fn, RT_GO_SRC_ANY, sites, RT_GO_MAX_SITES);
@@ -291,23 +322,24 @@ static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
 		if (own_caller(own, sites[i].caller))
 			continue; /* in a function whose own probes stand for the body */
 		ncand[i] = rt_goelf__site_atomics(g, &sites[i], op, cand[i], RT_GO_SITE_ATOMICS);
-		if (ncand[i] == 1 && rt_map_put(&claimed, cand[i][0].addr, 1))
+		if (ncand[i] == 1 && rt_map_put(claimed, cand[i][0].addr, 1))
 			ret = -ENOMEM;
 	}
-	for (i = 0; i < n && !ret; i++) {
+	for (i = 0; i < n && !ret && !claim_only; i++) {
 		const struct rt_go_atomic *a = NULL;
 		int placed;
 
 		if (ncand[i] == 1)
 			a = &cand[i][0];
-		/* a full list may have left the body's own atomic out: no guess then */
-		for (j = ncand[i] - 1; ncand[i] > 1 && ncand[i] < RT_GO_SITE_ATOMICS && j >= 0 && !a;
-		     j--) {
-			if (rt_map_get(&claimed, cand[i][j].addr))
-				continue;
-			a = &cand[i][j];
-			if (rt_map_put(&claimed, a->addr, 1))
-				ret = -ENOMEM;
+		for (pass = 0; pass < 2 && ncand[i] > 1 && !a; pass++) {
+			for (j = 0; j < ncand[i] && !a; j++) {
+				if (rt_map_get(claimed, cand[i][j].addr) ||
+				    (!pass && (!want || xadd_addend(fd, &cand[i][j]) != want)))
+					continue;
+				a = &cand[i][j];
+				if (rt_map_put(claimed, a->addr, 1))
+					ret = -ENOMEM;
+			}
 		}
 		if (!a) {
 			if (ncand[i])
@@ -322,7 +354,6 @@ static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
 		else
 			gs->skipped++; /* the lock cannot be computed from registers there */
 	}
-	rt_map_free(&claimed);
 	free(cand);
 	free(ncand);
 	free(sites);
@@ -402,9 +433,10 @@ int rt_goprobe__place(const char *path, struct rt_goprobe_sites *gs, char *err, 
 	__u64 own[RT_GO_OWN_FUNCS] = { 0 };
 	__u32 rcount = 0;
 	bool isync;
+	struct rt_map claimed;
 	struct rt_goelf *g;
-	size_t i;
-	int ret = 0, fd;
+	size_t i, k;
+	int ret = 0, fd, pass;
 
 	memset(gs, 0, sizeof(*gs));
 	g = rt_goelf__open(path, err, errlen);
@@ -468,24 +500,37 @@ int rt_goprobe__place(const char *path, struct rt_goprobe_sites *gs, char *err, 
 	}
 	if (rt_goelf__offset(g, RT_GO_RWMUTEX_READERCOUNT, RT_GO_SRC_ANY, &rcount))
 		rcount = ~0U; /* unknown: no read-lock sites */
+	const struct {
+		const char *fn;
+		__u32 op;
+		__u16 type;
+		__u32 field, *count;
+	} kinds[] = {
+		{ isync ? "internal/sync.(*Mutex).Lock" : "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG,
+		  RT_EV_GO_LOCK, 0, &gs->inlined_lock },
+		{ isync ? "internal/sync.(*Mutex).Unlock" : "sync.(*Mutex).Unlock",
+		  RT_GO_ATOMIC_XADD, RT_EV_GO_UNLOCK, 0, &gs->inlined_unlock },
+		{ "sync.(*RWMutex).RLock", RT_GO_ATOMIC_XADD, RT_EV_GO_RLOCK, rcount,
+		  &gs->inlined_rlock },
+		{ "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD, RT_EV_GO_RUNLOCK, rcount,
+		  &gs->inlined_runlock },
+	};
 	/*
 	 * From go1.24 on the atomics are in internal/sync's bodies, inlined into sync's (or used
-	 * bare): their sites are the ones to look in
+	 * bare): their sites are the ones to look in. Bodies with one atomic in range claim it
+	 * first, for every kind, so that a Mutex.Unlock body whose range also holds a RUnlock's
+	 * xadd (grpc's addrConn.tryAllAddrs) does not take it; then every kind places its probes.
 	 */
-	if (!ret)
-		ret = go_inlined(g, fd, gs, own,
-				 isync ? "internal/sync.(*Mutex).Lock" : "sync.(*Mutex).Lock",
-				 RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK, 0, &gs->inlined_lock);
-	if (!ret)
-		ret = go_inlined(g, fd, gs, own,
-				 isync ? "internal/sync.(*Mutex).Unlock" : "sync.(*Mutex).Unlock",
-				 RT_GO_ATOMIC_XADD, RT_EV_GO_UNLOCK, 0, &gs->inlined_unlock);
-	if (!ret && rcount != ~0U)
-		ret = go_inlined(g, fd, gs, own, "sync.(*RWMutex).RLock", RT_GO_ATOMIC_XADD,
-				 RT_EV_GO_RLOCK, rcount, &gs->inlined_rlock);
-	if (!ret && rcount != ~0U)
-		ret = go_inlined(g, fd, gs, own, "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD,
-				 RT_EV_GO_RUNLOCK, rcount, &gs->inlined_runlock);
+	rt_map_init(&claimed);
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		for (k = 0; k < RT_ARRAY_SIZE(kinds) && !ret; k++) {
+			if (kinds[k].field == ~0U)
+				continue; /* readerCount unknown: no read-lock sites */
+			ret = go_inlined(g, fd, gs, own, &claimed, !pass, kinds[k].fn, kinds[k].op,
+					 kinds[k].type, kinds[k].field, kinds[k].count);
+		}
+	}
+	rt_map_free(&claimed);
 	if (!ret)
 		ret = go_once_sites(g, fd, gs);
 	if (ret)
