@@ -44,7 +44,7 @@ struct hb_counters {
 	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
 	__u64 lockorder_truncated; /* cycle searches stopped at their step limit */
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
-	__u64 go_chans_forgotten;  /* channels and WaitGroups the leak rule forgot at its cap */
+	__u64 go_leak_forgotten;  /* channels, WaitGroups, test goroutines the leak rules forgot */
 };
 
 /* sum += c, every counter. */
