@@ -8,12 +8,24 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 5
+#define RT_EVENTS_ABI 7
+/*
+ * The oldest ABI a trace may have and still replay. ABI 6 kept every record and field of 5
+ * and only added (owner words in ret, RT_EV_COND_DESTROY, cond wait flags in arg), which read
+ * as "not known" in a trace of 5; ABI 7 only added RT_EV_MEM_ACCESS.
+ */
+#define RT_EVENTS_ABI_MIN 5
 
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)
 #define RT_NO_OWNER 0U
 #define RT_FUTEX_OP_UNKNOWN 0xffffffffULL
+/* in ret: the lock's owner word was read (ABI 6); without it (0) nothing was read */
+#define RT_OWNER_READ (1ULL << 32)
+/* cond_wait's arg */
+#define RT_COND_READ 0x1	/* the flags below were set by the probe */
+#define RT_COND_TIMED 0x2	/* pthread_cond_timedwait or clockwait: it ends by itself */
+#define RT_COND_PSHARED 0x4 /* a process-shared condvar (glibc's __wrefs bit 0, at +36) */
 
 /*
  * Event types. "entry" records are emitted at function entry, "return" records at function
@@ -24,7 +36,8 @@
 enum rt_ev_type {
 	RT_EV_NONE = 0,
 	/* threads (sched tracepoints and pthread uprobes) */
-	RT_EV_THREAD_FORK,	/* kernel clone of a thread: arg = child tid */
+	RT_EV_THREAD_FORK,	/* kernel clone of a thread: arg = child tid, obj2 = the child's
+				 * tid in its own pid namespace (0: unknown) */
 	RT_EV_THREAD_EXIT,	/* kernel exit of a thread: arg = exit code, ret = 1 when the
 				 * whole process is exiting (exit_group, fatal signal) */
 	RT_EV_PTHREAD_CREATE,	/* return: obj = new pthread_t, caller = call site, ret */
@@ -36,7 +49,8 @@ enum rt_ev_type {
 				 * word (glibc __kind at +16: type in the low 2 bits) */
 	RT_EV_MUTEX_TRYLOCK,	/* return: obj = mutex, ret = 0 when acquired */
 	RT_EV_MUTEX_TIMEDLOCK,	/* return: obj = mutex, ret = 0 when acquired (timed/clocklock) */
-	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex, arg = kind word as for MUTEX_LOCK */
+	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex, arg = kind word as for MUTEX_LOCK, ret =
+				 * RT_OWNER_READ | the owner tid at +8 (0: nobody holds it) */
 	RT_EV_MUTEX_DESTROY,	/* entry: obj = mutex */
 	/* rwlocks */
 	RT_EV_RWLOCK_RDLOCK,	/* entry: obj = rwlock */
@@ -49,7 +63,9 @@ enum rt_ev_type {
 	RT_EV_SPIN_TRYLOCK,	/* return: obj, ret = 0 when acquired */
 	RT_EV_SPIN_UNLOCK,	/* entry: obj = spinlock (glibc shares this code with spin_init) */
 	/* condition variables */
-	RT_EV_COND_WAIT,	/* entry: obj = cond, obj2 = mutex (the mutex is released) */
+	RT_EV_COND_WAIT,	/* entry: obj = cond, obj2 = mutex (the mutex is released), ret =
+				 * RT_OWNER_READ | the mutex's owner tid at +8, arg = RT_COND_*
+				 * flags (ABI 6; 0 in older traces: not known) */
 	RT_EV_COND_WAIT_RET,	/* return: obj = cond, obj2 = mutex (re-acquired), ret */
 	RT_EV_COND_SIGNAL,	/* entry: obj = cond */
 	RT_EV_COND_BROADCAST,	/* entry: obj = cond */
@@ -73,7 +89,8 @@ enum rt_ev_type {
 	RT_EV_FUTEX_WAKE_RET,	/* exit: obj = uaddr, arg = futex op, ret = woken count */
 	RT_EV_PROC_EXIT,	/* entry of exit(): obj = status */
 	RT_EV_THREAD_NAME,	/* the thread's comm changed (or learned at attach): obj and obj2
-				 * hold its 16 bytes, NUL-padded */
+				 * hold its 16 bytes, NUL-padded; learned at attach, arg = its tid
+				 * in its own pid namespace (0: unknown) */
 	RT_EV_EXEC,		/* any process exec'ed (daemon mode only, not filtered by target):
 				 * obj and obj2 hold the new comm */
 	/*
@@ -125,6 +142,14 @@ enum rt_ev_type {
 				 * obj = the Once */
 	RT_EV_GO_ONCE_SLOW,	/* entry of sync.(*Once).doSlow: obj = the Once */
 	RT_EV_GO_ONCE_SLOW_DONE, /* a return of doSlow: the function ran (or another did) */
+	/* more pthread, at the end so that recorded traces keep their numbers (ABI 6) */
+	RT_EV_COND_DESTROY,	/* entry: obj = cond */
+	/*
+	 * A memory access of the program's own code (--races; uprobe_mem; ABI 7): obj = the
+	 * address, caller = the end of the accessing instruction (the site, like a return
+	 * address), arg = its size in bytes | RT_MEM_* flags. h.goid is the goroutine in Go code.
+	 */
+	RT_EV_MEM_ACCESS,
 	RT_EV_MAX,
 };
 
@@ -132,9 +157,10 @@ enum rt_ev_type {
 #define RT_EVF_RET 0x1	 /* record emitted at function return */
 #define RT_EVF_SYNTH 0x2 /* made by user space: a futex wait already in progress at attach */
 /*
- * Set by user space on allocator records whose caller is inside the C library itself
- * (realloc freeing, a thread's malloc cache handed back at its exit): the library's own
- * bookkeeping, not the program's, and not balanced by probed calls.
+ * Set on allocator records whose caller is inside the C library itself (realloc freeing, a
+ * thread's malloc cache handed back at its exit): the library's own bookkeeping, not the
+ * program's, and not balanced by probed calls. The probe sets it (the caller lies in the
+ * mapping of the probed function), else user space from /proc/PID/maps.
  */
 #define RT_EVF_INTERNAL 0x4
 /*
@@ -204,6 +230,8 @@ struct rt_event {
 #define RT_CK_ARG_SIZE2 0x80000ULL  /* entry: size = arg1 * arg2 (calloc) */
 #define RT_CK_SIZE_ARG2 0x100000ULL /* entry: size = arg2 (memalign, aligned_alloc) */
 #define RT_CK_SIZE_ARG3 0x200000ULL /* entry: size = arg3 (posix_memalign) */
+/* C probes only (the bit is RT_CK_GO_ARG1 in a Go cookie): a timed wait (cond_wait's arg) */
+#define RT_CK_TIMED 0x1000000ULL
 
 /*
  * Stack samples: for a call site seen for the first time (keyed by its caller address), the
@@ -278,5 +306,35 @@ struct rt_stack_sample {
 #define RT_CK_GO_REG_SHIFT 28
 #define RT_CK_GO_REG(ck) (((ck) >> RT_CK_GO_REG_SHIFT) & 0xfULL)
 #define RT_CK_GO_DISP(ck) ((__s64)(__s32)((ck) >> 32))
+
+/* RT_EV_MEM_ACCESS arg: size in the low byte, then */
+#define RT_MEM_SIZE_MASK 0xffULL
+#define RT_MEM_READ 0x100ULL
+#define RT_MEM_WRITE 0x200ULL
+#define RT_MEM_ATOMIC 0x400ULL /* lock prefix, xchg with memory, cmpxchg */
+
+/*
+ * uprobe_mem cookies: how to compute the address of one access from the registers at the
+ * probe. The probe may sit on the instruction before an atomic (uprobes refuse the lock prefix)
+ * or after it, so it also says where the accessing instruction ends (the record's site).
+ * address = disp + (RIPREL ? site : 0) + (BASE ? reg[base] : 0) + (INDEX ? reg[index] << scale)
+ */
+#define RT_MCK_DISP(ck) ((__s64)(__s32)((ck) & 0xffffffffULL))
+#define RT_MCK_BASE_SHIFT 32 /* DWARF register number, 4 bits */
+#define RT_MCK_INDEX_SHIFT 36
+#define RT_MCK_SCALE_SHIFT 40 /* log2 of the scale, 2 bits */
+#define RT_MCK_SIZE_SHIFT 42  /* log2 of the size, 3 bits */
+#define RT_MCK_END_SHIFT 45   /* site - probe address, 8 bits */
+#define RT_MCK_BASE (1ULL << 53)
+#define RT_MCK_INDEX (1ULL << 54)
+#define RT_MCK_RIPREL (1ULL << 55)
+#define RT_MCK_READ (1ULL << 56)
+#define RT_MCK_WRITE (1ULL << 57)
+#define RT_MCK_ATOMIC (1ULL << 58)
+#define RT_MCK_GO (1ULL << 59) /* read the goroutine id from R14's g */
+#define RT_MCK_REG(ck, shift) (((ck) >> (shift)) & 0xfULL)
+#define RT_MCK_SCALE(ck) (((ck) >> RT_MCK_SCALE_SHIFT) & 0x3ULL)
+#define RT_MCK_SIZE(ck) (1ULL << (((ck) >> RT_MCK_SIZE_SHIFT) & 0x7ULL))
+#define RT_MCK_END(ck) (((ck) >> RT_MCK_END_SHIFT) & 0xffULL)
 
 #endif /* RT_EVENTS_H */

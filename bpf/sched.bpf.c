@@ -7,6 +7,18 @@
 #include "common.bpf.h"
 
 #define RT_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+#define RT_MAX_PID_NS_LEVEL 32 /* include/linux/pid_namespace.h */
+
+/* task's thread id in its own (innermost) pid namespace; 0 when it cannot be read */
+static __always_inline __u32 ns_tid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+
+	if (level > RT_MAX_PID_NS_LEVEL)
+		return 0;
+	return BPF_CORE_READ(pid, numbers[level].nr);
+}
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
@@ -22,6 +34,7 @@ int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_
 	if (!e)
 		return 0;
 	e->arg = BPF_CORE_READ(child, pid);
+	e->obj2 = ns_tid(child);
 	rt_submit(e);
 	return 0;
 }

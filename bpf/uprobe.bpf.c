@@ -23,7 +23,7 @@ static __always_inline __u64 entry_caller(struct pt_regs *ctx)
  * ctx is at the probed function's first instruction (the return address on top of the stack)
  * or at a return (ctx is in the caller already). Costs one hash lookup once a site is known.
  */
-static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_entry)
+static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_entry, __u64 rip)
 {
 	struct rt_stack_sample *s;
 	__u64 id, sp;
@@ -43,7 +43,8 @@ static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_
 	s->tgid = id >> 32;
 	s->site = site;
 	s->at_entry = at_entry;
-	s->regs[RT_REG_RIP] = PT_REGS_IP(ctx);
+	/* a memory access stands for the end of its instruction, as a return address would */
+	s->regs[RT_REG_RIP] = rip ? rip : PT_REGS_IP(ctx);
 	sp = PT_REGS_SP(ctx);
 	s->regs[RT_REG_RSP] = sp;
 	s->regs[RT_REG_RBP] = ctx->bp;
@@ -64,6 +65,42 @@ static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_
 		s->len = 512;
 	bpf_ringbuf_submit(s, BPF_RB_NO_WAKEUP);
 	return 0;
+}
+
+struct rt_vma_range {
+	__u64 start, end;
+};
+
+static long vma_range_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct rt_vma_range *r = data;
+
+	r->start = vma->vm_start;
+	r->end = vma->vm_end;
+	return 0;
+}
+
+/*
+ * An allocator call made from inside the module that has the probed function (the C library
+ * calling its own free: a thread's malloc cache handed back at its exit, realloc): the
+ * library's bookkeeping (RT_EVF_INTERNAL). Decided here, while the process and its mappings
+ * exist: a program that dies soon after has none left when user space reads the record.
+ * Returns 0 when the caller is elsewhere or the mapping could not be looked up (the mmap lock
+ * was contended): user space then decides from /proc/PID/maps.
+ */
+static __noinline __u16 alloc_internal(struct pt_regs *ctx, __u64 caller)
+{
+	struct rt_vma_range r = {};
+	__u64 ip = bpf_get_func_ip(ctx);
+
+	if (!caller || bpf_find_vma(bpf_get_current_task_btf(), ip, vma_range_cb, &r, 0))
+		return 0;
+	return caller >= r.start && caller < r.end ? RT_EVF_INTERNAL : 0;
+}
+
+static __always_inline bool alloc_type(__u16 type)
+{
+	return type == RT_EV_ALLOC || type == RT_EV_REALLOC || type == RT_EV_FREE;
 }
 
 /*
@@ -168,7 +205,7 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 			bpf_probe_read_user(&caller, sizeof(caller), (void *)PT_REGS_SP(ctx));
 	}
 	if (ck & RT_CK_STACK)
-		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)));
+		rt_stack_sample(ctx, caller, !(ck & (RT_CK_GO_SITE | RT_CK_GO_RETVAL)), 0);
 	e = rt_reserve(type, 0, id);
 	if (!e)
 		return 0;
@@ -215,10 +252,10 @@ int uprobe_entry(struct pt_regs *ctx)
 		bpf_map_update_elem(&stash, &key, &s, BPF_ANY);
 	}
 	if (ck & RT_CK_STACK)
-		rt_stack_sample(ctx, caller, 1);
+		rt_stack_sample(ctx, caller, 1, 0);
 	if (!(ck & RT_CK_EMIT))
 		return 0;
-	e = rt_reserve(type, 0, id);
+	e = rt_reserve(type, alloc_type(type) ? alloc_internal(ctx, caller) : 0, id);
 	if (!e)
 		return 0;
 	/*
@@ -237,6 +274,22 @@ int uprobe_entry(struct pt_regs *ctx)
 		/* glibc's __kind: recursive and error-checking mutexes behave differently */
 		bpf_probe_read_user(&kind, sizeof(kind), (void *)(a1 + 16));
 		e->arg = kind;
+	}
+	if (type == RT_EV_COND_WAIT) {
+		__u32 wrefs = 0;
+
+		e->arg = RT_COND_READ | (ck & RT_CK_TIMED ? RT_COND_TIMED : 0);
+		if (!bpf_probe_read_user(&wrefs, sizeof(wrefs), (void *)(a1 + 36)) && (wrefs & 1))
+			e->arg |= RT_COND_PSHARED;
+	}
+	if (type == RT_EV_MUTEX_UNLOCK || type == RT_EV_COND_WAIT) {
+		__u64 m = type == RT_EV_COND_WAIT ? a2 : a1;
+		__u32 owner = 0;
+
+		/* glibc's __owner at +8: who holds the mutex now (0: nobody), so an unlock of a
+		 * mutex never seen locked is judged by the lock itself */
+		if (m && !bpf_probe_read_user(&owner, sizeof(owner), (void *)(m + 8)))
+			e->ret = RT_OWNER_READ | owner;
 	}
 	rt_submit(e);
 	return 0;
@@ -265,9 +318,10 @@ int uretprobe_exit(struct pt_regs *ctx)
 	bpf_map_delete_elem(&stash, &key);
 	rc = PT_REGS_RC(ctx);
 	if (ck & RT_CK_STACK)
-		rt_stack_sample(ctx, s.caller, 0);
+		rt_stack_sample(ctx, s.caller, 0, 0);
 
-	e = rt_reserve(type, RT_EVF_RET, id);
+	e = rt_reserve(type, RT_EVF_RET | (alloc_type(type) ? alloc_internal(ctx, s.caller) : 0),
+		       id);
 	if (!e)
 		return 0;
 	e->caller = s.caller;
@@ -300,6 +354,49 @@ int uretprobe_exit(struct pt_regs *ctx)
 		e->ret = (__s32)rc;
 		break;
 	}
+	rt_submit(e);
+	return 0;
+}
+
+/*
+ * A memory access of the program's own code (--races): the cookie says how to compute its
+ * address from the registers (see RT_MCK_* in events.h); user space placed the probe on the
+ * accessing instruction, or next to an atomic one. The record's site is the end of the
+ * instruction, so that it symbolizes like a return address; its stack is sampled the first
+ * time a site is seen.
+ */
+SEC("uprobe.multi")
+int uprobe_mem(struct pt_regs *ctx)
+{
+	__u64 ck = bpf_get_attach_cookie(ctx);
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 site, addr, goid = 0;
+	struct rt_event *e;
+
+	if (!rt_traced(id >> 32))
+		return 0;
+	site = ctx_ip(ctx) + RT_MCK_END(ck);
+	addr = RT_MCK_DISP(ck);
+	if (ck & RT_MCK_RIPREL)
+		addr += site;
+	if (ck & RT_MCK_BASE)
+		addr += dwarf_reg(ctx, RT_MCK_REG(ck, RT_MCK_BASE_SHIFT));
+	if (ck & RT_MCK_INDEX)
+		addr += dwarf_reg(ctx, RT_MCK_REG(ck, RT_MCK_INDEX_SHIFT)) << RT_MCK_SCALE(ck);
+	if (ck & RT_MCK_GO) {
+		__u64 g = dwarf_reg(ctx, 14);
+
+		bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + go_goid_off));
+	}
+	rt_stack_sample(ctx, site, 0, site);
+	e = rt_reserve(RT_EV_MEM_ACCESS, 0, id);
+	if (!e)
+		return 0;
+	e->h.goid = goid;
+	e->obj = addr;
+	e->caller = site;
+	e->arg = (RT_MCK_SIZE(ck) & RT_MEM_SIZE_MASK) | (ck & RT_MCK_READ ? RT_MEM_READ : 0) |
+		 (ck & RT_MCK_WRITE ? RT_MEM_WRITE : 0) | (ck & RT_MCK_ATOMIC ? RT_MEM_ATOMIC : 0);
 	rt_submit(e);
 	return 0;
 }

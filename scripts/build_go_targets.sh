@@ -5,7 +5,12 @@
 # (a directory with _test.go files gets its test binary, `go test -c`). Only the standard
 # library is used: no module download. A missing toolchain is an error naming the fix.
 #
-# Usage: scripts/build_go_targets.sh [MINOR...]   (default: 19 21 22 23, as tests/e2e/gotests.py)
+# With go1.26 it also builds tests/targets/gosvc (a service from gRPC, chi and the Prometheus
+# client) into .output/go-targets/go1.26/gosvc and gosvc-sw, from the modules scripts/deps.sh
+# cached in /var/cache/racetrace/gomod (GOPROXY=off: no network here either).
+#
+# Usage: scripts/build_go_targets.sh [MINOR...]
+#        (default: 19 21 22 23 24 25 26 27, as tests/e2e/gotests.py)
 # go1.19 to go1.23 are Debian's; go1.24 to go1.27 are the toolchains scripts/deps.sh fetched
 # through the Go module proxy into /var/cache/racetrace/gomod (go1.26 may also be the machine's
 # /usr/local/go).
@@ -18,7 +23,7 @@ export GOCACHE="$PWD/$out/cache" GOPATH="$PWD/$out/gopath" GOFLAGS=-mod=mod GOPR
 toolchains=/var/cache/racetrace/gomod/golang.org
 declare -A fetched=([24]=go1.24.0 [25]=go1.25.0 [26]=go1.26.8 [27]=go1.27.3)
 minors=("$@")
-[ $# -gt 0 ] || minors=(19 21 22 23)
+[ $# -gt 0 ] || minors=(19 21 22 23 24 25 26 27)
 mkdir -p "$out"
 for minor in "${minors[@]}"; do
 	if [ -n "${fetched[$minor]:-}" ]; then
@@ -52,5 +57,22 @@ for minor in "${minors[@]}"; do
 				(cd "$src" && "$go" build "${flags[@]}" -o "$OLDPWD/$bin" "./$name")
 			fi
 		done
+	done
+	[ "$minor" = 26 ] || continue
+	svc=tests/targets/gosvc
+	for variant in "" -sw; do
+		bin="$out/go1.$minor/gosvc$variant"
+		if [ -x "$bin" ] && [ -z "$(find "$svc" "$go" -newer "$bin" \( -name '*.go' -o \
+			-name go.mod -o -name go.sum -o -name go \) 2>/dev/null | head -1)" ]; then
+			continue
+		fi
+		flags=()
+		[ "$variant" = -sw ] && flags=(-ldflags=-s\ -w)
+		if ! (cd "$svc" && GOMODCACHE=$(dirname "$toolchains") GOFLAGS=-mod=readonly \
+			"$go" build "${flags[@]}" -o "$OLDPWD/$bin" .); then
+			echo "build_go_targets: cannot build $svc with go1.$minor: are its modules" \
+			     "cached? run 'sudo scripts/deps.sh'" >&2
+			exit 1
+		fi
 	done
 done

@@ -31,6 +31,8 @@ BASE_PKGS+=(memcached xz-utils pigz)
 BASE_PKGS+=(prometheus)
 # A real Go server traced for a minute under a put/get loop (tests/e2e/gotests.py, go-etcd).
 BASE_PKGS+=(etcd-server etcd-client)
+# Minimal Debian roots for the container tests (scripts/container_root.sh, tests/e2e/containers.py).
+BASE_PKGS+=(debootstrap)
 # The install test renders the man page and verifies the systemd unit, whose ExecReload is
 # /bin/kill (procps) (tests/e2e/install.py).
 BASE_PKGS+=(man-db systemd procps)
@@ -86,8 +88,30 @@ fetch_go_toolchains() {
 	done
 }
 
+# The modules of the Go service the e2e tests build (tests/targets/gosvc: gRPC, chi, the
+# Prometheus client), fetched through the Go module proxy into the same module cache, checked
+# against go.sum, so that scripts/build_go_targets.sh builds it with GOPROXY=off.
+GO_MODULE_DIRS=(tests/targets/gosvc)
+
+fetch_go_modules() {
+	local d out root go
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	go="$GO_TOOLCHAINS/golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64/bin/go"
+	for d in "${GO_MODULE_DIRS[@]}"; do
+		# offline first: nothing to do when every package's module is cached
+		(cd "$root/$d" && env GOMODCACHE="$GO_TOOLCHAINS" GOPROXY=off GOTOOLCHAIN=local 			GOFLAGS=-mod=readonly GOENV=off "$go" list -deps . >/dev/null 2>&1) && continue
+		echo "racetrace deps: fetching the modules of $d through the Go module proxy"
+		if ! out=$(cd "$root/$d" && env GOMODCACHE="$GO_TOOLCHAINS" GOTOOLCHAIN=local 			   GOFLAGS=-mod=readonly GOENV=off "$go" mod download 2>&1); then
+			echo "racetrace deps: cannot fetch the modules of $d (is the Go module proxy" \
+			     "reachable?): $out" >&2
+			exit 1
+		fi
+	done
+}
+
 if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
 	fetch_go_toolchains
+	fetch_go_modules
 	exit 0
 fi
 
@@ -105,4 +129,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 fetch_go_toolchains
+fetch_go_modules
 echo "racetrace deps: done"

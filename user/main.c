@@ -43,15 +43,20 @@ static const char doc[] =
 	"metrics, and sheds probes of targets over its event budget (docs/config.md). An option "
 	"a mode would ignore is an error.\n"
 	"\n"
-	"Exit status: 0 no findings, 1 error, 2 findings reported (see --exitcode); with -- and "
-	"no findings, the command's own exit status (128+N if signal N killed it). The daemon "
-	"exits 0 when stopped by SIGTERM or SIGINT, 1 on error.\n"
+	"Exit status: 0 no findings, 1 error, 66 findings reported (--exitcode N changes it; 66, as "
+	"ThreadSanitizer's, is a status programs do not use, unlike 2, which a Go panic also "
+	"exits with); with -- and no findings, the command's own exit status (128+N if signal N "
+	"killed it). The daemon exits 0 when stopped by SIGTERM or SIGINT, 1 on error.\n"
+	"\n"
+	"With -- CMD, a SIGTERM or SIGINT sent to racetrace is passed on to CMD; racetrace traces "
+	"on until CMD exits, then reports and exits as above.\n"
 	"\v"
 	"EXAMPLES:\n"
 	"    racetrace -p 4242               # trace pid 4242 until Ctrl-C or its exit\n"
 	"    racetrace -p 4242 -d 30 --json  # 30 seconds, JSON Lines on stdout\n"
 	"    racetrace -- ./server --port 80 # trace a command from its start\n"
 	"    racetrace -o run.rtt -- ./app   # also record the event stream to run.rtt\n"
+	"    racetrace --races -d 10 -p 4242 # also sample memory accesses for data races\n"
 	"    racetrace report run.rtt        # replay a recording through the detectors\n"
 	"    racetrace daemon --config /etc/racetrace/racetrace.conf\n";
 
@@ -65,6 +70,10 @@ enum {
 	OPT_METRICS,
 	OPT_PROFILE,
 	OPT_NO_SYMBOLIZE,
+	OPT_RACES,
+	OPT_RACE_SITES,
+	OPT_RACE_ROTATE,
+	OPT_SUPPRESSIONS,
 };
 
 static const struct argp_option opts[] = {
@@ -81,12 +90,27 @@ static const struct argp_option opts[] = {
 	{ "hang-threshold", OPT_HANG_THRESHOLD, "SECONDS", 0,
 	  "Report a thread blocked on a lock this long as a hang, and a goroutine parked this "
 	  "long as stuck (go-goroutine-leak) (default 5)", 2 },
+	{ "races", OPT_RACES, NULL, 0,
+	  "Also find data races (data-race): sample the memory accesses of the program's own "
+	  "code with uprobes on its load and store instructions and check each pair against "
+	  "happens-before (docs/detectors.md). Costs ~1-12 us per sampled access", 2 },
+	{ "race-sites", OPT_RACE_SITES, "N", 0,
+	  "--races: watch at most N instructions at a time (default 2000); more rotate", 2 },
+	{ "race-rotate", OPT_RACE_ROTATE, "SECONDS", 0,
+	  "--races: move to the next window of instructions every SECONDS when there are more "
+	  "than --race-sites (default 2)", 2 },
+	{ "suppressions", OPT_SUPPRESSIONS, "FILE", 0,
+	  "Drop data races matching FILE's lines, in ThreadSanitizer's format: race:PATTERN, "
+	  "matched against the function names and source files of both stacks (* wildcards, "
+	  "# comments). None by default", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
-	{ "json", OPT_JSON, NULL, 0, "Print findings and the summary as JSON Lines", 3 },
+	{ "json", OPT_JSON, NULL, 0,
+	  "Print findings and the summary as JSON Lines (on stdout; with -- CMD, CMD's stdout "
+	  "goes to stderr, so stdout is JSON only)", 3 },
 	{ "json-out", OPT_JSON_OUT, "FILE", 0, "Write the JSON Lines to FILE instead of stdout",
 	  3 },
 	{ "output", 'o', "FILE", 0, "Record the raw event stream to a trace FILE", 3 },
-	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
+	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 66)",
 	  3 },
 	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 3 },
 	{ "no-symbolize", OPT_NO_SYMBOLIZE, NULL, 0,
@@ -132,6 +156,9 @@ static void note_mode_options(int key)
 	case 'd':
 	case 'o':
 	case OPT_PROBES:
+	case OPT_RACES:
+	case OPT_RACE_SITES:
+	case OPT_RACE_ROTATE:
 		if (!not_for_report)
 			not_for_report = name;
 		/* fall through */
@@ -139,6 +166,7 @@ static void note_mode_options(int key)
 	case OPT_JSON:
 	case OPT_EXITCODE:
 	case OPT_NO_SYMBOLIZE:
+	case OPT_SUPPRESSIONS:
 		if (!not_for_daemon)
 			not_for_daemon = name;
 		break;
@@ -170,6 +198,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_SYMBOLIZE:
 		env->no_symbolize = true;
+		break;
+	case OPT_RACES:
+		env->races = true;
+		break;
+	case OPT_RACE_SITES:
+		if (parse_num(arg, 1, 1 << 20, &v) || v != (int)v)
+			argp_error(state, "invalid --race-sites '%s' (1 to 1048576)", arg);
+		env->race_sites = v;
+		break;
+	case OPT_RACE_ROTATE:
+		if (parse_num(arg, 0.01, 1e6, &v))
+			argp_error(state, "invalid --race-rotate '%s' (seconds, > 0)", arg);
+		env->race_rotate_s = v;
+		break;
+	case OPT_SUPPRESSIONS:
+		env->suppressions = arg;
 		break;
 	case OPT_PROFILE:
 		env->profile = true;

@@ -115,6 +115,11 @@ static void test_match(void **state)
 	strcpy(t.cgroup, "/user.slice");
 	assert_true(rt_cfg_match(&t, "/x", "abba", "/user.slice/session-1.scope"));
 	assert_false(rt_cfg_match(&t, "/x", "abba", "/system.slice"));
+	assert_true(rt_cfg_match(&t, "/x", "abba", "/user.slice"));
+	/* a path component, not a string prefix: pod1 is not pod12 */
+	assert_false(rt_cfg_match(&t, "/x", "abba", "/user.slice2/session-1.scope"));
+	strcpy(t.cgroup, "/");
+	assert_true(rt_cfg_match(&t, "/x", "abba", "/user.slice/session-1.scope"));
 }
 
 int main(void)

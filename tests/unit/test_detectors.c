@@ -374,6 +374,83 @@ static void sc_map_unlocked(struct dfx *f)
 	map_writes(f, false);
 }
 
+/* ---- memory accesses (--races) ---- */
+
+#define V 0x9000 /* a variable */
+#define F 0x9100 /* a flag */
+
+static void mem(struct dfx *f, __u32 a, __u64 addr, __u64 flags, __u64 site)
+{
+	rec(f, is_go(f->lt), a, RT_EV_MEM_ACCESS, addr, 0, site, 8 | flags, 0);
+}
+
+/* Each actor writes V holding a lock: one lock (ordered), or a lock each (a race). */
+static void mem_writes(struct dfx *f, bool one_lock)
+{
+	__u32 t1 = actor(f, 0), t2 = actor(f, 1);
+
+	lock(f, t1, A, 0x401100);
+	mem(f, t1, V, RT_MEM_READ | RT_MEM_WRITE, 0x401108);
+	unlock(f, t1, A, 0x401110);
+	lock(f, t2, one_lock ? A : B, 0x402100);
+	mem(f, t2, V, RT_MEM_READ | RT_MEM_WRITE, 0x402108);
+	unlock(f, t2, one_lock ? A : B, 0x402110);
+	tick(f, 10);
+}
+
+static void sc_mem_one_lock(struct dfx *f)
+{
+	mem_writes(f, true);
+}
+
+static void sc_mem_two_locks(struct dfx *f)
+{
+	mem_writes(f, false);
+}
+
+/*
+ * V is published through flag F: an atomic store and a plain load of it (an acquire load is
+ * a plain mov), or a plain store and load (a volatile flag: V races).
+ */
+static void mem_publish(struct dfx *f, bool atomic)
+{
+	__u32 t1 = actor(f, 0), t2 = actor(f, 1);
+
+	mem(f, t1, V, RT_MEM_WRITE, 0x401100);
+	mem(f, t1, F, RT_MEM_WRITE | (atomic ? RT_MEM_ATOMIC : 0), 0x401108);
+	mem(f, t2, F, RT_MEM_READ, 0x402100);
+	mem(f, t2, V, RT_MEM_READ, 0x402108);
+	tick(f, 10);
+}
+
+static void sc_mem_publish_atomic(struct dfx *f)
+{
+	mem_publish(f, true);
+}
+
+/* Both bump a counter with `lock xadd`, then read V that only the first wrote before it. */
+static void sc_mem_atomic_counter(struct dfx *f)
+{
+	__u32 t1 = actor(f, 0), t2 = actor(f, 1);
+
+	mem(f, t1, V, RT_MEM_WRITE, 0x401100);
+	mem(f, t1, F, RT_MEM_READ | RT_MEM_WRITE | RT_MEM_ATOMIC, 0x401108);
+	mem(f, t2, F, RT_MEM_READ | RT_MEM_WRITE | RT_MEM_ATOMIC, 0x402100);
+	mem(f, t2, V, RT_MEM_READ, 0x402108);
+	tick(f, 10);
+}
+
+/* The same bytes written by two actors with nothing between them, then a read by one. */
+static void sc_mem_plain_flag(struct dfx *f)
+{
+	__u32 t1 = actor(f, 0), t2 = actor(f, 1);
+
+	mem(f, t1, V, RT_MEM_WRITE, 0x401100);
+	mem(f, t2, V, RT_MEM_READ, 0x402108);
+	mem(f, t2, V + 8, RT_MEM_READ, 0x402110); /* other bytes: no race */
+	tick(f, 10);
+}
+
 /* ---- the matrix ---- */
 
 #define NONE -1
@@ -422,6 +499,13 @@ static const struct scenario scenarios[] = {
 	{ "map writes under the lock", sc_map_locked, LT_GO, { { 0 } } },
 	{ "map writes with no lock", sc_map_unlocked, LT_GO,
 	  { { &rt_det_go_maprace, LT_GO, RT_K_GO_MAP_RACE } } },
+	{ "memory written under one lock", sc_mem_one_lock, LT_ALL, { { 0 } } },
+	{ "memory written under two locks", sc_mem_two_locks, LT_ALL,
+	  { { &rt_det_datarace, LT_ALL, RT_K_DATA_RACE } } },
+	{ "memory published through an atomic flag", sc_mem_publish_atomic, LT_ALL, { { 0 } } },
+	{ "atomic counter orders what came before", sc_mem_atomic_counter, LT_ALL, { { 0 } } },
+	{ "memory written then read with no edge", sc_mem_plain_flag, LT_ALL,
+	  { { &rt_det_datarace, LT_ALL, RT_K_DATA_RACE } } },
 };
 
 /* The kinds (and details) reported, as "kind[:detail],..." from the JSON Lines. */

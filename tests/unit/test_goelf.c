@@ -38,6 +38,7 @@
 #include <cmocka.h>
 #include "check.h"
 #include "elf/goelf.h"
+#include "probe/goprobe.h"
 
 #define RT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX_SITES 256
@@ -1014,6 +1015,7 @@ static void test_version_policy(void **state)
 {
 	char full[PATH_MAX], strip[PATH_MAX], tmp[64], err[512], line[512];
 	unsigned char *buf;
+	struct rt_goprobe_sites gs;
 	struct rt_go_site sites[4];
 	struct rt_go_func f;
 	struct rt_goelf *g;
@@ -1055,6 +1057,13 @@ static void test_version_policy(void **state)
 	CHECK_HAS(err, "go1.19 to go1.27 work", "stripped go1.28: message says what works");
 	CHECK_HAS(err, "-s -w", "stripped go1.28: message says why");
 	CHECK_HAS(err, "not traced", "stripped go1.28: message says what is off");
+	/* the prober refuses it the same way: no probe placed, the same one line */
+	CHECK_EQ(rt_goprobe__place(tmp, &gs, err, sizeof(err)), -EPROTONOSUPPORT,
+		 "stripped go1.28: no probes placed");
+	CHECK_EQ(gs.n, 0, "stripped go1.28: not one site");
+	CHECK(!strchr(err, '\n'), "stripped go1.28: the prober's message is one line");
+	CHECK_HAS(err, "newer than go1.27", "stripped go1.28: the prober says why");
+	rt_goprobe__sites_free(&gs);
 	free(buf);
 
 	/* newer than the table, with .symtab and DWARF: names and DWARF only, and it says so */
@@ -1085,6 +1094,16 @@ static void test_version_policy(void **state)
 	CHECK_EQ(rt_goelf__offset(g, RT_GO_G_GOID, RT_GO_SRC_TABLE, &off), -ENODATA,
 		 "no table row for go1.28");
 	rt_goelf__free(g);
+	/* the prober traces it from names and DWARF, and hands the line on to be printed */
+	CHECK_EQ(rt_goprobe__place(tmp, &gs, err, sizeof(err)), 1, "go1.28: probes placed");
+	CHECK(gs.n > 0 && gs.inlined_lock > 0 && gs.inlined_unlock > 0,
+	      "go1.28: functions and inlined Mutex bodies found from names and DWARF");
+	CHECK_HAS(gs.support, "newer than go1.27", "go1.28: the prober's line to print");
+	CHECK(!strchr(gs.support, '\n'), "go1.28: the prober's line is one line");
+	rt_goprobe__sites_free(&gs);
+	CHECK_EQ(rt_goprobe__place(full, &gs, err, sizeof(err)), 1, "go1.27: probes placed");
+	CHECK_EQ(gs.support[0], '\0', "go1.27: a known release, no line");
+	rt_goprobe__sites_free(&gs);
 	free(buf);
 	unlink(tmp);
 }

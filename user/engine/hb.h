@@ -44,7 +44,12 @@ struct hb_counters {
 	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
 	__u64 lockorder_truncated; /* cycle searches stopped at their step limit */
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
-	__u64 go_leak_forgotten;  /* channels, WaitGroups, test goroutines the leak rules forgot */
+	__u64 slots_reused;	   /* clock slots of ended goroutines reused (hb.c) */
+	__u64 go_leak_forgotten;   /* channels, WaitGroups, test goroutines the leak rules forgot */
+	__u64 atomics_evicted;	   /* atomic locations forgotten at the cap (lower_mem.c) */
+	__u64 race_shadow_evicted; /* data-race shadow words forgotten at the cap */
+	__u64 race_mem_accesses;   /* memory accesses checked (--races) */
+	__u64 race_addrs;	   /* distinct addresses watched (words entered in the shadow) */
 };
 
 /* sum += c, every counter. */
@@ -82,7 +87,8 @@ void hb__forget_lock_states(struct hb *hb);
 /*
  * The probes were changed while the target ran (the daemon's governor): calls were missed
  * around the change, so this is handled like a loss: forget, report nothing and add no
- * lock-order edge until the next tick, then forget again and relearn.
+ * lock-order edge until the next tick, then forget again and relearn. Acquisitions entered
+ * but not returned are dropped too, now and at that tick: their returns may never come.
  */
 void hb__probes_changed(struct hb *hb);
 /* Findings waiting for a tick (defer_findings). */

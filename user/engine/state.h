@@ -24,6 +24,9 @@
 #define SYNC_CHAN (5ULL << 56)
 #define SYNC_WG (6ULL << 56)
 #define SYNC_ONCE (7ULL << 56)
+#define SYNC_ATOMIC (8ULL << 56) /* a location accessed by atomic instructions */
+
+#define RT_MAX_ATOMICS (1U << 18) /* atomic locations remembered (lower_mem.c) */
 
 #define HB_MAX_DETECTORS 32
 
@@ -48,8 +51,10 @@ struct hb {
 	struct rt_map actor_of; /* key -> index + 1 */
 	__u32 actors_seen;
 	__u64 next_uid;
-	__u32 *free_sids;
+	__u32 *free_sids; /* freed clock slots of kernel threads */
 	size_t nfree_sids, free_sids_cap;
+	__u32 *go_sids; /* freed clock slots of goroutines, a queue: [go_sids_head, ngo_sids) */
+	size_t ngo_sids, go_sids_cap, go_sids_head;
 	__u32 next_sid;
 	__u32 *sid_clock; /* last own clock of every sid, so reuse keeps epochs monotonic */
 	size_t sid_clock_cap;
@@ -73,17 +78,21 @@ struct hb {
 	size_t nfree_blocks, free_blocks_cap;
 	__u64 nfreed; /* freed blocks remembered */
 	struct rt_map pthread_of; /* pthread_t -> tid */
+	struct rt_map cond_signal; /* condition variable -> ktime of its last signal or broadcast */
+	bool cond_signals_lost;	   /* the table was cleared at its cap */
 	/* Go */
 	struct rt_map spawn_of;	  /* tid -> key of the goroutine in runtime.newproc on it */
 	struct rt_map spawn_site; /* tid -> the `go` statement's call site */
 	struct rt_map go_chans;	  /* hchan -> make site << 3 | RT_GO_CHAN_* */
 	struct rt_map go_started; /* pid -> 1: its main goroutine's creation was seen */
 	struct rt_map exited;	  /* pid -> 1: the detectors were told it exits (proc_exit) */
+	struct rt_map atomics;	  /* address -> 1: accessed by an atomic instruction */
 	struct hb_lock_stat *lstats;
 	size_t nlstats, lstats_cap;
 	__u64 now;  /* ktime of the latest record */
 	__u64 lost; /* drops reported by the live side (tick records) */
 	bool suppress; /* events were lost since the last tick: no findings */
+	bool probes_changed; /* hb__probes_changed since the last tick: drop pendings there */
 	struct hb_pending *pending;
 	size_t npending, pending_cap;
 	__u64 events;
@@ -178,5 +187,8 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 int hb_go_before(struct hb *hb, struct hb_actor *t, const struct rt_event *e);
 bool hb_go_continues_pending(const struct hb_actor *t, const struct rt_event *e);
 int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e);
+/* lower_mem.c: memory accesses (--races); hb_mem_before runs first for every record */
+int hb_mem_before(struct hb *hb, struct hb_actor *t);
+int hb_lower_mem(struct hb *hb, struct hb_actor *t, const struct rt_event *e);
 
 #endif /* RT_ENGINE_STATE_H */

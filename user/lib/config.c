@@ -322,8 +322,14 @@ bool rt_cfg_match(const struct rt_cfg_target *t, const char *exe, const char *co
 	}
 	if (t->comm[0] && strcmp(comm, t->comm))
 		return false;
-	if (t->cgroup[0] && strncmp(cgroup, t->cgroup, strlen(t->cgroup)))
-		return false;
+	if (t->cgroup[0]) {
+		/* the cgroup or one below it: /kubepods/pod1 is not a prefix of /kubepods/pod12 */
+		size_t n = strlen(t->cgroup);
+
+		if (strncmp(cgroup, t->cgroup, n) ||
+		    (cgroup[n] && cgroup[n] != '/' && t->cgroup[n - 1] != '/'))
+			return false;
+	}
 	if (t->unit[0]) {
 		/* the unit is the last path component of the cgroup (or the one holding it) */
 		const char *p = strstr(cgroup, t->unit);

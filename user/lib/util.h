@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Small helpers every stage uses: array sizes, a growable array, and an open-addressing hash
- * map from a nonzero u64 key to a u64 value. Pure C, no allocation failure is hidden: functions
- * that allocate return -ENOMEM and leave the structure unchanged.
+ * Small helpers every stage uses: array sizes, a growable array, an open-addressing hash
+ * map from a nonzero u64 key to a u64 value, and files opened private (0600). Pure C, no
+ * allocation failure is hidden: functions that allocate return -ENOMEM and leave the structure
+ * unchanged.
  */
 #ifndef RT_UTIL_H
 #define RT_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <linux/types.h>
@@ -18,6 +20,13 @@
 
 /* Grow *arr (of element size esz) so that it holds at least need elements. 0 or -ENOMEM. */
 int rt_grow(void **arr, size_t *cap, size_t need, size_t esz);
+
+/*
+ * fopen(path, "w") or, with append, "a", close-on-exec, except that a file it creates has mode
+ * 0600 whatever the umask: what racetrace writes (traces, findings) holds another process's
+ * addresses, stacks and names. An existing file keeps its mode. NULL with errno set.
+ */
+FILE *rt_fopen_private(const char *path, bool append);
 
 /* u64 -> u64 map; key 0 is reserved (empty slot). */
 struct rt_map {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "probe/attach.h"
 #include "probe/goprobe.h"
 #include "lib/log.h"
@@ -67,10 +68,13 @@ static const struct probe_spec probes[] = {
 	/* glibc's pthread_spin_init is the same code as pthread_spin_unlock */
 	{ "pthread_spin_unlock", RT_PROBE_LOCKS, RT_EV_SPIN_UNLOCK, 0, E | K },
 	{ "pthread_cond_wait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_timedwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_clockwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_timedwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET,
+	  E | S | K | RT_CK_TIMED },
+	{ "pthread_cond_clockwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET,
+	  E | S | K | RT_CK_TIMED },
 	{ "pthread_cond_signal", RT_PROBE_COND, RT_EV_COND_SIGNAL, 0, E },
 	{ "pthread_cond_broadcast", RT_PROBE_COND, RT_EV_COND_BROADCAST, 0, E },
+	{ "pthread_cond_destroy", RT_PROBE_COND, RT_EV_COND_DESTROY, 0, E | K },
 	{ "sem_wait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
 	{ "sem_timedwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
 	{ "sem_clockwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
@@ -93,9 +97,10 @@ static const struct probe_spec probes[] = {
 struct module {
 	pid_t pid;
 	__u32 probes; /* families attached */
-	dev_t dev;
+	dev_t dev;    /* of the file, as the target's maps name it */
 	ino_t ino;
-	char path[PATH_MAX];
+	int fd;	      /* the file itself, held open: reached as /proc/self/fd/N (file_path) */
+	char path[PATH_MAX]; /* as the target names it, for messages */
 	struct bpf_link *entry_link;
 	struct bpf_link *ret_link;
 	__u32 nsites;
@@ -133,6 +138,10 @@ struct rt_tracer {
 	size_t nacache, acache_cap;
 	__u64 probe_mask;
 	__u32 nprobes;
+	/* --races: the memory-access probes of the window now watched */
+	struct bpf_link **mem_links;
+	size_t nmem_links, mem_links_cap;
+	__u32 nmem, mem_refused;
 };
 
 static bool libbpf_verbose;
@@ -171,21 +180,65 @@ static bool has_cap(int cap)
 #define RT_CAP_PERFMON 38
 #define RT_CAP_BPF 39
 
-static int check_env(char *err, size_t errlen)
-{
-	bool bpf_ok = has_cap(RT_CAP_SYS_ADMIN) || (has_cap(RT_CAP_BPF) && has_cap(RT_CAP_PERFMON));
+#define RT_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
-	if (!bpf_ok) {
-		snprintf(err, errlen, "need CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE), run as root");
-		return -EPERM;
+/*
+ * Does the kernel have uprobe.multi links (Linux 6.6)? Its BTF says: the attach type
+ * BPF_TRACE_UPROBE_MULTI is in enum bpf_attach_type. Asked before loading, because a kernel
+ * without it rejects our programs with nothing more than EINVAL. 0 or -ENOTSUP with err set.
+ */
+static int check_uprobe_multi(char *err, size_t errlen)
+{
+	struct btf *btf = btf__parse(RT_VMLINUX_BTF, NULL);
+	const struct btf_enum *e;
+	const struct btf_type *t;
+	bool found = false;
+	__s32 id;
+	__u16 i;
+
+	if (!btf) {
+		snprintf(err, errlen, "kernel BTF (" RT_VMLINUX_BTF ") cannot be read: %s",
+			 strerror(errno));
+		return -ENOTSUP;
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (i = 0, e = t ? btf_enum(t) : NULL; t && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(btf, e[i].name_off) ?: "",
+				"BPF_TRACE_UPROBE_MULTI");
+	btf__free(btf);
+	if (!found) {
 		snprintf(err, errlen,
-			 "kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel built "
-			 "with CONFIG_DEBUG_INFO_BTF=y");
+			 "kernel has no uprobe.multi links (the check: enum bpf_attach_type in "
+			 RT_VMLINUX_BTF " has no BPF_TRACE_UPROBE_MULTI): need Linux 6.6 or newer");
 		return -ENOTSUP;
 	}
 	return 0;
+}
+
+/*
+ * What loading and attaching needs: CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN covers both), and
+ * BTF. The message names the capabilities missing from our effective set.
+ */
+static int check_env(char *err, size_t errlen)
+{
+	bool bpf = has_cap(RT_CAP_BPF), perfmon = has_cap(RT_CAP_PERFMON);
+
+	if (!has_cap(RT_CAP_SYS_ADMIN) && (!bpf || !perfmon)) {
+		snprintf(err, errlen,
+			 "missing capabilit%s %s%s%s: loading BPF programs and attaching uprobes needs "
+			 "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN); run as root",
+			 bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF",
+			 !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+		return -EPERM;
+	}
+	if (access(RT_VMLINUX_BTF, R_OK)) {
+		snprintf(err, errlen,
+			 "kernel has no BTF (the check: " RT_VMLINUX_BTF " is not readable): use "
+			 "a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return check_uprobe_multi(err, errlen);
 }
 
 static struct bpf_program *tp_prog(const struct rt_tracer *t, int i)
@@ -332,6 +385,8 @@ fail:
 	return NULL;
 }
 
+void rt_tracer__detach_mem(struct rt_tracer *t);
+
 void rt_tracer__close(struct rt_tracer *t)
 {
 	__u32 i;
@@ -341,10 +396,14 @@ void rt_tracer__close(struct rt_tracer *t)
 	for (i = 0; i < t->nmods; i++) {
 		bpf_link__destroy(t->mods[i].entry_link);
 		bpf_link__destroy(t->mods[i].ret_link);
+		if (t->mods[i].fd >= 0)
+			close(t->mods[i].fd);
 	}
 	free(t->mods);
 	free(t->targets);
 	free(t->acache);
+	rt_tracer__detach_mem(t);
+	free(t->mem_links);
 	for (i = 0; i < RT_ARRAY_SIZE(t->tp_links); i++)
 		bpf_link__destroy(t->tp_links[i]);
 	racetrace_bpf__destroy(t->skel);
@@ -480,6 +539,12 @@ static __u64 choose_probe_off(Elf *elf, __u64 off, __u64 size, const struct prob
 	return off + d;
 }
 
+/* A probed type's bit in the probe mask (trace.h); types from 64 on have none. */
+static __u64 type_bit(__u16 type)
+{
+	return type < 64 ? 1ULL << type : 0;
+}
+
 static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 			struct sites *out)
 {
@@ -519,7 +584,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 				.cookie = p->entry_type | p->flags | slotbits,
 			};
 			if (p->flags & RT_CK_EMIT)
-				out->mask |= 1ULL << p->entry_type;
+				out->mask |= type_bit(p->entry_type);
 		}
 		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, eoff)) {
 			out->ret[out->nret++] = (struct site){
@@ -527,22 +592,22 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 				.cookie = p->ret_type |
 					  (p->flags & (RT_CK_DEREF_ARG1 | RT_CK_STACK)) | slotbits,
 			};
-			out->mask |= 1ULL << p->ret_type;
+			out->mask |= type_bit(p->ret_type);
 		}
 	}
 }
 
-/* Resolve probe sites in the ELF file at path. 0, or -errno (not an ELF file is -ENOEXEC). */
-static int resolve_sites(const char *path, __u32 families, struct sites *out)
+/*
+ * Resolve probe sites in the ELF file open at fd (left open). 0, or -errno (not an ELF file is
+ * -ENOEXEC).
+ */
+static int resolve_sites(int fd, __u32 families, struct sites *out)
 {
 	Elf_Scn *scn = NULL;
 	Elf *elf;
-	int fd, err = 0;
+	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		err = -ENOEXEC;
@@ -559,8 +624,64 @@ static int resolve_sites(const char *path, __u32 families, struct sites *out)
 cleanup:
 	if (elf)
 		elf_end(elf);
-	close(fd);
 	return err;
+}
+
+/*
+ * The path that reaches a file we hold open, whatever the mount namespace or root it came from
+ * and even once it is deleted: the kernel follows /proc/self/fd/N to the open file itself.
+ */
+static void fd_path(int fd, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+static bool same_file(const struct stat *st, dev_t dev, ino_t ino)
+{
+	return S_ISREG(st->st_mode) && st->st_dev == dev && st->st_ino == ino;
+}
+
+/* Open path and keep it when it is the regular file dev:ino. fd or -errno (-ESTALE: another). */
+static int open_checked(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not block us; regular files ignore it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !same_file(&st, dev, ino)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+/*
+ * Open the file a maps line of pid names, as the target sees it: /proc/PID/map_files/START-END
+ * first (the mapped file itself, even when deleted or in another mount namespace; it needs
+ * CAP_SYS_ADMIN), then /proc/PID/root/PATH (the path in the target's own root), then PATH (maps
+ * print paths from our root, so a target chrooted below it shows the whole path). Each is
+ * taken only when its device and inode are the maps line's: a host file that happens to have
+ * the container's path is never probed instead. fd, or -errno when none is the mapped file.
+ */
+static int open_mapped(pid_t pid, __u64 start, __u64 end, const char *path, bool deleted,
+		       dev_t dev, ino_t ino)
+{
+	char buf[PATH_MAX + 64];
+	int fd;
+
+	snprintf(buf, sizeof(buf), "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)start,
+		 (unsigned long long)end);
+	fd = open_checked(buf, dev, ino);
+	if (fd >= 0 || deleted)
+		return fd;
+	snprintf(buf, sizeof(buf), "/proc/%d/root%s", pid, path);
+	fd = open_checked(buf, dev, ino);
+	if (fd >= 0)
+		return fd;
+	return open_checked(path, dev, ino);
 }
 
 static struct module *module_find(struct rt_tracer *t, pid_t pid, dev_t dev, ino_t ino)
@@ -577,7 +698,7 @@ static struct module *module_find(struct rt_tracer *t, pid_t pid, dev_t dev, ino
  * A new module at the end of t->mods, not counted yet: the caller increments t->nmods once its
  * links exist. NULL when out of memory (t unchanged).
  */
-static struct module *module_new(struct rt_tracer *t, pid_t pid, const struct stat *st,
+static struct module *module_new(struct rt_tracer *t, pid_t pid, int fd, dev_t dev, ino_t ino,
 				 const char *path, __u32 probes)
 {
 	struct module *m;
@@ -588,10 +709,26 @@ static struct module *module_new(struct rt_tracer *t, pid_t pid, const struct st
 	memset(m, 0, sizeof(*m));
 	m->pid = pid;
 	m->probes = probes;
-	m->dev = st->st_dev;
-	m->ino = st->st_ino;
+	m->dev = dev;
+	m->ino = ino;
+	m->fd = fd;
 	snprintf(m->path, sizeof(m->path), "%s", path);
 	return m;
+}
+
+/*
+ * Remember a file of pid that gets no probes (none of our functions, or it cannot be opened),
+ * so that rescans neither read nor report it again. 0, or -ENOMEM with err set.
+ */
+static int module_remember(struct rt_tracer *t, pid_t pid, dev_t dev, ino_t ino,
+			   const char *path, char *err, size_t errlen)
+{
+	if (!module_new(t, pid, -1, dev, ino, path, 0)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->nmods++;
+	return 0;
 }
 
 /* One uprobe.multi link of prog on n file offsets of path, each with its cookie. 0 or -errno. */
@@ -628,10 +765,12 @@ static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
 /* Create m's links for its sites with families m->probes. 0 or -errno with err set. */
 static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t errlen)
 {
+	char file[64];
 	struct sites sites;
 	int ret;
 
-	ret = resolve_sites(m->path, m->probes, &sites);
+	fd_path(m->fd, file, sizeof(file));
+	ret = resolve_sites(m->fd, m->probes, &sites);
 	if (ret) {
 		snprintf(err, errlen, "reading %s: %s", m->path, strerror(-ret));
 		return ret;
@@ -649,13 +788,13 @@ static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t 
 				 (unsigned long long)sites.ret[i].cookie);
 	}
 	if (sites.nentry) {
-		ret = attach_multi(m->pid, t->skel->progs.uprobe_entry, m->path, sites.entry,
+		ret = attach_multi(m->pid, t->skel->progs.uprobe_entry, file, sites.entry,
 				   sites.nentry, false, &m->entry_link);
 		if (ret)
 			goto fail;
 	}
 	if (sites.nret) {
-		ret = attach_multi(m->pid, t->skel->progs.uretprobe_exit, m->path, sites.ret,
+		ret = attach_multi(m->pid, t->skel->progs.uretprobe_exit, file, sites.ret,
 				   sites.nret, true, &m->ret_link);
 		if (ret)
 			goto fail;
@@ -692,34 +831,39 @@ static void module_unlink(struct rt_tracer *t, struct module *m)
 }
 
 /*
- * Attach one module of pid (the file at path, which the target maps or will map). 1 when
- * attached, 0 when it has nothing to probe or is already attached, -errno with err set.
+ * Attach one module of pid: the file open at fd, dev:ino as the target's maps name it (or will,
+ * for a file about to be exec'ed), called path there. Takes fd: kept by the module, else closed.
+ * 1 when attached, 0 when it has nothing to probe or is already attached, -errno with err set.
  */
-static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char *err,
-			 size_t errlen)
+static int attach_module(struct rt_tracer *t, pid_t pid, int fd, dev_t dev, ino_t ino,
+			 const char *path, char *err, size_t errlen)
 {
 	__u32 probes = rt_tracer__target_probes(t, pid);
 	struct sites sites;
 	struct module *m;
-	struct stat st;
 	int ret;
 
-	if (stat(path, &st))
-		return 0; /* gone or not reachable: nothing to do */
-	if (module_find(t, pid, st.st_dev, st.st_ino))
+	if (module_find(t, pid, dev, ino)) {
+		close(fd);
 		return 0;
-	/* a module with none of our functions costs nothing: remember it, attach nothing */
-	ret = resolve_sites(path, RT_PROBE_ALL, &sites);
-	if (ret || (!sites.nentry && !sites.nret))
-		return 0;
-	m = module_new(t, pid, &st, path, probes);
+	}
+	/* a module with none of our functions costs nothing: remembered, nothing attached */
+	ret = resolve_sites(fd, RT_PROBE_ALL, &sites);
+	if (ret || (!sites.nentry && !sites.nret)) {
+		close(fd);
+		return module_remember(t, pid, dev, ino, path, err, errlen);
+	}
+	m = module_new(t, pid, fd, dev, ino, path, probes);
 	if (!m) {
+		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	ret = module_link(t, m, err, errlen);
-	if (ret)
+	if (ret) {
+		close(fd);
 		return ret;
+	}
 	t->nmods++;
 	for (size_t i = 0; i < t->nacache; i++)
 		if (t->acache[i].pid == pid)
@@ -728,10 +872,26 @@ static int attach_module(struct rt_tracer *t, pid_t pid, const char *path, char 
 	return 1;
 }
 
+/* Attach the file at path (in our own view): stat it, open it, attach_module. */
+static int attach_path(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+		       size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0; /* gone or not reachable: nothing to do */
+	fd = open_checked(path, st.st_dev, st.st_ino);
+	if (fd < 0)
+		return 0;
+	return attach_module(t, pid, fd, st.st_dev, st.st_ino, path, err, errlen);
+}
+
 static struct alloc_cache *alloc_cache_refresh(struct rt_tracer *t, pid_t pid, bool force);
 
 int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t errlen)
 {
+	static const char deleted_sfx[] = " (deleted)";
 	char maps[64], line[PATH_MAX + 256];
 	int attached = 0, ret;
 	FILE *f;
@@ -745,9 +905,12 @@ int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t err
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char perms[8], path[PATH_MAX], full[PATH_MAX + 64];
 		unsigned long long start, end, off, ino;
+		char perms[8], path[PATH_MAX];
 		unsigned int maj, min;
+		bool deleted = false;
+		size_t len;
+		int fd;
 
 		path[0] = 0;
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %4095[^\n]", &start, &end, perms,
@@ -755,12 +918,24 @@ int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t err
 			continue;
 		if (perms[2] != 'x' || path[0] != '/' || !ino)
 			continue;
-		if (strstr(path, " (deleted)")) {
-			rt_warn("pid %d maps a deleted file, not probing it: %s", pid, path);
-			continue;
+		len = strlen(path);
+		if (len > sizeof(deleted_sfx) - 1 &&
+		    !strcmp(path + len - (sizeof(deleted_sfx) - 1), deleted_sfx)) {
+			path[len - (sizeof(deleted_sfx) - 1)] = 0;
+			deleted = true;
 		}
-		snprintf(full, sizeof(full), "/proc/%d/root%s", pid, path);
-		ret = attach_module(t, pid, full, err, errlen);
+		if (module_find(t, pid, makedev(maj, min), ino))
+			continue;
+		fd = open_mapped(pid, start, end, path, deleted, makedev(maj, min), ino);
+		if (fd < 0) {
+			rt_warn("pid %d: cannot open the file it maps at %llx-%llx (%s%s): %s; not "
+				"probing it", pid, start, end, path, deleted ? ", deleted" : "",
+				fd == -ESTALE ? "no path reaches that device and inode" :
+						strerror(-fd));
+			ret = module_remember(t, pid, makedev(maj, min), ino, path, err, errlen);
+		} else {
+			ret = attach_module(t, pid, fd, makedev(maj, min), ino, path, err, errlen);
+		}
 		if (ret < 0) {
 			fclose(f);
 			return ret;
@@ -816,21 +991,26 @@ static int elf_needed(const char *path, char names[][256], int max, char *runpat
 	return n;
 }
 
-/* Find a library by soname the way ld.so does for a standard Debian layout. */
-static bool find_lib(const char *name, const char *runpath, const char *origin, char *out,
-		     size_t outlen)
+/*
+ * Find a library by soname the way ld.so does for a standard Debian layout, in the file tree
+ * under root ("" for ours, "/proc/PID/root" for a target's own). origin is the directory of
+ * the object that needs it, as a path we can open; out gets such a path too. Our
+ * LD_LIBRARY_PATH counts only in our own tree (a command we start inherits it).
+ */
+static bool find_lib(const char *name, const char *runpath, const char *origin, const char *root,
+		     char *out, size_t outlen)
 {
 	static const char *const std_dirs[] = {
 		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
 		"/lib", "/usr/lib", "/usr/local/lib",
 	};
-	const char *env = getenv("LD_LIBRARY_PATH");
+	const char *env = root[0] ? NULL : getenv("LD_LIBRARY_PATH");
 	char dirs[2][4096];
 	size_t i;
 	int d;
 
 	if (strchr(name, '/')) {
-		snprintf(out, outlen, "%s", name);
+		snprintf(out, outlen, "%s%s", name[0] == '/' ? root : "", name);
 		return access(out, R_OK) == 0;
 	}
 	snprintf(dirs[0], sizeof(dirs[0]), "%s", env ? env : "");
@@ -842,21 +1022,25 @@ static bool find_lib(const char *name, const char *runpath, const char *origin, 
 			if (strncmp(dir, "$ORIGIN", 7) == 0)
 				snprintf(out, outlen, "%s%s/%s", origin, dir + 7, name);
 			else
-				snprintf(out, outlen, "%s/%s", dir, name);
+				snprintf(out, outlen, "%s%s/%s", root, dir, name);
 			if (access(out, R_OK) == 0)
 				return true;
 		}
 	}
 	for (i = 0; i < RT_ARRAY_SIZE(std_dirs); i++) {
-		snprintf(out, outlen, "%s/%s", std_dirs[i], name);
+		snprintf(out, outlen, "%s%s/%s", root, std_dirs[i], name);
 		if (access(out, R_OK) == 0)
 			return true;
 	}
 	return false;
 }
 
-int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
-			   size_t errlen)
+/*
+ * Attach the executable at path (a path we can open) and the libraries it needs, found under
+ * root (see find_lib). Same return convention as rt_tracer__attach_exec.
+ */
+static int attach_exec_tree(struct rt_tracer *t, pid_t pid, const char *path, const char *root,
+			    char *err, size_t errlen)
 {
 	char (*queue)[PATH_MAX] = calloc(64, PATH_MAX);
 	int head = 0, tail = 0, attached = 0, ret = 0;
@@ -871,7 +1055,7 @@ int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, cha
 		const char *cur = queue[head++];
 		int n, i, j;
 
-		ret = attach_module(t, pid, cur, err, errlen);
+		ret = attach_path(t, pid, cur, err, errlen);
 		if (ret < 0)
 			goto cleanup;
 		attached += ret;
@@ -884,7 +1068,7 @@ int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, cha
 			char lib[PATH_MAX];
 			bool dup = false;
 
-			if (!find_lib(needed[i], runpath, origin, lib, sizeof(lib)))
+			if (!find_lib(needed[i], runpath, origin, root, lib, sizeof(lib)))
 				continue;
 			for (j = 0; j < tail; j++)
 				dup |= strcmp(queue[j], lib) == 0;
@@ -895,6 +1079,21 @@ int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, cha
 cleanup:
 	free(queue);
 	return ret < 0 ? ret : attached;
+}
+
+int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
+			   size_t errlen)
+{
+	return attach_exec_tree(t, pid, path, "", err, errlen);
+}
+
+int rt_tracer__attach_needed(struct rt_tracer *t, pid_t pid, char *err, size_t errlen)
+{
+	char exe[64], root[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	return attach_exec_tree(t, pid, exe, root, err, errlen);
 }
 
 /* ---- targets ---- */
@@ -940,6 +1139,8 @@ void rt_tracer__target_remove(struct rt_tracer *t, pid_t pid)
 	for (i = 0, j = 0; i < t->nmods; i++) {
 		if (t->mods[i].pid == pid) {
 			module_unlink(t, &t->mods[i]);
+			if (t->mods[i].fd >= 0)
+				close(t->mods[i].fd);
 			continue;
 		}
 		t->mods[j++] = t->mods[i];
@@ -989,7 +1190,7 @@ int rt_tracer__set_probes(struct rt_tracer *t, pid_t pid, __u32 probes, char *er
 	for (i = 0; i < t->nmods; i++) {
 		struct module *m = &t->mods[i];
 
-		if (m->pid != pid || m->probes == probes)
+		if (m->pid != pid || m->probes == probes || m->fd < 0)
 			continue;
 		module_unlink(t, m);
 		m->probes = probes;
@@ -1085,32 +1286,43 @@ bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller)
 int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
 			 size_t errlen)
 {
-	struct rt_goprobe_sites gs;
+	struct rt_goprobe_sites gs = { 0 };
 	struct module *m;
+	char file[64];
 	struct stat st;
-	int ret;
+	int ret, fd;
 
-	if (stat(path, &st)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+	/* /proc/PID/exe reaches the executable in any mount namespace, even deleted */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
 	}
+	fd_path(fd, file, sizeof(file));
 	ret = rt_goprobe__place(path, &gs, err, errlen);
 	if (ret > 0 && !gs.n)
 		ret = 0; /* a Go program with none of the probed functions */
 	if (ret <= 0)
 		goto cleanup;
-	m = module_new(t, pid, &st, path, RT_PROBE_ALL);
+	if (gs.support[0])
+		/* a release newer than the table: never a silent partial trace */
+		fprintf(stderr, "racetrace: %s: %s\n", path, gs.support);
+	m = module_new(t, pid, fd, st.st_dev, st.st_ino, path, RT_PROBE_ALL);
 	if (!m) {
 		ret = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto cleanup;
 	}
-	ret = link_multi(pid, t->skel->progs.uprobe_entry, path, gs.off, gs.cookie, gs.n, false,
+	ret = link_multi(pid, t->skel->progs.uprobe_entry, file, gs.off, gs.cookie, gs.n, false,
 			 &m->entry_link);
 	if (ret) {
 		snprintf(err, errlen, "attaching Go probes to %s failed: %s", path, strerror(-ret));
 		goto cleanup;
 	}
+	fd = -1; /* the module's now */
 	m->nsites = gs.n;
 	t->nprobes += gs.n;
 	t->nmods++;
@@ -1122,8 +1334,118 @@ int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char 
 		gs.skipped ? " (some sites skipped: operand not in a register)" : "");
 	ret = 1;
 cleanup:
+	if (fd >= 0)
+		close(fd);
 	rt_goprobe__sites_free(&gs);
 	return ret;
+}
+
+/* ---- memory accesses (--races) ---- */
+
+__u64 rt_memsite_cookie(const struct rt_memsite *ms, bool go)
+{
+	__u64 ck = (__u32)ms->disp, l = 0;
+
+	while ((1U << l) < ms->size && l < 7)
+		l++;
+	ck |= l << RT_MCK_SIZE_SHIFT;
+	ck |= ((ms->vaddr + ms->len - ms->probe) & 0xffULL) << RT_MCK_END_SHIFT;
+	if (ms->flags & RT_MS_BASE)
+		ck |= RT_MCK_BASE | (__u64)(ms->base & 0xf) << RT_MCK_BASE_SHIFT;
+	if (ms->flags & RT_MS_INDEX)
+		ck |= RT_MCK_INDEX | (__u64)(ms->index & 0xf) << RT_MCK_INDEX_SHIFT |
+		      (__u64)(ms->scale == 8 ? 3 : ms->scale == 4 ? 2 : ms->scale == 2) <<
+			      RT_MCK_SCALE_SHIFT;
+	if (ms->flags & RT_MS_RIPREL)
+		ck |= RT_MCK_RIPREL;
+	if (ms->flags & RT_MS_READ)
+		ck |= RT_MCK_READ;
+	if (ms->flags & RT_MS_WRITE)
+		ck |= RT_MCK_WRITE;
+	if (ms->flags & RT_MS_ATOMIC)
+		ck |= RT_MCK_ATOMIC;
+	if (go)
+		ck |= RT_MCK_GO;
+	return ck;
+}
+
+/*
+ * Attach uprobe_mem to sites [0, n): one link when the kernel takes them all; when it refuses
+ * one (an instruction it cannot single-step), halves until the refused ones stand alone.
+ */
+static int mem_attach_range(struct rt_tracer *t, pid_t pid, const char *path,
+			    const unsigned long *offs, const __u64 *cookies, size_t n)
+{
+	struct bpf_link *link;
+	int ret;
+
+	if (!n)
+		return 0;
+	if (rt_grow((void **)&t->mem_links, &t->mem_links_cap, t->nmem_links + 1,
+		    sizeof(*t->mem_links)))
+		return -ENOMEM;
+	ret = link_multi(pid, t->skel->progs.uprobe_mem, path, offs, cookies, n, false, &link);
+	if (!ret) {
+		t->mem_links[t->nmem_links++] = link;
+		t->nmem += n;
+		return 0;
+	}
+	if (ret != -EINVAL && ret != -524 /* ENOTSUPP */ && ret != -EOPNOTSUPP)
+		return ret;
+	if (n == 1) {
+		t->mem_refused++;
+		return 0;
+	}
+	ret = mem_attach_range(t, pid, path, offs, cookies, n / 2);
+	return ret ? ret : mem_attach_range(t, pid, path, offs + n / 2, cookies + n / 2, n - n / 2);
+}
+
+int rt_tracer__attach_mem(struct rt_tracer *t, pid_t pid, const char *path,
+			  const struct rt_memsite *ms, size_t n, bool go, char *err, size_t errlen)
+{
+	unsigned long *offs = calloc(n ? n : 1, sizeof(*offs));
+	__u64 *cookies = calloc(n ? n : 1, sizeof(*cookies));
+	size_t i;
+	int ret;
+
+	if (!offs || !cookies) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		offs[i] = ms[i].off;
+		cookies[i] = rt_memsite_cookie(&ms[i], go);
+	}
+	ret = mem_attach_range(t, pid, path, offs, cookies, n);
+	if (ret) {
+		rt_tracer__detach_mem(t);
+		snprintf(err, errlen, "attaching memory-access probes to %s failed: %s", path,
+			 ret == -ESRCH ? "the process exited" : strerror(-ret));
+	}
+cleanup:
+	free(offs);
+	free(cookies);
+	return ret;
+}
+
+void rt_tracer__detach_mem(struct rt_tracer *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nmem_links; i++)
+		bpf_link__destroy(t->mem_links[i]);
+	t->nmem_links = 0;
+	t->nmem = 0;
+}
+
+__u32 rt_tracer__nmem(const struct rt_tracer *t, __u32 *refused)
+{
+	if (refused)
+		*refused = t->mem_refused;
+	return t->nmem;
 }
 
 void rt_tracer__target_pause(struct rt_tracer *t, pid_t pid, bool pause)

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "events.h"
+#include "elf/memsites.h"
 #include "lib/probes.h"
 
 struct rt_tracer;
@@ -48,6 +49,14 @@ int rt_tracer__attach_maps(struct rt_tracer *t, pid_t pid, char *err, size_t err
 int rt_tracer__attach_exec(struct rt_tracer *t, pid_t pid, const char *path, char *err,
 			   size_t errlen);
 
+/*
+ * A process that just exec'ed: attach its executable and the shared libraries it needs, found
+ * in its own root (/proc/PID/root) like the dynamic linker finds them for standard layouts,
+ * before it has mapped them all, so that its first calls are seen. Same return convention as
+ * rt_tracer__attach_maps.
+ */
+int rt_tracer__attach_needed(struct rt_tracer *t, pid_t pid, char *err, size_t errlen);
+
 /* Several targets (opts.pid == 0): let the BPF filter pass pid's events. 0 or -errno. */
 int rt_tracer__target_add(struct rt_tracer *t, pid_t pid);
 /* Detach every probe of pid and stop passing its events. */
@@ -78,6 +87,21 @@ bool rt_tracer__alloc_internal(struct rt_tracer *t, pid_t pid, __u64 caller);
  */
 int rt_tracer__attach_go(struct rt_tracer *t, pid_t pid, const char *path, char *err,
 			 size_t errlen);
+
+/*
+ * --races: attach the memory-access probe (uprobe_mem) to the n sites ms (memsites.h) of the
+ * executable at path, for pid; go: Go code (records carry the goroutine). Sites the kernel
+ * refuses to probe are left out and counted (rt_tracer__nmem). 0, or -errno with err set
+ * (nothing attached then).
+ */
+int rt_tracer__attach_mem(struct rt_tracer *t, pid_t pid, const char *path,
+			  const struct rt_memsite *ms, size_t n, bool go, char *err, size_t errlen);
+/* Detach every memory-access probe (before watching another window of sites). NULL-safe. */
+void rt_tracer__detach_mem(struct rt_tracer *t);
+/* Memory-access sites attached now; *refused: sites the kernel refused, over the run. */
+__u32 rt_tracer__nmem(const struct rt_tracer *t, __u32 *refused);
+/* The uprobe_mem cookie of a site (RT_MCK_* in events.h). */
+__u64 rt_memsite_cookie(const struct rt_memsite *ms, bool go);
 
 /* Ring buffer map fds, for the stream: event records and stack samples. */
 int rt_tracer__events_fd(const struct rt_tracer *t);

@@ -39,6 +39,8 @@ static const struct go_probe_spec go_probes[] = {
 	{ "runtime.mapaccess1_fat", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
 	{ "runtime.mapaccess2_fat", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
 	{ "runtime.mapiterinit", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
+	/* go1.24+ (swiss tables): a range starts here, the map in RBX as for mapiterinit */
+	{ "runtime.mapIterStart", RT_EV_GO_MAP_READ, 0, RT_CK_GO_ARG1 },
 	{ "runtime.mapassign", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
 	{ "runtime.mapassign_fast32", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
 	{ "runtime.mapassign_fast32ptr", RT_EV_GO_MAP_WRITE, 0, RT_CK_GO_ARG1 },
@@ -63,6 +65,13 @@ static const struct go_probe_spec go_probes[] = {
 	/* the out-of-line Lock, called through sync.Locker (sync.Cond's L, for one) */
 	{ "sync.(*Mutex).Lock", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
 	{ "sync.(*Mutex).Unlock", RT_EV_GO_UNLOCK, 0, 0 },
+	/*
+	 * go1.24+: sync.Mutex wraps internal/sync.Mutex (state still at +0), whose slow path
+	 * and out-of-line copies these are; it is also used bare (sync.Map's HashTrieMap, unique)
+	 */
+	{ "internal/sync.(*Mutex).lockSlow", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
+	{ "internal/sync.(*Mutex).Lock", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
+	{ "internal/sync.(*Mutex).Unlock", RT_EV_GO_UNLOCK, 0, 0 },
 	{ "sync.(*WaitGroup).Add", RT_EV_GO_WG_ADD, 0, 0 },
 	{ "sync.(*WaitGroup).Wait", RT_EV_GO_WG_WAIT, RT_EV_GO_WG_WAIT_DONE, 0 },
 	{ "sync.(*RWMutex).Lock", RT_EV_GO_WLOCK, RT_EV_GO_WLOCK_DONE, 0 },
@@ -78,6 +87,7 @@ static const struct go_probe_spec go_probes[] = {
 };
 
 #define RT_GO_MAX_SITES 16384
+#define RT_GO_OWN_FUNCS 6
 #define RT_GO_MAX_RETS 64
 
 static int go_add(struct rt_goprobe_sites *gs, __u64 off, __u64 cookie)
@@ -221,19 +231,44 @@ static int go_site_probe(int fd, struct rt_goprobe_sites *gs, const struct rt_go
 	return 1;
 }
 
-#define RT_GO_SITE_ATOMICS 4
+#define RT_GO_SITE_ATOMICS 8
+
+/*
+ * Functions whose inlined lock bodies are not probed, because probes on the function itself
+ * stand for them: RWMutex.Lock and Unlock (the writer lock's own Mutex: GO_WLOCK and
+ * GO_WUNLOCK), and the out-of-line Mutex Lock and Unlock (entry and returns; from go1.24 on
+ * they inline internal/sync's bodies, which would record the same lock twice).
+ */
+static const char *const own_funcs[RT_GO_OWN_FUNCS] = {
+	"sync.(*RWMutex).Lock",	       "sync.(*RWMutex).Unlock",
+	"sync.(*Mutex).Lock",	       "sync.(*Mutex).Unlock",
+	"internal/sync.(*Mutex).Lock", "internal/sync.(*Mutex).Unlock",
+};
+
+static bool own_caller(const __u64 own[RT_GO_OWN_FUNCS], __u64 caller)
+{
+	size_t i;
+
+	for (i = 0; i < RT_GO_OWN_FUNCS; i++)
+		if (own[i] && own[i] == caller)
+			return true;
+	return false;
+}
 
 /*
  * The inlined bodies of fn: probes around their atomic, with the operand in the cookie, less
  * `field` (the atomic's word in the lock: the lock's own address goes in the record). A
  * release (Unlock, RUnlock) is probed before its atomic when that sees every path. A body's
  * address range may also hold another body's atomic (an instruction of a later body hoisted
- * into it): bodies with one atomic in range claim theirs first, the others take the first one
- * nobody claimed.
+ * into it): bodies with one atomic in range claim theirs first, the others take the last one
+ * nobody claimed. The last, because what the compiler moves out of a body moves up: an
+ * instruction of a body hoisted far above it (go1.26's context.propagateCancel reloads the
+ * third Unlock's mutex right after the first Lock) stretches the range back over unrelated
+ * atomics (there an atomic.Int32.Add), never forward past the body's own.
  */
 static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
-		      const __u64 rw_funcs[2], const char *fn, __u32 op, __u16 type, __u32 field,
-		      __u32 *count)
+		      const __u64 own[RT_GO_OWN_FUNCS], const char *fn, __u32 op, __u16 type,
+		      __u32 field, __u32 *count)
 {
 	struct rt_go_site *sites = calloc(RT_GO_MAX_SITES, sizeof(*sites));
 	struct rt_go_atomic(*cand)[RT_GO_SITE_ATOMICS] = NULL;
@@ -253,8 +288,8 @@ static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
 			ret = -ENOMEM;
 	}
 	for (i = 0; i < n && !ret; i++) {
-		if (sites[i].caller == rw_funcs[0] || sites[i].caller == rw_funcs[1])
-			continue; /* the RWMutex's own Mutex: GO_WLOCK and GO_WUNLOCK stand for it */
+		if (own_caller(own, sites[i].caller))
+			continue; /* in a function whose own probes stand for the body */
 		ncand[i] = rt_goelf__site_atomics(g, &sites[i], op, cand[i], RT_GO_SITE_ATOMICS);
 		if (ncand[i] == 1 && rt_map_put(&claimed, cand[i][0].addr, 1))
 			ret = -ENOMEM;
@@ -265,7 +300,9 @@ static int go_inlined(struct rt_goelf *g, int fd, struct rt_goprobe_sites *gs,
 
 		if (ncand[i] == 1)
 			a = &cand[i][0];
-		for (j = 0; ncand[i] > 1 && j < ncand[i] && !a; j++) {
+		/* a full list may have left the body's own atomic out: no guess then */
+		for (j = ncand[i] - 1; ncand[i] > 1 && ncand[i] < RT_GO_SITE_ATOMICS && j >= 0 && !a;
+		     j--) {
 			if (rt_map_get(&claimed, cand[i][j].addr))
 				continue;
 			a = &cand[i][j];
@@ -362,8 +399,9 @@ static __u64 go_probe_offset(int fd, const struct rt_go_func *f, bool *morestack
 
 int rt_goprobe__place(const char *path, struct rt_goprobe_sites *gs, char *err, size_t errlen)
 {
-	__u64 rw_funcs[2] = { 0 };
+	__u64 own[RT_GO_OWN_FUNCS] = { 0 };
 	__u32 rcount = 0;
+	bool isync;
 	struct rt_goelf *g;
 	size_t i;
 	int ret = 0, fd;
@@ -373,6 +411,9 @@ int rt_goprobe__place(const char *path, struct rt_goprobe_sites *gs, char *err, 
 	if (!g)
 		return errno == ENOEXEC ? 0 : -errno;
 	snprintf(gs->version, sizeof(gs->version), "%s", rt_goelf__version(g));
+	isync = rt_goelf__minor(g) >= 24;
+	if (rt_goelf__support(g, gs->support, sizeof(gs->support)) == RT_GO_SUPPORT_KNOWN)
+		gs->support[0] = '\0';
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -419,30 +460,31 @@ int rt_goprobe__place(const char *path, struct rt_goprobe_sites *gs, char *err, 
 						     field);
 		}
 	}
-	/*
-	 * RWMutex.Lock and Unlock: their inlined Mutex bodies are the writer lock's own, which the
-	 * probes on those functions stand for
-	 */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < RT_GO_OWN_FUNCS; i++) {
 		struct rt_go_func f;
 
-		if (!rt_goelf__func(g, i ? "sync.(*RWMutex).Unlock" : "sync.(*RWMutex).Lock",
-				    RT_GO_SRC_ANY, &f))
-			rw_funcs[i] = f.addr;
+		if (!rt_goelf__func(g, own_funcs[i], RT_GO_SRC_ANY, &f))
+			own[i] = f.addr;
 	}
 	if (rt_goelf__offset(g, RT_GO_RWMUTEX_READERCOUNT, RT_GO_SRC_ANY, &rcount))
 		rcount = ~0U; /* unknown: no read-lock sites */
+	/*
+	 * From go1.24 on the atomics are in internal/sync's bodies, inlined into sync's (or used
+	 * bare): their sites are the ones to look in
+	 */
 	if (!ret)
-		ret = go_inlined(g, fd, gs, rw_funcs, "sync.(*Mutex).Lock", RT_GO_ATOMIC_CMPXCHG,
-				 RT_EV_GO_LOCK, 0, &gs->inlined_lock);
+		ret = go_inlined(g, fd, gs, own,
+				 isync ? "internal/sync.(*Mutex).Lock" : "sync.(*Mutex).Lock",
+				 RT_GO_ATOMIC_CMPXCHG, RT_EV_GO_LOCK, 0, &gs->inlined_lock);
 	if (!ret)
-		ret = go_inlined(g, fd, gs, rw_funcs, "sync.(*Mutex).Unlock", RT_GO_ATOMIC_XADD,
-				 RT_EV_GO_UNLOCK, 0, &gs->inlined_unlock);
+		ret = go_inlined(g, fd, gs, own,
+				 isync ? "internal/sync.(*Mutex).Unlock" : "sync.(*Mutex).Unlock",
+				 RT_GO_ATOMIC_XADD, RT_EV_GO_UNLOCK, 0, &gs->inlined_unlock);
 	if (!ret && rcount != ~0U)
-		ret = go_inlined(g, fd, gs, rw_funcs, "sync.(*RWMutex).RLock", RT_GO_ATOMIC_XADD,
+		ret = go_inlined(g, fd, gs, own, "sync.(*RWMutex).RLock", RT_GO_ATOMIC_XADD,
 				 RT_EV_GO_RLOCK, rcount, &gs->inlined_rlock);
 	if (!ret && rcount != ~0U)
-		ret = go_inlined(g, fd, gs, rw_funcs, "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD,
+		ret = go_inlined(g, fd, gs, own, "sync.(*RWMutex).RUnlock", RT_GO_ATOMIC_XADD,
 				 RT_EV_GO_RUNLOCK, rcount, &gs->inlined_runlock);
 	if (!ret)
 		ret = go_once_sites(g, fd, gs);

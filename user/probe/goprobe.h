@@ -22,6 +22,8 @@ struct rt_goprobe_sites {
 	/* inlined bodies probed, by function, and bodies skipped (no register holds the lock) */
 	__u32 inlined_lock, inlined_unlock, inlined_rlock, inlined_runlock, inlined_once, skipped;
 	char version[64]; /* the Go release, e.g. "go1.21.6" */
+	/* for a release newer than racetrace knows, the one line to print; else "" */
+	char support[512];
 };
 
 /*

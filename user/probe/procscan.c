@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,40 @@ static int learn_blocked_threads(pid_t pid, rt_record_fn fn, void *ctx)
 	return err;
 }
 
-/* The names of the threads that run when we attach, as if each had just been renamed. */
+/* tid's id in its own pid namespace (the last NSpid field), 0 when unknown. */
+static __u32 ns_tid(pid_t pid, int tid)
+{
+	char path[64], line[256];
+	unsigned long last = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (;;) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			last = v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return last <= UINT32_MAX ? (__u32)last : 0;
+}
+
+/*
+ * The names of the threads that run when we attach, as if each had just been renamed, with
+ * their ids in the target's pid namespace.
+ */
 static int learn_thread_names(pid_t pid, rt_record_fn fn, void *ctx)
 {
 	char path[64];
@@ -124,6 +158,7 @@ static int learn_thread_names(pid_t pid, rt_record_fn fn, void *ctx)
 		e.h.tgid = pid;
 		e.h.ktime = now_ns();
 		memcpy(&e.obj, name, RT_MIN(strlen(name), 15));
+		e.arg = ns_tid(pid, tid);
 		err = fn(ctx, &e);
 	}
 	closedir(dir);

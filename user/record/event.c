@@ -10,6 +10,8 @@ _Static_assert(offsetof(struct rt_event, obj) == 32, "rt_event.obj offset");
 _Static_assert(offsetof(struct rt_event, ret) == 64, "rt_event.ret offset");
 _Static_assert(offsetof(struct rt_hdr, ktime) == 16, "rt_hdr.ktime offset");
 _Static_assert(RT_EV_MAX < 0xffff, "event types fit the cookie");
+_Static_assert(RT_MCK_END_SHIFT + 8 <= 53 && (RT_MCK_BASE >> 53) == 1,
+	       "uprobe_mem cookie fields do not overlap");
 
 static const char *const names[RT_EV_MAX] = {
 	[RT_EV_NONE] = "none",
@@ -82,6 +84,8 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_ONCE_CHECK] = "go_once_check",
 	[RT_EV_GO_ONCE_SLOW] = "go_once_slow",
 	[RT_EV_GO_ONCE_SLOW_DONE] = "go_once_slow_done",
+	[RT_EV_COND_DESTROY] = "cond_destroy",
+	[RT_EV_MEM_ACCESS] = "mem_access",
 };
 
 const char *rt_event_name(unsigned int type)

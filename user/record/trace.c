@@ -349,7 +349,7 @@ struct rt_trace_writer *rt_trace_writer__open(const char *path, const struct rt_
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	w->f = fopen(path, "wb");
+	w->f = rt_fopen_private(path, false);
 	if (!w->f) {
 		err = -errno;
 		goto cleanup;
@@ -603,10 +603,10 @@ static int read_header(struct rt_trace_reader *r, struct rt_trace_info *info)
 	if (crc_of(h, 68) != get_le32(h + 68))
 		return fail(r, -EINVAL, "corrupt header: checksum mismatch");
 	abi = get_le32(h + 12);
-	if (abi != RT_EVENTS_ABI)
+	if (abi < RT_EVENTS_ABI_MIN || abi > RT_EVENTS_ABI)
 		return fail(r, -EINVAL,
-			    "trace records use events ABI %u, this racetrace reads ABI %d", abi,
-			    RT_EVENTS_ABI);
+			    "trace records use events ABI %u, this racetrace reads ABI %d to %d",
+			    abi, RT_EVENTS_ABI_MIN, RT_EVENTS_ABI);
 	rec_size = get_le32(h + 16);
 	if (rec_size != RT_EVENT_SIZE)
 		return fail(r, -EINVAL, "corrupt header: record size %u, expected %d", rec_size,

@@ -31,6 +31,7 @@ enum rt_kind {
 	RT_K_GO_GOROUTINE_LEAK,
 	RT_K_DATA_RACE,
 	RT_K_GO_WAITGROUP_MISUSE,
+	RT_K_DESTROY_WAITED,
 	RT_K_MAX,
 };
 
@@ -58,6 +59,7 @@ struct rt_finding_lock {
 struct rt_finding_thread {
 	bool known; /* the engine knew it: the fields below are set */
 	char name[RT_FINDING_NAME_LEN];
+	__u32 nstid;	   /* its id in the target's own pid namespace, 0 when unknown */
 	__u32 parent;	   /* creating thread (goroutine), 0 when unknown */
 	__u64 create_site; /* where it was created, 0 when unknown */
 };

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
+#include "report/frames.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
+#include "lib/supp.h"
 #include "lib/util.h"
 
 struct rt_report {
@@ -18,6 +20,8 @@ struct rt_report {
 	size_t n, cap, ccap;
 	struct rt_map by_id;  /* stable id -> index + 1 */
 	struct rt_map by_raw; /* the detector's id -> index + 1, for rt_report__bump */
+	struct rt_map supp_raw; /* the detector's ids of suppressed findings -> 1 */
+	__u64 suppressed;	/* sightings of suppressed findings */
 };
 
 
@@ -32,6 +36,83 @@ int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u6
 		n = 1;
 	}
 	return n;
+}
+
+int rt_report__frames(const struct rt_report_opts *o, __u32 pid, __u64 site,
+		      struct rt_report_frame *out, int max)
+{
+	__u64 pcs[RT_MAX_FRAMES];
+	int npc = rt_report__stack(o, pid, site, pcs, RT_MAX_FRAMES), i, n = 0;
+
+	for (i = 0; i < npc && n < max; i++) {
+		struct rt_frame chain[RT_SYM_MAX_INLINE];
+		int k, got = o->sym ? rt_sym__frames(o->sym, pid, pcs[i], chain, RT_SYM_MAX_INLINE) :
+				      -ENOENT;
+
+		if (got < 1) {
+			memset(&out[n].f, 0, sizeof(out[n].f));
+			out[n].f.addr = pcs[i];
+			out[n++].known = false;
+			continue;
+		}
+		for (k = 0; k < got && n < max; k++) {
+			out[n].f = chain[k];
+			out[n++].known = true;
+		}
+	}
+	return n;
+}
+
+/* Go's runtime and the packages between a program and the lock it takes, and glibc. */
+static bool frame_is_own(const struct rt_report_frame *fr)
+{
+	static const char *const go_pkgs[] = { "runtime.", "sync.", "sync/atomic.", "internal/" };
+	size_t i;
+
+	if (!fr->known || !fr->f.module[0] || rt_report__glibc(fr->f.module))
+		return false;
+	for (i = 0; i < RT_ARRAY_SIZE(go_pkgs); i++)
+		if (!strncmp(fr->f.function, go_pkgs[i], strlen(go_pkgs[i])))
+			return false;
+	return true;
+}
+
+int rt_report__own_frame(const struct rt_report_frame *fr, int n)
+{
+	int i;
+
+	for (i = 0; i < n && !frame_is_own(&fr[i]); i++)
+		;
+	if (i == n)
+		return 0;
+	/* out through the functions it was inlined into, while they are the program's */
+	while (fr[i].f.inlined && i + 1 < n && fr[i + 1].f.addr == fr[i].f.addr &&
+	       frame_is_own(&fr[i + 1]))
+		i++;
+	return i;
+}
+
+__u64 rt_report__site(const struct rt_report_opts *o, __u32 pid, __u64 site)
+{
+	struct rt_report_frame fr[RT_REPORT_MAX_FRAMES];
+	int n;
+
+	if (!o->sym || !site)
+		return site;
+	n = rt_report__frames(o, pid, site, fr, RT_REPORT_MAX_FRAMES);
+	return fr[rt_report__own_frame(fr, n)].f.addr;
+}
+
+bool rt_report__glibc(const char *module)
+{
+	static const char *const glibc[] = { "libc.so.", "ld-linux", "libpthread.so.", "libm.so.",
+					     "libdl.so.", "librt.so." };
+	size_t i;
+
+	for (i = 0; i < RT_ARRAY_SIZE(glibc); i++)
+		if (!strncmp(module, glibc[i], strlen(glibc[i])))
+			return true;
+	return false;
 }
 
 const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr, char *buf,
@@ -100,6 +181,7 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts)
 		r->opts.out = stdout;
 	rt_map_init(&r->by_id);
 	rt_map_init(&r->by_raw);
+	rt_map_init(&r->supp_raw);
 	return r;
 }
 
@@ -156,6 +238,36 @@ static __u64 stable_id(const struct rt_report_opts *o, const struct rt_finding *
 	return h ? h : 1;
 }
 
+/* Does a frame of either stack of data race f match a `race:` suppression? */
+static bool suppressed(const struct rt_report *r, const struct rt_finding *f)
+{
+	__u64 pcs[RT_MAX_FRAMES];
+	__u32 i;
+	int n, k;
+
+	if (f->kind != RT_K_DATA_RACE || !rt_supp__nrace(r->opts.supp) || !r->opts.sym)
+		return false;
+	for (i = 0; i < f->nsites; i++) {
+		n = rt_report__stack(&r->opts, f->pid, f->sites[i], pcs, RT_MAX_FRAMES);
+		for (k = 0; k < n; k++) {
+			struct rt_frame fr;
+
+			if (rt_sym__frame(r->opts.sym, f->pid, pcs[k], &fr))
+				continue;
+			if (rt_supp__race(r->opts.supp, fr.function) ||
+			    rt_supp__race(r->opts.supp, fr.file) ||
+			    rt_supp__race(r->opts.supp, fr.module))
+				return true;
+		}
+	}
+	return false;
+}
+
+__u64 rt_report__suppressed(const struct rt_report *r)
+{
+	return r->suppressed;
+}
+
 int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 {
 	__u64 raw = f->id ? f->id : 1, id, *idx = rt_map_get(&r->by_raw, raw);
@@ -164,6 +276,10 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 	if (idx) {
 		r->counts[*idx - 1]++;
 		return 0;
+	}
+	if (rt_map_get(&r->supp_raw, raw) || suppressed(r, f)) {
+		r->suppressed++;
+		return rt_map_put(&r->supp_raw, raw, 1) ? -ENOMEM : 0;
 	}
 	id = stable_id(&r->opts, f);
 	idx = rt_map_get(&r->by_id, id);
@@ -214,7 +330,8 @@ int rt_report__add(struct rt_report *r, const struct rt_finding *f)
 
 bool rt_report__has(const struct rt_report *r, __u64 id)
 {
-	return rt_map_get(&r->by_raw, id ? id : 1) != NULL;
+	/* a suppressed finding was handled too: it is not described again */
+	return rt_map_get(&r->by_raw, id ? id : 1) || rt_map_get(&r->supp_raw, id ? id : 1);
 }
 
 void rt_report__bump(struct rt_report *r, __u64 id)
@@ -223,6 +340,8 @@ void rt_report__bump(struct rt_report *r, __u64 id)
 
 	if (idx)
 		r->counts[*idx - 1]++;
+	else if (rt_map_get(&r->supp_raw, id ? id : 1))
+		r->suppressed++;
 }
 
 void rt_report__kind_counts(const struct rt_report *r, __u64 *counts)
@@ -263,5 +382,6 @@ void rt_report__free(struct rt_report *r)
 	free(r->counts);
 	rt_map_free(&r->by_id);
 	rt_map_free(&r->by_raw);
+	rt_map_free(&r->supp_raw);
 	free(r);
 }

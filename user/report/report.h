@@ -24,6 +24,16 @@ struct rt_summary {
 	__u32 threads;
 	double duration_s;
 	__u64 by_type[RT_EV_MAX];
+	/* --races: the sampling's reach (docs/output.md) */
+	bool races;
+	__u32 race_sites;     /* memory-access sites of the program */
+	__u32 race_watched;   /* of them, probed at a time */
+	__u32 race_refused;   /* sites the kernel refused to probe */
+	__u32 race_windows;   /* windows watched (rotations + 1) */
+	__u64 race_accesses;  /* accesses checked */
+	__u64 race_addrs;     /* distinct addresses (8-byte words) watched */
+	__u64 race_suppressed; /* races matched by --suppressions */
+	__u64 race_evicted;   /* shadow words forgotten at the cap */
 };
 
 /*
@@ -38,6 +48,7 @@ static inline __u64 rt_drops_lost(const __u64 drops[RT_DROP_MAX])
 struct rt_symbolizer;
 struct rt_unwinder;
 struct rt_report;
+struct rt_supp;
 
 struct rt_report_opts {
 	FILE *out;   /* where findings and the summary go */
@@ -46,6 +57,7 @@ struct rt_report_opts {
 	bool reprint_new_pid; /* print a known finding again when another process has it */
 	struct rt_symbolizer *sym;   /* optional: names for addresses */
 	struct rt_unwinder *unwind;  /* optional: stacks for call sites */
+	const struct rt_supp *supp;  /* optional: data races to drop (lib/supp.h) */
 };
 
 /*
@@ -71,6 +83,11 @@ struct rt_report *rt_report__new(const struct rt_report_opts *opts);
  * Returns 1 if new, 0 if a repeat, -ENOMEM.
  */
 int rt_report__add(struct rt_report *r, const struct rt_finding *f);
+/*
+ * Sightings of data races dropped by the suppressions (opts.supp): a matching finding is
+ * neither printed nor counted in the summary's findings.
+ */
+__u64 rt_report__suppressed(const struct rt_report *r);
 /* Whether a finding with this detector id was added already (its next add only counts). */
 bool rt_report__has(const struct rt_report *r, __u64 id);
 /* One more sighting of a known finding (no output until the summary). */

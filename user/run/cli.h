@@ -11,7 +11,10 @@
 
 #define RT_EXIT_OK 0
 #define RT_EXIT_ERROR 1
-#define RT_EXIT_FINDINGS 2
+#define RT_EXIT_FINDINGS 66 /* no program uses it by convention (TSan's default too) */
+
+#define RT_RACE_SITES_DEFAULT 2000
+#define RT_RACE_ROTATE_DEFAULT_S 2.0
 
 struct rt_env {
 	pid_t pid;		/* -p */
@@ -31,6 +34,10 @@ struct rt_env {
 	bool no_symbolize;	/* --no-symbolize: raw addresses in reports */
 	const char *config;	/* daemon --config FILE */
 	const char *metrics;	/* --metrics ADDR:PORT */
+	bool races;		/* --races */
+	__u32 race_sites;	/* --race-sites, 0: RT_RACE_SITES_DEFAULT */
+	double race_rotate_s;	/* --race-rotate, 0: RT_RACE_ROTATE_DEFAULT_S */
+	const char *suppressions; /* --suppressions FILE */
 };
 
 /* Live tracing (-p or --). Returns the process exit status. */

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,7 @@
 #define RT_D_TICK_MS 100
 #define RT_D_SECOND_MS 1000
 #define RT_D_GOVERN_MS 250 /* over budget for a quarter second is enough to act */
+#define RT_D_RESCAN_MS 500 /* new modules of the targets: their libraries, dlopen */
 #define RT_D_MAX_TARGETS 256
 #define RT_D_COST_EMULATED_NS 600 /* per probed call, measured by make bench */
 
@@ -264,6 +267,9 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 		return -ENOMEM;
 	}
 	ret = rt_tracer__attach_maps(d->tracer, pid, err, sizeof(err));
+	/* a process that just exec'ed maps its libraries after this: attach them first */
+	if (ret >= 0)
+		ret = rt_tracer__attach_needed(d->tracer, pid, err, sizeof(err));
 	if (ret < 0) {
 		rt_warn("pid %d (%s): %s", pid, comm, err);
 		rt_tracer__target_remove(d->tracer, pid);
@@ -277,6 +283,69 @@ static int target_add(struct daemon *d, pid_t pid, int cfg, const char *exe, con
 	rt_proc_learn(pid, on_event, d);
 	fprintf(stderr, "racetrace: attached to pid %d (%s, %s) by [target] %s\n", pid, comm, exe,
 		d->cfg.targets[cfg].name[0] ? d->cfg.targets[cfg].name : "#");
+	return 0;
+}
+
+/*
+ * Attach what the targets mapped since the last look: the libraries the dynamic linker maps
+ * after the exec we attached at, and dlopen'ed ones. Known files cost a lookup each.
+ */
+static void rescan_targets(struct daemon *d)
+{
+	char err[512];
+	__u32 i;
+
+	for (i = 0; i < d->ntargets; i++) {
+		pid_t pid = d->targets[i]->pid;
+		int ret = rt_tracer__attach_maps(d->tracer, pid, err, sizeof(err));
+
+		if (ret < 0) {
+			rt_debug("rescan of pid %d: %s", pid, err);
+		} else if (ret > 0) {
+			rt_sym__load_maps(d->sym, pid);
+			rt_unwind__invalidate(d->unwind, pid);
+		}
+	}
+}
+
+/*
+ * The capabilities the daemon keeps once its BPF programs are loaded (docs/security.md): what
+ * attaching to new targets needs. CAP_BPF and CAP_PERFMON for links and maps, CAP_SYS_PTRACE
+ * for /proc/PID/ of other users' processes and their roots, CAP_DAC_READ_SEARCH for the files
+ * they map, CAP_CHECKPOINT_RESTORE for /proc/PID/map_files/ (deleted and container files).
+ */
+static const int keep_caps[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+				 CAP_CHECKPOINT_RESTORE };
+
+/*
+ * Drop every other capability, from the effective, permitted, inheritable and ambient sets
+ * and (with CAP_SETPCAP) the bounding set, in this thread: call it before any other thread is
+ * made. 0 or -errno.
+ */
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	__u64 keep = 0, prm;
+	size_t i;
+	int c;
+
+	for (i = 0; i < RT_ARRAY_SIZE(keep_caps); i++)
+		keep |= 1ULL << keep_caps[i];
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	/* the bounding set first: dropping from it needs CAP_SETPCAP, which goes next */
+	if (data[0].effective & (1U << CAP_SETPCAP))
+		for (c = 0; c < 64 && prctl(PR_CAPBSET_READ, c) >= 0; c++)
+			if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c))
+				return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	prm = ((__u64)data[1].permitted << 32 | data[0].permitted) & keep;
+	data[0].permitted = data[0].effective = (__u32)prm;
+	data[1].permitted = data[1].effective = (__u32)(prm >> 32);
+	data[0].inheritable = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
 	return 0;
 }
 
@@ -321,7 +390,8 @@ static int on_event(void *ctx, const struct rt_event *e)
 	t = target_find(d, e->h.tgid);
 	if (!t)
 		return 0; /* a record that was in flight when we detached */
-	if (rt_alloc_event(e) && rt_tracer__alloc_internal(d->tracer, e->h.tgid, e->caller)) {
+	if (rt_alloc_event(e) && !(e->h.flags & RT_EVF_INTERNAL) &&
+	    rt_tracer__alloc_internal(d->tracer, e->h.tgid, e->caller)) {
 		d->tmp = *e;
 		d->tmp.h.flags |= RT_EVF_INTERNAL;
 		e = &d->tmp;
@@ -506,7 +576,7 @@ static int open_findings(struct daemon *d)
 		}
 		return 0;
 	}
-	f = fopen(d->cfg.findings, "ae");
+	f = rt_fopen_private(d->cfg.findings, true);
 	if (!f) {
 		rt_err("open findings file %s: %s", d->cfg.findings, strerror(errno));
 		return -errno;
@@ -591,9 +661,9 @@ int rt_daemon_run(const struct rt_env *env)
 	struct sigaction sa_stop = { .sa_handler = on_stop }, sa_hup = { .sa_handler = on_hup };
 	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = RT_PROBE_ALL };
 	struct rt_report_opts ropts = { .json = true };
-	__u64 last_tick, last_second, last_govern, drops[RT_DROP_MAX] = { 0 };
+	__u64 last_tick, last_second, last_govern, last_rescan, drops[RT_DROP_MAX] = { 0 };
 	struct daemon d = { .env = env };
-	int status = RT_EXIT_ERROR;
+	int status = RT_EXIT_ERROR, ret;
 	char err[512];
 	__u32 i;
 
@@ -632,6 +702,12 @@ int rt_daemon_run(const struct rt_env *env)
 		rt_err("setting up the event stream: %s", strerror(errno));
 		goto cleanup;
 	}
+	/* loaded: keep only what attaching needs, before the metrics server's threads exist */
+	ret = drop_capabilities();
+	if (ret) {
+		rt_err("dropping capabilities: %s", strerror(-ret));
+		goto cleanup;
+	}
 	if (d.cfg.metrics[0]) {
 		d.metrics = rt_metrics__start(d.cfg.metrics, err, sizeof(err));
 		if (!d.metrics) {
@@ -644,7 +720,7 @@ int rt_daemon_run(const struct rt_env *env)
 			"attached%s%s\n",
 		d.cfg.ntargets, d.ntargets, d.cfg.metrics[0] ? ", metrics on " : "",
 		d.cfg.metrics);
-	d.start_ns = last_tick = last_second = last_govern = now_ns();
+	d.start_ns = last_tick = last_second = last_govern = last_rescan = now_ns();
 	publish_metrics(&d, 0);
 
 	while (!stop_signal) {
@@ -699,6 +775,10 @@ int rt_daemon_run(const struct rt_env *env)
 		if (now - last_govern >= RT_D_GOVERN_MS * 1000000ULL) {
 			govern(&d, (now - last_govern) / 1e9);
 			last_govern = now;
+		}
+		if (now - last_rescan >= RT_D_RESCAN_MS * 1000000ULL) {
+			last_rescan = now;
+			rescan_targets(&d);
 		}
 		if (now - last_second >= RT_D_SECOND_MS * 1000000ULL) {
 			last_second = now;

@@ -3,7 +3,9 @@
  * Live tracing: start or find the target, attach, drain the ring buffer on a short timer into
  * the engine (and the trace file with -o), and detach on Ctrl-C, SIGTERM, -d expiry or target
  * exit. The target is never signalled or stopped by us, except the command we start ourselves,
- * which waits on a pipe until the probes are in place.
+ * which waits on a pipe until the probes are in place, and to which a SIGTERM or SIGINT sent
+ * to racetrace is passed on (racetrace keeps tracing until it exits, as `timeout` does). With
+ * --json on stdout, the command's stdout is racetrace's stderr: stdout is the JSON stream.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,8 @@
 #include "probe/procscan.h"
 #include "engine/hb.h"
 #include "lib/log.h"
+#include "lib/sabotage.h"
+#include "lib/supp.h"
 #include "report/report.h"
 #include "probe/stream.h"
 #include "run/pipeline.h"
@@ -38,10 +42,14 @@
 #define RT_RESCAN_INTERVAL_MS 500
 
 static volatile sig_atomic_t stop_signal;
+/* the last signal was sent by a process (kill), not by the terminal to the whole group */
+static volatile sig_atomic_t stop_signal_sent;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
 	stop_signal = sig;
+	stop_signal_sent = si && si->si_code != SI_KERNEL;
 }
 
 static __u64 now_ns(clockid_t clk)
@@ -51,6 +59,16 @@ static __u64 now_ns(clockid_t clk)
 	clock_gettime(clk, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+/* --races: the program's memory-access sites and the window of them watched now */
+struct races {
+	struct rt_memsites ms;
+	char path[4096 + 32];
+	size_t cap, next; /* window size; first site of the next window */
+	__u32 windows;
+	__u32 watched;
+	__u64 rotate_ns, last;
+};
 
 struct live {
 	struct hb *hb;
@@ -85,7 +103,8 @@ static int on_event(void *ctx, const struct rt_event *e)
 	/* Go call sites are classified by the symbolizer (rt_pipeline__mark) */
 	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
 		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
-	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
+	if (rt_alloc_event(e) && !(e->h.flags & RT_EVF_INTERNAL) &&
+	    rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
 		/* the C library's own bookkeeping: marked, so a replay sees it the same way */
 		l->tmp = *e;
 		l->tmp.h.flags |= RT_EVF_INTERNAL;
@@ -135,15 +154,118 @@ static int emit_tick(struct live *l, pid_t pid, __u64 lost)
 	return on_event(l, &e);
 }
 
+/*
+ * Can path be exec'ed: a regular file with execute permission that is an ELF file or a #!
+ * script? 0, or a negative errno with why in err: -ENOENT, -EISDIR, -EACCES, -ENOEXEC.
+ */
+static int check_cmd(const char *path, char *why, size_t len)
+{
+	unsigned char magic[4] = { 0 };
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st)) {
+		int err = -errno;
+
+		snprintf(why, len, "%s", err == -ENOENT ? "not found" : strerror(-err));
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "is a directory, not a program");
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "is not a regular file");
+		return -EACCES;
+	}
+	/* root passes access(X_OK) when any execute bit is set; execve wants one too */
+	if (access(path, X_OK) || !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH))) {
+		snprintf(why, len, "is not executable (no execute permission: chmod +x it)");
+		return -EACCES;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		ssize_t n = read(fd, magic, sizeof(magic));
+
+		close(fd);
+		if (n < 2 || (memcmp(magic, "\177ELF", 4) && memcmp(magic, "#!", 2))) {
+			snprintf(why, len, "is not a program (neither an ELF executable nor a #! script)");
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
+#define RT_PF_KTHREAD 0x00200000 /* include/linux/sched.h: a kernel thread */
+
+/*
+ * Can pid be traced: a user-space process (a thread group leader) that is alive and is not us?
+ * 0, or a negative errno with the reason in err (-ESRCH, -EINVAL).
+ */
+static int check_pid(pid_t pid, char *err, size_t len)
+{
+	char path[64], buf[1024], comm[64] = "?", state = 0;
+	unsigned long flags = 0;
+	char *open_paren, *close_paren;
+	long tgid = -1;
+	FILE *f;
+
+	if (pid == getpid()) {
+		snprintf(err, len, "pid %d is racetrace itself", pid);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		snprintf(err, len, "attach to pid %d: no such process", pid);
+		return -ESRCH;
+	}
+	fclose(f);
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (open_paren && close_paren > open_paren) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)(close_paren - open_paren - 1),
+			 open_paren + 1);
+		/* state ppid pgrp session tty_nr tpgid flags */
+		if (sscanf(close_paren + 2, "%c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+			state = 0;
+	}
+	if (flags & RT_PF_KTHREAD) {
+		snprintf(err, len, "pid %d (%s) is a kernel thread: it has no user-space code to "
+			 "trace", pid, comm);
+		return -EINVAL;
+	}
+	if (state == 'Z' || state == 'X') {
+		snprintf(err, len, "pid %d (%s) is a zombie: it exited and waits for its parent to "
+			 "reap it, nothing is left to trace", pid, comm);
+		return -ESRCH;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "Tgid: %ld", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (tgid > 0 && tgid != pid) {
+		snprintf(err, len, "%d is a thread of process %ld (%s): attach with -p %ld", pid,
+			 tgid, comm, tgid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* execvp's search, done in the parent so the child only has to execv(). */
-static int resolve_cmd(const char *name, char *out, size_t outlen)
+static int resolve_cmd(const char *name, char *out, size_t outlen, char *why, size_t len)
 {
 	const char *path = getenv("PATH");
 	char buf[8192], *save = NULL, *dir;
 
 	if (strchr(name, '/')) {
 		snprintf(out, outlen, "%s", name);
-		return access(out, X_OK) ? -errno : 0;
+		return check_cmd(out, why, len);
 	}
 	snprintf(buf, sizeof(buf), "%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (dir = strtok_r(buf, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
@@ -151,16 +273,18 @@ static int resolve_cmd(const char *name, char *out, size_t outlen)
 
 		snprintf(out, outlen, "%s/%s", *dir ? dir : ".", name);
 		if (!stat(out, &st) && S_ISREG(st.st_mode) && !access(out, X_OK))
-			return 0;
+			return check_cmd(out, why, len);
 	}
+	snprintf(why, len, "not found (not in PATH)");
 	return -ENOENT;
 }
 
 /*
  * Fork the command, stopped on a pipe until *go_fd is written (or closed, which makes it exit
- * 127 without running). Returns the child pid or -errno.
+ * 127 without running). stdout_to_stderr: the command's stdout is our stderr (our stdout is
+ * the JSON stream). Returns the child pid or -errno.
  */
-static pid_t spawn_waiting(const char *path, char **argv, int *go_fd)
+static pid_t spawn_waiting(const char *path, char **argv, bool stdout_to_stderr, int *go_fd)
 {
 	int p[2];
 	pid_t pid;
@@ -183,6 +307,11 @@ static pid_t spawn_waiting(const char *path, char **argv, int *go_fd)
 		signal(SIGTERM, SIG_DFL);
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);
+		if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "racetrace: redirect the command's stdout: %s\n",
+				strerror(errno));
+			_exit(127);
+		}
 		execv(path, argv);
 		fprintf(stderr, "racetrace: exec %s: %s\n", path, strerror(errno));
 		_exit(127);
@@ -207,8 +336,57 @@ static void read_comm(pid_t pid, char *out, size_t len)
 	fclose(f);
 }
 
+/* Attach the next window of memory-access sites (all of them when they fit). */
+static int races_window(struct rt_tracer *tracer, pid_t pid, struct races *r, char *err,
+			size_t errlen)
+{
+	size_t n = RT_MIN(r->cap, r->ms.n - r->next);
+	int ret;
+
+	rt_tracer__detach_mem(tracer);
+	ret = rt_tracer__attach_mem(tracer, pid, r->path, r->ms.s + r->next, n, r->ms.go, err,
+				    errlen);
+	if (ret)
+		return ret;
+	r->watched = RT_MAX(r->watched, rt_tracer__nmem(tracer, NULL));
+	r->windows++;
+	r->next = r->next + n >= r->ms.n ? 0 : r->next + n;
+	return 0;
+}
+
+/* --races: find the sites in the executable and attach the first window. */
+static int races_start(const struct rt_env *env, struct rt_tracer *tracer, pid_t pid,
+		       const char *path, struct races *r, char *err, size_t errlen)
+{
+	int ret;
+
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	ret = rt_memsites__scan(path, &r->ms, err, errlen);
+	if (ret)
+		return ret;
+	if (!r->ms.n) {
+		snprintf(err, errlen, "--races: %s has no memory accesses in its own functions",
+			 path);
+		return -ENOENT;
+	}
+	r->cap = env->race_sites ? env->race_sites : RT_RACE_SITES_DEFAULT;
+	r->rotate_ns = (env->race_rotate_s > 0 ? env->race_rotate_s : RT_RACE_ROTATE_DEFAULT_S) *
+		       1e9;
+	ret = races_window(tracer, pid, r, err, errlen);
+	if (ret)
+		return ret;
+	fprintf(stderr,
+		"racetrace: races: %zu memory-access sites in %zu functions of %s (%zu atomic, "
+		"%zu not probeable); watching %zu at a time%s\n",
+		r->ms.n, r->ms.nfuncs, path, r->ms.atomics, r->ms.skipped, RT_MIN(r->cap, r->ms.n),
+		r->ms.n > r->cap ? ", rotating" : "");
+	return 0;
+}
+
 int rt_live_run(const struct rt_env *env)
 {
+	struct races races = { 0 };
+	struct rt_supp *supp = NULL;
 	struct rt_report_opts ropts = { .json = env->json };
 	struct rt_pipeline pl = { 0 };
 	struct rt_tracer_opts topts = { .verbose = env->verbose, .probes = env->probes };
@@ -219,12 +397,13 @@ int rt_live_run(const struct rt_env *env)
 	struct rt_symbolizer *sym = NULL;
 	struct hb_stats st;
 	struct live l = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
 	char err[512] = "", cmdpath[4096], comm[32], gopath[4096 + 32];
 	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
 	bool stopped = false; /* the child is stopped and we have not continued it */
 	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
+	int forwarded = 0; /* the last signal passed on to the command */
 	FILE *json_out = NULL;
 	pid_t pid = env->pid;
 
@@ -233,18 +412,17 @@ int rt_live_run(const struct rt_env *env)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (child) {
-		ret = resolve_cmd(env->cmd[0], cmdpath, sizeof(cmdpath));
+		ret = resolve_cmd(env->cmd[0], cmdpath, sizeof(cmdpath), err, sizeof(err));
 		if (ret) {
-			rt_err("command '%s' %s", env->cmd[0],
-			       ret == -ENOENT ? "not found" : strerror(-ret));
+			rt_err("command '%s' %s", env->cmd[0], err);
 			return RT_EXIT_ERROR;
 		}
-	} else if (kill(pid, 0) && errno == ESRCH) {
-		rt_err("attach to pid %d: no such process", pid);
+	} else if (check_pid(pid, err, sizeof(err))) {
+		rt_err("%s", err);
 		return RT_EXIT_ERROR;
 	}
 	if (env->json_out) {
-		json_out = fopen(env->json_out, "we");
+		json_out = rt_fopen_private(env->json_out, false);
 		if (!json_out) {
 			rt_err("open %s: %s", env->json_out, strerror(errno));
 			return RT_EXIT_ERROR;
@@ -254,7 +432,7 @@ int rt_live_run(const struct rt_env *env)
 	}
 
 	if (child) {
-		pid = spawn_waiting(cmdpath, env->cmd, &go_fd);
+		pid = spawn_waiting(cmdpath, env->cmd, env->json && !json_out, &go_fd);
 		if (pid < 0) {
 			rt_err("start %s: %s", cmdpath, strerror(-pid));
 			goto cleanup;
@@ -281,19 +459,36 @@ int rt_live_run(const struct rt_env *env)
 	l.tracer = tracer;
 	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
 		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
-	if (ret >= 0 && topts.go_goid_off)
+	if (ret >= 0 && topts.go_goid_off && !rt_sabotage("nogo"))
 		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
 	if (ret < 0) {
 		rt_err("%s", err);
 		goto cleanup;
 	}
-	if (rt_tracer__nprobes(tracer) == 0 && env->probes) {
+	if (ret >= 0 && env->races)
+		ret = races_start(env, tracer, pid, gopath, &races, err, sizeof(err));
+	if (ret < 0) {
+		rt_err("%s", err);
+		goto cleanup;
+	}
+	/* (a sabotaged Go program has none, and is traced anyway: the tests must notice) */
+	if (rt_tracer__nprobes(tracer) == 0 && env->probes && !rt_sabotage("nogo")) {
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
 		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
 		       pid, child ? cmdpath : "its executable or libraries");
 		goto cleanup;
 	}
 
+	if (env->suppressions) {
+		supp = rt_supp__load(env->suppressions, err, sizeof(err));
+		if (!supp) {
+			rt_err("--suppressions %s", errno == ENOMEM ? "out of memory" : err);
+			goto cleanup;
+		}
+		if (env->races && !rt_supp__nrace(supp))
+			rt_warn("%s has no race: lines: it suppresses nothing", env->suppressions);
+		ropts.supp = supp;
+	}
 	if (rt_pipeline__init(&pl, ropts, env->no_symbolize, env->hang_threshold_s)) {
 		rt_err("out of memory");
 		goto cleanup;
@@ -354,7 +549,7 @@ int rt_live_run(const struct rt_env *env)
 	}
 	fprintf(stderr, "racetrace: tracing pid %d (%s), %u probes, Ctrl-C to stop\n", pid, comm,
 		rt_tracer__nprobes(tracer));
-	last_rescan = last_tick = now_ns(CLOCK_MONOTONIC);
+	last_rescan = last_tick = races.last = now_ns(CLOCK_MONOTONIC);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
@@ -377,6 +572,23 @@ int rt_live_run(const struct rt_env *env)
 		if (rt_stream__drain(stream) < 0) {
 			rt_err("processing events: out of memory");
 			goto cleanup;
+		}
+		if (stop_signal && child) {
+			/*
+			 * Pass it on and trace on until the command exits (a terminal's Ctrl-C
+			 * reached the command already: it is in our process group).
+			 */
+			if (stop_signal_sent) {
+				fprintf(stderr, "racetrace: passing %s on to pid %d (%s)\n",
+					strsignal(stop_signal), pid, comm);
+				kill(pid, stop_signal);
+				/* as timeout(1): a command stopped by someone must run to see it
+				 * (our own stop at exit() is continued below) */
+				if (!stopped)
+					kill(pid, SIGCONT);
+			}
+			forwarded = stop_signal;
+			stop_signal = 0;
 		}
 		if (stop_signal)
 			break;
@@ -421,6 +633,11 @@ int rt_live_run(const struct rt_env *env)
 		}
 		if (env->duration_s > 0 && now - start_ns >= env->duration_s * 1e9)
 			break;
+		if (races.ms.n > races.cap && now - races.last >= races.rotate_ns) {
+			races.last = now;
+			if (races_window(tracer, pid, &races, err, sizeof(err)) < 0 && !exited)
+				rt_debug("races: %s", err);
+		}
 		if (now - last_rescan >= RT_RESCAN_INTERVAL_MS * 1000000ULL) {
 			last_rescan = now;
 			/* new libraries (dlopen, or the command's own after exec) */
@@ -455,12 +672,25 @@ int rt_live_run(const struct rt_env *env)
 	sum.lost = rt_drops_lost(drops);
 	sum.threads = st.threads;
 	sum.duration_s = (now_ns(CLOCK_MONOTONIC) - start_ns) / 1e9;
+	if (env->races) {
+		sum.races = true;
+		sum.race_sites = races.ms.n;
+		sum.race_watched = races.watched;
+		rt_tracer__nmem(tracer, &sum.race_refused);
+		sum.race_windows = races.windows;
+		sum.race_accesses = st.cnt.race_mem_accesses;
+		sum.race_addrs = st.cnt.race_addrs;
+		sum.race_suppressed = rt_report__suppressed(report);
+		sum.race_evicted = st.cnt.race_shadow_evicted;
+	}
 	if (rt_stream__bad(stream))
 		rt_warn("%llu malformed records skipped",
 			(unsigned long long)rt_stream__bad(stream));
 	if (stop_signal && !env->json && !json_out)
 		fprintf(stderr, "racetrace: detaching from pid %d (%s)\n", pid,
 			strsignal(stop_signal));
+	if (forwarded && exited)
+		rt_debug("pid %d exited after %s", pid, strsignal(forwarded));
 	rt_report__summary(report, &sum);
 
 	if (l.trace) {
@@ -500,6 +730,8 @@ cleanup:
 	rt_tracer__close(tracer);
 	hb__free(l.hb);
 	rt_pipeline__fini(&pl);
+	rt_memsites__free(&races.ms);
+	rt_supp__free(supp);
 	if (child && pid > 0 && go_fd < 0 && !exited) {
 		kill(pid, SIGCONT); /* never leave it stopped in our exit() probe */
 		if (status == RT_EXIT_ERROR)

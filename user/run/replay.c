@@ -15,6 +15,7 @@
 #include "run/pipeline.h"
 #include "engine/hb.h"
 #include "lib/log.h"
+#include "lib/supp.h"
 #include "report/report.h"
 #include "sym/symbolize.h"
 #include "record/trace.h"
@@ -173,6 +174,7 @@ int rt_replay_run(const struct rt_env *env)
 	const struct rt_event *e;
 	struct hb_stats st;
 	struct hb *hb = NULL;
+	struct rt_supp *supp = NULL;
 	FILE *json_out = NULL;
 	char err[256];
 	int status = RT_EXIT_ERROR, ret;
@@ -183,13 +185,21 @@ int rt_replay_run(const struct rt_env *env)
 		return RT_EXIT_ERROR;
 	}
 	if (env->json_out) {
-		json_out = fopen(env->json_out, "we");
+		json_out = rt_fopen_private(env->json_out, false);
 		if (!json_out) {
 			rt_err("open %s: %s", env->json_out, strerror(errno));
 			goto cleanup;
 		}
 		ropts.json = true;
 		ropts.out = json_out;
+	}
+	if (env->suppressions) {
+		supp = rt_supp__load(env->suppressions, err, sizeof(err));
+		if (!supp) {
+			rt_err("--suppressions %s", errno == ENOMEM ? "out of memory" : err);
+			goto cleanup;
+		}
+		ropts.supp = supp;
 	}
 	if (rt_pipeline__init(&pl, ropts, env->no_symbolize, env->hang_threshold_s)) {
 		rt_err("out of memory");
@@ -252,6 +262,7 @@ int rt_replay_run(const struct rt_env *env)
 cleanup:
 	hb__free(hb);
 	rt_pipeline__fini(&pl);
+	rt_supp__free(supp);
 	rt_trace_reader__free(r);
 	if (json_out)
 		fclose(json_out);

@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""End-to-end tests of --races (the data-race detector): each C pattern of tests/targets/race_*.c
+is reported in `--` and -p mode with both stacks in the target's source, and each clean twin
+(race_*_clean.c) reports nothing while racetrace demonstrably watched it: no event lost, and at
+least as many memory-access records as the twin makes accesses it must see (one a round per
+worker, a floor: each round makes several). Checks are structural (kinds, threads, sites,
+stacks, names), never on text or timing."""
+import harness as h
+
+RACES = ("--races", "--json")
+ROUNDS = {"race_counter": 3000, "race_field": 3000, "race_publish": 500}
+
+
+def run(ctx, name, mode):
+    """Run target `name` under racetrace --races in mode "cmd" or "pid": (rc, findings, summary,
+    racetrace pid)."""
+    h.need_target(name)
+    before = h.LinkSnapshot()
+    if mode == "cmd":
+        rc, r = h.run_cmd_mode(ctx, [h.target(name)], RACES)
+        tpid = None
+    else:
+        rc, r, t = h.run_pid_mode(ctx, [h.target(name)], RACES)
+        tpid = t.pid
+    findings, summary = h.parse_jsonl(r)
+    # a race is printed at first sight (count 1) and counted again at every later sighting,
+    # so the summary's counts are at least the printed ones (check_summary wants them equal)
+    printed = [dict(f, count=summary.get("counts", {}).get(f.get("id"))) for f in findings]
+    h.check_summary(printed, summary, tpid)
+    for f in findings:
+        h.check(f.get("count") == 1, "a race is printed at first sight", repr(f.get("count")))
+    h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+    races = summary.get("races")
+    h.check(isinstance(races, dict), "summary has a races object", repr(summary)[:200])
+    for k in ("sites", "watched", "accesses", "addresses", "accesses_per_s", "addresses_per_min"):
+        h.check(k in races, f"summary.races has '{k}'", repr(races))
+    h.check(races["accesses"] == summary["events_by_type"].get("mem_access", 0),
+            "summary.races.accesses counts the mem_access records", repr(races))
+    h.check(0 < races["watched"] <= races["sites"], "some sites watched", repr(races))
+    return rc, findings, summary
+
+
+def check_race(f, src, what):
+    h.check_finding(f, f["pid"])
+    h.check(len(f["threads"]) == 2 and f["threads"][0] != f["threads"][1],
+            f"{what}: two threads", repr(f["threads"]))
+    h.check(len(f["sites"]) == 2 and len(f["stacks"]) == 2, f"{what}: two sites, two stacks",
+            repr(f["sites"]))
+    for i, st in enumerate(f["stacks"]):
+        h.check(isinstance(st, list) and st, f"{what}: stack {i} has frames", repr(st))
+        top = st[0]
+        h.check(top.get("file") == src and isinstance(top.get("line"), int) and top["line"] > 0,
+                f"{what}: stack {i} frame #0 is at {src}:line", repr(top))
+    var = f["locks"][0]
+    h.check(var.get("type") == "memory" and h.HEX_ADDR.match(var.get("addr", "")),
+            f"{what}: the first object is the memory raced on", repr(var))
+
+
+def t_race(name, mode, var_ok, var_what):
+    def fn(ctx):
+        rc, findings, summary = run(ctx, name, mode)
+        races = [f for f in findings if f["kind"] == "data-race"]
+        h.check(races, "a data-race is reported", f"kinds {[f['kind'] for f in findings]}")
+        h.check(len(races) == len(findings), "only data races", repr([f["kind"] for f in findings]))
+        for i, f in enumerate(races):
+            check_race(f, name + ".c", f"data-race {i}")
+        names = [f["locks"][0].get("name") or "" for f in races]
+        h.check(any(var_ok(n) for n in names), f"a race names {var_what}", repr(names))
+        h.check(rc == 2, "exit status 2 (findings)", f"got {rc}")
+    return fn
+
+
+def t_clean(name, mode, floor):
+    def fn(ctx):
+        rc, findings, summary = run(ctx, name, mode)
+        h.check(findings == [], "the clean twin reports nothing",
+                repr([(f["kind"], f["message"]) for f in findings])[:300])
+        h.check(summary["lost"] == 0, "no event lost (racetrace saw everything)",
+                repr(summary["lost_by_reason"]))
+        seen = summary["events_by_type"].get("mem_access", 0)
+        h.check(seen >= floor, f"at least {floor} memory accesses seen", f"got {seen}")
+        h.check(rc == 0, "exit status 0", f"got {rc}")
+    return fn
+
+
+PATTERNS = (
+    ("race_counter", lambda n: n.startswith("hits "), "the global counter `hits`", 2 * 3000),
+    ("race_field", lambda n: "heap block" in n and n.startswith("memory at +8 "),
+     "the heap struct's field at +8", 2 * 3000),
+    ("race_publish", lambda n: n.startswith("slot") or n.startswith("ptr "),
+     "the payload or the pointer", 2 * 500),
+)
+
+for _name, _ok, _what, _floor in PATTERNS:
+    for _mode in ("cmd", "pid"):
+        h.test(f"races-{_name[5:]}-{_mode}")(t_race(_name, _mode, _ok, _what))
+        h.test(f"races-{_name[5:]}-clean-{_mode}")(t_clean(_name + "_clean", _mode, _floor))
