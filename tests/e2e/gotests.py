@@ -71,6 +71,9 @@ GO_CLEAN_MAKES = {
     "tickerloop": {"go_go": 2, "go_chan_recv": 2},
     # the test's goroutine and the one running Produce, which sends 42 that the test receives
     "gotest": {"go_go": 2, "go_chan_send": 1, "go_chan_recv": 1},
+    # the test's goroutine and the server's; a request and a reply; Add(1) and Done
+    "testleak-TestJoined": {"go_go": 2, "go_chan_send": 2, "go_chan_recv": 2,
+                            "go_wg_add": (2, 2)},
 }
 
 # where the lock or channel of a finding was made or declared, as reports name it
@@ -346,6 +349,47 @@ def gotest_case(minor, variant, test, want):
     return fn
 
 
+# test binaries (`go test -c`) run as `go test` runs them: program, -test.run, expected kinds,
+# roles the finding names, the function its stack starts in
+TEST_CASES = [
+    ("testleak", "TestLeak", {"go-goroutine-leak/after-test": 1}, {"leaked"},
+     "racetrace/targets/testleak.Serve"),
+    ("testleak", "TestJoined", {}, None, None),
+]
+
+
+def testbin_case(minor, variant, name, test, want, roles, first):
+    """A test binary run to its end; the findings are settled when it exits (goleak's rule:
+    goroutines a test left parked when it returned)."""
+    def fn(ctx):
+        before = h.LinkSnapshot()
+        path = gobin(minor, name, variant)
+        rc, r = h.run_cmd_mode(ctx, [path, "-test.timeout=10m", "-test.run", test],
+                               rt_opts=("--json",))
+        findings, summary = h.parse_jsonl(r)
+        got = kinds_of(findings)
+        h.check(got == want, f"findings are exactly {want or 'none'}",
+                f"got {got}: {[f['message'][:100] for f in findings]}")
+        ev = summary["events_by_type"]
+        h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
+        h.check(ev.get("go_go", 0) >= 3 and ev.get("go_chan_recv", 0) >= 1,
+                "the test's goroutines and channels seen", repr(ev))
+        ids = goids(r.err)
+        if roles:
+            h.check(set(findings[0]["threads"]) == {ids.get(x) for x in roles},
+                    f"the finding names goroutines {sorted(roles)}",
+                    f"threads {findings[0]['threads']} vs {ids}")
+            funcs = [fr.get("function") for fr in findings[0]["stacks"][0]]
+            h.check(funcs and funcs[0] == first, f"the finding's stack starts in {first}",
+                    repr(funcs)[:300])
+        if not want:
+            h.check_watched(summary, GO_CLEAN_MAKES[f"{name}-{test}"], GO_SLACK)
+        status = h.FINDINGS_RC if want else 0
+        h.check(rc == status, f"exit status {status}", f"got {rc}")
+        h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+    return fn
+
+
 ETCD_SECONDS = int(os.environ.get("RT_ETCD_SECONDS", "60"))
 
 
@@ -467,6 +511,9 @@ for _minor in GO_VERSIONS:
             gotest_case(_minor, _variant, "TestHandoff", {"deadlock/all-goroutines": 1}))
         h.test(f"go1.{_minor}{_variant}-gotest-ok", clean=True)(
             gotest_case(_minor, _variant, "TestOK", {}))
+        for _name, _test, _want, _roles, _first in TEST_CASES:
+            h.test(f"go1.{_minor}{_variant}-{_name}-{_test}", clean=not _want)(
+                testbin_case(_minor, _variant, _name, _test, _want, _roles, _first))
 for _minor in GO_VERSIONS:
     for _variant in ("", "-sw"):
         h.test(f"go1.{_minor}{_variant}-transfer-lines")(

@@ -463,11 +463,113 @@ static void test_wait_with_live_holders(void **state)
 	assert_true(said(f, "\"kind\":\"deadlock\""));
 }
 
-/* A site class for the tests: 0x4001xx is the runtime's, 0x4002xx package time's. */
+/* goroutine parent runs `go tRunner(t, f)` (package testing): child runs a test function */
+static void go_spawn_test(struct fixture *f, __u64 parent, __u64 child)
+{
+	go_rec(f, RT_EV_GO_SPAWN, parent, 0, 0x400300, 0, 0);
+	go_rec(f, RT_EV_GO_GO, parent, child, 0, 0, 0);
+}
+
+/* goleak's rule: goroutines a test made and left parked when it returned. */
+static void test_leak_after_test(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_make(f, 1, 0x6000, 0x401000, 1);
+	go_spawn_test(f, 1, 5);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 1, 0x6000, 0x401010);
+	/* TestLeak: 6 blocks on a channel, 7 on ctx.Done() (a chan struct{}), 8 on a Mutex the
+	 * test keeps; 9 (made by 6) sleeps on a timer; 10 is joined */
+	go_make(f, 5, 0x6100, 0x402000, 8);
+	go_make(f, 5, 0x6200, 0x402010, 0);
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x402020);
+	go_spawn(f, 5, 6, 0x402030);
+	go_spawn(f, 5, 7, 0x402040);
+	go_spawn(f, 5, 8, 0x402050);
+	go_spawn(f, 5, 10, 0x402060);
+	go_spawn(f, 6, 9, 0x403000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x403010);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 7, 0x6200, 0x404000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 8, 0x7000, 0x405000);
+	go_rec(f, RT_EV_GO_CHAN_NEW, 9, 0x6300, 0x470200, 0x400210, RT_GO_FIELD_READ | 24);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 9, 0x6300, 0x406000);
+	go_ev(f, RT_EV_GO_EXIT, 10, 0, 0x470000);
+	/* not yet: the test still runs */
+	tick(f, 2000);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* the test function returns; goroutine 1 goes on (the next test) */
+	go_ev(f, RT_EV_GO_EXIT, 5, 0, 0x470000);
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 1, 0, 0x470100);
+	tick(f, 100);
+	assert_int_equal(rt_report__count(f->report), 0); /* a moment to finish */
+	tick(f, 1000);
+	assert_int_equal(rt_report__count(f->report), 3);
+	assert_true(said(f, "\"detail\":\"after-test\""));
+	assert_true(said(f, "goroutine 6, started by a test, is still blocked receiving"));
+	assert_true(said(f, "goroutine 7, started by a test"));
+	assert_true(said(f, "goroutine 8, started by a test, is still blocked locking Mutex"));
+	tick(f, 10000);
+	assert_int_equal(rt_report__count(f->report), 3);
+}
+
+/* A test binary exits right after its test: the leak is settled at the exit. */
+static void test_leak_settled_at_exit(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn_test(f, 1, 5);
+	go_make(f, 5, 0x6100, 0x402000, 8);
+	go_spawn(f, 5, 6, 0x402030);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x403010);
+	go_ev(f, RT_EV_GO_EXIT, 5, 0, 0x470000);
+	/* a second test that does not return before the exit: its goroutines are not judged */
+	go_spawn_test(f, 1, 7);
+	go_spawn(f, 7, 8, 0x404000);
+	go_make(f, 8, 0x6200, 0x404010, 8);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 8, 0x6200, 0x404020);
+	tick(f, 200);
+	assert_int_equal(rt_report__count(f->report), 0);
+	go_ev(f, RT_EV_PROC_EXIT, 1, 0, 0x401000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "goroutine 6, started by a test"));
+}
+
+/* The clean twin: the test joins its goroutines before it returns. */
+static void test_no_leak_joined(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn_test(f, 1, 5);
+	go_rec(f, RT_EV_GO_WG_ADD, 5, 0x9000, 0x402000, 1, 0);
+	go_make(f, 5, 0x6100, 0x402010, 8);
+	go_spawn(f, 5, 6, 0x402030);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 6, 0x6100, 0x403010);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 5, 0x6100, 0x402040);
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 6, 0, 0x470100);
+	go_ev(f, RT_EV_GO_CHAN_SEND_DONE, 5, 0, 0x470100);
+	go_ev(f, RT_EV_GO_WG_WAIT, 5, 0x9000, 0x402050);
+	go_rec(f, RT_EV_GO_WG_ADD, 6, 0x9000, 0x403020, -1, 0);
+	go_ev(f, RT_EV_GO_EXIT, 6, 0, 0x470000);
+	go_ev(f, RT_EV_GO_WG_WAIT_DONE, 5, 0, 0x470100);
+	go_ev(f, RT_EV_GO_EXIT, 5, 0, 0x470000);
+	tick(f, 2000);
+	go_ev(f, RT_EV_PROC_EXIT, 1, 0, 0x401000);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+/*
+ * A site class for the tests: 0x4001xx is the runtime's, 0x4002xx package time's, 0x4003xx
+ * package testing's.
+ */
 static int test_class(void *ctx, __u32 pid, __u64 site)
 {
 	(void)ctx;
 	(void)pid;
+	if ((site & ~0xffULL) == 0x400300)
+		return RT_SITE_GO_TESTING;
 	if ((site & ~0xffULL) == 0x400100)
 		return RT_SITE_GO_RUNTIME;
 	if ((site & ~0xffULL) == 0x400200)
@@ -692,6 +794,9 @@ int main(void)
 		T(test_waitgroup_unknown_without_start),
 		T(test_stuck_goroutines),
 		TC(test_idle_pool_not_leaked),
+		TC(test_leak_after_test),
+		TC(test_leak_settled_at_exit),
+		TC(test_no_leak_joined),
 		T(test_slow_test_not_leaked),
 		T(test_abandoned_by_select),
 		T(test_wait_with_live_holders),

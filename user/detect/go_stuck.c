@@ -499,7 +499,7 @@ static void stuck_stats(const void *st, struct hb_stats *hs)
 {
 	const struct stuck *s = st;
 
-	hs->cnt.go_chans_forgotten += s->objs_forgotten;
+	hs->cnt.go_leak_forgotten += s->objs_forgotten;
 }
 
 const struct hb_detector rt_det_go_stuck = {

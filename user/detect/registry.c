@@ -13,6 +13,7 @@ const struct hb_detector *const rt_detectors[] = {
 	&rt_det_heap,
 	&rt_det_deadlock,
 	&rt_det_go_doublelock,
+	&rt_det_go_testleak,
 	&rt_det_go_stuck,
 	&rt_det_go_maprace,
 	&rt_det_go_chanclose,

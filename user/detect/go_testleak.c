@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Goroutines a Go test left behind (go-goroutine-leak, detail after-test): goleak's rule. A
+ * test function runs in a goroutine that package testing starts (`go tRunner(t, f)` in
+ * testing.(*T).Run, marked HB_GO_SPAWN_TESTING); every goroutine made from it, directly or
+ * not, belongs to that test. When the test's goroutine ends (the function returned, passed or
+ * failed), a goroutine of the test still parked on a channel, a select, a lock, a WaitGroup or
+ * a Cond is a leak: reported once it stayed parked RT_GO_TESTLEAK_GRACE_NS after the test
+ * ended, or at once when the process exits first (a test binary exits right after its last
+ * test). At the exit, a test also counts as ended when the goroutine that started it (in
+ * testing.(*T).Run) received the test's signal since: the test goroutine's own end may still
+ * be on its way (a parallel test signals early too, but the binary exits only after all
+ * tests). One finding per parking site, naming each goroutine once.
+ * Not reported: goroutines of a test that has not returned, goroutines that are not parked
+ * where we look (running, sleeping, in a system call or the network poller: we cannot tell
+ * they are stuck), parks with a timer's or a signal's channel in them (they wake by
+ * themselves), selects with more cases than the probe reads, parks another finding explains.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "detect/registry.h"
+#include "engine/hb.h"
+#include "lib/util.h"
+
+#define RT_GO_TESTLEAK_GRACE_NS 1000000000ULL /* parked this long after its test ended */
+#define RT_GO_TESTLEAK_MAX (1U << 20)	      /* goroutines remembered in a test */
+
+struct testleak {
+	struct hb *hb;
+	struct rt_map scope_of; /* goroutine uid -> uid of its test's goroutine */
+	struct rt_map ended;	/* test goroutine uid -> ktime its function returned */
+	struct rt_map reported; /* goroutine uid -> 1 */
+	struct rt_map runs;	/* uid of a goroutine in T.Run -> uid of the test it started */
+	struct rt_map signalled; /* test goroutine uid -> ktime its starter received from it */
+	__u64 forgotten;	/* entries dropped at the cap */
+};
+
+static void *tl_new(struct hb *hb)
+{
+	struct testleak *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->hb = hb;
+	rt_map_init(&s->scope_of);
+	rt_map_init(&s->ended);
+	rt_map_init(&s->reported);
+	rt_map_init(&s->runs);
+	rt_map_init(&s->signalled);
+	return s;
+}
+
+static void tl_free(void *st)
+{
+	struct testleak *s = st;
+
+	rt_map_free(&s->scope_of);
+	rt_map_free(&s->ended);
+	rt_map_free(&s->reported);
+	rt_map_free(&s->runs);
+	rt_map_free(&s->signalled);
+	free(s);
+}
+
+/* A slot is reused: the goroutine is gone for good (a test that ended keeps its end time). */
+static void tl_actor_end(void *st, const struct hb_actor *t)
+{
+	struct testleak *s = st;
+
+	rt_map_del(&s->scope_of, t->uid);
+	rt_map_del(&s->reported, t->uid);
+	rt_map_del(&s->runs, t->uid);
+	rt_map_del(&s->signalled, t->uid);
+}
+
+/* A goroutine in testing.(*T).Run received its test's signal: the test function is over. */
+static void tl_unpark(void *st, const struct hb_actor *t)
+{
+	struct testleak *s = st;
+	__u64 *root;
+
+	if (t->park.kind != RT_PARK_RECV || !(root = rt_map_get(&s->runs, t->uid)))
+		return;
+	/* a failed put: the test's end is known from its goroutine's exit only */
+	rt_map_put(&s->signalled, *root, hb__now(s->hb));
+	rt_map_del(&s->runs, t->uid);
+}
+
+static int tl_go(void *st, const struct hb_actor *t, const struct hb_go_op *op)
+{
+	struct testleak *s = st;
+	const struct hb_actor *c;
+	const __u64 *root;
+
+	switch (op->kind) {
+	case HB_GO_SPAWN:
+		c = hb__actor(s->hb, op->obj | RT_GO_KEY);
+		if (!c)
+			return 0;
+		if (s->scope_of.len >= RT_GO_TESTLEAK_MAX) {
+			/* at the cap: forget (counted); those goroutines are not judged */
+			s->forgotten += s->scope_of.len;
+			rt_map_free(&s->scope_of);
+			rt_map_init(&s->scope_of);
+		}
+		if (op->arg & HB_GO_SPAWN_TESTING)
+			return rt_map_put(&s->scope_of, c->uid, c->uid) ?:
+				       rt_map_put(&s->runs, t->uid, c->uid);
+		root = rt_map_get(&s->scope_of, t->uid);
+		return root ? rt_map_put(&s->scope_of, c->uid, *root) : 0;
+	case HB_GO_EXIT:
+		root = rt_map_get(&s->scope_of, t->uid);
+		if (root && *root == t->uid) {
+			if (s->ended.len >= RT_GO_TESTLEAK_MAX) {
+				s->forgotten += s->ended.len;
+				rt_map_free(&s->ended);
+				rt_map_init(&s->ended);
+			}
+			/* the test function returned */
+			return rt_map_put(&s->ended, t->uid, hb__now(s->hb));
+		}
+		rt_map_del(&s->scope_of, t->uid);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* A timer or a signal may end the park by itself; or it has cases we did not see. */
+static bool wakes_alone(const struct hb *hb, const struct hb_actor *t)
+{
+	const unsigned int wake = RT_GO_CHAN_TIMER | RT_GO_CHAN_SIGNAL;
+	__u16 i;
+
+	if (t->park.kind == RT_PARK_SELECT) {
+		if (t->park.sel_ncases > RT_SELECT_SEEN)
+			return true;
+		for (i = t->park.sel_nsends; i < t->park.sel_ncases; i++)
+			if (hb__go_chan(hb, t->park.sel[i], NULL) & wake)
+				return true;
+		return false;
+	}
+	return t->park.kind == RT_PARK_RECV && (hb__go_chan(hb, t->park.obj, NULL) & wake);
+}
+
+static const char *const park_what[RT_PARK_MAX] = {
+	[RT_PARK_RECV] = "receiving from channel",
+	[RT_PARK_SEND] = "sending to channel",
+	[RT_PARK_WG] = "waiting on WaitGroup",
+	[RT_PARK_MUTEX] = "locking Mutex",
+	[RT_PARK_RLOCK] = "read-locking RWMutex",
+	[RT_PARK_WLOCK] = "locking RWMutex",
+	[RT_PARK_COND] = "waiting on Cond",
+	[RT_PARK_SELECT] = "in a select on channel",
+};
+
+static const char *const park_kind[RT_PARK_MAX] = {
+	[RT_PARK_RECV] = "chan",	     [RT_PARK_SEND] = "chan",
+	[RT_PARK_WG] = "sync.WaitGroup",     [RT_PARK_MUTEX] = "sync.Mutex",
+	[RT_PARK_RLOCK] = "sync.RWMutex",    [RT_PARK_WLOCK] = "sync.RWMutex",
+	[RT_PARK_COND] = "sync.Cond",	     [RT_PARK_SELECT] = "chan",
+};
+
+/*
+ * Report the goroutines of ended tests parked for grace_ns after their test ended (all of
+ * pid's, with grace 0, at its exit; pid 0: every process).
+ */
+static int settle(struct testleak *s, __u32 pid, __u64 grace_ns)
+{
+	const struct hb_actor *a;
+	struct rt_finding f;
+	size_t i, n;
+	int err;
+
+	if (!s->ended.len && (!pid || !s->signalled.len))
+		return 0;
+	a = hb__actors(s->hb, &n);
+	for (i = 0; i < n; i++) {
+		const struct hb_actor *t = &a[i];
+		const __u64 *root, *end;
+		__u64 now = hb__now(s->hb);
+
+		if (!t->alive || !(t->key & RT_GO_KEY) || !t->park.kind || t->park.explained ||
+		    (pid && t->pid != pid) || (!pid && hb__proc_exited(s->hb, t->pid)) ||
+		    !(root = rt_map_get(&s->scope_of, t->uid)) || *root == t->uid ||
+		    !((end = rt_map_get(&s->ended, *root)) ||
+		      (pid && (end = rt_map_get(&s->signalled, *root)))) ||
+		    now - *end < grace_ns ||
+		    now - t->park.since < grace_ns || rt_map_get(&s->reported, t->uid) ||
+		    wakes_alone(s->hb, t))
+			continue;
+		if (rt_map_put(&s->reported, t->uid, 1))
+			return -ENOMEM;
+		hb__finding(s->hb, &f, RT_K_GO_GOROUTINE_LEAK, t->pid);
+		snprintf(f.detail, sizeof(f.detail), "after-test");
+		rt_finding_thread(&f, t->tid);
+		rt_finding_lock(&f, t->park.obj, park_kind[t->park.kind]);
+		rt_finding_site(&f, t->park.site);
+		snprintf(f.message, sizeof(f.message),
+			 "goroutine %u, started by a test, is still blocked %s 0x%llx %.1f s after "
+			 "its test returned: a leaked goroutine (the test does not wait for it)",
+			 t->tid, park_what[t->park.kind], (unsigned long long)t->park.obj,
+			 (now - *end) / 1e9);
+		err = hb__report(s->hb, &f, RT_REP_EXPLAINS);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int tl_tick(void *st)
+{
+	return settle(st, 0, RT_GO_TESTLEAK_GRACE_NS);
+}
+
+static int tl_proc_exit(void *st, __u32 pid)
+{
+	return settle(st, pid, 0);
+}
+
+static void tl_stats(const void *st, struct hb_stats *hs)
+{
+	const struct testleak *s = st;
+
+	hs->cnt.go_leak_forgotten += s->forgotten;
+}
+
+const struct hb_detector rt_det_go_testleak = {
+	.name = "go-test-leak",
+	.flags = HB_DET_GO,
+	.new = tl_new,
+	.free = tl_free,
+	.actor_end = tl_actor_end,
+	.go = tl_go,
+	.unpark = tl_unpark,
+	.tick = tl_tick,
+	.proc_exit = tl_proc_exit,
+	.stats = tl_stats,
+};
