@@ -84,7 +84,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
 
 .PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz install soak \
-	go-targets
+	go-targets sabotage sabotage-check fuzz-planted
 all: $(OUTPUT)/racetrace targets
 
 deps:
@@ -122,6 +122,24 @@ $(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# The same racetrace with the RT_SABOTAGE knob (user/lib/sabotage.h), never installed: it
+# exists so that tests/sabotage.sh can show that the tests notice a broken racetrace.
+SABOTAGE_OBJS := $(patsubst user/%.c,$(OUTPUT)/sabotage/%.o,$(LIVE_SRCS) $(CORE_SRCS))
+$(OUTPUT)/sabotage/%.o: user/%.c $(SKEL)
+	$(call msg,CC-SAB,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -DRT_SABOTAGE -c $< -o $@
+
+$(OUTPUT)/sabotage/racetrace: $(SABOTAGE_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+sabotage: $(OUTPUT)/sabotage/racetrace
+
+# Each sabotage must make some must-not-report e2e test fail (tests/sabotage.sh)
+sabotage-check: $(OUTPUT)/sabotage/racetrace targets go-targets
+	$(Q)tests/sabotage.sh
+
 $(OUTPUT)/san/%.o: user/%.c
 	$(call msg,CC-SAN,$@)
 	$(Q)mkdir -p $(@D)
@@ -136,12 +154,28 @@ $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(SKEL) | $(OUTPUT)/tests/bpf
 	$(call msg,BPFTEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O0 $< $(LDLIBS) -o $@
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRCS) | $(OUTPUT)/fuzz
+# A sanitizer report must end the run (-fno-sanitize-recover=all), or UBSan would print and go
+# on, and the fuzz tier pass. pipeline.c is the analysis half of `racetrace report`, which
+# fuzz_report runs on untrusted traces.
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -I bpf -I user \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_DEPS := $(ENGINE_SRCS) user/run/pipeline.c
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -I bpf -I user -fsanitize=fuzzer,address,undefined \
-		$(filter %.c,$^) -lz -lelf -ldw $(CAPSTONE) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(filter %.c,$^) -lz -lelf -ldw $(CAPSTONE) -o $@
 
 fuzz: $(FUZZ_BINS)
+
+# The same fuzzers with an undefined behaviour planted in the record decoder (RT_PLANT_UB in
+# user/record/event.c): tests/fuzz/planted.sh shows that the fuzz tier fails on it.
+FUZZ_PLANTED_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz-planted/%,$(FUZZ_SRCS))
+$(OUTPUT)/fuzz-planted/%: tests/fuzz/%.c $(FUZZ_DEPS)
+	$(call msg,FUZZ-UB,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DRT_PLANT_UB $(filter %.c,$^) -lz -lelf -ldw $(CAPSTONE) -o $@
+
+fuzz-planted: $(FUZZ_PLANTED_BINS)
+	$(Q)tests/fuzz/planted.sh
 
 $(OUTPUT)/targets/%: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/targets
 	$(call msg,TARGET,$@)
@@ -223,7 +257,7 @@ clean:
 	$(Q)rm -rf $(OUTPUT)
 
 -include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/san/*/*.d \
-	$(OUTPUT)/tests/unit/*.d)
+	$(OUTPUT)/sabotage/*.d $(OUTPUT)/sabotage/*/*.d $(OUTPUT)/tests/unit/*.d)
 
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -8,14 +8,24 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 6
-/* the oldest ABI whose records this one still reads (6 only added RT_EV_MEM_ACCESS) */
+#define RT_EVENTS_ABI 7
+/*
+ * The oldest ABI a trace may have and still replay: ABI 6 kept every record and field of 5
+ * and only added (owner words in ret, RT_EV_COND_DESTROY, cond wait flags in arg), which read
+ * as "not known" in a trace of 5. ABI 7 only added RT_EV_MEM_ACCESS (--races).
+ */
 #define RT_EVENTS_ABI_MIN 5
 
 #define RT_NO_ADDR 0ULL
 #define RT_NO_STACK (-1)
 #define RT_NO_OWNER 0U
 #define RT_FUTEX_OP_UNKNOWN 0xffffffffULL
+/* in ret: the lock's owner word was read (ABI 6); without it (0) nothing was read */
+#define RT_OWNER_READ (1ULL << 32)
+/* cond_wait's arg */
+#define RT_COND_READ 0x1	/* the flags below were set by the probe */
+#define RT_COND_TIMED 0x2	/* pthread_cond_timedwait or clockwait: it ends by itself */
+#define RT_COND_PSHARED 0x4 /* a process-shared condvar (glibc's __wrefs bit 0, at +36) */
 
 /*
  * Event types. "entry" records are emitted at function entry, "return" records at function
@@ -38,7 +48,8 @@ enum rt_ev_type {
 				 * word (glibc __kind at +16: type in the low 2 bits) */
 	RT_EV_MUTEX_TRYLOCK,	/* return: obj = mutex, ret = 0 when acquired */
 	RT_EV_MUTEX_TIMEDLOCK,	/* return: obj = mutex, ret = 0 when acquired (timed/clocklock) */
-	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex, arg = kind word as for MUTEX_LOCK */
+	RT_EV_MUTEX_UNLOCK,	/* entry: obj = mutex, arg = kind word as for MUTEX_LOCK, ret =
+				 * RT_OWNER_READ | the owner tid at +8 (0: nobody holds it) */
 	RT_EV_MUTEX_DESTROY,	/* entry: obj = mutex */
 	/* rwlocks */
 	RT_EV_RWLOCK_RDLOCK,	/* entry: obj = rwlock */
@@ -51,7 +62,9 @@ enum rt_ev_type {
 	RT_EV_SPIN_TRYLOCK,	/* return: obj, ret = 0 when acquired */
 	RT_EV_SPIN_UNLOCK,	/* entry: obj = spinlock (glibc shares this code with spin_init) */
 	/* condition variables */
-	RT_EV_COND_WAIT,	/* entry: obj = cond, obj2 = mutex (the mutex is released) */
+	RT_EV_COND_WAIT,	/* entry: obj = cond, obj2 = mutex (the mutex is released), ret =
+				 * RT_OWNER_READ | the mutex's owner tid at +8, arg = RT_COND_*
+				 * flags (ABI 6; 0 in older traces: not known) */
 	RT_EV_COND_WAIT_RET,	/* return: obj = cond, obj2 = mutex (re-acquired), ret */
 	RT_EV_COND_SIGNAL,	/* entry: obj = cond */
 	RT_EV_COND_BROADCAST,	/* entry: obj = cond */
@@ -127,6 +140,8 @@ enum rt_ev_type {
 				 * obj = the Once */
 	RT_EV_GO_ONCE_SLOW,	/* entry of sync.(*Once).doSlow: obj = the Once */
 	RT_EV_GO_ONCE_SLOW_DONE, /* a return of doSlow: the function ran (or another did) */
+	/* more pthread, at the end so that recorded traces keep their numbers (ABI 6) */
+	RT_EV_COND_DESTROY,	/* entry: obj = cond */
 	/*
 	 * A memory access of the program's own code (--races; uprobe_mem): obj = the address,
 	 * caller = the end of the accessing instruction (the site, like a return address), arg
@@ -140,9 +155,10 @@ enum rt_ev_type {
 #define RT_EVF_RET 0x1	 /* record emitted at function return */
 #define RT_EVF_SYNTH 0x2 /* made by user space: a futex wait already in progress at attach */
 /*
- * Set by user space on allocator records whose caller is inside the C library itself
- * (realloc freeing, a thread's malloc cache handed back at its exit): the library's own
- * bookkeeping, not the program's, and not balanced by probed calls.
+ * Set on allocator records whose caller is inside the C library itself (realloc freeing, a
+ * thread's malloc cache handed back at its exit): the library's own bookkeeping, not the
+ * program's, and not balanced by probed calls. The probe sets it (the caller lies in the
+ * mapping of the probed function), else user space from /proc/PID/maps.
  */
 #define RT_EVF_INTERNAL 0x4
 /*
@@ -210,6 +226,8 @@ struct rt_event {
 #define RT_CK_ARG_SIZE2 0x80000ULL  /* entry: size = arg1 * arg2 (calloc) */
 #define RT_CK_SIZE_ARG2 0x100000ULL /* entry: size = arg2 (memalign, aligned_alloc) */
 #define RT_CK_SIZE_ARG3 0x200000ULL /* entry: size = arg3 (posix_memalign) */
+/* C probes only (the bit is RT_CK_GO_ARG1 in a Go cookie): a timed wait (cond_wait's arg) */
+#define RT_CK_TIMED 0x1000000ULL
 
 /*
  * Stack samples: for a call site seen for the first time (keyed by its caller address), the

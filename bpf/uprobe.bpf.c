@@ -67,6 +67,42 @@ static __noinline int rt_stack_sample(struct pt_regs *ctx, __u64 site, __u32 at_
 	return 0;
 }
 
+struct rt_vma_range {
+	__u64 start, end;
+};
+
+static long vma_range_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct rt_vma_range *r = data;
+
+	r->start = vma->vm_start;
+	r->end = vma->vm_end;
+	return 0;
+}
+
+/*
+ * An allocator call made from inside the module that has the probed function (the C library
+ * calling its own free: a thread's malloc cache handed back at its exit, realloc): the
+ * library's bookkeeping (RT_EVF_INTERNAL). Decided here, while the process and its mappings
+ * exist: a program that dies soon after has none left when user space reads the record.
+ * Returns 0 when the caller is elsewhere or the mapping could not be looked up (the mmap lock
+ * was contended): user space then decides from /proc/PID/maps.
+ */
+static __noinline __u16 alloc_internal(struct pt_regs *ctx, __u64 caller)
+{
+	struct rt_vma_range r = {};
+	__u64 ip = bpf_get_func_ip(ctx);
+
+	if (!caller || bpf_find_vma(bpf_get_current_task_btf(), ip, vma_range_cb, &r, 0))
+		return 0;
+	return caller >= r.start && caller < r.end ? RT_EVF_INTERNAL : 0;
+}
+
+static __always_inline bool alloc_type(__u16 type)
+{
+	return type == RT_EV_ALLOC || type == RT_EV_REALLOC || type == RT_EV_FREE;
+}
+
 /*
  * A register by its DWARF x86-64 number. Read through bpf_probe_read_kernel at a computed
  * offset: the verifier refuses a ctx access at an offset it cannot see as a constant, which is
@@ -219,7 +255,7 @@ int uprobe_entry(struct pt_regs *ctx)
 		rt_stack_sample(ctx, caller, 1, 0);
 	if (!(ck & RT_CK_EMIT))
 		return 0;
-	e = rt_reserve(type, 0, id);
+	e = rt_reserve(type, alloc_type(type) ? alloc_internal(ctx, caller) : 0, id);
 	if (!e)
 		return 0;
 	/*
@@ -238,6 +274,22 @@ int uprobe_entry(struct pt_regs *ctx)
 		/* glibc's __kind: recursive and error-checking mutexes behave differently */
 		bpf_probe_read_user(&kind, sizeof(kind), (void *)(a1 + 16));
 		e->arg = kind;
+	}
+	if (type == RT_EV_COND_WAIT) {
+		__u32 wrefs = 0;
+
+		e->arg = RT_COND_READ | (ck & RT_CK_TIMED ? RT_COND_TIMED : 0);
+		if (!bpf_probe_read_user(&wrefs, sizeof(wrefs), (void *)(a1 + 36)) && (wrefs & 1))
+			e->arg |= RT_COND_PSHARED;
+	}
+	if (type == RT_EV_MUTEX_UNLOCK || type == RT_EV_COND_WAIT) {
+		__u64 m = type == RT_EV_COND_WAIT ? a2 : a1;
+		__u32 owner = 0;
+
+		/* glibc's __owner at +8: who holds the mutex now (0: nobody), so an unlock of a
+		 * mutex never seen locked is judged by the lock itself */
+		if (m && !bpf_probe_read_user(&owner, sizeof(owner), (void *)(m + 8)))
+			e->ret = RT_OWNER_READ | owner;
 	}
 	rt_submit(e);
 	return 0;
@@ -268,7 +320,8 @@ int uretprobe_exit(struct pt_regs *ctx)
 	if (ck & RT_CK_STACK)
 		rt_stack_sample(ctx, s.caller, 0, 0);
 
-	e = rt_reserve(type, RT_EVF_RET, id);
+	e = rt_reserve(type, RT_EVF_RET | (alloc_type(type) ? alloc_internal(ctx, s.caller) : 0),
+		       id);
 	if (!e)
 		return 0;
 	e->caller = s.caller;

@@ -14,9 +14,9 @@ set +e
 rc=$?
 set -e
 echo
-if [ "$rc" -eq 2 ]; then
-	echo "demo: racetrace found the lock-order inversion (exit status 2 = findings reported)"
+if [ "$rc" -eq 66 ]; then
+	echo "demo: racetrace found the lock-order inversion (exit status 66 = findings reported)"
 	exit 0
 fi
-echo "demo: expected a lock-order-inversion finding (exit status 2), got exit status $rc" >&2
+echo "demo: expected a lock-order-inversion finding (exit status 66), got exit status $rc" >&2
 exit 1

@@ -140,6 +140,14 @@ printf '#!/bin/sh\n# fresh-check: no service starts in this root\nexit 101\n' \
 	>"$root/usr/sbin/policy-rc.d"
 chmod 0755 "$root/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The host's network, as resolv.conf: certificate authorities added on this host (a TLS-inspecting
+# egress proxy's, say) go where update-ca-certificates finds them, so that the root's own
+# ca-certificates, which deps.sh installs, trusts what the host trusts. A fresh machine on a
+# plain network needs none of this.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 
 # The root is a mount point of its own, private, as / is on a machine: the tests make mount
 # namespaces, and unshare makes every mount private first, which needs / to be a mount.

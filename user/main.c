@@ -43,9 +43,13 @@ static const char doc[] =
 	"metrics, and sheds probes of targets over its event budget (docs/config.md). An option "
 	"a mode would ignore is an error.\n"
 	"\n"
-	"Exit status: 0 no findings, 1 error, 2 findings reported (see --exitcode); with -- and "
-	"no findings, the command's own exit status (128+N if signal N killed it). The daemon "
-	"exits 0 when stopped by SIGTERM or SIGINT, 1 on error.\n"
+	"Exit status: 0 no findings, 1 error, 66 findings reported (--exitcode N changes it; 66, as "
+	"ThreadSanitizer's, is a status programs do not use, unlike 2, which a Go panic also "
+	"exits with); with -- and no findings, the command's own exit status (128+N if signal N "
+	"killed it). The daemon exits 0 when stopped by SIGTERM or SIGINT, 1 on error.\n"
+	"\n"
+	"With -- CMD, a SIGTERM or SIGINT sent to racetrace is passed on to CMD; racetrace traces "
+	"on until CMD exits, then reports and exits as above.\n"
 	"\v"
 	"EXAMPLES:\n"
 	"    racetrace -p 4242               # trace pid 4242 until Ctrl-C or its exit\n"
@@ -100,11 +104,13 @@ static const struct argp_option opts[] = {
 	  "matched against the function names and source files of both stacks (* wildcards, "
 	  "# comments). None by default", 2 },
 	{ NULL, 0, NULL, 0, "Output:", 3 },
-	{ "json", OPT_JSON, NULL, 0, "Print findings and the summary as JSON Lines", 3 },
+	{ "json", OPT_JSON, NULL, 0,
+	  "Print findings and the summary as JSON Lines (on stdout; with -- CMD, CMD's stdout "
+	  "goes to stderr, so stdout is JSON only)", 3 },
 	{ "json-out", OPT_JSON_OUT, "FILE", 0, "Write the JSON Lines to FILE instead of stdout",
 	  3 },
 	{ "output", 'o', "FILE", 0, "Record the raw event stream to a trace FILE", 3 },
-	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 2)",
+	{ "exitcode", OPT_EXITCODE, "N", 0, "Exit status when findings were reported (default 66)",
 	  3 },
 	{ "verbose", 'v', NULL, 0, "Verbose output, including libbpf's debug log", 3 },
 	{ "no-symbolize", OPT_NO_SYMBOLIZE, NULL, 0,

@@ -5,7 +5,11 @@ scripts/build_go_targets.sh into .output/go-targets/go1.N/NAME[-sw]. Each runs u
 racetrace in `--` mode (and some in -p mode) with exact expectations on the finding kinds; the
 goroutines named in a finding must be the ones the program says played the roles (its
 "NAME: goid ROLE N" lines on stderr). The `gotest` program is a test binary run as `go test`
-runs it; go-etcd traces Debian's etcd for a minute under load and wants no finding."""
+runs it; go-etcd traces Debian's etcd for a minute under load and wants no finding.
+go1.N[-sw]-transfer-lines: the AB/BA `transfer` program's report names its own lines (17, 18)
+in the JSON stacks, sites and text SUMMARY, with sync.(*Mutex).Lock as an inlined frame; the
+etcdlike variant is go1.19 built with cgo's external linker and then stripped, like Debian's
+etcd."""
 import os
 import re
 import signal
@@ -41,6 +45,29 @@ CASES = [
     ("acceptloop", HANG, ["2000"], {}, None),
     ("tickerloop", HANG, ["2500"], {}, None),
 ]
+
+# What the clean programs' own code makes (h.check_watched): {record type: count or (low,
+# high)}, with GO_SLACK for the runtime's and the standard library's own (init, timers, the
+# testing package), which vary from release to release. Goroutine counts are the program's `go`
+# statements (the runtime starts a few more).
+GO_SLACK = 64
+GO_CLEAN_MAKES = {
+    # 2 writers x 1000 rounds of Lock, map write, Unlock, and main's one more; Add(2), 2 Done
+    "mapmutex": {"go_unlock": 2001, "go_map_write": (2000, None), "go_wg_add": (3, 3),
+                 "go_go": 2},
+    # 100 rounds of two sends and two receives
+    "chanhandoff": {"go_chan_send": 200, "go_chan_recv": 200, "go_go": 2},
+    # 4 workers: Add(1) and Done each
+    "waitgroup": {"go_wg_add": (8, 8), "go_go": 4},
+    # two lookups through the Once's fast-path check, one of them runs doSlow
+    "oncemap": {"go_once_check": 2, "go_once_slow": 1, "go_go": 2},
+    # a service and a client goroutine; the client's one connection is read
+    "acceptloop": {"go_go": 2},
+    # the ticker's goroutine and the timer's, each receiving from its timer channel
+    "tickerloop": {"go_go": 2, "go_chan_recv": 2},
+    # the test's goroutine and the one running Produce, which sends 42 that the test receives
+    "gotest": {"go_go": 2, "go_chan_send": 1, "go_chan_recv": 1},
+}
 
 # where the lock or channel of a finding was made or declared, as reports name it
 LOCK_NAMES = {
@@ -97,6 +124,8 @@ def make_case(minor, variant, name, opts, args, want, roles):
         ev = summary["events_by_type"]
         h.check(ev.get("go_go", 0) >= 1 and ev.get("go_spawn", 0) >= 1,
                 "goroutine creation seen", repr(ev))
+        if not want:
+            h.check_watched(summary, GO_CLEAN_MAKES[name], GO_SLACK)
         if roles:
             ids = goids(r.err)
             want_ids = {ids.get(x) for x in roles}
@@ -110,7 +139,9 @@ def make_case(minor, variant, name, opts, args, want, roles):
                     f["stacks"][0][0].get("function"),
                     "the finding has a symbolized stack", repr(f["stacks"])[:200])
             if name in FIRST_FUNCS:
-                first = f["stacks"][0][0].get("function")
+                # the out-of-line function of the first frame (inlined ones come before it)
+                first = next((fr.get("function") for fr in f["stacks"][0]
+                              if not fr.get("inlined")), None)
                 h.check(first == FIRST_FUNCS[name],
                         f"the finding's stack starts in {FIRST_FUNCS[name]}",
                         repr([fr.get("function") for fr in f["stacks"][0]])[:300])
@@ -126,9 +157,88 @@ def make_case(minor, variant, name, opts, args, want, roles):
                 ok = any(fr.get("function") == "main.main" for fr in site.get("stack", []))
                 h.check(ti.get("name") == "goroutine" and ok,
                         "goroutines come with their creation stack", repr(ti)[:200])
-        h.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
+        h.check(rc == (h.FINDINGS_RC if want else 0), f"exit status {h.FINDINGS_RC if want else 0}", f"got {rc}")
         h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
     return fn
+
+
+# tests/targets/go/transfer: transfer() locks its source on line 17 and its destination on 18
+TRANSFER_HELD, TRANSFER_ACQUIRE = 17, 18
+SUMMARY_TRANSFER = re.compile(r"^SUMMARY: racetrace: lock-order-inversion main\.go:(17|18) in "
+                              r"main\.transfer$", re.M)
+
+
+def check_user_line(stack, line, what):
+    """The stack names main.transfer at main.go:line, with sync.(*Mutex).Lock inlined there
+    before it (Lock is always inlined: its own line is in mutex.go)."""
+    funcs = [(fr.get("function"), fr.get("file"), fr.get("line"), bool(fr.get("inlined")))
+             for fr in stack]
+    at = [i for i, fr in enumerate(funcs) if fr[0] == "main.transfer"]
+    h.check(at and funcs[at[0]][1:] == ("main.go", line, False),
+            f"{what}: main.transfer at main.go:{line}", repr(funcs)[:400])
+    inl = funcs[:at[0]]
+    h.check(inl and all(fr[3] for fr in inl) and
+            any(fr[0] == "sync.(*Mutex).Lock" and fr[1] == "mutex.go" for fr in inl),
+            f"{what}: sync.(*Mutex).Lock inlined before it, in mutex.go", repr(funcs)[:400])
+    return stack[at[0]]["addr"]
+
+
+def transfer_case(path):  # path(ctx): the binary
+    """The AB/BA transfer program: its JSON stacks (edge held sites at line 17, acquire sites
+    at 18), its sites (the main.transfer frames' addresses) and its text SUMMARY line name the
+    program's own lines, whatever symbols the binary has."""
+    def fn(ctx):
+        before = h.LinkSnapshot()
+        p = path(ctx)
+        rc, r = h.run_cmd_mode(ctx, [p])
+        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-2:]}")
+        findings, summary = h.parse_jsonl(r)
+        h.check(kinds_of(findings) == {"lock-order-inversion": 1}, "one lock-order-inversion",
+                repr(kinds_of(findings)))
+        f = findings[0]
+        addrs = set()
+        for i, e in enumerate(f["edges"]):
+            addrs.add(check_user_line(e["held_site"]["stack"], TRANSFER_HELD,
+                                      f"edge {i} held_site"))
+            addrs.add(check_user_line(e["acquire_site"]["stack"], TRANSFER_ACQUIRE,
+                                      f"edge {i} acquire_site"))
+            h.check(re.search(r"^main\.transfer\+0x[0-9a-f]+ \(main\.go:18\)$",
+                              e["acquire_site"]["sym"] or ""),
+                    "an acquire site's sym is main.transfer at line 18", repr(e["acquire_site"]))
+        h.check(set(f["sites"]) == addrs, "sites are the main.transfer frames' addresses",
+                f"{f['sites']} vs {sorted(addrs)}")
+        h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
+        # the same program again, for the text form
+        rc, t = h.run_cmd_mode(ctx, [p], rt_opts=())
+        h.check(rc == 2, "exit status 2 (text)", f"got {rc}: {t.err[-2:]}")
+        h.check(SUMMARY_TRANSFER.search("\n".join(t.out)),
+                "SUMMARY names main.go:17 or 18 in main.transfer",
+                repr([s for s in t.out if s.startswith("SUMMARY")]))
+        h.check_no_leaked_links(ctx, before, {r.pid, t.pid, summary.get("pid")})
+    return fn
+
+
+def etcd_like_transfer(ctx):
+    """tests/targets/go/transfer built as Debian builds etcd: go1.19, cgo with the external
+    linker, then `strip` (no .symtab, no DWARF, a .gopclntab)."""
+    go = "/usr/lib/go-1.19/bin/go"
+    if not os.access(go, os.X_OK):
+        go = "/usr/bin/go"
+    h.check(os.access(go, os.X_OK), "go1.19 installed", "install golang-go (scripts/deps.sh)")
+    out = ctx.tmp("-transfer-etcdlike")
+    env = dict(os.environ, GOCACHE=os.path.join(GOTARGETS, "cache"),
+               GOPATH=os.path.join(GOTARGETS, "gopath"), GOFLAGS="-mod=mod", GOPROXY="off",
+               GOTOOLCHAIN="local", CGO_ENABLED="1")
+    src = os.path.join(h.ROOT, "tests", "targets", "go")
+    b = subprocess.run([go, "build", "-ldflags=-linkmode=external", "-o", out, "./transfer"],
+                       cwd=src, env=env, capture_output=True, text=True, timeout=600)
+    h.check(b.returncode == 0, "go1.19 builds transfer with cgo's external linker", b.stderr[-500:])
+    s = subprocess.run(["strip", out], capture_output=True, text=True, timeout=60)
+    h.check(s.returncode == 0, "strip it", s.stderr[-300:])
+    sec = subprocess.run(["readelf", "-SW", out], capture_output=True, text=True).stdout
+    h.check(".gopclntab" in sec and ".symtab" not in sec and ".debug_info" not in sec,
+            "a .gopclntab, no .symtab, no DWARF", sec[-300:])
+    return out
 
 
 def gotest_case(minor, variant, test, want):
@@ -145,6 +255,7 @@ def gotest_case(minor, variant, test, want):
             findings, summary = h.parse_jsonl(r)
             h.check(kinds_of(findings) == {}, "no findings for a passing test",
                     repr(kinds_of(findings)))
+            h.check_watched(summary, GO_CLEAN_MAKES["gotest"], GO_SLACK)
             h.check(rc == 0, "exit status 0 (the test binary's)", f"got {rc}")
             h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
             return
@@ -177,7 +288,7 @@ def gotest_case(minor, variant, test, want):
         funcs = {fr.get("function") for st in f["stacks"] for fr in st}
         h.check(any(fn and fn.endswith("gotest.Produce") for fn in funcs),
                 "the stacks show the blocked send in Produce", repr(sorted(filter(None, funcs))))
-        h.check(rc == 2, "exit status 2", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
         h.check_no_leaked_links(ctx, before, {r.pid, pid})
     return fn
 
@@ -244,17 +355,23 @@ def t_pid_mode(ctx):
     findings, summary = h.parse_jsonl(r)
     h.check(kinds_of(findings) == {"go-map-race": 1}, "one go-map-race under -p",
             repr(kinds_of(findings)))
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
 
 
 for _minor in GO_VERSIONS:
     for _variant in ("", "-sw"):
         for _name, _opts, _args, _want, _roles in CASES:
-            h.test(f"go1.{_minor}{_variant}-{_name}")(
+            h.test(f"go1.{_minor}{_variant}-{_name}", clean=not _want)(
                 make_case(_minor, _variant, _name, _opts, _args, _want, _roles))
         h.test(f"go1.{_minor}{_variant}-gotest-deadlock")(
             gotest_case(_minor, _variant, "TestHandoff", {"deadlock/all-goroutines": 1}))
-        h.test(f"go1.{_minor}{_variant}-gotest-ok")(gotest_case(_minor, _variant, "TestOK", {}))
+        h.test(f"go1.{_minor}{_variant}-gotest-ok", clean=True)(
+            gotest_case(_minor, _variant, "TestOK", {}))
+for _minor in GO_VERSIONS:
+    for _variant in ("", "-sw"):
+        h.test(f"go1.{_minor}{_variant}-transfer-lines")(
+            transfer_case(lambda ctx, m=_minor, v=_variant: gobin(m, "transfer", v)))
+h.test("go1.19-etcdlike-transfer-lines")(transfer_case(etcd_like_transfer))
 h.test("go-pid-mode")(t_pid_mode)
-h.test("go-etcd")(t_etcd)
+h.test("go-etcd", clean=True)(t_etcd)

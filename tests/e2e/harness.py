@@ -46,6 +46,8 @@ NOTE_TIME = re.compile(r": time (\S+) (\d+\.\d+)$")
 # A live deadlock must be on racetrace's stdout within this many seconds of forming (the one
 # timing assertion; detectors.py says how it is measured).
 DEADLOCK_LATENCY_MAX = 1.0
+# racetrace's exit status when it reported findings (--exitcode's default)
+FINDINGS_RC = 66
 
 
 class Fail(Exception):
@@ -549,6 +551,25 @@ def check_summary(findings, s, pid=None):
               f"{f.get('id')}: {counts.get(f.get('id'))} vs {f.get('count')}")
 
 
+def check_watched(summary, want, slack=16):
+    """Proof that racetrace watched the whole run, which a test that wants nothing reported
+    must give (a racetrace that attached late or dropped records would pass it otherwise):
+    no record lost, and each event type of `want` seen as often as the target makes it.
+    want[type] is the count the target's own code makes, checked as want <= seen <= want +
+    slack (the slack covers the runtime's calls: glibc locks once per pthread_create and at
+    exit), or a (low, high) pair for a count that depends on the interleaving (high None: no
+    upper bound)."""
+    check(is_int(summary.get("lost")) and summary["lost"] == 0, "watched: no record lost",
+          f"lost {summary.get('lost')}: {summary.get('lost_by_reason')}")
+    ebt = summary.get("events_by_type") or {}
+    for typ, n in want.items():
+        lo, hi = n if isinstance(n, tuple) else (n, n + slack)
+        got = ebt.get(typ, 0)
+        check(got >= lo and (hi is None or got <= hi),
+              f"watched: {typ} events as many as the target makes "
+              f"({lo}..{'' if hi is None else hi})", f"got {got}: {ebt}")
+
+
 def site_addr(site):
     """A site is "0x..." or {"addr": "0x...", "sym": ...}; return the address string."""
     if isinstance(site, dict):
@@ -718,15 +739,20 @@ def run_pid_mode(ctx, targv, rt_opts=("--json",)):
 # The registry
 
 TESTS = []  # (name, function of a Ctx), in registration order
+# Names of the tests that want nothing reported (@test(name, clean=True)): each must also prove
+# that racetrace watched (check_watched). tests/sabotage.sh runs them against a broken racetrace.
+CLEAN_TESTS = set()
 
 
-def test(name):
-    """Decorator: register fn as the test `name`. A name is registered once, or the command
-    line could not select it alone."""
+def test(name, clean=False):
+    """Decorator: register fn as the test `name`; clean=True: a must-not-report test. A name is
+    registered once, or the command line could not select it alone."""
     def reg(fn):
         if any(n == name for n, _ in TESTS):
             raise ValueError(f"e2e test {name} registered twice")
         TESTS.append((name, fn))
+        if clean:
+            CLEAN_TESTS.add(name)
         return fn
     return reg
 

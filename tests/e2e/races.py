@@ -66,7 +66,7 @@ def t_race(name, mode, var_ok, var_what):
             check_race(f, name + ".c", f"data-race {i}")
         names = [f["locks"][0].get("name") or "" for f in races]
         h.check(any(var_ok(n) for n in names), f"a race names {var_what}", repr(names))
-        h.check(rc == 2, "exit status 2 (findings)", f"got {rc}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC} (findings)", f"got {rc}")
     return fn
 
 

@@ -36,7 +36,7 @@ def inversion_of(ctx, name, nlocks=2):
     before = h.LinkSnapshot()
     rc, r = h.run_cmd_mode(ctx, [h.target(name)])
     findings, summary = h.parse_jsonl(r)
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     inv = [f for f in findings if f["kind"] == h.INVERSION]
     h.check(len(inv) == 1, "one lock-order-inversion", f"got {[f['kind'] for f in findings]}")
     h.check(len(inv[0]["locks"]) == nlocks, f"{nlocks} locks", repr(inv[0]["locks"]))
@@ -88,10 +88,46 @@ def t_stripped(ctx):
 def t_text_summary(ctx):
     rc, r = h.run_cmd_mode(ctx, [h.target("bank")], rt_opts=())
     text = "\n".join(r.out)
-    h.check(rc == 2, "exit status 2", f"got {rc}")
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
     h.check(re.search(r"^SUMMARY: racetrace: lock-order-inversion bank\.c:\d+ in transfer$", text,
                       re.M), "TSan-style SUMMARY line", text[-400:])
     h.check("WARNING: racetrace: lock-order-inversion" in text, "WARNING headline")
+
+
+def marked_line(src, what):
+    """The line of tests/targets/SRC marked `/* LOCK_SITE what */`."""
+    with open(os.path.join(h.ROOT, "tests", "targets", src)) as f:
+        for i, line in enumerate(f, 1):
+            if f"/* LOCK_SITE {what} */" in line:
+                return i
+    raise h.Fail(f"no LOCK_SITE {what} in {src}")
+
+
+def t_inline_locks(ctx):
+    """static inline lock helpers at -O2: every site's stack names the helper's line (take),
+    its caller's (lock_account) and transfer's call, one frame each, the inlined ones marked;
+    the SUMMARY names transfer's line, not the helper's."""
+    src = "inline_locks.c"
+    take, acct = marked_line(src, "take"), marked_line(src, "lock_account")
+    lines = {"held_site": marked_line(src, "transfer from"),
+             "acquire_site": marked_line(src, "transfer to")}
+    f, _ = inversion_of(ctx, "inline_locks")
+    for i, e in enumerate(f["edges"]):
+        for which, line in lines.items():
+            st = [(fr.get("function"), fr.get("file"), fr.get("line"), bool(fr.get("inlined")))
+                  for fr in e[which]["stack"][:3]]
+            h.check(st == [("take", src, take, True), ("lock_account", src, acct, True),
+                           ("transfer", src, line, False)],
+                    f"edge {i} {which}: take:{take} in lock_account:{acct} in transfer:{line}",
+                    repr(st))
+    rc, r = h.run_cmd_mode(ctx, [h.target("inline_locks")], rt_opts=())
+    h.check(rc == 2, "exit status 2 (text)", f"got {rc}")
+    text = "\n".join(r.out)
+    h.check(re.search(rf"^SUMMARY: racetrace: lock-order-inversion {src}:{lines['acquire_site']}"
+                      r" in transfer$", text, re.M),
+            "SUMMARY names transfer's line of the acquisition", text[-300:])
+    h.check(re.search(r"#0 0x[0-9a-f]+ take \(inline_locks\.c:\d+\) \(inlined\)$", text, re.M),
+            "the text stack marks inlined frames", text[-600:])
 
 
 DEBUG_DIR = "/usr/lib/debug"
@@ -138,7 +174,7 @@ def t_libc_nodebug(ctx):
     try:
         r = h.Proc(ctx, ns.argv([h.RACETRACE, "--", bank]))
         rc = r.wait(h.TIMEOUT, "racetrace exits in time")
-        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1:]}")
         h.check(any(re.search(r"libc\.so\.6\+0x[0-9a-f]+$", s) for s in r.out),
                 "without debug info, a libc frame is libc.so.6+offset",
                 "\n".join(r.out[-30:]))
@@ -149,7 +185,7 @@ def t_libc_nodebug(ctx):
 
         r = h.Proc(ctx, ns.argv([h.RACETRACE, "--json", "--", bank]))
         rc = r.wait(h.TIMEOUT, "racetrace --json exits in time")
-        h.check(rc == 2, "--json: exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(rc == h.FINDINGS_RC, f"--json: exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1:]}")
         r.out[:] = [s for s in r.out if not s.startswith("bank:")]
         findings, summary = h.parse_jsonl(r)
         h.check("libc.so.6" in summary.get("unsymbolized", []),
@@ -195,7 +231,7 @@ def t_libc_debuginfod(ctx):
         ctx.log(f"env DEBUGINFOD_URLS={url} DEBUGINFOD_CACHE_PATH={cache}")
         r = h.Proc(ctx, ns.argv([h.RACETRACE, "--json", "--", bank]), env=env)
         rc = r.wait(h.TIMEOUT, "racetrace exits in time")
-        h.check(rc == 2, "exit status 2", f"got {rc}: {r.err[-1:]}")
+        h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}: {r.err[-1:]}")
         r.out[:] = [s for s in r.out if not s.startswith("bank:")]
         findings, summary = h.parse_jsonl(r)
         h.check(findings, "a finding")
@@ -216,5 +252,6 @@ h.test("report-heap-lock-fp")(t_bank("bank"))
 h.test("report-heap-lock-nofp")(t_bank("bank-nofp"))
 h.test("report-stripped")(t_stripped)
 h.test("report-text-summary")(t_text_summary)
+h.test("report-inline-locks")(t_inline_locks)
 h.test("report-libc-nodebug")(t_libc_nodebug)
 h.test("report-libc-debuginfod")(t_libc_debuginfod)

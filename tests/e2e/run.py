@@ -18,8 +18,9 @@ harness.py, which runs racetrace and the targets and holds the checks and the re
 registers its tests with @h.test. This runner imports every module here, selects the tests
 and prints the results.
 
-Usage: tests/e2e/run.py [-v] [--list] [NAME_SUBSTRING...]
+Usage: tests/e2e/run.py [-v] [--list] [--clean] [NAME_SUBSTRING...]
   -v      on failure, also print the test's log (commands, exit codes, output) to stderr
+  --clean only the must-not-report tests (registered with clean=True; tests/sabotage.sh)
 Environment: RACETRACE (binary), RT_TARGETS (directory of targets), RT_E2E_LOGDIR (where
 the per-test logs go; by default a fresh /tmp directory, removed when every test passed).
 Python 3 standard library only.
@@ -49,15 +50,20 @@ def load_tests():
 def main(argv):
     tests = load_tests()
     verbose = "-v" in argv
-    args = [a for a in argv if a not in ("-v",)]
-    if "--list" in args:
-        for name, _ in tests:
+    clean = "--clean" in argv
+    args = [a for a in argv if a not in ("-v", "--clean")]
+    if any(a.startswith("-") and a != "--list" for a in args):
+        print("usage: tests/e2e/run.py [-v] [--list] [--clean] [NAME_SUBSTRING...]",
+              file=sys.stderr)
+        return 1
+    listing = "--list" in args
+    args = [a for a in args if a != "--list"]
+    selected = [(n, f) for n, f in tests if (not args or any(a in n for a in args))
+                and (not clean or n in harness.CLEAN_TESTS)]
+    if listing:
+        for name, _ in selected:
             print(name)
         return 0
-    if any(a.startswith("-") for a in args):
-        print("usage: tests/e2e/run.py [-v] [--list] [NAME_SUBSTRING...]", file=sys.stderr)
-        return 1
-    selected = [(n, f) for n, f in tests if not args or any(a in n for a in args)]
 
     # The tests choose where debug info comes from (reports.py): a DEBUGINFOD_URLS from the
     # user's profile would send racetrace to the network.

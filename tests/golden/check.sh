@@ -3,7 +3,7 @@
 # The golden traces (README.md here): replay every trace that MANIFEST lists with
 #   racetrace report --json --no-symbolize [REPORT OPTIONS] NAME.rtt
 # and compare its stdout byte for byte with NAME.jsonl. The exit status must be the one that
-# output implies (2 with findings, 0 without) and stderr must stay empty. A trace or expected
+# output implies (66 with findings, 0 without) and stderr must stay empty. A trace or expected
 # output that is missing, or one in this directory that MANIFEST does not list, is a failure.
 # A trace of a Go program (`needs=go1.N/PROG` in MANIFEST) replays in go-bins.sh's mount
 # namespace, where the replay finds .output/go-targets/go1.N/PROG at the path it was recorded
@@ -98,7 +98,7 @@ while read -r name words; do
 	timeout "$REPORT_TIMEOUT" ${wrap[@]+"${wrap[@]}"} "$RACETRACE" report --json --no-symbolize \
 		${opts[@]+"${opts[@]}"} "$trace" >"$work/$name.jsonl" 2>"$work/$name.err" || rc=$?
 	want_rc=0
-	grep -qv '^{"kind":"summary",' "$want" && want_rc=2
+	grep -qv '^{"kind":"summary",' "$want" && want_rc=66
 	why=()
 	cmp -s "$want" "$work/$name.jsonl" || why+=("output differs from $want")
 	[ "$rc" -eq "$want_rc" ] || why+=("exit status $rc, want $want_rc")
@@ -109,7 +109,7 @@ while read -r name words; do
 		diff -u --label "expected $want" --label "got" "$want" "$work/$name.jsonl" |
 			head -n "$DIFF_LINES" || true
 		# only a clean replay's output: never an error's or a timeout's
-		if [ "$update" = 1 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]; } &&
+		if [ "$update" = 1 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 66 ]; } &&
 			! [ -s "$work/$name.err" ]; then
 			cp "$work/$name.jsonl" "$want"
 			echo "updated $want"

@@ -335,6 +335,78 @@ static void test_goroutine_lifecycle(void **state)
 	assert_int_equal(rt_report__count(f->report), 0);
 }
 
+/*
+ * A goroutine that ended leaves its clock slot in quarantine: a goroutine made later gets a
+ * slot of its own, so it is not ordered after the ended one's accesses by the slot's clock
+ * (a map written by goroutine 7, which ends, then by goroutine 8, made after that: a race).
+ */
+static void test_ended_goroutine_slot_not_inherited(void **state)
+{
+	struct fixture *f = *state;
+	__u32 sid7, sid8;
+
+	go_spawn(f, 1, 7, 0x401000);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 7, 0x5000, 0x401100);
+	sid7 = hb__actor(f->hb, 7 | RT_GO_KEY)->sid;
+	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0);
+	go_spawn(f, 1, 8, 0x401200);
+	sid8 = hb__actor(f->hb, 8 | RT_GO_KEY)->sid;
+	assert_int_not_equal(sid7, sid8);
+	/* 8 knows nothing of 7's slot: its creator never synchronized with 7 */
+	assert_int_equal(vc_get(&hb__actor(f->hb, 8 | RT_GO_KEY)->vc, sid7), 0);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 8, 0x5000, 0x401300);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_non_null(strstr(f->buf, "\"kind\":\"go-map-race\""));
+}
+
+/* The clean twin: 7 sends on a channel after its write, and 8 receives before its own. */
+static void test_ended_goroutine_ordered_by_channel(void **state)
+{
+	struct fixture *f = *state;
+
+	go_spawn(f, 1, 7, 0x401000);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 7, 0x5000, 0x401100);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 7, 0x6000, 0x401110);
+	go_ev(f, RT_EV_GO_CHAN_SEND_DONE, 7, 0, 0);
+	go_ev(f, RT_EV_GO_EXIT, 7, 0, 0);
+	go_spawn(f, 1, 8, 0x401200);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 8, 0x6000, 0x401210);
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 8, 0, 0);
+	go_ev(f, RT_EV_GO_MAP_WRITE, 8, 0x5000, 0x401300);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+/* Thousands of goroutines made and ended: slots come back after the quarantine, clocks stay
+ * short, and epochs stay unique (a reused slot continues its last owner's clock). */
+static void test_goroutine_slots_reused_after_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	struct hb_stats st;
+	__u32 i, sid, seen_sid = 0, seen_clock = 0;
+
+	for (i = 0; i < 2000; i++) {
+		const struct hb_actor *t;
+
+		go_spawn(f, 1, 100 + i, 0x401000);
+		t = hb__actor(f->hb, (100 + i) | RT_GO_KEY);
+		sid = t->sid;
+		if (i == 0)
+			seen_sid = sid;
+		if (sid == seen_sid) {
+			/* the slot's clock goes on where its previous owner stopped */
+			assert_true(hb__own_clock(t) > seen_clock);
+			seen_clock = hb__own_clock(t);
+		}
+		go_ev(f, RT_EV_GO_MAP_WRITE, 100 + i, 0x5000 + 64 * i, 0x401100);
+		go_ev(f, RT_EV_GO_EXIT, 100 + i, 0, 0);
+	}
+	hb__stats(f->hb, &st);
+	assert_true(st.cnt.slots_reused > 0);
+	assert_true(st.cnt.slots_reused < 2000);
+	assert_true(st.mem_bytes < 256 * 1024);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -346,6 +418,9 @@ int main(void)
 		T(test_attach_mid_run_is_learned), T(test_misuse_after_attach),
 		T(test_loss_forgets_and_quiets),   T(test_many_threads_and_locks),
 		T(test_goroutine_lifecycle),
+		T(test_ended_goroutine_slot_not_inherited),
+		T(test_ended_goroutine_ordered_by_channel),
+		T(test_goroutine_slots_reused_after_quarantine),
 	};
 #undef T
 	return cmocka_run_group_tests_name("hb", tests, NULL, NULL);

@@ -738,6 +738,26 @@ static void test_abi_mismatch(void **state)
 		 RT_EVENTS_ABI + 1, RT_EVENTS_ABI_MIN, RT_EVENTS_ABI);
 	CHECK(!strcmp(res.err, want), "events ABI message");
 	free(b.p);
+	/* one older than the oldest it reads */
+	memset(&b, 0, sizeof(b));
+	add_header(&b, RT_TRACE_VERSION, RT_EVENTS_ABI_MIN - 1);
+	add_footer(&b, 0, 0);
+	read_mem(b.p, b.len, &res);
+	CHECK(!res.open_ok, "events ABI below the oldest is not opened");
+	free(b.p);
+}
+
+/* A trace of the oldest events ABI still read (the golden traces' ABI 5) opens. */
+static void test_abi_older(void **state)
+{
+	struct bytes b = { 0 };
+	struct result res;
+
+	add_header(&b, RT_TRACE_VERSION, RT_EVENTS_ABI_MIN);
+	add_footer(&b, 0, 0);
+	read_mem(b.p, b.len, &res);
+	CHECK(res.open_ok, "events ABI RT_EVENTS_ABI_MIN opens");
+	free(b.p);
 }
 
 static void test_corrupt_record(void **state)
@@ -1937,6 +1957,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flip_messages, setup, teardown),
 		cmocka_unit_test(test_unknown_version),
 		cmocka_unit_test(test_abi_mismatch),
+		cmocka_unit_test(test_abi_older),
 		cmocka_unit_test(test_corrupt_record),
 		cmocka_unit_test(test_decompression_error),
 		cmocka_unit_test(test_block_limits),

@@ -6,6 +6,8 @@
  * nobody or another thread holds it. cond-wait-unheld: pthread_cond_wait with a mutex the caller
  * does not hold. destroy-locked: destroy of a held lock. exit-holding-lock: a thread ends (alone,
  * not with its process) holding locks.
+ * A mutex's state is known when we saw it acquired or unlocked, or when its own owner word
+ * (glibc's __owner at +8, read by the probe at the unlock or cond wait) is 0: nobody holds it.
  * Not reported: anything about a lock whose state we do not know (taken before we attached),
  * recursive mutexes unlocked more often than we saw them locked, spinlock unlocks (glibc's
  * pthread_spin_unlock is also pthread_spin_init), Go locks (any goroutine may unlock a Mutex;
@@ -79,6 +81,9 @@ static int misuse_unlock_unheld(void *st, const struct hb_actor *t, const struct
 		kind = cond_wait ? RT_K_COND_WAIT_UNHELD : RT_K_UNLOCK_NON_OWNER;
 	} else if (l->readers) {
 		return 0; /* a reader we did not see lock it (attached mid-run) */
+	} else if (l->word_free && l->kind == RT_LOCK_MUTEX) {
+		/* the mutex's own owner word says nobody holds it: known, even if never seen */
+		kind = cond_wait ? RT_K_COND_WAIT_UNHELD : RT_K_UNLOCK_UNHELD;
 	} else if (l->known && !(l->kind == RT_LOCK_MUTEX && l->mtype == RT_MTYPE_RECURSIVE) &&
 		   l->kind != RT_LOCK_SPIN) {
 		kind = cond_wait ? RT_K_COND_WAIT_UNHELD : RT_K_UNLOCK_UNHELD;

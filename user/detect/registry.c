@@ -17,6 +17,8 @@ const struct hb_detector *const rt_detectors[] = {
 	&rt_det_go_maprace,
 	&rt_det_go_chanclose,
 	&rt_det_go_waitgroup,
+	&rt_det_waited,
+	&rt_det_blocked,
 	&rt_det_datarace,
 	NULL,
 };

@@ -19,6 +19,8 @@ extern const struct hb_detector rt_det_go_stuck;     /* go_stuck.c */
 extern const struct hb_detector rt_det_go_maprace;   /* go_maprace.c */
 extern const struct hb_detector rt_det_go_chanclose; /* go_chanclose.c */
 extern const struct hb_detector rt_det_go_waitgroup; /* go_waitgroup.c */
+extern const struct hb_detector rt_det_waited;	     /* waited.c */
+extern const struct hb_detector rt_det_blocked;	     /* blocked.c */
 extern const struct hb_detector rt_det_datarace;     /* datarace.c */
 
 /* Every detector, in the order the engine calls them; NULL-terminated. */

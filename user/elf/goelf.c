@@ -173,6 +173,7 @@ struct rt_goelf {
 	__u64 pcln_vaddr;
 	__u64 nfunc, text_start;
 	struct span funcnames, pctab, ftab; /* ftab: the pclntable, functab first */
+	struct span cutab, filetab;	    /* file names: empty when out of bounds */
 	__u32 *by_name;			    /* function indices sorted by name (lazily) */
 	size_t nby_name;
 	bool by_name_done;
@@ -613,6 +614,7 @@ static bool parse_pclntab(struct rt_goelf *g)
 	const unsigned char *p = g->pcln.p;
 	size_t n = g->pcln.n;
 	__u64 fname = le64(p + 32), pctab = le64(p + 56), pcln = le64(p + 64);
+	__u64 cu = le64(p + 40), ftabname = le64(p + 48);
 
 	g->nfunc = le64(p + 8);
 	g->text_start = g->rel->pcln_text ? le64(p + 24) : 0;
@@ -622,6 +624,10 @@ static bool parse_pclntab(struct rt_goelf *g)
 	g->funcnames = (struct span){ p + fname, n - fname };
 	g->pctab = (struct span){ p + pctab, n - pctab };
 	g->ftab = (struct span){ p + pcln, n - pcln };
+	if (cu < n && ftabname < n) {
+		g->cutab = (struct span){ p + cu, n - cu };
+		g->filetab = (struct span){ p + ftabname, n - ftabname };
+	}
 	return fits(g->ftab.n, 0, (g->nfunc + 1) * 8);
 }
 
@@ -1506,6 +1512,174 @@ static int inlined_pclntab(struct rt_goelf *g, const char *name, struct site_lis
 	free(sc.runs.v);
 	free(sc.hits);
 	return err;
+}
+
+/* ---- file, line and inline chain of a pc ---- */
+
+/*
+ * The value of the pc-value table at off for pc offset pcoff of a function of size bytes,
+ * without allocating (runtime.pcvalue()). Returns false for a corrupt table or a pc it does
+ * not cover.
+ */
+static bool pcvalue_at(const struct rt_goelf *g, __u32 off, __u32 size, __u32 pcoff, __s32 *v)
+{
+	const unsigned char *p = g->pctab.p;
+	size_t n = g->pctab.n, pos = off;
+	__u32 val = (__u32)-1, pc = 0;
+	bool first = true;
+
+	if (!off || off >= n || pcoff >= size)
+		return false;
+	while (pc < size) {
+		__u64 uvdelta, pcdelta;
+
+		if (!read_uvarint(p, n, &pos, &uvdelta) || uvdelta > 0xffffffffULL)
+			return false;
+		if (!uvdelta && !first)
+			return false;
+		val += (__u32)(-(uvdelta & 1) ^ (uvdelta >> 1));
+		if (!read_uvarint(p, n, &pos, &pcdelta) || pcdelta > size - pc)
+			return false;
+		first = false;
+		pc += (__u32)pcdelta;
+		if (pcoff < pc) {
+			*v = (__s32)val;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The function table entry whose code holds vaddr pc, into *f; false when none does. */
+static bool func_at(const struct rt_goelf *g, __u64 pc, struct go_func *f)
+{
+	__u64 lo = 0, hi, off;
+
+	if (!(g->have & RT_GO_HAVE_PCLNTAB) || !g->rel || pc < g->text_start ||
+	    pc - g->text_start > 0xffffffffULL)
+		return false;
+	off = pc - g->text_start;
+	hi = g->nfunc;
+	/* entry offsets ascend; entry nfunc is the end of the last function */
+	while (lo < hi) {
+		__u64 mid = lo + (hi - lo) / 2;
+
+		if (le32(g->ftab.p + (mid + 1) * 8) <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->nfunc && get_func(g, lo, f) && f->entryoff <= off && off < f->endoff;
+}
+
+/* The file name of file number fileno in the compilation unit of f, or NULL. */
+static const char *func_file(const struct rt_goelf *g, const struct go_func *f, __s32 fileno)
+{
+	__u32 cu = le32(f->hdr + 32);
+	__u64 idx;
+
+	if (fileno < 0 || !g->cutab.n || cu == 0xffffffff)
+		return NULL;
+	idx = ((__u64)cu + (__u64)fileno) * 4;
+	if (!fits(g->cutab.n, idx, 4) || le32(g->cutab.p + idx) == 0xffffffff)
+		return NULL;
+	return span_str(g->filetab, le32(g->cutab.p + idx));
+}
+
+/* File and line at pc offset pcoff of f; NULL and 0 where the tables do not say. */
+static void func_line(const struct rt_goelf *g, const struct go_func *f, __u32 pcoff,
+		      const char **file, int *line)
+{
+	__u32 size = f->endoff - f->entryoff;
+	__s32 v;
+
+	*file = NULL;
+	*line = 0;
+	if (pcvalue_at(g, le32(f->hdr + 20), size, pcoff, &v))
+		*file = func_file(g, f, v);
+	if (pcvalue_at(g, le32(f->hdr + 24), size, pcoff, &v) && v > 0)
+		*line = v;
+}
+
+int rt_goelf__line(const struct rt_goelf *g, __u64 pc, const char **file, int *line)
+{
+	struct go_func f;
+
+	if (!(g->have & RT_GO_HAVE_PCLNTAB))
+		return -ENODATA;
+	if (!func_at(g, pc, &f))
+		return -ENOENT;
+	func_line(g, &f, (__u32)(pc - g->text_start) - f.entryoff, file, line);
+	return *file || *line ? 0 : -ENOENT;
+}
+
+int rt_goelf__frames(const struct rt_goelf *g, __u64 pc, struct rt_go_frame *out, size_t max)
+{
+	struct rt_go_frame chain[RT_GO_INL_DEPTH + 1];
+	const struct go_release *r = g->rel;
+	__u32 pcoff, size, inloff = 0;
+	__u64 tree = 0;
+	struct go_func f;
+	size_t n = 0, k;
+
+	if (!(g->have & RT_GO_HAVE_PCLNTAB))
+		return -ENODATA;
+	if (!max || !func_at(g, pc, &f))
+		return -ENOENT;
+	size = f.endoff - f.entryoff;
+	pcoff = (__u32)(pc - g->text_start) - f.entryoff;
+	if ((g->have & RT_GO_HAVE_GOFUNC) && f.npcdata > RT_GO_PCDATA_INLTREEINDEX &&
+	    f.nfuncdata > RT_GO_FUNCDATA_INLTREE) {
+		__u32 fdoff = le32(f.hdr + r->func_size + 4 * f.npcdata +
+				   4 * RT_GO_FUNCDATA_INLTREE);
+
+		inloff = le32(f.hdr + r->func_size + 4 * RT_GO_PCDATA_INLTREEINDEX);
+		if (fdoff != 0xffffffff)
+			tree = g->gofunc + fdoff;
+		else
+			inloff = 0;
+	}
+	/*
+	 * runtime.traceback's walk: the innermost inlining at pc names the frame, pcfile and
+	 * pcln at pc give its position; then pc becomes the inlining's parentPc, a pc of the
+	 * next-outer function at the call, until no inlining covers pc.
+	 */
+	for (;;) {
+		const unsigned char *e = NULL;
+		struct rt_go_frame *fr = &chain[n];
+		__s32 idx;
+
+		func_line(g, &f, pcoff, &fr->file, &fr->line);
+		fr->entry = g->text_start + f.entryoff;
+		if (n < RT_GO_INL_DEPTH && inloff && pcvalue_at(g, inloff, size, pcoff, &idx))
+			e = inl_entry(g, tree, idx);
+		if (!e) {
+			fr->function = func_name(g, f.nameoff);
+			fr->inlined = false;
+			n++;
+			break;
+		}
+		fr->function = func_name(g, le32(e + r->inl_name));
+		fr->inlined = true;
+		n++;
+		pcoff = le32(e + r->inl_parentpc);
+		if (pcoff >= size) {
+			/* a corrupt parentPc: end the chain with the function itself */
+			chain[n] = chain[n - 1];
+			chain[n].function = func_name(g, f.nameoff);
+			chain[n].file = NULL;
+			chain[n].line = 0;
+			chain[n].inlined = false;
+			n++;
+			break;
+		}
+	}
+	/* keep the innermost frames and always the out-of-line one, last */
+	for (k = 0; k < n && k + 1 < max; k++)
+		out[k] = chain[k];
+	if (k < n)
+		out[k++] = chain[n - 1];
+	return (int)k;
 }
 
 struct dw_walk {

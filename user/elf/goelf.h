@@ -18,6 +18,7 @@
 #ifndef RT_GOELF_H
 #define RT_GOELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -125,6 +126,38 @@ struct rt_go_site {
  */
 int rt_goelf__inlined(struct rt_goelf *g, const char *name, enum rt_go_src src,
 		      struct rt_go_site *sites, size_t max);
+
+/*
+ * The source position of vaddr pc, from .gopclntab's pcfile and pcln tables (stripped binaries
+ * keep them: the runtime's tracebacks need them): *file (the path the compiler recorded,
+ * pointing into the mapped file until rt_goelf__free(); NULL when unknown) and *line (0 when
+ * unknown). At an inlined body it is the inlined function's own position. Pass the call
+ * instruction for a return address. Returns 0 when file or line is known; -ENOENT when no
+ * function holds pc or the tables say nothing there; -ENODATA without a function table.
+ */
+int rt_goelf__line(const struct rt_goelf *g, __u64 pc, const char **file, int *line);
+
+/* One frame of the inline chain at a pc. */
+struct rt_go_frame {
+	const char *function; /* full Go name; NULL when the table's name is unreadable */
+	const char *file;     /* NULL when unknown; strings point into the mapped file */
+	int line;	      /* 0 when unknown */
+	bool inlined;	      /* inlined into the next frame: file:line is inside this function,
+			       * and the next frame's file:line is where it was called */
+	__u64 entry;	      /* entry of the out-of-line function whose code pc is */
+};
+
+/*
+ * The inline chain at vaddr pc from .gopclntab, as Go's tracebacks print it: out[0] is the
+ * innermost inlined function with the position of pc, each next frame the function it was
+ * inlined into with the position of that call (its parentPc in the inline tree:
+ * FUNCDATA_InlTree, PCDATA_InlTreeIndex), the last one the out-of-line function (inlined
+ * false). Without readable inline trees (no moduledata) it is that one frame. At most max
+ * frames: a longer chain keeps its innermost max - 1 and the out-of-line one. Returns the
+ * number stored (>= 1); -ENOENT when no function holds pc (or max is 0); -ENODATA without a
+ * function table. Works for every release of the table, stripped or not.
+ */
+int rt_goelf__frames(const struct rt_goelf *g, __u64 pc, struct rt_go_frame *out, size_t max);
 
 /* The atomic read-modify-write that an inlined lock or unlock body is built around. */
 enum rt_go_atomic_op {

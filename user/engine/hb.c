@@ -21,6 +21,11 @@
 #define RT_MAX_BLOCKS_DEFAULT (1U << 21)
 #define RT_MAX_DEAD_THREADS_DEFAULT 4096
 #define RT_MAX_SYNCS (1U << 20)
+/*
+ * Clock slots of ended goroutines wait this many later endings before a new actor gets one (see
+ * sid_alloc): a race with a goroutine that ended that many goroutines ago can be missed.
+ */
+#define RT_SID_QUARANTINE 256
 #define RT_PAGE_SHIFT 12
 /* page map keys: page number + 1 (key 0 is reserved by rt_map) */
 #define PAGE_KEY(addr) (((addr) >> RT_PAGE_SHIFT) + 1)
@@ -71,6 +76,7 @@ struct hb *hb__new(const struct hb_opts *opts)
 	rt_map_init(&hb->sync_of);
 	rt_map_init(&hb->block_of);
 	rt_map_init(&hb->pthread_of);
+	rt_map_init(&hb->cond_signal);
 	rt_map_init(&hb->spawn_of);
 	rt_map_init(&hb->spawn_site);
 	rt_map_init(&hb->go_chans);
@@ -113,6 +119,7 @@ void hb__free(struct hb *hb)
 		sclock_free(&hb->syncs[i]);
 	free(hb->actors);
 	free(hb->free_sids);
+	free(hb->go_sids);
 	free(hb->sid_clock);
 	free(hb->free_actors);
 	free(hb->locks);
@@ -129,6 +136,7 @@ void hb__free(struct hb *hb)
 	rt_map_free(&hb->sync_of);
 	rt_map_free(&hb->block_of);
 	rt_map_free(&hb->pthread_of);
+	rt_map_free(&hb->cond_signal);
 	rt_map_free(&hb->spawn_of);
 	rt_map_free(&hb->spawn_site);
 	rt_map_free(&hb->go_chans);
@@ -340,10 +348,32 @@ struct hb_actor *hb_actor_find(struct hb *hb, __u64 key)
 	return v ? &hb->actors[*v - 1] : NULL;
 }
 
+/*
+ * A clock slot for a new actor, and the first value of its own component (*clock).
+ *
+ * A reused slot continues where its last owner stopped, so every epoch (sid, clock) names one
+ * state of one actor. But the new owner's own component is then above every epoch of the old
+ * one: the new owner, and whoever synchronizes with it later, count as ordered after
+ * everything the old owner did, which nothing in the program says. The Go detectors compare
+ * goroutines' epochs (a map written by a goroutine that ended, then by one made 300 ms later,
+ * looked ordered), so a goroutine's slot is not reused at once: freed goroutine slots queue,
+ * oldest first, and one is taken only when more than RT_SID_QUARANTINE wait (counted in
+ * slots_reused). No detector compares kernel threads' epochs: their slots are reused at once.
+ */
 static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
 {
 	if (hb->nfree_sids) {
 		*sid = hb->free_sids[--hb->nfree_sids];
+	} else if (hb->ngo_sids - hb->go_sids_head > RT_SID_QUARANTINE) {
+		*sid = hb->go_sids[hb->go_sids_head++];
+		hb->cnt.slots_reused++;
+		if (hb->go_sids_head >= RT_SID_QUARANTINE) {
+			/* slide the queue back to the array's start now and then */
+			memmove(hb->go_sids, hb->go_sids + hb->go_sids_head,
+				(hb->ngo_sids - hb->go_sids_head) * sizeof(*hb->go_sids));
+			hb->ngo_sids -= hb->go_sids_head;
+			hb->go_sids_head = 0;
+		}
 	} else {
 		if (rt_grow((void **)&hb->sid_clock, &hb->sid_clock_cap, hb->next_sid + 1,
 			    sizeof(*hb->sid_clock)))
@@ -351,7 +381,7 @@ static int sid_alloc(struct hb *hb, __u32 *sid, __u32 *clock)
 		*sid = hb->next_sid++;
 		hb->sid_clock[*sid] = 0;
 	}
-	/* a reused slot continues where its last thread stopped: epochs stay unique */
+	/* a reused slot continues where its last owner stopped: epochs stay unique */
 	*clock = hb->sid_clock[*sid] + 1;
 	return 0;
 }
@@ -363,9 +393,15 @@ void hb_actor_drop_vc(struct hb *hb, struct hb_actor *t)
 	hb->sid_clock[t->sid] = vc_get(&t->vc, t->sid);
 	vc_free(&t->vc);
 	t->has_vc = false;
-	if (!rt_grow((void **)&hb->free_sids, &hb->free_sids_cap, hb->nfree_sids + 1,
-		     sizeof(*hb->free_sids)))
-		hb->free_sids[hb->nfree_sids++] = t->sid;
+	/* a failed grow only loses the slot */
+	if (!(t->key & RT_GO_KEY)) {
+		if (!rt_grow((void **)&hb->free_sids, &hb->free_sids_cap, hb->nfree_sids + 1,
+			     sizeof(*hb->free_sids)))
+			hb->free_sids[hb->nfree_sids++] = t->sid;
+	} else if (!rt_grow((void **)&hb->go_sids, &hb->go_sids_cap, hb->ngo_sids + 1,
+			    sizeof(*hb->go_sids))) {
+		hb->go_sids[hb->ngo_sids++] = t->sid; /* at the queue's tail */
+	}
 }
 
 /* Reset a slot for a (new) actor with key. */
@@ -1222,6 +1258,9 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 		t->wait.uaddr = 0;
 		t->wait.lock = 0;
 	}
+	/* the same for a cond wait or join: only its futex calls happen inside it */
+	if (t->blocked.kind && (e->h.type < RT_EV_FUTEX_WAIT || e->h.type > RT_EV_FUTEX_WAKE_RET))
+		t->blocked.kind = 0;
 	if (e->h.type == RT_EV_MEM_ACCESS)
 		return hb_lower_mem(hb, t, e);
 	if (rt_event_is_go(e->h.type))
@@ -1260,6 +1299,7 @@ void hb__forget_lock_states(struct hb *hb)
 		hb->actors[i].wait.uaddr = 0;
 		hb->actors[i].wait.lock = 0;
 		hb->actors[i].park.kind = 0;
+		hb->actors[i].blocked.kind = 0;
 	}
 	/* and which blocks were freed: a missed malloc would make a legal free look double */
 	for (i = 0; i < hb->nblocks; i++) {
@@ -1342,6 +1382,13 @@ const struct rt_held *hb__held(const struct hb_actor *t, __u64 lock)
 		if (t->held[i].lock == lock)
 			return &t->held[i];
 	return NULL;
+}
+
+bool hb__cond_signaled(const struct hb *hb, __u64 cond, __u64 since)
+{
+	const __u64 *v = rt_map_get(&hb->cond_signal, cond);
+
+	return hb->cond_signals_lost || (v && *v >= since);
 }
 
 bool hb__go_started(const struct hb *hb, __u32 pid)

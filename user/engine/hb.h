@@ -44,6 +44,7 @@ struct hb_counters {
 	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
 	__u64 lockorder_truncated; /* cycle searches stopped at their step limit */
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
+	__u64 slots_reused;	   /* clock slots of ended goroutines reused (hb.c) */
 	__u64 atomics_evicted;	   /* atomic locations forgotten at the cap (lower_mem.c) */
 	__u64 race_shadow_evicted; /* data-race shadow words forgotten at the cap */
 	__u64 race_mem_accesses;   /* memory accesses checked (--races) */

@@ -87,6 +87,23 @@ struct hb_wait {
 	__u64 seq;   /* the thread's waits so far: tells one wait from the next */
 };
 
+/* What a kernel thread is blocked in, as its pthread calls tell (hb_actor.blocked). */
+enum {
+	RT_BLOCK_COND = 1, /* pthread_cond_wait (or a timed wait: flags) */
+	RT_BLOCK_JOIN,	   /* pthread_join */
+};
+
+struct hb_blocked {
+	__u8 kind;     /* RT_BLOCK_*, 0 when none */
+	__u8 flags;    /* a cond wait's RT_COND_* (events.h); 0 when not known (older trace) */
+	__u32 joined;  /* a join's thread (tid), 0 when not known */
+	__u64 obj;     /* the condition variable, or the pthread_t joined */
+	__u64 mutex;   /* a cond wait's mutex (released while it waits) */
+	__u64 site;    /* the call's caller address */
+	__u64 since;
+	__u64 seq;     /* the thread's blocking calls so far: tells one from the next */
+};
+
 /* What a parked goroutine waits in. */
 enum {
 	RT_PARK_RECV = 1,
@@ -131,6 +148,7 @@ struct hb_actor {
 	struct rt_held pending;
 	__u64 pending_since;
 	struct hb_wait wait;
+	struct hb_blocked blocked; /* a kernel thread's cond wait or join in progress */
 	struct hb_park park;
 	struct vc vc;
 	char name[16]; /* comm, NUL-terminated */
@@ -153,6 +171,11 @@ struct hb_lock {
 	__u8 kind;   /* enum rt_lock_kind */
 	__u8 mtype;  /* RT_MTYPE_*, mutexes */
 	bool known;  /* its state is known since attach (we saw it acquired or unlocked) */
+	/*
+	 * During an unlock (or cond wait) of a mutex: the mutex's own owner word, read by the
+	 * probe, says no thread holds it (glibc's __owner at +8 is 0), whatever we saw.
+	 */
+	bool word_free;
 	bool broken; /* misuse was reported (hb__report RT_REP_BREAK): no more reports on it */
 	__u32 owner; /* exclusive holder tid (goroutine id), 0 when none */
 	__u64 owner_key;
@@ -251,6 +274,8 @@ struct hb_detector {
 	int (*lock_handoff)(void *st, const struct hb_lock *l);
 	/* t destroys l (before the engine retires it). */
 	int (*lock_destroy)(void *st, const struct hb_actor *t, const struct hb_lock *l, __u64 site);
+	/* t destroys the condition variable at cond (pthread_cond_destroy). */
+	int (*cond_destroy)(void *st, const struct hb_actor *t, __u64 cond, __u64 site);
 	/* The lock at addr ended (destroyed, freed, or its memory reused): a lock there is new. */
 	void (*lock_retire)(void *st, __u64 addr);
 
@@ -308,6 +333,12 @@ static inline __u32 hb__own_clock(const struct hb_actor *t)
 {
 	return vc_get(&t->vc, t->sid);
 }
+
+/*
+ * Was the condition variable at cond signalled or broadcast at or after `since` (a waiter that
+ * began then may be woken)? Also true when the engine had to forget signals (its table's cap).
+ */
+bool hb__cond_signaled(const struct hb *hb, __u64 cond, __u64 since);
 
 /* Go: the program's start was seen in pid, so every goroutine and WaitGroup history is known. */
 bool hb__go_started(const struct hb *hb, __u32 pid);

@@ -13,6 +13,7 @@
 #include "engine/state.h"
 
 #define RT_ETIMEDOUT 110
+#define RT_MAX_COND_SIGNALS (1U << 20)
 #define RT_FUTEX_WAIT_VAL_LOCKED 2 /* glibc's lll_lock_wait sleeps while the word is 2 */
 
 static bool alive_tid(struct hb *hb, __u32 tid, __u32 self)
@@ -81,6 +82,7 @@ static int on_thread_exit(struct hb *hb, struct hb_actor *t, const struct rt_eve
 		err = HB_CALL(hb, thread_exit, t, e->caller);
 	t->alive = false;
 	t->has_pending = false;
+	t->blocked.kind = 0;
 	t->wait.uaddr = 0;
 	t->wait.lock = 0;
 	t->exit_ktime = e->h.ktime;
@@ -129,6 +131,55 @@ static int cond_wait_ret(struct hb *hb, struct hb_actor *t, const struct rt_even
 	return err ? err : hb_promote(hb, t);
 }
 
+/*
+ * An unlock of mutex addr (cond_wait: the mutex a pthread_cond_wait releases). The probe read
+ * the mutex's owner word (e->ret, RT_OWNER_READ): 0 says no thread holds it, which makes its
+ * state known for this call even when we never saw it locked (a static mutex unlocked first).
+ */
+static int mutex_unlock(struct hb *hb, struct hb_actor *t, const struct rt_event *e, __u64 addr,
+			bool cond_wait, __u8 mtype)
+{
+	struct hb_lock *l = NULL;
+	int err;
+
+	if (addr && (e->ret & RT_OWNER_READ) && (__u32)e->ret == 0) {
+		l = hb_lock_get(hb, addr, RT_LOCK_MUTEX);
+		if (!l)
+			return -ENOMEM;
+		l->word_free = !l->owner && !l->readers;
+	}
+	err = hb_lock_unlock(hb, t, addr, RT_LOCK_MUTEX, e->caller, cond_wait, mtype);
+	if (l && (l = hb_lock_find(hb, addr)))
+		l->word_free = false;
+	return err;
+}
+
+/* t enters a blocking pthread call (kind RT_BLOCK_*): what hb_blocked records. */
+static void block_begin(struct hb_actor *t, const struct rt_event *e, __u8 kind)
+{
+	t->blocked = (struct hb_blocked){
+		.kind = kind,
+		.obj = e->obj,
+		.site = e->caller,
+		.since = e->h.ktime,
+		.seq = t->blocked.seq + 1,
+	};
+}
+
+/* A signal or broadcast of cond: waiters that began before it may be woken. */
+static int cond_signal(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
+{
+	if (hb->cond_signal.len >= RT_MAX_COND_SIGNALS && !rt_map_get(&hb->cond_signal, e->obj)) {
+		/* at the cap: forget them all, and say so (hb__cond_signaled is true from now) */
+		rt_map_free(&hb->cond_signal);
+		rt_map_init(&hb->cond_signal);
+		hb->cond_signals_lost = true;
+	}
+	if (rt_map_put(&hb->cond_signal, e->obj, e->h.ktime))
+		return -ENOMEM;
+	return hb_release_into(hb, t, SYNC_COND | e->obj);
+}
+
 static int on_realloc(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 {
 	int err;
@@ -173,7 +224,7 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 	case RT_EV_SPIN_TRYLOCK:
 		return hb_lock_try(hb, t, e, RT_LOCK_SPIN, RT_MODE_EXCL);
 	case RT_EV_MUTEX_UNLOCK:
-		return hb_lock_unlock(hb, t, e->obj, RT_LOCK_MUTEX, e->caller, false, e->arg & 3);
+		return mutex_unlock(hb, t, e, e->obj, false, e->arg & 3);
 	case RT_EV_RWLOCK_UNLOCK:
 		return hb_lock_unlock(hb, t, e->obj, RT_LOCK_RWLOCK, e->caller, false, 0);
 	case RT_EV_SPIN_UNLOCK:
@@ -186,12 +237,21 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 		hb_lock_retire(hb, l);
 		return err;
 	case RT_EV_COND_WAIT:
-		return hb_lock_unlock(hb, t, e->obj2, RT_LOCK_MUTEX, e->caller, true, 0);
+		err = mutex_unlock(hb, t, e, e->obj2, true, 0);
+		block_begin(t, e, RT_BLOCK_COND);
+		t->blocked.mutex = e->obj2;
+		t->blocked.flags = e->arg & (RT_COND_READ | RT_COND_TIMED | RT_COND_PSHARED);
+		return err;
 	case RT_EV_COND_WAIT_RET:
+		t->blocked.kind = 0;
 		return cond_wait_ret(hb, t, e);
 	case RT_EV_COND_SIGNAL:
 	case RT_EV_COND_BROADCAST:
-		return hb_release_into(hb, t, SYNC_COND | e->obj);
+		return cond_signal(hb, t, e);
+	case RT_EV_COND_DESTROY:
+		err = HB_CALL(hb, cond_destroy, t, e->obj, e->caller);
+		rt_map_del(&hb->cond_signal, e->obj);
+		return err;
 	case RT_EV_SEM_POST:
 		return hb_release_into(hb, t, SYNC_SEM | e->obj);
 	case RT_EV_SEM_WAIT:
@@ -234,7 +294,15 @@ int hb_lower_pthread(struct hb *hb, struct hb_actor *t, const struct rt_event *e
 				return -ENOMEM;
 		}
 		return 0;
+	case RT_EV_PTHREAD_JOIN: {
+		__u64 *ctid = rt_map_get(&hb->pthread_of, e->obj);
+
+		block_begin(t, e, RT_BLOCK_JOIN);
+		t->blocked.joined = ctid ? (__u32)*ctid : 0;
+		return 0;
+	}
 	case RT_EV_PTHREAD_JOIN_RET:
+		t->blocked.kind = 0;
 		return on_join(hb, t, e);
 	case RT_EV_THREAD_NAME:
 		memcpy(t->name, &e->obj, sizeof(t->name) - 1);

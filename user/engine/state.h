@@ -51,8 +51,10 @@ struct hb {
 	struct rt_map actor_of; /* key -> index + 1 */
 	__u32 actors_seen;
 	__u64 next_uid;
-	__u32 *free_sids;
+	__u32 *free_sids; /* freed clock slots of kernel threads */
 	size_t nfree_sids, free_sids_cap;
+	__u32 *go_sids; /* freed clock slots of goroutines, a queue: [go_sids_head, ngo_sids) */
+	size_t ngo_sids, go_sids_cap, go_sids_head;
 	__u32 next_sid;
 	__u32 *sid_clock; /* last own clock of every sid, so reuse keeps epochs monotonic */
 	size_t sid_clock_cap;
@@ -76,6 +78,8 @@ struct hb {
 	size_t nfree_blocks, free_blocks_cap;
 	__u64 nfreed; /* freed blocks remembered */
 	struct rt_map pthread_of; /* pthread_t -> tid */
+	struct rt_map cond_signal; /* condition variable -> ktime of its last signal or broadcast */
+	bool cond_signals_lost;	   /* the table was cleared at its cap */
 	/* Go */
 	struct rt_map spawn_of;	  /* tid -> key of the goroutine in runtime.newproc on it */
 	struct rt_map spawn_site; /* tid -> the `go` statement's call site */

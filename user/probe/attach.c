@@ -67,10 +67,13 @@ static const struct probe_spec probes[] = {
 	/* glibc's pthread_spin_init is the same code as pthread_spin_unlock */
 	{ "pthread_spin_unlock", RT_PROBE_LOCKS, RT_EV_SPIN_UNLOCK, 0, E | K },
 	{ "pthread_cond_wait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_timedwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
-	{ "pthread_cond_clockwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET, E | S | K },
+	{ "pthread_cond_timedwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET,
+	  E | S | K | RT_CK_TIMED },
+	{ "pthread_cond_clockwait", RT_PROBE_COND, RT_EV_COND_WAIT, RT_EV_COND_WAIT_RET,
+	  E | S | K | RT_CK_TIMED },
 	{ "pthread_cond_signal", RT_PROBE_COND, RT_EV_COND_SIGNAL, 0, E },
 	{ "pthread_cond_broadcast", RT_PROBE_COND, RT_EV_COND_BROADCAST, 0, E },
+	{ "pthread_cond_destroy", RT_PROBE_COND, RT_EV_COND_DESTROY, 0, E | K },
 	{ "sem_wait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
 	{ "sem_timedwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
 	{ "sem_clockwait", RT_PROBE_SEM, 0, RT_EV_SEM_WAIT, S },
@@ -488,6 +491,12 @@ static __u64 choose_probe_off(Elf *elf, __u64 off, __u64 size, const struct prob
 	return off + d;
 }
 
+/* A probed type's bit in the probe mask (trace.h); types from 64 on have none. */
+static __u64 type_bit(__u16 type)
+{
+	return type < 64 ? 1ULL << type : 0;
+}
+
 static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 			struct sites *out)
 {
@@ -527,7 +536,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 				.cookie = p->entry_type | p->flags | slotbits,
 			};
 			if (p->flags & RT_CK_EMIT)
-				out->mask |= 1ULL << p->entry_type;
+				out->mask |= type_bit(p->entry_type);
 		}
 		if (p->ret_type && out->nret < RT_MAX_SITES && !site_known(out->ret, out->nret, eoff)) {
 			out->ret[out->nret++] = (struct site){
@@ -535,7 +544,7 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, __u32 families,
 				.cookie = p->ret_type |
 					  (p->flags & (RT_CK_DEREF_ARG1 | RT_CK_STACK)) | slotbits,
 			};
-			out->mask |= 1ULL << p->ret_type;
+			out->mask |= type_bit(p->ret_type);
 		}
 	}
 }

@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "record/event.h"
 #include "lib/log.h"
+#include "lib/sabotage.h"
 #include "probe/stream.h"
 
 struct rt_stream {
@@ -20,6 +22,8 @@ struct rt_stream {
 	int stop_err;
 	rt_stack_fn stack_fn;
 	void *stack_ctx;
+	__u64 sabotage_n;	/* records seen, for RT_SABOTAGE=drop90 */
+	__u64 sabotage_t0_ns;	/* CLOCK_MONOTONIC at setup, for RT_SABOTAGE=late2s */
 };
 
 static int on_record(void *ctx, void *data, size_t sz)
@@ -35,6 +39,12 @@ static int on_record(void *ctx, void *data, size_t sz)
 			rt_warn("skipping a malformed record from the kernel: %s", why);
 		return 0;
 	}
+	/* exit() records are kept: `--` mode holds the target stopped in exit() until one comes */
+	if (rt_sabotage("drop90") && e->h.type != RT_EV_PROC_EXIT && s->sabotage_n++ % 10)
+		return 0;
+	if (rt_sabotage("late2s") && e->h.type != RT_EV_PROC_EXIT &&
+	    e->h.ktime < s->sabotage_t0_ns + 2000000000ULL)
+		return 0;
 	err = s->fn(s->ctx, e);
 	if (err < 0) {
 		s->stop_err = err;
@@ -81,6 +91,12 @@ struct rt_stream *rt_stream__new(int ring_fd, rt_stream_fn fn, void *ctx)
 	}
 	s->fn = fn;
 	s->ctx = ctx;
+	if (rt_sabotage("late2s")) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+		s->sabotage_t0_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	}
 	s->rb = ring_buffer__new(ring_fd, on_record, s, NULL);
 	if (!s->rb) {
 		int err = errno;

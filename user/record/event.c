@@ -84,6 +84,7 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_ONCE_CHECK] = "go_once_check",
 	[RT_EV_GO_ONCE_SLOW] = "go_once_slow",
 	[RT_EV_GO_ONCE_SLOW_DONE] = "go_once_slow_done",
+	[RT_EV_COND_DESTROY] = "cond_destroy",
 	[RT_EV_MEM_ACCESS] = "mem_access",
 };
 

@@ -605,8 +605,8 @@ static int read_header(struct rt_trace_reader *r, struct rt_trace_info *info)
 	abi = get_le32(h + 12);
 	if (abi < RT_EVENTS_ABI_MIN || abi > RT_EVENTS_ABI)
 		return fail(r, -EINVAL,
-			    "trace records use events ABI %u, this racetrace reads ABI %d to %d", abi,
-			    RT_EVENTS_ABI_MIN, RT_EVENTS_ABI);
+			    "trace records use events ABI %u, this racetrace reads ABI %d to %d",
+			    abi, RT_EVENTS_ABI_MIN, RT_EVENTS_ABI);
 	rec_size = get_le32(h + 16);
 	if (rec_size != RT_EVENT_SIZE)
 		return fail(r, -EINVAL, "corrupt header: record size %u, expected %d", rec_size,

@@ -24,7 +24,7 @@ struct rt_trace_info {
 	__u32 events_abi;	     /* RT_EVENTS_ABI of the writer */
 	__u64 ktime_base;	     /* bpf_ktime_get_ns() when tracing started */
 	__u64 realtime_base_ns;	     /* CLOCK_REALTIME at the same moment */
-	__u64 probe_mask;	     /* bit i set: event type i was probed */
+	__u64 probe_mask;	     /* bit i set: event type i was probed (types < 64) */
 	char comm[RT_TRACE_COMM_LEN]; /* target's comm, NUL-terminated */
 };
 

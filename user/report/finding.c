@@ -22,6 +22,7 @@ static const char *const kind_names[RT_K_MAX] = {
 	[RT_K_GO_GOROUTINE_LEAK] = "go-goroutine-leak",
 	[RT_K_DATA_RACE] = "data-race",
 	[RT_K_GO_WAITGROUP_MISUSE] = "go-waitgroup-misuse",
+	[RT_K_DESTROY_WAITED] = "destroy-waited",
 };
 
 const char *rt_kind_name(enum rt_kind k)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "record/event.h"
 #include "report/report.h"
+#include "report/frames.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
 
@@ -31,21 +32,23 @@ static void json_addr(FILE *out, __u64 a)
 	fprintf(out, "\"0x%llx\"", (unsigned long long)a);
 }
 
-/* the stack of a call site: [{addr, module, function, offset, file, line}, ...] */
+/*
+ * the stack of a call site: [{addr, module, function, offset, file, line}, ...], one frame per
+ * function of each pc's inline chain, innermost first; inlined ones add "inlined":true
+ */
 static void json_stack(const struct rt_report_opts *o, __u32 pid, __u64 site)
 {
-	__u64 pcs[RT_MAX_FRAMES];
-	int n = rt_report__stack(o, pid, site, pcs, RT_MAX_FRAMES), i;
+	struct rt_report_frame fr[RT_REPORT_MAX_FRAMES];
+	int n = rt_report__frames(o, pid, site, fr, RT_REPORT_MAX_FRAMES), i;
 	FILE *out = o->out;
 
 	fputc('[', out);
 	for (i = 0; i < n; i++) {
-		struct rt_frame f;
-		bool known = o->sym && !rt_sym__frame(o->sym, pid, pcs[i], &f);
+		const struct rt_frame f = fr[i].f;
 
 		fputs(i ? ",{\"addr\":" : "{\"addr\":", out);
-		json_addr(out, pcs[i]);
-		if (known) {
+		json_addr(out, f.addr);
+		if (fr[i].known) {
 			fputs(",\"module\":", out);
 			json_str(out, f.module);
 			fputs(",\"function\":", out);
@@ -61,6 +64,8 @@ static void json_stack(const struct rt_report_opts *o, __u32 pid, __u64 site)
 			fprintf(out, ",\"line\":%d", f.line);
 			if (f.deleted)
 				fputs(",\"deleted\":true", out);
+			if (f.inlined)
+				fputs(",\"inlined\":true", out);
 		} else {
 			fputs(",\"module\":null,\"function\":null,\"offset\":0,\"file\":null,"
 			      "\"line\":0", out);
@@ -73,11 +78,12 @@ static void json_stack(const struct rt_report_opts *o, __u32 pid, __u64 site)
 /* a code site: "0x..." plus, when symbolized, a parallel "sym" string and its stack */
 static void json_site(const struct rt_report_opts *o, __u32 pid, __u64 a)
 {
+	__u64 named = rt_report__site(o, pid, a);
 	char buf[512];
-	const char *s = rt_report__sym(o, pid, a, buf, sizeof(buf));
+	const char *s = rt_report__sym(o, pid, named, buf, sizeof(buf));
 
 	fputs("{\"addr\":", o->out);
-	json_addr(o->out, a);
+	json_addr(o->out, named);
 	fputs(",\"sym\":", o->out);
 	if (s)
 		json_str(o->out, s);
@@ -140,7 +146,7 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 	for (i = 0; i < f->nsites; i++) {
 		if (i)
 			fputc(',', out);
-		json_addr(out, f->sites[i]);
+		json_addr(out, rt_report__site(o, f->pid, f->sites[i]));
 	}
 	fputs("],\"stacks\":[", out);
 	for (i = 0; i < f->nsites; i++) {

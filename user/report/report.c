@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
+#include "report/frames.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
 #include "lib/supp.h"
@@ -35,6 +36,83 @@ int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u6
 		n = 1;
 	}
 	return n;
+}
+
+int rt_report__frames(const struct rt_report_opts *o, __u32 pid, __u64 site,
+		      struct rt_report_frame *out, int max)
+{
+	__u64 pcs[RT_MAX_FRAMES];
+	int npc = rt_report__stack(o, pid, site, pcs, RT_MAX_FRAMES), i, n = 0;
+
+	for (i = 0; i < npc && n < max; i++) {
+		struct rt_frame chain[RT_SYM_MAX_INLINE];
+		int k, got = o->sym ? rt_sym__frames(o->sym, pid, pcs[i], chain, RT_SYM_MAX_INLINE) :
+				      -ENOENT;
+
+		if (got < 1) {
+			memset(&out[n].f, 0, sizeof(out[n].f));
+			out[n].f.addr = pcs[i];
+			out[n++].known = false;
+			continue;
+		}
+		for (k = 0; k < got && n < max; k++) {
+			out[n].f = chain[k];
+			out[n++].known = true;
+		}
+	}
+	return n;
+}
+
+/* Go's runtime and the packages between a program and the lock it takes, and glibc. */
+static bool frame_is_own(const struct rt_report_frame *fr)
+{
+	static const char *const go_pkgs[] = { "runtime.", "sync.", "sync/atomic.", "internal/" };
+	size_t i;
+
+	if (!fr->known || !fr->f.module[0] || rt_report__glibc(fr->f.module))
+		return false;
+	for (i = 0; i < RT_ARRAY_SIZE(go_pkgs); i++)
+		if (!strncmp(fr->f.function, go_pkgs[i], strlen(go_pkgs[i])))
+			return false;
+	return true;
+}
+
+int rt_report__own_frame(const struct rt_report_frame *fr, int n)
+{
+	int i;
+
+	for (i = 0; i < n && !frame_is_own(&fr[i]); i++)
+		;
+	if (i == n)
+		return 0;
+	/* out through the functions it was inlined into, while they are the program's */
+	while (fr[i].f.inlined && i + 1 < n && fr[i + 1].f.addr == fr[i].f.addr &&
+	       frame_is_own(&fr[i + 1]))
+		i++;
+	return i;
+}
+
+__u64 rt_report__site(const struct rt_report_opts *o, __u32 pid, __u64 site)
+{
+	struct rt_report_frame fr[RT_REPORT_MAX_FRAMES];
+	int n;
+
+	if (!o->sym || !site)
+		return site;
+	n = rt_report__frames(o, pid, site, fr, RT_REPORT_MAX_FRAMES);
+	return fr[rt_report__own_frame(fr, n)].f.addr;
+}
+
+bool rt_report__glibc(const char *module)
+{
+	static const char *const glibc[] = { "libc.so.", "ld-linux", "libpthread.so.", "libm.so.",
+					     "libdl.so.", "librt.so." };
+	size_t i;
+
+	for (i = 0; i < RT_ARRAY_SIZE(glibc); i++)
+		if (!strncmp(module, glibc[i], strlen(glibc[i])))
+			return true;
+	return false;
 }
 
 const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr, char *buf,

@@ -4,24 +4,62 @@
 #include <string.h>
 #include "record/event.h"
 #include "report/report.h"
+#include "report/frames.h"
 #include "sym/symbolize.h"
 #include "sym/unwind.h"
 
 #define RT_RULE "=================="
 
-/* the stack of a call site, one frame a line, as TSan prints them */
+/*
+ * the stack of a call site, one frame a line, as TSan prints them: one per function of each
+ * pc's inline chain, the inlined ones marked "(inlined)"
+ */
 static void text_site(const struct rt_report_opts *o, __u32 pid, const char *indent, __u64 a)
 {
-	__u64 pcs[RT_MAX_FRAMES];
-	int n = rt_report__stack(o, pid, a, pcs, RT_MAX_FRAMES), i;
+	struct rt_report_frame fr[RT_REPORT_MAX_FRAMES];
+	int n = rt_report__frames(o, pid, a, fr, RT_REPORT_MAX_FRAMES), i;
 
 	for (i = 0; i < n; i++) {
 		char buf[512];
-		const char *s = rt_report__sym(o, pid, pcs[i], buf, sizeof(buf));
+		const char *s = fr[i].known ? rt_sym__format_frame(&fr[i].f, buf, sizeof(buf)) :
+					      NULL;
 
-		fprintf(o->out, "%s#%d 0x%llx%s%s\n", indent, i, (unsigned long long)pcs[i],
+		fprintf(o->out, "%s#%d 0x%llx%s%s\n", indent, i, (unsigned long long)fr[i].f.addr,
 			s ? " " : "", s ? s : "");
 	}
+}
+
+/*
+ * TSan's closing line, "SUMMARY: racetrace: KIND file.c:LINE in function", naming the frame
+ * of the first site in the program's own code (rt_report__own_frame())
+ */
+static void text_summary_line(const struct rt_report_opts *o, const struct rt_finding *f)
+{
+	struct rt_report_frame fr[RT_REPORT_MAX_FRAMES];
+	const struct rt_frame *w;
+	FILE *out = o->out;
+	int n;
+
+	fprintf(out, "\nSUMMARY: racetrace: %s", rt_kind_name(f->kind));
+	if (!f->nsites) {
+		fputc('\n', out);
+		return;
+	}
+	n = rt_report__frames(o, f->pid, f->sites[0], fr, RT_REPORT_MAX_FRAMES);
+	n = rt_report__own_frame(fr, n);
+	w = &fr[n].f;
+	if (fr[n].known && w->file[0] && w->line > 0)
+		fprintf(out, " %s:%d in %s\n", w->file, w->line,
+			w->function[0] ? w->function : "??");
+	else if (fr[n].known && w->function[0] && !w->inlined)
+		fprintf(out, " %s+0x%llx (%s)\n", w->function, (unsigned long long)w->offset,
+			w->module);
+	else if (fr[n].known && w->function[0])
+		fprintf(out, " %s (%s)\n", w->function, w->module);
+	else if (fr[n].known && w->module[0])
+		fprintf(out, " %s+0x%llx\n", w->module, (unsigned long long)w->offset);
+	else
+		fprintf(out, " 0x%llx\n", (unsigned long long)f->sites[0]);
 }
 
 static int lock_index(const struct rt_finding *f, __u64 addr)
@@ -94,25 +132,7 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 			text_site(o, f->pid, "    ", f->sites[i]);
 		}
 	}
-	/* TSan's closing line: "SUMMARY: racetrace: KIND file.c:LINE in function" */
-	fprintf(out, "\nSUMMARY: racetrace: %s", rt_kind_name(f->kind));
-	if (f->nsites) {
-		struct rt_frame fr;
-
-		if (o->sym && !rt_sym__frame(o->sym, f->pid, f->sites[0], &fr) && fr.file[0] &&
-		    fr.line > 0)
-			fprintf(out, " %s:%d in %s\n", fr.file, fr.line,
-				fr.function[0] ? fr.function : "??");
-		else if (o->sym && fr.function[0])
-			fprintf(out, " %s+0x%llx (%s)\n", fr.function,
-				(unsigned long long)fr.offset, fr.module);
-		else if (o->sym && fr.module[0])
-			fprintf(out, " %s+0x%llx\n", fr.module, (unsigned long long)fr.offset);
-		else
-			fprintf(out, " 0x%llx\n", (unsigned long long)f->sites[0]);
-	} else {
-		fputc('\n', out);
-	}
+	text_summary_line(o, f);
 	fprintf(out, "%s\n", RT_RULE);
 }
 
@@ -125,15 +145,11 @@ struct unsym_list {
 
 static int unsym_add(void *ctx, const char *name)
 {
-	static const char *const glibc[] = { "libc.so.", "ld-linux", "libpthread.so.", "libm.so.",
-					     "libdl.so.", "librt.so." };
 	struct unsym_list *l = ctx;
-	size_t i;
 	int n;
 
-	for (i = 0; i < sizeof(glibc) / sizeof(glibc[0]); i++)
-		if (!strncmp(name, glibc[i], strlen(glibc[i])))
-			l->glibc = true;
+	if (rt_report__glibc(name))
+		l->glibc = true;
 	n = snprintf(l->names + l->len, sizeof(l->names) - l->len, "%s%s", l->len ? ", " : "",
 		     name);
 	if (n < 0 || (size_t)n >= sizeof(l->names) - l->len) {

@@ -321,7 +321,8 @@ static int on_event(void *ctx, const struct rt_event *e)
 	t = target_find(d, e->h.tgid);
 	if (!t)
 		return 0; /* a record that was in flight when we detached */
-	if (rt_alloc_event(e) && rt_tracer__alloc_internal(d->tracer, e->h.tgid, e->caller)) {
+	if (rt_alloc_event(e) && !(e->h.flags & RT_EVF_INTERNAL) &&
+	    rt_tracer__alloc_internal(d->tracer, e->h.tgid, e->caller)) {
 		d->tmp = *e;
 		d->tmp.h.flags |= RT_EVF_INTERNAL;
 		e = &d->tmp;

@@ -3,7 +3,9 @@
  * Live tracing: start or find the target, attach, drain the ring buffer on a short timer into
  * the engine (and the trace file with -o), and detach on Ctrl-C, SIGTERM, -d expiry or target
  * exit. The target is never signalled or stopped by us, except the command we start ourselves,
- * which waits on a pipe until the probes are in place.
+ * which waits on a pipe until the probes are in place, and to which a SIGTERM or SIGINT sent
+ * to racetrace is passed on (racetrace keeps tracing until it exits, as `timeout` does). With
+ * --json on stdout, the command's stdout is racetrace's stderr: stdout is the JSON stream.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "engine/hb.h"
 #include "lib/log.h"
 #include "lib/supp.h"
+#include "lib/sabotage.h"
 #include "report/report.h"
 #include "probe/stream.h"
 #include "run/pipeline.h"
@@ -39,10 +42,14 @@
 #define RT_RESCAN_INTERVAL_MS 500
 
 static volatile sig_atomic_t stop_signal;
+/* the last signal was sent by a process (kill), not by the terminal to the whole group */
+static volatile sig_atomic_t stop_signal_sent;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
 	stop_signal = sig;
+	stop_signal_sent = si && si->si_code != SI_KERNEL;
 }
 
 static __u64 now_ns(clockid_t clk)
@@ -96,7 +103,8 @@ static int on_event(void *ctx, const struct rt_event *e)
 	/* Go call sites are classified by the symbolizer (rt_pipeline__mark) */
 	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
 		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
-	if (rt_alloc_event(e) && rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
+	if (rt_alloc_event(e) && !(e->h.flags & RT_EVF_INTERNAL) &&
+	    rt_tracer__alloc_internal(l->tracer, e->h.tgid, e->caller)) {
 		/* the C library's own bookkeeping: marked, so a replay sees it the same way */
 		l->tmp = *e;
 		l->tmp.h.flags |= RT_EVF_INTERNAL;
@@ -169,9 +177,10 @@ static int resolve_cmd(const char *name, char *out, size_t outlen)
 
 /*
  * Fork the command, stopped on a pipe until *go_fd is written (or closed, which makes it exit
- * 127 without running). Returns the child pid or -errno.
+ * 127 without running). stdout_to_stderr: the command's stdout is our stderr (our stdout is
+ * the JSON stream). Returns the child pid or -errno.
  */
-static pid_t spawn_waiting(const char *path, char **argv, int *go_fd)
+static pid_t spawn_waiting(const char *path, char **argv, bool stdout_to_stderr, int *go_fd)
 {
 	int p[2];
 	pid_t pid;
@@ -194,6 +203,11 @@ static pid_t spawn_waiting(const char *path, char **argv, int *go_fd)
 		signal(SIGTERM, SIG_DFL);
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);
+		if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "racetrace: redirect the command's stdout: %s\n",
+				strerror(errno));
+			_exit(127);
+		}
 		execv(path, argv);
 		fprintf(stderr, "racetrace: exec %s: %s\n", path, strerror(errno));
 		_exit(127);
@@ -279,12 +293,13 @@ int rt_live_run(const struct rt_env *env)
 	struct rt_symbolizer *sym = NULL;
 	struct hb_stats st;
 	struct live l = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
 	char err[512] = "", cmdpath[4096], comm[32], gopath[4096 + 32];
 	int status = RT_EXIT_ERROR, go_fd = -1, pidfd = -1, child_status = -1, ret;
 	bool stopped = false; /* the child is stopped and we have not continued it */
 	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
+	int forwarded = 0; /* the last signal passed on to the command */
 	FILE *json_out = NULL;
 	pid_t pid = env->pid;
 
@@ -314,7 +329,7 @@ int rt_live_run(const struct rt_env *env)
 	}
 
 	if (child) {
-		pid = spawn_waiting(cmdpath, env->cmd, &go_fd);
+		pid = spawn_waiting(cmdpath, env->cmd, env->json && !json_out, &go_fd);
 		if (pid < 0) {
 			rt_err("start %s: %s", cmdpath, strerror(-pid));
 			goto cleanup;
@@ -341,7 +356,7 @@ int rt_live_run(const struct rt_env *env)
 	l.tracer = tracer;
 	ret = child ? rt_tracer__attach_exec(tracer, pid, cmdpath, err, sizeof(err)) :
 		      rt_tracer__attach_maps(tracer, pid, err, sizeof(err));
-	if (ret >= 0 && topts.go_goid_off)
+	if (ret >= 0 && topts.go_goid_off && !rt_sabotage("nogo"))
 		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
 	if (ret < 0) {
 		rt_err("%s", err);
@@ -353,7 +368,8 @@ int rt_live_run(const struct rt_env *env)
 		rt_err("%s", err);
 		goto cleanup;
 	}
-	if (rt_tracer__nprobes(tracer) == 0 && env->probes) {
+	/* (a sabotaged Go program has none, and is traced anyway: the tests must notice) */
+	if (rt_tracer__nprobes(tracer) == 0 && env->probes && !rt_sabotage("nogo")) {
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
 		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
 		       pid, child ? cmdpath : "its executable or libraries");
@@ -454,6 +470,23 @@ int rt_live_run(const struct rt_env *env)
 			rt_err("processing events: out of memory");
 			goto cleanup;
 		}
+		if (stop_signal && child) {
+			/*
+			 * Pass it on and trace on until the command exits (a terminal's Ctrl-C
+			 * reached the command already: it is in our process group).
+			 */
+			if (stop_signal_sent) {
+				fprintf(stderr, "racetrace: passing %s on to pid %d (%s)\n",
+					strsignal(stop_signal), pid, comm);
+				kill(pid, stop_signal);
+				/* as timeout(1): a command stopped by someone must run to see it
+				 * (our own stop at exit() is continued below) */
+				if (!stopped)
+					kill(pid, SIGCONT);
+			}
+			forwarded = stop_signal;
+			stop_signal = 0;
+		}
 		if (stop_signal)
 			break;
 		if (child) {
@@ -553,6 +586,8 @@ int rt_live_run(const struct rt_env *env)
 	if (stop_signal && !env->json && !json_out)
 		fprintf(stderr, "racetrace: detaching from pid %d (%s)\n", pid,
 			strsignal(stop_signal));
+	if (forwarded && exited)
+		rt_debug("pid %d exited after %s", pid, strsignal(forwarded));
 	rt_report__summary(report, &sum);
 
 	if (l.trace) {

@@ -113,6 +113,7 @@ void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 		       "racetrace_engine_evictions_total{table=\"heap_blocks\"} %llu\n"
 		       "racetrace_engine_evictions_total{table=\"sync_clocks\"} %llu\n"
 		       "racetrace_engine_evictions_total{table=\"exited_threads\"} %llu\n"
+		       "racetrace_engine_evictions_total{table=\"clock_slots\"} %llu\n"
 		       "racetrace_engine_evictions_total{table=\"lock_order_graph\"} %llu\n"
 		       "racetrace_engine_evictions_total{table=\"lock_order_search\"} %llu\n"
 		       "racetrace_engine_evictions_total{table=\"suppressed_after_loss\"} "
@@ -120,6 +121,7 @@ void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 		       (unsigned long long)c->locks_evicted, (unsigned long long)c->blocks_evicted,
 		       (unsigned long long)c->syncs_evicted,
 		       (unsigned long long)c->dead_threads_evicted,
+		       (unsigned long long)c->slots_reused,
 		       (unsigned long long)c->lockorder_resets,
 		       (unsigned long long)c->lockorder_truncated,
 		       (unsigned long long)c->suppressed_lossy);

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <dwarf.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <elfutils/libdw.h>
@@ -52,6 +53,8 @@
 #define RT_SYM_MAX_PHDRS 4096
 #define RT_SYM_MAX_SYMS (1 << 23)
 #define RT_SYM_MAX_CUS (1 << 20)
+#define RT_SYM_MAX_DIE_DEPTH 256	/* scopes descended to find a pc's inline chain */
+#define RT_SYM_MAX_DIES (1L << 22)	/* DIEs visited for one pc */
 #define RT_SYM_CACHE_MAX 4096	  /* cached frames; the cache is emptied when full */
 #define RT_SYM_NESTED_SCAN 8	  /* symbols looked back at for a function that contains pc */
 #define RT_SYM_NOSIZE_MAX 0x10000 /* reach of a function symbol without st_size */
@@ -100,6 +103,9 @@ struct module {
 	struct elf_file main;
 	struct elf_file dbg;
 	Dwarf *dw; /* lines, from main or dbg; may be NULL */
+	/* a Go binary without DWARF: names, lines and inline chains from .gopclntab; NULL else */
+	struct rt_goelf *go;
+	bool go_tried; /* opening go was tried */
 	struct load *loads;
 	size_t nloads, loads_cap;
 	struct sym *syms;
@@ -421,22 +427,35 @@ static int add_go_func(void *ctx, __u64 addr, __u64 size, const char *name)
 	return module__add_sym(ctx, addr, size, STB_GLOBAL, name);
 }
 
+/*
+ * m's .gopclntab reader, opened on first use (NULL when it cannot be: logged at debug level).
+ * It maps the file; a running executable cannot be written (ETXTBSY), and a replaced one keeps
+ * its old inode under the mapping.
+ */
+static struct rt_goelf *module__go(struct module *m)
+{
+	char path[64], err[256];
+
+	if (m->go_tried || !m->main.has_gopclntab)
+		return m->go;
+	m->go_tried = true;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->main.fd);
+	m->go = rt_goelf__open(path, err, sizeof(err));
+	if (!m->go)
+		rt_debug("symbolize: %s: .gopclntab unusable: %s", m->path, err);
+	return m->go;
+}
+
 /* A Go binary without .symtab (built with -s, or Debian's etcd): names from .gopclntab. */
 static void module__load_go_syms(struct module *m)
 {
-	char path[64], err[256];
-	struct rt_goelf *g;
+	struct rt_goelf *g = module__go(m);
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->main.fd);
-	g = rt_goelf__open(path, err, sizeof(err));
-	if (!g) {
-		rt_debug("symbolize: %s: .gopclntab unusable: %s", m->path, err);
+	if (!g)
 		return;
-	}
 	if (rt_goelf__foreach_func(g, add_go_func, m))
 		m->nsyms = 0; /* partial tables mislead: none rather than some */
 	module__sort_syms(m);
-	rt_goelf__free(g);
 }
 
 /* The function containing pc, or NULL. */
@@ -735,8 +754,15 @@ static void module__load(struct module *m, struct debuginfod *d)
 		dw_elf = m->dbg.elf;
 	if (dw_elf)
 		m->dw = dwarf_begin_elf(dw_elf, DWARF_C_READ, NULL);
-	rt_debug("symbolize: %s: %zu functions, %s lines", m->path, m->nsyms,
-		 m->dw ? "with" : "no");
+	if (m->dw) {
+		/* DWARF answers lines and inline chains: the function table is not needed */
+		rt_goelf__free(m->go);
+		m->go = NULL;
+	} else {
+		module__go(m);
+	}
+	rt_debug("symbolize: %s: %zu functions, %s", m->path, m->nsyms,
+		 m->dw ? "lines from DWARF" : m->go ? "lines from .gopclntab" : "no lines");
 }
 
 static void module__free(struct module *m)
@@ -745,6 +771,7 @@ static void module__free(struct module *m)
 		return;
 	if (m->dw)
 		dwarf_end(m->dw);
+	rt_goelf__free(m->go);
 	elf_file__close(&m->dbg);
 	elf_file__close(&m->main);
 	free(m->names);
@@ -754,36 +781,162 @@ static void module__free(struct module *m)
 	free(m);
 }
 
-/* Source line of pc, into f->file and f->line when found. */
-static void module__find_line(struct module *m, __u64 pc, struct rt_frame *f)
+/* One level of an inline chain, before it becomes a frame. */
+struct inl_level {
+	const char *function; /* NULL: the out-of-line function's symbol names it */
+	const char *file;     /* a path, or NULL */
+	int line;
+	bool inlined;
+};
+
+/* The compilation unit holding pc, into *die; NULL when none does. */
+static Dwarf_Die *module__cu(struct module *m, __u64 pc, Dwarf_Die *die)
 {
-	Dwarf_Die die, *cu;
+	Dwarf_Die *cu = dwarf_addrdie(m->dw, pc, die);
 	Dwarf_CU *unit = NULL;
-	const char *src;
-	Dwarf_Line *line;
-	int lineno;
 	size_t n;
 
-	if (!m->dw)
-		return;
-	cu = dwarf_addrdie(m->dw, pc, &die);
 	/* no .debug_aranges (clang does not emit them by default): ask each CU */
 	for (n = 0; !cu && n < RT_SYM_MAX_CUS; n++) {
-		if (dwarf_get_units(m->dw, unit, &unit, NULL, NULL, &die, NULL))
+		if (dwarf_get_units(m->dw, unit, &unit, NULL, NULL, die, NULL))
 			break;
-		if (dwarf_haspc(&die, pc) > 0)
-			cu = &die;
+		if (dwarf_haspc(die, pc) > 0)
+			cu = die;
 	}
-	if (!cu)
-		return;
-	line = dwarf_getsrc_die(cu, pc);
-	if (!line)
-		return;
-	src = dwarf_linesrc(line, NULL, NULL);
-	if (!src || dwarf_lineno(line, &lineno) || lineno <= 0)
-		return;
-	copy_basename(f->file, sizeof(f->file), src);
-	f->line = lineno;
+	return cu;
+}
+
+/*
+ * The DW_TAG_inlined_subroutine DIEs whose code holds pc, outermost first, into path: a walk
+ * down from the CU through the scopes that hold pc (functions, inlined bodies, lexical blocks;
+ * namespaces and classes, which have no code of their own, are looked into). Our own walk, not
+ * dwarf_getscopes(), which leaks its array on some corrupt input. Returns how many (at most
+ * max); *budget bounds the DIEs visited.
+ */
+static int dwarf_inline_path(Dwarf_Die *cu, __u64 pc, Dwarf_Die *path, int max, long *budget)
+{
+	Dwarf_Die cur = *cu, child;
+	int n = 0, depth;
+
+	for (depth = 0; depth < RT_SYM_MAX_DIE_DEPTH; depth++) {
+		bool found = false;
+
+		if (dwarf_child(&cur, &child))
+			break;
+		do {
+			int tag = dwarf_tag(&child);
+
+			if (--*budget < 0)
+				return n;
+			if (tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+			    tag == DW_TAG_structure_type || tag == DW_TAG_module) {
+				Dwarf_Die inner;
+
+				/* code is in a function below: look one level into it */
+				if (dwarf_child(&child, &inner))
+					continue;
+				do {
+					if (--*budget < 0)
+						return n;
+					if (dwarf_tag(&inner) == DW_TAG_subprogram &&
+					    dwarf_haspc(&inner, pc) > 0) {
+						child = inner;
+						found = true;
+						break;
+					}
+				} while (!dwarf_siblingof(&inner, &inner));
+				if (found)
+					break;
+				continue;
+			}
+			if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine &&
+			    tag != DW_TAG_lexical_block)
+				continue;
+			if (dwarf_haspc(&child, pc) > 0) {
+				found = true;
+				break;
+			}
+		} while (!dwarf_siblingof(&child, &child));
+		if (!found)
+			break;
+		if (dwarf_tag(&child) == DW_TAG_inlined_subroutine && n < max)
+			path[n++] = child;
+		cur = child;
+	}
+	return n;
+}
+
+/*
+ * The inline chain at pc from DWARF, as `addr2line -i` gives it: the line table's position of
+ * pc for the innermost inlined function, then, from the innermost DW_TAG_inlined_subroutine
+ * out, its DW_AT_call_file and DW_AT_call_line as the position in the function it was inlined
+ * into, up to the out-of-line function. Strings point into libdw's data, valid while m->dw is.
+ * Returns the number of levels (>= 1), or 0 when DWARF does not cover pc.
+ */
+static int module__dwarf_chain(struct module *m, __u64 pc, struct inl_level *lv, int max)
+{
+	Dwarf_Die cudie, *cu, path[RT_SYM_MAX_INLINE];
+	Dwarf_Files *files = NULL;
+	const char *file = NULL;
+	long budget = RT_SYM_MAX_DIES;
+	size_t nfiles = 0;
+	Dwarf_Line *dl;
+	int line = 0, np, i, n = 0;
+
+	if (!m->dw || max < 1 || !(cu = module__cu(m, pc, &cudie)))
+		return 0;
+	dl = dwarf_getsrc_die(cu, pc);
+	if (dl) {
+		file = dwarf_linesrc(dl, NULL, NULL);
+		if (dwarf_lineno(dl, &line) || line < 0)
+			line = 0;
+	}
+	if (dwarf_getsrcfiles(cu, &files, &nfiles))
+		files = NULL;
+	np = dwarf_inline_path(cu, pc, path, RT_MIN(max - 1, RT_SYM_MAX_INLINE), &budget);
+	for (i = np - 1; i >= 0; i--) {
+		Dwarf_Attribute a;
+		Dwarf_Word v;
+
+		lv[n].function = dwarf_diename(&path[i]);
+		lv[n].file = file;
+		lv[n].line = line;
+		lv[n].inlined = true;
+		n++;
+		/* where this body was called, in the next-outer function */
+		file = NULL;
+		line = 0;
+		if (files && !dwarf_formudata(dwarf_attr(&path[i], DW_AT_call_file, &a), &v) &&
+		    v < nfiles)
+			file = dwarf_filesrc(files, v, NULL, NULL);
+		if (!dwarf_formudata(dwarf_attr(&path[i], DW_AT_call_line, &a), &v) &&
+		    v <= 0x7fffffff)
+			line = (int)v;
+	}
+	/* the out-of-line function: named by its symbol */
+	lv[n].function = NULL;
+	lv[n].file = file;
+	lv[n].line = line;
+	lv[n].inlined = false;
+	return n + 1;
+}
+
+/* The inline chain at pc from .gopclntab (a Go binary without DWARF); 0 when unknown. */
+static int module__go_chain(struct module *m, __u64 pc, struct inl_level *lv, int max)
+{
+	struct rt_go_frame gf[RT_SYM_MAX_INLINE];
+	int n, i;
+
+	if (!m->go || max <= 0)
+		return 0;
+	n = rt_goelf__frames(m->go, pc, gf, RT_MIN(max, RT_SYM_MAX_INLINE));
+	for (i = 0; i < n; i++) {
+		lv[i].function = gf[i].inlined ? gf[i].function : NULL;
+		lv[i].file = gf[i].file;
+		lv[i].line = gf[i].line;
+		lv[i].inlined = gf[i].inlined;
+	}
+	return n > 0 ? n : 0;
 }
 
 /* ---- the symbolizer ----------------------------------------------------------------------- */
@@ -1070,34 +1223,34 @@ static const struct mapping *find_mapping(const struct rt_symbolizer *s, pid_t p
 	return best;
 }
 
-/* rt_sym__frame() without noting a frame it gives without function; *modp: its module or NULL. */
-static int frame_lookup(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f,
-			struct module **modp)
+/*
+ * The frames of addr, uncached: see rt_sym__frames(). Returns the number stored in out (>= 1,
+ * at most max, which must be >= 1) and sets *rc to 0 or -ENOENT (no mapping: one bare frame);
+ * *modp: the module, or NULL.
+ */
+static int frames_resolve(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *out,
+			  int max, int *rc, struct module **modp)
 {
-	const struct cache_ent *ce;
+	struct inl_level lv[RT_SYM_MAX_INLINE];
+	struct rt_frame phys;
 	const struct mapping *mp;
 	const struct sym *sym = NULL;
+	struct rt_frame *f = &out[0];
 	struct module *m = NULL;
 	__u64 off, vaddr, pc;
-	int rc = 0;
+	int n = 0, i, k;
 
 	memset(f, 0, sizeof(*f));
 	f->addr = addr;
 	*modp = NULL;
-	if (!s)
-		return -ENOENT;
-	ce = cache_get(s, pid, addr);
-	if (ce) {
-		*f = ce->f;
-		*modp = ce->mod;
-		return ce->rc;
-	}
-	mp = find_mapping(s, pid, addr);
+	*rc = 0;
+	mp = s ? find_mapping(s, pid, addr) : NULL;
 	if (!mp) {
-		rc = -ENOENT;
-		goto cleanup;
+		*rc = -ENOENT;
+		return 1;
 	}
 	m = mp->mod;
+	*modp = m;
 	if (!m->loaded)
 		module__load(m, &s->dfd);
 	copy_basename(f->module, sizeof(f->module), m->path);
@@ -1105,7 +1258,7 @@ static int frame_lookup(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct r
 	off = addr - mp->start + mp->off;
 	f->offset = off;
 	if (!m->main.elf || !module__vaddr(m, off, &vaddr))
-		goto cleanup;
+		return 1;
 	f->offset = vaddr;
 	/*
 	 * A return address: the call is at vaddr - 1, possibly the last instruction of a caller
@@ -1123,11 +1276,61 @@ static int frame_lookup(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct r
 		snprintf(f->function, sizeof(f->function), "%s", m->names + sym->name);
 		f->offset = vaddr - sym->start;
 	}
-	module__find_line(m, pc, f);
+	n = module__dwarf_chain(m, pc, lv, RT_SYM_MAX_INLINE);
+	if (!n)
+		n = module__go_chain(m, pc, lv, RT_SYM_MAX_INLINE);
+	if (!n)
+		return 1;
+	phys = *f;
+	/* the innermost max - 1 levels, and always the out-of-line one, last */
+	for (i = 0, k = 0; i < n && k < max; i++) {
+		struct rt_frame *o = &out[k];
 
-cleanup:
-	cache_put(s, pid, rc, m, f);
-	*modp = m;
+		if (k == max - 1 && i < n - 1)
+			continue;
+		*o = phys;
+		o->inlined = lv[i].inlined;
+		if (lv[i].inlined)
+			snprintf(o->function, sizeof(o->function), "%s",
+				 lv[i].function ? lv[i].function : "");
+		o->file[0] = '\0';
+		o->line = 0;
+		if (lv[i].file)
+			copy_basename(o->file, sizeof(o->file), lv[i].file);
+		if (lv[i].line > 0)
+			o->line = lv[i].line;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * rt_sym__frame() without noting a frame it gives without function: the out-of-line frame of
+ * the chain, cached; *modp: its module or NULL.
+ */
+static int frame_lookup(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f,
+			struct module **modp)
+{
+	struct rt_frame chain[RT_SYM_MAX_INLINE];
+	const struct cache_ent *ce;
+	int n, rc;
+
+	*modp = NULL;
+	if (!s) {
+		memset(f, 0, sizeof(*f));
+		f->addr = addr;
+		return -ENOENT;
+	}
+	ce = cache_get(s, pid, addr);
+	if (ce) {
+		*f = ce->f;
+		*modp = ce->mod;
+		return ce->rc;
+	}
+	/* chain[0] is written first: the innermost levels are kept while f is the last */
+	n = frames_resolve(s, pid, addr, chain, RT_SYM_MAX_INLINE, &rc, modp);
+	*f = chain[n - 1];
+	cache_put(s, pid, rc, *modp, f);
 	return rc;
 }
 
@@ -1140,6 +1343,22 @@ int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_fram
 	if (!rc && m && m->main.elf && !f->function[0])
 		m->unsymbolized = true;
 	return rc;
+}
+
+int rt_sym__frames(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *out, int max)
+{
+	struct module *m;
+	int n, rc;
+
+	if (max <= 0)
+		return -EINVAL;
+	n = frames_resolve(s, pid, addr, out, max, &rc, &m);
+	if (rc)
+		return rc;
+	/* read as an ELF file, and still no function: symbols and debug info are missing */
+	if (m && m->main.elf && !out[n - 1].function[0])
+		m->unsymbolized = true;
+	return n;
 }
 
 int rt_sym__foreach_unsymbolized(const struct rt_symbolizer *s, rt_sym_name_fn fn, void *ctx)
@@ -1170,28 +1389,40 @@ int rt_sym__foreach_unsymbolized(const struct rt_symbolizer *s, rt_sym_name_fn f
 	return 0;
 }
 
+const char *rt_sym__format_frame(const struct rt_frame *f, char *buf, size_t len)
+{
+	const char *del = f->deleted ? " (deleted)" : "";
+
+	if (!buf || !len || !f->module[0])
+		return NULL;
+	if (f->inlined && f->function[0] && f->line > 0)
+		snprintf(buf, len, "%s (%s:%d) (inlined)%s", f->function, f->file, f->line, del);
+	else if (f->inlined)
+		snprintf(buf, len, "%s (%s) (inlined)%s", f->function[0] ? f->function : "??",
+			 f->module, del);
+	else if (f->function[0] && f->line > 0)
+		snprintf(buf, len, "%s+0x%llx (%s:%d)%s", f->function, (unsigned long long)f->offset,
+			 f->file, f->line, del);
+	else if (f->function[0])
+		snprintf(buf, len, "%s+0x%llx (%s)%s", f->function, (unsigned long long)f->offset,
+			 f->module, del);
+	else if (f->line > 0)
+		snprintf(buf, len, "%s+0x%llx (%s:%d)%s", f->module, (unsigned long long)f->offset,
+			 f->file, f->line, del);
+	else
+		snprintf(buf, len, "%s+0x%llx%s", f->module, (unsigned long long)f->offset, del);
+	return buf;
+}
+
 const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t len)
 {
 	struct rt_frame f;
-	const char *del;
 
 	if (!ctx || !buf || !len)
 		return NULL;
-	if (rt_sym__frame(ctx, (pid_t)pid, addr, &f) || !f.module[0])
+	if (rt_sym__frame(ctx, (pid_t)pid, addr, &f))
 		return NULL;
-	del = f.deleted ? " (deleted)" : "";
-	if (f.function[0] && f.line > 0)
-		snprintf(buf, len, "%s+0x%llx (%s:%d)%s", f.function, (unsigned long long)f.offset,
-			 f.file, f.line, del);
-	else if (f.function[0])
-		snprintf(buf, len, "%s+0x%llx (%s)%s", f.function, (unsigned long long)f.offset,
-			 f.module, del);
-	else if (f.line > 0)
-		snprintf(buf, len, "%s+0x%llx (%s:%d)%s", f.module, (unsigned long long)f.offset,
-			 f.file, f.line, del);
-	else
-		snprintf(buf, len, "%s+0x%llx%s", f.module, (unsigned long long)f.offset, del);
-	return buf;
+	return rt_sym__format_frame(&f, buf, len);
 }
 
 int rt_sym__go_class(void *ctx, __u32 pid, __u64 addr)

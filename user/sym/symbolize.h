@@ -3,8 +3,9 @@
  * Code address -> module, function, source file and line, for the processes we trace. Mappings
  * come from /proc/PID/maps snapshots (kept across snapshots, since a library may be unmapped
  * before its findings are printed) or are added by hand (tests, trace replay). ELF files are
- * opened lazily, once per module, with libelf; symbols come from .symtab, else .dynsym; lines
- * from DWARF through libdw. Separate debug files are found by build-id under
+ * opened lazily, once per module, with libelf; symbols come from .symtab, else .dynsym (else,
+ * in a Go binary, .gopclntab); lines and inline chains from DWARF through libdw, else from a Go
+ * binary's .gopclntab. Separate debug files are found by build-id under
  * /usr/lib/debug/.build-id/ and by .gnu_debuglink, then, when DEBUGINFOD_URLS is set, fetched by
  * build-id from those debuginfod servers (libdebuginfod). The target's files are untrusted:
  * garbage gives "module+0x1234" or nothing, never a crash. Pure C, no libbpf; not thread-safe.
@@ -22,6 +23,7 @@
 #include <linux/types.h>
 
 #define RT_SYM_NAME_LEN 256
+#define RT_SYM_MAX_INLINE 16 /* frames of one address's inline chain, at most */
 
 struct rt_symbolizer;
 
@@ -43,6 +45,12 @@ struct rt_frame {
 	 * differ from the one the process ran.
 	 */
 	bool deleted;
+	/*
+	 * function was inlined into the next frame of the chain (rt_sym__frames()): file:line is
+	 * inside function, and addr, module and offset are those of the out-of-line function
+	 * that holds the code (the chain's last frame).
+	 */
+	bool inlined;
 };
 
 /* An empty symbolizer. Returns NULL and sets errno (ENOMEM) on failure. */
@@ -72,12 +80,26 @@ int rt_sym__add_mapping(struct rt_symbolizer *s, pid_t pid, __u64 start, __u64 e
 			__u64 file_off, const char *path);
 
 /*
- * Symbolize one address of process pid, for printing. Always fills f (addr at least, the rest
- * zeroed when unknown); returns 0, or -ENOENT when the address is in no known mapping. A frame
- * in a readable ELF file that gets no function name is remembered for
- * rt_sym__foreach_unsymbolized().
+ * Symbolize one address of process pid, for printing: the out-of-line function that holds the
+ * code, with its own file:line (where it called the functions inlined there, if any: the last
+ * frame of rt_sym__frames()). Always fills f (addr at least, the rest zeroed when unknown);
+ * returns 0, or -ENOENT when the address is in no known mapping. A frame in a readable ELF
+ * file that gets no function name is remembered for rt_sym__foreach_unsymbolized().
  */
 int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *f);
+
+/*
+ * The frames of one address, one per function of its inline chain, innermost first, as
+ * `addr2line -i` and Go tracebacks print them: out[k] names the k-th function and the position
+ * in it (for the innermost, the position of the code; for the others, the call of the
+ * function inlined there). All but the last are marked inlined; the last is rt_sym__frame()'s.
+ * The chain comes from DWARF (DW_TAG_inlined_subroutine, DW_AT_call_file, DW_AT_call_line)
+ * or, in a Go binary without DWARF, from .gopclntab's inline trees and line tables; without
+ * either it is one frame. Stores at most max frames (a longer chain keeps its innermost
+ * max - 1 and the last) and returns how many (>= 1); -ENOENT when the address is in no known
+ * mapping (out[0] is then the bare frame), -EINVAL when max < 1. Not cached: for printing.
+ */
+int rt_sym__frames(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_frame *out, int max);
 
 /*
  * rt_symbolize_fn of report.h; ctx is a struct rt_symbolizer. Writes "function+0x12
@@ -86,6 +108,11 @@ int rt_sym__frame(struct rt_symbolizer *s, pid_t pid, __u64 addr, struct rt_fram
  * buf; returns NULL when nothing is known (no mapping, or len == 0).
  */
 const char *rt_sym__format(void *ctx, __u32 pid, __u64 addr, char *buf, size_t len);
+/*
+ * One frame as rt_sym__format() writes it; an inlined frame has no offset and ends in
+ * " (inlined)": "sync.(*Mutex).Lock (mutex.go:81) (inlined)". NULL when f has no module.
+ */
+const char *rt_sym__format_frame(const struct rt_frame *f, char *buf, size_t len);
 /*
  * What Go code the call site addr is in, for rt_event_mark_go_site (ctx: the symbolizer):
  * RT_SITE_GO_TIME for package time, RT_SITE_GO_RUNTIME for the runtime and the packages

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""End-to-end tests of Go happens-before and channel misuse (issue 16, items 13 to 15), on the
+Go programs of tests/targets/go/ built by scripts/build_go_targets.sh for go1.19, 1.21, 1.22
+and 1.23, normally and stripped (-ldflags='-s -w'):
+
+- mapsleep / mapsleepok: a map written by a goroutine that ended and, 300 ms later, by a new
+  one (a race: the new goroutine must not inherit the ended one's clock slot), and the clean
+  twin ordered by a channel or a Mutex;
+
+Each runs in `--` mode and in -p mode; findings are compared structurally (kinds, the
+goroutines the program names in its "NAME: goid ROLE N" lines), and a clean twin must also
+show that racetrace watched (no event lost, the map writes and channel operations seen)."""
+import gotests as g
+import harness as h
+
+# program, program arguments, expected kinds, roles the finding names, and the least
+# number of records of each type the run must show (what the program does for sure)
+N = 100
+MAP_CASES = [
+    ("mapsleep", [], {"go-map-race": 1}, {"first", "second"}, {"go_map_write": 2 * N}),
+    ("mapsleep", ["-chan"], {"go-map-race": 1}, {"first", "second"},
+     {"go_map_write": 2 * N, "go_chan_send": 2}),
+    ("mapsleepok", [], {}, None, {"go_map_write": 2 * N, "go_chan_send": 1}),
+    ("mapsleepok", ["-mutex"], {}, None, {"go_map_write": 2 * N, "go_lock": 1}),
+]
+
+
+def check_run(rc, r, err_lines, want, roles, least):
+    findings, summary = h.parse_jsonl(r)
+    got = g.kinds_of(findings)
+    h.check(got == want, f"findings are exactly {want or 'none'}",
+            f"got {got}: {[f['message'][:100] for f in findings]}")
+    h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
+    ev = summary["events_by_type"]
+    for typ, n in least.items():
+        h.check(ev.get(typ, 0) >= n, f"at least {n} {typ} records (racetrace watched)",
+                f"{ev.get(typ, 0)}")
+    if roles:
+        ids = g.goids(err_lines)
+        want_ids = {ids.get(x) for x in roles}
+        h.check(None not in want_ids, "the program named its goroutines", repr(ids))
+        h.check(set(findings[0]["threads"]) == want_ids,
+                f"the finding names goroutines {sorted(roles)}",
+                f"threads {findings[0]['threads']} vs {ids}")
+    h.check(rc == (2 if want else 0), f"exit status {2 if want else 0}", f"got {rc}")
+    return summary
+
+
+def map_case(minor, variant, name, args, want, roles, least, pid_mode):
+    def fn(ctx):
+        before = h.LinkSnapshot()
+        path = g.gobin(minor, name, variant)
+        if pid_mode:
+            rc, r, t = h.run_pid_mode(ctx, [path, *args])
+            err_lines = t.err  # the target's own lines are on its stderr in -p mode
+            ours = {r.pid, t.pid}
+        else:
+            rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=("--json",))
+            err_lines = r.err
+            ours = {r.pid}
+        summary = check_run(rc, r, err_lines, want, roles, least)
+        h.check_no_leaked_links(ctx, before, ours | {summary.get("pid")})
+    return fn
+
+
+for _minor in g.GO_VERSIONS:
+    for _variant in ("", "-sw"):
+        for _name, _args, _want, _roles, _least in MAP_CASES:
+            _label = _name + "".join(_args)
+            h.test(f"go1.{_minor}{_variant}-{_label}")(
+                map_case(_minor, _variant, _name, _args, _want, _roles, _least, False))
+            h.test(f"go1.{_minor}{_variant}-{_label}-pid")(
+                map_case(_minor, _variant, _name, _args, _want, _roles, _least, True))
