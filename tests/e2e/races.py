@@ -125,3 +125,6 @@ for _minor in GO_VERSIONS:
                    "the struct field main.s.hits", gobin(_minor, "racefield")))
         h.test(f"races-go1.{_minor}-field-clean-{_mode}")(
             t_clean("racefield_clean", _mode, 3 * 300, gobin(_minor, "racefield_clean")))
+        # job structs handed over channels, mutated by one goroutine at a time
+        h.test(f"races-go1.{_minor}-jobhandoff-{_mode}")(
+            t_clean("jobhandoff", _mode, 4 * 400, gobin(_minor, "jobhandoff")))
