@@ -12,7 +12,7 @@
 /*
  * The oldest ABI a trace may have and still replay. ABI 6 kept every record and field of 5
  * and only added (owner words in ret, RT_EV_COND_DESTROY, cond wait flags in arg), which read
- * as "not known" in a trace of 5; ABI 7 only added RT_EV_MEM_ACCESS.
+ * as "not known" in a trace of 5. ABI 7 only added RT_EV_MEM_ACCESS (--races).
  */
 #define RT_EVENTS_ABI_MIN 5
 

@@ -1273,15 +1273,21 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 			hb_actor_get(hb, e->h.tid, e->h.tid, e->h.tgid);
 	if (!t)
 		return -ENOMEM;
-	if (t->key & RT_GO_KEY) {
-		err = hb_go_before(hb, t, e);
-		if (err)
-			return err < 0 ? err : 0;
-	}
 	if (t->mem_acquire) {
 		err = hb_mem_before(hb, t);
 		if (err)
 			return err;
+	}
+	/*
+	 * A goroutine's memory access says nothing about its Go operations: their entries and
+	 * returns are all probed, so the Go lowering sees only its own records.
+	 */
+	if ((t->key & RT_GO_KEY) && e->h.type == RT_EV_MEM_ACCESS)
+		return hb_lower_mem(hb, t, e);
+	if (t->key & RT_GO_KEY) {
+		err = hb_go_before(hb, t, e);
+		if (err)
+			return err < 0 ? err : 0;
 	}
 	if (t->has_pending && !continues_pending(t, e)) {
 		err = hb_promote(hb, t);

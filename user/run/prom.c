@@ -118,7 +118,9 @@ void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 		       "racetrace_engine_evictions_total{table=\"lock_order_search\"} %llu\n"
 		       "racetrace_engine_evictions_total{table=\"suppressed_after_loss\"} "
 		       "%llu\n"
-		       "racetrace_engine_evictions_total{table=\"go_leak\"} %llu\n",
+		       "racetrace_engine_evictions_total{table=\"go_leak\"} %llu\n"
+		       "racetrace_engine_evictions_total{table=\"atomic_locations\"} %llu\n"
+		       "racetrace_engine_evictions_total{table=\"race_shadow\"} %llu\n",
 		       (unsigned long long)c->locks_evicted, (unsigned long long)c->blocks_evicted,
 		       (unsigned long long)c->syncs_evicted,
 		       (unsigned long long)c->dead_threads_evicted,
@@ -126,7 +128,17 @@ void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 		       (unsigned long long)c->lockorder_resets,
 		       (unsigned long long)c->lockorder_truncated,
 		       (unsigned long long)c->suppressed_lossy,
-		       (unsigned long long)c->go_leak_forgotten);
+		       (unsigned long long)c->go_leak_forgotten,
+		       (unsigned long long)c->atomics_evicted,
+		       (unsigned long long)c->race_shadow_evicted);
+	rt_mbuf_header(b, "racetrace_race_accesses_total", "counter",
+		       "Memory accesses checked by the data-race detector (--races).");
+	rt_mbuf_printf(b, "racetrace_race_accesses_total %llu\n",
+		       (unsigned long long)c->race_mem_accesses);
+	rt_mbuf_header(b, "racetrace_race_addresses_total", "counter",
+		       "Distinct 8-byte words the data-race detector watched (--races).");
+	rt_mbuf_printf(b, "racetrace_race_addresses_total %llu\n",
+		       (unsigned long long)c->race_addrs);
 	rt_mbuf_header(b, "racetrace_go_unlocks_missed_total", "counter",
 		       "Go unlocks the probes did not see (an inlined Unlock that could not "
 		       "be probed), found when the lock was next taken.");
