@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 import tempfile
 
 import harness
@@ -78,19 +79,26 @@ def main(argv):
         return 1
     logdir = os.environ.get("RT_E2E_LOGDIR") or tempfile.mkdtemp(prefix="racetrace-e2e.")
     os.makedirs(logdir, exist_ok=True)
+    took = []
+    start = time.monotonic()
     for name, fn in selected:
+        t0 = time.monotonic()
         reason, logpath = harness.run_test(name, fn, logdir)
+        took.append((time.monotonic() - t0, name))
         if reason is None:
             passed += 1
-            print(f"PASS {name}", flush=True)
+            print(f"PASS {name} ({took[-1][0]:.1f} s)", flush=True)
         else:
             failed += 1
-            print(f"FAIL {name}: {reason} (log: {logpath})", flush=True)
+            print(f"FAIL {name}: {reason} (log: {logpath}, {took[-1][0]:.1f} s)", flush=True)
             if verbose:
                 with open(logpath) as f:
                     sys.stderr.write(f.read())
     if not failed and not os.environ.get("RT_E2E_LOGDIR"):
         shutil.rmtree(logdir, ignore_errors=True)  # logs are kept when something failed
+    took.sort(reverse=True)
+    print(f"e2e took {time.monotonic() - start:.0f} s; the slowest: "
+          + ", ".join(f"{n} {d:.0f} s" for d, n in took[:8]))
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -5,7 +5,8 @@
 # tests/fuzz/corpus/NAME/. The targets are built with -fno-sanitize-recover=all, so an ASan or
 # UBSan report ends the run with a failure, as does a crash, a leak or a broken contract
 # (abort). A target that stops before FUZZ_RUNS executions (libFuzzer's final stats say how
-# many it did), or takes longer than FUZZ_TIMEOUT, fails too: a short run proves little.
+# many it did), takes longer than FUZZ_TIMEOUT, or spends more than 10 s on one input (a hang),
+# fails too: a short run proves little.
 # New inputs and crash artifacts go to a scratch directory, never into the repository; it is
 # kept when something failed.
 #
@@ -32,7 +33,8 @@ for src in tests/fuzz/fuzz_*.c; do
 	[ -d "tests/fuzz/corpus/$short" ] && corpus=("tests/fuzz/corpus/$short")
 	mkdir -p "$work/$short"
 	echo "== $bin: $runs executions, seeds ${corpus[*]:-(none)}"
-	if timeout "$limit" "$bin" -runs="$runs" -artifact_prefix="$work/$short/" \
+	# -timeout: one input that runs 10 s is a hang, reported with the input that caused it
+	if timeout "$limit" "$bin" -runs="$runs" -timeout=10 -artifact_prefix="$work/$short/" \
 		-print_final_stats=1 "$work/$short" ${corpus[@]+"${corpus[@]}"} \
 		>"$work/$short.log" 2>&1; then
 		done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$short.log")

@@ -24,6 +24,31 @@ static void test_match(void **state)
 	assert_true(rt_supp_match("memcached.c", "memcached.c"));
 	assert_false(rt_supp_match("", "x"));
 	assert_false(rt_supp_match("x", NULL));
+	assert_true(rt_supp_match("a*b*c", "xxaxxbxxcxx"));
+	assert_false(rt_supp_match("a*b*c", "xxaxxcxxbxx"));
+	assert_true(rt_supp_match("^a*b*c$", "abbbc"));
+	assert_false(rt_supp_match("^a*b*c$", "abbbcd"));
+	assert_true(rt_supp_match("^*$", ""));
+	assert_true(rt_supp_match("$", "tail"));
+}
+
+/* Many stars against a long near-miss: the fuzzer's input that hung the recursive matcher. */
+static void test_match_many_stars(void **state)
+{
+	char pat[256], s[4096];
+
+	(void)state;
+	memset(pat, 0, sizeof(pat));
+	for (size_t i = 0; i + 2 < sizeof(pat); i += 2) {
+		pat[i] = 'a';
+		pat[i + 1] = '*';
+	}
+	pat[sizeof(pat) - 2] = 'b';
+	memset(s, 'a', sizeof(s) - 1);
+	s[sizeof(s) - 1] = 0;
+	assert_false(rt_supp_match(pat, s));
+	s[sizeof(s) - 2] = 'b';
+	assert_true(rt_supp_match(pat, s));
 }
 
 static void test_parse(void **state)
@@ -66,6 +91,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_match_many_stars),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_errors),
 	};

@@ -14,41 +14,46 @@ struct rt_supp {
 	size_t nrace, cap;
 };
 
-/* Does p (up to its end or a '*') match s at its start? Returns the length matched, or -1. */
-static bool match_here(const char *p, const char *s, bool anchored_end)
-{
-	/* p has no '^'; '*' is any run; '$' at the very end anchors */
-	while (*p && *p != '*') {
-		if (*p == '$' && !p[1])
-			return !*s;
-		if (*p != *s)
-			return false;
-		p++;
-		s++;
-	}
-	if (!*p)
-		return !anchored_end || !*s;
-	/* a star: try every rest */
-	p++;
-	for (;; s++) {
-		if (match_here(p, s, anchored_end))
-			return true;
-		if (!*s)
-			return false;
-	}
-}
-
+/*
+ * TSan's wildcards: '*' is any run, a leading '^' anchors the start, a trailing '$' the end;
+ * without them the pattern may match anywhere in s. Iterative, with one backtrack point (the
+ * latest '*'), so it takes O(|p| x |s|) steps: a pattern of many stars cannot make it
+ * exponential (the recursive matcher it replaces hung on one from the fuzzer).
+ */
 bool rt_supp_match(const char *pattern, const char *s)
 {
+	bool any_start, any_end;
+	size_t pn, i = 0, j = 0, mark = 0, resume = 0;
+	bool star;
+
 	if (!pattern || !s || !*pattern)
 		return false;
-	if (*pattern == '^')
-		return match_here(pattern + 1, s, false);
-	for (;; s++) {
-		if (match_here(pattern, s, false))
+	any_start = *pattern != '^';
+	if (!any_start)
+		pattern++;
+	pn = strlen(pattern);
+	any_end = !(pn && pattern[pn - 1] == '$');
+	if (!any_end)
+		pn--;
+	star = any_start; /* an unanchored start is a '*' before the pattern */
+	for (;;) {
+		if (j == pn && (any_end || !s[i]))
 			return true;
-		if (!*s)
+		if (j < pn && pattern[j] == '*') {
+			star = true;
+			resume = ++j;
+			mark = i;
+			continue;
+		}
+		if (j < pn && s[i] && pattern[j] == s[i]) {
+			i++;
+			j++;
+			continue;
+		}
+		if (!star || !s[mark])
 			return false;
+		j = resume; /* the latest '*' takes one more character */
+		i = ++mark;
 	}
 }
 
