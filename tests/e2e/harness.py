@@ -747,9 +747,13 @@ TESTS = []  # (name, function of a Ctx), in registration order
 # Names of the tests that want nothing reported (@test(name, clean=True)): each must also prove
 # that racetrace watched (check_watched). tests/sabotage.sh runs them against a broken racetrace.
 CLEAN_TESTS = set()
+# Tests of the whole Go release matrix that a plain run (no names on the command line) leaves
+# out to keep `make test` under 20 minutes; run.py says how many, and RT_E2E_GO_MATRIX=all
+# (or naming them) runs them. gotests.go_matrix decides which.
+FULL_MATRIX_ONLY = set()
 
 
-def test(name, clean=False):
+def test(name, clean=False, full_matrix_only=False):
     """Decorator: register fn as the test `name`; clean=True: a must-not-report test. A name is
     registered once, or the command line could not select it alone."""
     def reg(fn):
@@ -758,6 +762,8 @@ def test(name, clean=False):
         TESTS.append((name, fn))
         if clean:
             CLEAN_TESTS.add(name)
+        if full_matrix_only:
+            FULL_MATRIX_ONLY.add(name)
         return fn
     return reg
 
