@@ -3,8 +3,8 @@
 #
 # `make bench`: install the bench-only packages, then run bench/bench.py, which prints the
 # tables and writes bench/results.json and docs/performance.md. Needs root (BPF, uprobes).
-# BENCH_REPS=N sets the repetitions (default 5); BENCH_QUICK=1 is a short smoke run whose
-# numbers are not meant to be kept (it writes to .output/bench/ only).
+# BENCH_REPS=N sets the repetitions (default 7; 2 with BENCH_QUICK); BENCH_QUICK=1 is a short
+# smoke run whose numbers are not meant to be kept (it writes to .output/bench/ only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

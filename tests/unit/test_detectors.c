@@ -180,6 +180,8 @@ static __u32 actor(const struct dfx *f, int i)
 #define A 0x7000
 #define B 0x7100
 #define G 0x7200
+#define C 0x7300 /* a Go channel */
+#define W 0x7400 /* a Go WaitGroup */
 
 static void sc_inversion(struct dfx *f)
 {
@@ -451,6 +453,26 @@ static void sc_mem_plain_flag(struct dfx *f)
 	tick(f, 10);
 }
 
+/* A channel made, closed by one goroutine, then by another (no lock: run once per Go type). */
+static void sc_chan_close_twice(struct dfx *f)
+{
+	go_program(f);
+	rec(f, true, 1, RT_EV_GO_CHAN_NEW, C, 0, 0, 0x401000, 0);
+	rec(f, true, 1, RT_EV_GO_CHAN_CLOSE, C, 0, 0x403000, 0, 0);
+	rec(f, true, 2, RT_EV_GO_CHAN_CLOSE, C, 0, 0x404000, 0, 0);
+	tick(f, 10);
+}
+
+/* A WaitGroup's Add(1), then two Done: its counter goes negative. */
+static void sc_wg_negative(struct dfx *f)
+{
+	go_program(f);
+	rec(f, true, 1, RT_EV_GO_WG_ADD, W, 0, 0x401100, 1, 0);
+	rec(f, true, 2, RT_EV_GO_WG_ADD, W, 0, 0x402100, (__u64)-1, 0);
+	rec(f, true, 3, RT_EV_GO_WG_ADD, W, 0, 0x402100, (__u64)-1, 0);
+	tick(f, 10);
+}
+
 /* ---- the matrix ---- */
 
 #define NONE -1
@@ -506,6 +528,11 @@ static const struct scenario scenarios[] = {
 	{ "atomic counter orders what came before", sc_mem_atomic_counter, LT_ALL, { { 0 } } },
 	{ "memory written then read with no edge", sc_mem_plain_flag, LT_ALL,
 	  { { &rt_det_datarace, LT_ALL, RT_K_DATA_RACE } } },
+	{ "channel closed twice", sc_chan_close_twice, 1u << LT_GO_MUTEX,
+	  { { &rt_det_go_chanclose, 1u << LT_GO_MUTEX, RT_K_GO_CHAN_DOUBLE_CLOSE } } },
+	{ "WaitGroup counter below zero", sc_wg_negative, 1u << LT_GO_MUTEX,
+	  { { &rt_det_go_waitgroup, 1u << LT_GO_MUTEX, RT_K_GO_WAITGROUP_MISUSE,
+	      "negative-counter" } } },
 };
 
 /* The kinds (and details) reported, as "kind[:detail],..." from the JSON Lines. */
