@@ -8,6 +8,11 @@
 # A trace of a Go program (`needs=go1.N/PROG` in MANIFEST) replays in go-bins.sh's mount
 # namespace, where the replay finds .output/go-targets/go1.N/PROG at the path it was recorded
 # from (see go-bins.sh for why); a missing PROG is a failure.
+# Every trace must have been recorded at this build's events ABI (RT_EVENTS_ABI, bpf/events.h):
+# a trace of an older ABI would still replay (the reader reads RT_EVENTS_ABI_MIN and up), but it
+# no longer holds what today's probes record, so it is a failure that asks for a re-recording.
+# The exception is a trace kept old on purpose, `abi=N` in MANIFEST: it must have ABI N, and
+# checks that the reader still replays that ABI as it did (docs/trace-format.md).
 # Prints `FAIL NAME: why` and a diff for each failure, then `golden: N passed, M failed`;
 # exits 1 on any failure. No root needed.
 # Usage: tests/golden/check.sh [--update]   (RACETRACE=path overrides .output/racetrace)
@@ -37,6 +42,13 @@ if ! [ -x "$RACETRACE" ]; then
 fi
 if ! [ -s "$DIR/MANIFEST" ]; then
 	echo "FAIL golden: $DIR/MANIFEST missing or empty (record with tests/golden/record.py)"
+	echo "golden: 0 passed, 1 failed"
+	exit 1
+fi
+
+abi=$(sed -n 's/^#define RT_EVENTS_ABI \([0-9][0-9]*\)$/\1/p' bpf/events.h)
+if [ -z "$abi" ]; then
+	echo "FAIL golden: no '#define RT_EVENTS_ABI N' in bpf/events.h"
 	echo "golden: 0 passed, 1 failed"
 	exit 1
 fi
@@ -76,8 +88,10 @@ while read -r name words; do
 	opts=()
 	wrap=()
 	missing=""
+	want_abi=$abi
 	for w in $words; do
 		case "$w" in
+		abi=*) want_abi=${w#abi=} ;;
 		needs=*)
 			wrap=("$DIR/go-bins.sh")
 			[ -x ".output/go-targets/${w#needs=}" ] ||
@@ -88,6 +102,19 @@ while read -r name words; do
 	done
 	if ! [ -f "$trace" ] || ! [ -f "$want" ]; then
 		fail "$name" "$trace or $want missing (re-record: sudo tests/golden/record.py $name)"
+		continue
+	fi
+	# the header's events_abi: bytes 12..15, little-endian (docs/trace-format.md)
+	got_abi=$(od -An -tu4 -j12 -N4 --endian=little "$trace" | tr -d ' ')
+	if [ "$got_abi" != "$want_abi" ]; then
+		if [ "$want_abi" = "$abi" ]; then
+			fail "$name" "recorded at events ABI ${got_abi:-?}, this build's RT_EVENTS_ABI is $abi:\
+ re-record every trace (sudo tests/golden/record.py) and review the .jsonl diff in the commit\
+ that changed the ABI ($DIR/README.md, Re-recording)"
+		else
+			fail "$name" "kept at events ABI $want_abi (abi=$want_abi in MANIFEST), but the trace\
+ has ABI ${got_abi:-?}: restore it from git"
+		fi
 		continue
 	fi
 	if [ -n "$missing" ]; then
