@@ -38,25 +38,37 @@ for minor in "${minors[@]}"; do
 		exit 1
 	fi
 	mkdir -p "$out/go1.$minor"
-	for dir in "$src"/*/; do
-		name=$(basename "$dir")
-		[ "$name" = target ] && continue
-		for variant in "" -sw; do
+	for variant in "" -sw; do
+		flags=()
+		[ "$variant" = -sw ] && flags=(-ldflags=-s\ -w)
+		stale=()
+		for dir in "$src"/*/; do
+			name=$(basename "$dir")
+			[ "$name" = target ] && continue
 			bin="$out/go1.$minor/$name$variant"
 			# rebuild when a source of the program, its helper or the toolchain is newer
 			if [ -x "$bin" ] && [ -z "$(find "$dir" "$src/target" "$go" -newer "$bin" \
 				-name '*.go' -o -newer "$bin" -name go 2>/dev/null | head -1)" ]; then
 				continue
 			fi
-			flags=()
-			[ "$variant" = -sw ] && flags=(-ldflags=-s\ -w)
 			if compgen -G "$dir*_test.go" >/dev/null; then
 				# a test package: its test binary, as `go test` builds it
 				(cd "$src" && "$go" test -c "${flags[@]}" -o "$OLDPWD/$bin" "./$name")
 			else
-				(cd "$src" && "$go" build "${flags[@]}" -o "$OLDPWD/$bin" "./$name")
+				stale+=("./$name")
 			fi
 		done
+		[ ${#stale[@]} -gt 0 ] || continue
+		# the programs in one `go build`: it loads the packages once and links them in
+		# parallel (half the time of one build each, cold)
+		tmp="$out/go1.$minor/.build$variant"
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		(cd "$src" && "$go" build "${flags[@]}" -o "$OLDPWD/$tmp/" "${stale[@]}")
+		for pkg in "${stale[@]}"; do
+			mv -f "$tmp/${pkg#./}" "$out/go1.$minor/${pkg#./}$variant"
+		done
+		rmdir "$tmp"
 	done
 	[ "$minor" = 26 ] || continue
 	svc=tests/targets/gosvc
