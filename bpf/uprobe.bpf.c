@@ -157,9 +157,17 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		if (type == RT_EV_GO_LOCK &&
 		    !(ctx->flags & RT_X86_ZF) == !(ck & RT_CK_GO_ZF_CLEAR))
 			return 0;
-		if (ck & RT_CK_GO_RIPREL)
+		if (ck & RT_CK_GO_RIPREL) {
 			obj = ctx_ip(ctx) + RT_CK_GO_DISP(ck);
-		else
+		} else if (ck & RT_CK_GO_LOAD) {
+			/* on the load of the base: read what it loads */
+			__u64 base = 0;
+
+			bpf_probe_read_user(&base, sizeof(base),
+					    (void *)(dwarf_reg(ctx, RT_CK_GO_REG(ck)) +
+						     RT_CK_GO_LOAD_DISP(ck)));
+			obj = base ? base + RT_CK_GO_LOAD_ADD(ck) : 0;
+		} else
 			obj = dwarf_reg(ctx, RT_CK_GO_REG(ck)) + RT_CK_GO_DISP(ck);
 		caller = ctx_ip(ctx);
 		if (type == RT_EV_GO_RLOCK) /* after the xadd: SF says a writer is pending */
