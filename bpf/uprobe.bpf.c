@@ -188,6 +188,19 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		if ((ck & RT_CK_GO_MORESTACK) && (ctx->flags & (RT_X86_CF | RT_X86_ZF)))
 			return 0;
 		obj = dwarf_reg(ctx, (ck & RT_CK_GO_ARG1) ? 3 : 0);
+		if (type == RT_EV_GO_MAP_READ || type == RT_EV_GO_MAP_WRITE) {
+			/*
+			 * A map on the goroutine's own stack (a map literal that does not escape:
+			 * go1.24+ builds it in the frame, no makemap) is its alone, and the next
+			 * goroutine to get that stack has another map at the same address: not a
+			 * shared map. runtime.g begins with its stack {lo, hi}.
+			 */
+			__u64 st[2] = {};
+
+			if (g && !bpf_probe_read_user(st, sizeof(st), (void *)g) && obj >= st[0] &&
+			    obj < st[1])
+				return 0;
+		}
 		if (type == RT_EV_GO_WG_ADD)
 			arg = dwarf_reg(ctx, 3);
 		if (type == RT_EV_GO_SELECT) {
