@@ -281,6 +281,17 @@ struct rt_stack_sample {
 #define RT_CK_GO_RETVAL 0x2000000ULL
 #define RT_CK_GO_SITE 0x4000000ULL
 #define RT_CK_GO_RIPREL 0x8000000ULL /* SITE: obj = the probe's address + displacement */
+/*
+ * SITE (the bit of RETVAL, which sites do not use): the probe is on the `mov disp(%reg), base`
+ * that loads the atomic's base right before it (a release probed before its atomic): obj =
+ * the u64 at register (bits 28-31) + load displacement (signed, bits 32-47), + the operand's
+ * displacement (signed, bits 48-63).
+ */
+#define RT_CK_GO_LOAD RT_CK_GO_RETVAL
+#define RT_CK_GO_LOAD_BITS(ld, disp) \
+	((__u64)(__u16)(__s16)(ld) << 32 | (__u64)(__u16)(__s16)(disp) << 48)
+#define RT_CK_GO_LOAD_DISP(ck) ((__s64)(__s16)((ck) >> 32))
+#define RT_CK_GO_LOAD_ADD(ck) ((__s64)(__s16)((ck) >> 48))
 /* SITE (the bit of ARG1, which sites do not use): a lock probe on the jump that tests the fast
  * path's result, where ZF *clear* says it won */
 #define RT_CK_GO_ZF_CLEAR RT_CK_GO_ARG1

@@ -157,9 +157,17 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		if (type == RT_EV_GO_LOCK &&
 		    !(ctx->flags & RT_X86_ZF) == !(ck & RT_CK_GO_ZF_CLEAR))
 			return 0;
-		if (ck & RT_CK_GO_RIPREL)
+		if (ck & RT_CK_GO_RIPREL) {
 			obj = ctx_ip(ctx) + RT_CK_GO_DISP(ck);
-		else
+		} else if (ck & RT_CK_GO_LOAD) {
+			/* on the load of the base: read what it loads */
+			__u64 base = 0;
+
+			bpf_probe_read_user(&base, sizeof(base),
+					    (void *)(dwarf_reg(ctx, RT_CK_GO_REG(ck)) +
+						     RT_CK_GO_LOAD_DISP(ck)));
+			obj = base ? base + RT_CK_GO_LOAD_ADD(ck) : 0;
+		} else
 			obj = dwarf_reg(ctx, RT_CK_GO_REG(ck)) + RT_CK_GO_DISP(ck);
 		caller = ctx_ip(ctx);
 		if (type == RT_EV_GO_RLOCK) /* after the xadd: SF says a writer is pending */
@@ -180,6 +188,19 @@ static __noinline int go_probe(struct pt_regs *ctx, __u64 ck, __u64 id)
 		if ((ck & RT_CK_GO_MORESTACK) && (ctx->flags & (RT_X86_CF | RT_X86_ZF)))
 			return 0;
 		obj = dwarf_reg(ctx, (ck & RT_CK_GO_ARG1) ? 3 : 0);
+		if (type == RT_EV_GO_MAP_READ || type == RT_EV_GO_MAP_WRITE) {
+			/*
+			 * A map on the goroutine's own stack (a map literal that does not escape:
+			 * go1.24+ builds it in the frame, no makemap) is its alone, and the next
+			 * goroutine to get that stack has another map at the same address: not a
+			 * shared map. runtime.g begins with its stack {lo, hi}.
+			 */
+			__u64 st[2] = {};
+
+			if (g && !bpf_probe_read_user(st, sizeof(st), (void *)g) && obj >= st[0] &&
+			    obj < st[1])
+				return 0;
+		}
 		if (type == RT_EV_GO_WG_ADD)
 			arg = dwarf_reg(ctx, 3);
 		if (type == RT_EV_GO_SELECT) {

@@ -54,6 +54,8 @@ CASES = [
     ("doublelock", HANG, ["1500"], {"double-lock": 1}, {"handler"}),
     ("rlockrec", [], [], {"double-lock/recursive-rlock": 1}, {"handler"}),
     ("rwabba", [], [], {"lock-order-inversion": 1}, {"reader", "writer"}),
+    ("rwshard", [], [], {}, None),
+    ("stackmap", [], [], {}, None),
     ("chantimeout", HANG, ["2000"], {"go-goroutine-leak": 1}, {"worker"}),
     ("pipeline", HANG, ["2000"], {"go-goroutine-leak": 1}, {"producer"}),
     ("wgadd", [], [], {"go-waitgroup-misuse/add-after-wait": 1}, {"worker", "waiter"}),
@@ -79,6 +81,11 @@ GO_CLEAN_MAKES = {
     "oncemap": {"go_once_check": 2, "go_once_slow": 1, "go_go": 2},
     # abba's twin: 2 goroutines x 100 rounds of A then B
     "abab": {"go_unlock": 400, "go_go": 2},
+    # 3000 rounds: a writer (8 puts) and 3 readers (8 gets each), and main's last get
+    "rwshard": {"go_wlock": 24000, "go_wunlock": 24000, "go_rlock": 72001,
+                "go_runlock": 72001, "go_go": 12000},
+    # 3000 goroutines, each with its own map in its frame; Add(3000) and 3000 Done
+    "stackmap": {"go_go": 3000, "go_wg_add": (3001, 3001)},
     # a service and a client goroutine; the client's one connection is read
     "acceptloop": {"go_go": 2},
     # the ticker's goroutine and the timer's, each receiving from its timer channel

@@ -150,6 +150,21 @@ static void test_go_cheap_sites(void **state)
 	assert_int_equal(rt_probe_before(before_set, sizeof(before_set), 1, &rip), -1);
 	/* base rbx: the last instruction leaves it alone (no nop since it was set) */
 	assert_int_equal(rt_probe_before(before_set, sizeof(before_set), 3, &rip), 6);
+	/* base rdx reloaded from the stack last: probe that mov, reading 0x38(%rsp) itself */
+	{
+		int reg = -1;
+		__s64 disp = 0;
+
+		assert_int_equal(rt_probe_before_load(before_set, sizeof(before_set), 1, &reg,
+						      &disp), 6);
+		assert_int_equal(reg, 7);
+		assert_int_equal(disp, 0x38);
+		/* base never written: no load to probe */
+		assert_int_equal(rt_probe_before_load(before, sizeof(before), 1, &reg, &disp), -1);
+		/* a 32-bit write of the base (mov $-1,%ebx) is no load */
+		assert_int_equal(rt_probe_before_load(before_set, sizeof(before_set), 3, &reg,
+						      &disp), -1);
+	}
 }
 
 int main(void)

@@ -279,6 +279,66 @@ long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64
 	return last;
 }
 
+long rt_probe_before_load(const unsigned char *code, size_t len, int dwarf_reg, int *src_reg,
+			  __s64 *src_disp)
+{
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t addr = 0;
+	long ld = -1;
+	cs_insn *in;
+	csh h;
+
+	if (!code || !len || len > (1 << 20) || dwarf_reg < 0 || dwarf_reg > 15 ||
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(h);
+	while (in && left && cs_disasm_iter(h, &p, &left, &addr, in)) {
+		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *src = &x->operands[1];
+		cs_regs rr, wr;
+		uint8_t nr = 0, nw = 0, i;
+		bool bad = is_flow(in) || x->prefix[0] == 0xf0, writes = false;
+		int r;
+
+		if (!bad && !cs_regs_access(h, in, rr, &nr, wr, &nw)) {
+			for (i = 0; i < nw; i++)
+				writes |= in_dwarf_reg(wr[i], dwarf_reg);
+		} else {
+			bad = true;
+		}
+		if (bad) {
+			ld = -1;
+			continue;
+		}
+		if (!writes)
+			continue; /* the base stays as the load left it */
+		ld = -1;
+		/* mov disp(%reg), base (all 64 bits of it) */
+		if (in->id != X86_INS_MOV || x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
+		    !in_dwarf_reg(x->operands[0].reg, dwarf_reg) || x->operands[0].size != 8 ||
+		    src->type != X86_OP_MEM || src->size != 8 ||
+		    src->mem.index != X86_REG_INVALID || src->mem.segment != X86_REG_INVALID ||
+		    src->mem.base == X86_REG_INVALID || src->mem.base == X86_REG_RIP)
+			continue;
+		for (r = 0; r < 16 && !in_dwarf_reg(src->mem.base, r); r++)
+			;
+		if (r == 16)
+			continue;
+		ld = (long)in->address;
+		*src_reg = r;
+		*src_disp = src->mem.disp;
+	}
+	/* the decode must end exactly at the atomic */
+	if (left || addr != len)
+		ld = -1;
+	if (in)
+		cs_free(in, 1);
+	cs_close(&h);
+	return ld;
+}
+
 long rt_probe_after(const unsigned char *code, size_t len, int dwarf_reg, bool lock)
 {
 	const uint8_t *p = code;

@@ -47,6 +47,16 @@ __u64 rt_probe_offset(const unsigned char *code, size_t size, __u64 base, __u32 
  */
 long rt_probe_before(const unsigned char *code, size_t len, int dwarf_reg, __s64 *riprel);
 /*
+ * When rt_probe_before finds nothing because the base register is set right before the
+ * atomic (Go reloads a lock pointer spilled across a call: `mov 0x28(%rsp), %rsi; lock xadd
+ * %edx, 0x10(%rsi)`): the offset of that last write of the base when it is a 64-bit `mov
+ * disp(%reg), base` with nothing but straight-line code that leaves the base alone after it,
+ * with *src_reg (DWARF number) and *src_disp, so that a probe on the mov reads the base from
+ * memory itself; -1 otherwise.
+ */
+long rt_probe_before_load(const unsigned char *code, size_t len, int dwarf_reg, int *src_reg,
+			  __s64 *src_disp);
+/*
  * (rt_probe_before also prefers an instruction the kernel emulates, a nop, when one is in the
  * run of instructions that do not write the register before the atomic: a probe there costs
  * a fraction of a single-stepped one.)

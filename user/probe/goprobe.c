@@ -122,11 +122,13 @@ static int go_add(struct rt_goprobe_sites *gs, __u64 off, __u64 cookie)
 /*
  * Where to see an inlined Unlock: on the instruction before its `lock xadd` when the operand's
  * register is already set there, so the release is in the stream before any acquisition it
- * allows (after the xadd, another goroutine can win the lock and report it first). -1 when
- * there is no such instruction.
+ * allows (after the xadd, another goroutine can win the lock and report it first). When the
+ * register is set by a load from memory right before (a lock pointer spilled across a call and
+ * reloaded: the usual `RLock(); m[k]; RUnlock()`), on that load: *ld_reg >= 0 and *ld_disp then
+ * say where the probe reads the operand's base from. -1 when there is no such instruction.
  */
 static long unlock_probe_off(int fd, const struct rt_go_site *site, const struct rt_go_atomic *a,
-			     __s64 *riprel)
+			     __s64 *riprel, int *ld_reg, __s64 *ld_disp)
 {
 	/* decode from the enclosing function's entry: instruction boundaries are sure there */
 	__u64 start = site->off - (site->addr - site->caller);
@@ -140,6 +142,10 @@ static long unlock_probe_off(int fd, const struct rt_go_site *site, const struct
 	buf = malloc(n);
 	if (buf && pread(fd, buf, n, start) == (ssize_t)n)
 		d = rt_probe_before(buf, n, a->base, riprel);
+	/* the base reloaded from the stack right before the atomic: probe that load */
+	*ld_reg = -1;
+	if (buf && d < 0 && (d = rt_probe_before_load(buf, n, a->base, ld_reg, ld_disp)) < 0)
+		*ld_reg = -1;
 	free(buf);
 	return d < 0 ? -1 : (long)(start + d);
 }
@@ -188,8 +194,9 @@ static int go_site_probe(int fd, struct rt_goprobe_sites *gs, const struct rt_go
 			 const struct rt_go_atomic *a, __u16 type, __u32 field)
 {
 	bool release = type == RT_EV_GO_UNLOCK || type == RT_EV_GO_RUNLOCK;
-	__u64 off = a->next_off, extra = 0, cheap;
-	__s64 disp = a->disp - field, riprel = 0;
+	__u64 off = a->next_off, extra = 0, cheap, reg = a->base, dbits;
+	__s64 disp = a->disp - field, riprel = 0, ld_disp = 0;
+	int ld_reg = -1;
 
 	if (a->index != RT_GO_REG_NONE || a->base < 0 || a->base > 15 || a->clobbered ||
 	    a->disp != (__s32)a->disp)
@@ -202,16 +209,19 @@ static int go_site_probe(int fd, struct rt_goprobe_sites *gs, const struct rt_go
 		extra = RT_CK_GO_ZF_CLEAR;
 	}
 	if (release) {
-		long before = unlock_probe_off(fd, site, a, &riprel);
+		long before = unlock_probe_off(fd, site, a, &riprel, &ld_reg, &ld_disp);
 
 		/*
 		 * Before the release when that is sure to see every path through the atomic;
 		 * else after it (the release may then be streamed a little after an acquisition
-		 * it allowed, but it is never missed).
+		 * it allowed: a writer's Lock that returned on the reader's xadd is then
+		 * streamed before the RUnlock, and the writer misses the reader's release).
 		 */
 		if (before < 0 || (riprel && (riprel + a->disp) != (__s32)(riprel + a->disp)) ||
+		    (ld_reg >= 0 && (ld_disp != (__s16)ld_disp || disp != (__s16)disp)) ||
 		    go_branch_into(fd, site, before, a->off)) {
 			riprel = 0;
+			ld_reg = -1;
 			cheap = go_after_off(fd, site, a, false);
 			if (cheap)
 				off = cheap;
@@ -224,9 +234,16 @@ static int go_site_probe(int fd, struct rt_goprobe_sites *gs, const struct rt_go
 			disp = riprel + a->disp - field;
 		}
 	}
+	dbits = (__u64)(__u32)(__s32)disp << 32;
+	if (ld_reg >= 0) {
+		/* on the load of the base: the probe reads it from ld_disp(ld_reg) */
+		extra = RT_CK_GO_LOAD;
+		reg = (__u64)ld_reg;
+		dbits = RT_CK_GO_LOAD_BITS(ld_disp, disp);
+	}
 	if (go_add(gs, off,
 		   type | RT_CK_EMIT | RT_CK_GO | RT_CK_GO_SITE | RT_CK_STACK | extra |
-			   ((__u64)a->base << RT_CK_GO_REG_SHIFT) | ((__u64)(__u32)(__s32)disp << 32)))
+			   (reg << RT_CK_GO_REG_SHIFT) | dbits))
 		return -ENOMEM;
 	return 1;
 }
