@@ -473,6 +473,51 @@ static void sc_wg_negative(struct dfx *f)
 	tick(f, 10);
 }
 
+/*
+ * goleak's rule: goroutine 1 runs `go tRunner(t, f)` (a go_spawn marked as package testing's),
+ * the test (goroutine 5) starts goroutine 6, which parks receiving on a channel the test
+ * made, and the test returns: 6 was left behind.
+ */
+static void test_leak(struct dfx *f, bool joined)
+{
+	struct rt_event e;
+
+	go_program(f);
+	memset(&e, 0, sizeof(e));
+	e.h.type = RT_EV_GO_SPAWN;
+	e.h.flags = RT_EVF_GO_TESTING;
+	e.h.tid = 10;
+	e.h.tgid = PID;
+	e.h.goid = 1;
+	e.h.ktime = f->t += 1000;
+	e.h.stack_id = RT_NO_STACK;
+	e.caller = 0x400300;
+	assert_int_equal(hb__event(f->hb, &e), 0);
+	rec(f, true, 1, RT_EV_GO_GO, 5, 0, 0, 0, 0);
+	rec(f, true, 5, RT_EV_GO_CHAN_NEW, C, 0, 0x470200, 0x402000, RT_GO_FIELD_READ | 8);
+	rec(f, true, 5, RT_EV_GO_SPAWN, 0, 0, 0x402030, 0, 0);
+	rec(f, true, 5, RT_EV_GO_GO, 6, 0, 0, 0, 0);
+	rec(f, true, 6, RT_EV_GO_CHAN_RECV, C, 0, 0x403010, 0, 0);
+	tick(f, 100);
+	if (joined) { /* the twin: the test sends, 6 receives and ends before the test returns */
+		rec(f, true, 5, RT_EV_GO_CHAN_SEND, C, 0, 0x402040, 0, 0);
+		rec(f, true, 6, RT_EV_GO_CHAN_RECV_DONE, 0, 0, 0x470100, 0, 0);
+		rec(f, true, 6, RT_EV_GO_EXIT, 0, 0, 0x470000, 0, 0);
+	}
+	rec(f, true, 5, RT_EV_GO_EXIT, 0, 0, 0x470000, 0, 0);
+	tick(f, 1500);
+}
+
+static void sc_test_leak(struct dfx *f)
+{
+	test_leak(f, false);
+}
+
+static void sc_test_joined(struct dfx *f)
+{
+	test_leak(f, true);
+}
+
 /* ---- the matrix ---- */
 
 #define NONE -1
@@ -530,6 +575,9 @@ static const struct scenario scenarios[] = {
 	  { { &rt_det_datarace, LT_ALL, RT_K_DATA_RACE } } },
 	{ "channel closed twice", sc_chan_close_twice, 1u << LT_GO_MUTEX,
 	  { { &rt_det_go_chanclose, 1u << LT_GO_MUTEX, RT_K_GO_CHAN_DOUBLE_CLOSE } } },
+	{ "a test returns, leaving a goroutine parked", sc_test_leak, 1u << LT_GO_MUTEX,
+	  { { &rt_det_go_testleak, 1u << LT_GO_MUTEX, RT_K_GO_GOROUTINE_LEAK, "after-test" } } },
+	{ "a test returns after its goroutine ended", sc_test_joined, 1u << LT_GO_MUTEX, { { 0 } } },
 	{ "WaitGroup counter below zero", sc_wg_negative, 1u << LT_GO_MUTEX,
 	  { { &rt_det_go_waitgroup, 1u << LT_GO_MUTEX, RT_K_GO_WAITGROUP_MISUSE,
 	      "negative-counter" } } },
