@@ -8,11 +8,12 @@
 #ifndef RT_EVENTS_H
 #define RT_EVENTS_H
 
-#define RT_EVENTS_ABI 7
+#define RT_EVENTS_ABI 8
 /*
  * The oldest ABI a trace may have and still replay. ABI 6 kept every record and field of 5
  * and only added (owner words in ret, RT_EV_COND_DESTROY, cond wait flags in arg), which read
- * as "not known" in a trace of 5. ABI 7 only added RT_EV_MEM_ACCESS (--races).
+ * as "not known" in a trace of 5. ABI 7 only added RT_EV_MEM_ACCESS (--races), ABI 8 only
+ * RT_EV_GO_GC.
  */
 #define RT_EVENTS_ABI_MIN 5
 
@@ -150,6 +151,12 @@ enum rt_ev_type {
 	 * address), arg = its size in bytes | RT_MEM_* flags. h.goid is the goroutine in Go code.
 	 */
 	RT_EV_MEM_ACCESS,
+	/*
+	 * Entry of runtime.gcMarkTermination (ABI 8): a Go garbage collection finished marking, and
+	 * the heap objects it found unreachable may now be swept and their memory given to new
+	 * objects (a lock or a map at an address seen before may be another one).
+	 */
+	RT_EV_GO_GC,
 	RT_EV_MAX,
 };
 

@@ -56,6 +56,7 @@ CASES = [
     ("rwabba", [], [], {"lock-order-inversion": 1}, {"reader", "writer"}),
     ("rwshard", [], [], {}, None),
     ("stackmap", [], [], {}, None),
+    ("lockreuse", [], [], {}, None),
     ("chantimeout", HANG, ["2000"], {"go-goroutine-leak": 1}, {"worker"}),
     ("pipeline", HANG, ["2000"], {"go-goroutine-leak": 1}, {"producer"}),
     ("wgadd", [], [], {"go-waitgroup-misuse/add-after-wait": 1}, {"worker", "waiter"}),
@@ -86,6 +87,8 @@ GO_CLEAN_MAKES = {
                 "go_runlock": 72001, "go_go": 12000},
     # 3000 goroutines, each with its own map in its frame; Add(3000) and 3000 Done
     "stackmap": {"go_go": 3000, "go_wg_add": (3001, 3001)},
+    # 2000 rounds of a parent's and a child's Lock and Unlock; a collection every 50 rounds
+    "lockreuse": {"go_unlock": 4000, "go_gc": (40, None)},
     # a service and a client goroutine; the client's one connection is read
     "acceptloop": {"go_go": 2},
     # the ticker's goroutine and the timer's, each receiving from its timer channel

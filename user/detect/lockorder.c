@@ -10,6 +10,11 @@
  * step where X is wanted for read and held for read cannot deadlock (glibc's default rwlocks
  * prefer readers). Gate locks: every edge remembers the locks that were held around it every
  * time (up to RT_LO_GATES); a cycle whose edges all share a gate lock cannot deadlock.
+ * Go locks have no destroy and no free: the garbage collector frees their memory, and a new
+ * object may get the address of a dead one (a false cycle through one "lock" that is two). So a
+ * Go lock's node lasts one GC epoch (from one collection's mark termination to the next, when
+ * no object seen in use can have been freed): after a collection the same address gets a new
+ * node, and a cycle is only found between acquisitions of the same epoch.
  * Not reported: trylock and timed acquisitions (they add no edge), re-acquisition of a held
  * lock (double-lock is another detector), cycles longer than RT_FINDING_MAX.
  */
@@ -45,6 +50,7 @@ struct lo_node {
 	__u32 mark[2];	 /* DFS generation, per arrival mode */
 	__u32 via[2];	 /* edge index + 1 that reached (node, mode) in the current DFS */
 	__u8 pmode[2];	 /* ... coming from its `from` node in this mode */
+	__u32 epoch; /* a Go lock's: lo->gc_epoch when the node was made */
 	__u8 kind;
 	bool handoff; /* unlocked by another goroutine than its locker: not an ordering lock */
 };
@@ -58,6 +64,7 @@ struct lockorder {
 	struct rt_map node_of;	/* addr -> node index + 1 */
 	struct rt_map edge_of;	/* from, to, modes -> edge index + 1 */
 	__u32 gen;
+	__u32 gc_epoch; /* Go collections seen */
 	__u64 *stack; /* DFS states: node << 1 | mode */
 	size_t stack_cap;
 	__u64 dfs_truncated;
@@ -144,9 +151,16 @@ static long node_get(struct lockorder *lo, __u64 addr, __u8 kind)
 {
 	__u64 *v = rt_map_get(&lo->node_of, addr);
 	struct lo_node *n;
+	bool handoff = false;
 
-	if (v)
-		return *v - 1;
+	if (v) {
+		n = &lo->nodes[*v - 1];
+		if (!rt_lock_kind_go(n->kind) || n->epoch == lo->gc_epoch)
+			return *v - 1;
+		/* a Go lock last seen before a collection: maybe another object now */
+		handoff = n->handoff; /* kept: a handed-off lock makes no order, and may still be */
+		rt_map_del(&lo->node_of, addr);
+	}
 	if (lo->nnodes >= RT_LO_MAX_NODES) {
 		/* bounded memory: start a new graph (counted); old edges are forgotten */
 		graph_clear(lo);
@@ -160,6 +174,8 @@ static long node_get(struct lockorder *lo, __u64 addr, __u8 kind)
 	memset(n, 0, sizeof(*n));
 	n->addr = addr;
 	n->kind = kind;
+	n->epoch = lo->gc_epoch;
+	n->handoff = handoff;
 	return lo->nnodes++;
 }
 
@@ -427,6 +443,17 @@ static int lockorder_wait(void *st, const struct hb_actor *t, const struct rt_ac
 	return 0;
 }
 
+/* A Go collection finished marking: every Go lock seen so far gets a new node when next seen. */
+static int lockorder_go(void *st, const struct hb_actor *t, const struct hb_go_op *op)
+{
+	struct lockorder *lo = st;
+
+	(void)t;
+	if (op->kind == HB_GO_GC)
+		lo->gc_epoch++;
+	return 0;
+}
+
 /*
  * Findings made since the last tick were dropped (events were lost): their edges may report
  * the same cycle again when it is seen again.
@@ -448,6 +475,7 @@ const struct hb_detector rt_det_lockorder = {
 	.lock_wait = lockorder_wait,
 	.lock_handoff = lockorder_handoff,
 	.lock_retire = lockorder_retire,
+	.go = lockorder_go,
 	.gap = lockorder_gap,
 	.stats = lockorder_stats,
 };

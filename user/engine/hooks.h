@@ -216,6 +216,8 @@ enum hb_go_op_kind {
 	HB_GO_WG_WAIT,
 	HB_GO_SPAWN,	  /* t made goroutine obj (its goid) at site; arg: HB_GO_SPAWN_* flags */
 	HB_GO_EXIT,	  /* t (a goroutine) ends: called before the engine forgets it */
+	HB_GO_GC,	  /* a collection finished marking: from now on, heap memory that was
+			   * unreachable may hold new objects (a Go lock seen before may be new) */
 };
 
 #define HB_GO_SPAWN_TESTING 0x1 /* the `go` statement is in package testing (a test's tRunner) */

@@ -379,6 +379,8 @@ int hb_lower_go(struct hb *hb, struct hb_actor *t, const struct rt_event *e)
 		err = hb_go_call(hb, t, HB_GO_EXIT, t->tid, e->caller, 0);
 		hb_goroutine_end(hb, t);
 		return err;
+	case RT_EV_GO_GC:
+		return hb_go_call(hb, t, HB_GO_GC, 0, e->caller, 0);
 	case RT_EV_GO_LOCK:
 		/*
 		 * The fast path's CAS won, so the mutex was free: if we think someone holds it,

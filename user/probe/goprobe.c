@@ -61,6 +61,8 @@ static const struct go_probe_spec go_probes[] = {
 	{ "runtime.newproc", RT_EV_GO_SPAWN, 0, 0 },
 	{ "runtime.newproc1", 0, RT_EV_GO_GO, 0 },
 	{ "runtime.goexit1", RT_EV_GO_EXIT, 0, 0 },
+	/* once a collection: heap memory may be reused after it (a lock there may be new) */
+	{ "runtime.gcMarkTermination", RT_EV_GO_GC, 0, 0 },
 	{ "sync.(*Mutex).lockSlow", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },
 	/* the out-of-line Lock, called through sync.Locker (sync.Cond's L, for one) */
 	{ "sync.(*Mutex).Lock", RT_EV_GO_LOCK_SLOW, RT_EV_GO_LOCK_SLOW_DONE, 0 },

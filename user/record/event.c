@@ -86,6 +86,7 @@ static const char *const names[RT_EV_MAX] = {
 	[RT_EV_GO_ONCE_SLOW_DONE] = "go_once_slow_done",
 	[RT_EV_COND_DESTROY] = "cond_destroy",
 	[RT_EV_MEM_ACCESS] = "mem_access",
+	[RT_EV_GO_GC] = "go_gc",
 };
 
 const char *rt_event_name(unsigned int type)

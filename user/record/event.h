@@ -29,7 +29,9 @@ static inline int rt_alloc_event(const struct rt_event *e)
 static inline int rt_event_is_go(unsigned int type)
 {
 	/* the Go types: GO_MAP_READ to GO_ONCE_SLOW_DONE, but TICK; later types are listed */
-	return type >= RT_EV_GO_MAP_READ && type <= RT_EV_GO_ONCE_SLOW_DONE && type != RT_EV_TICK;
+	return (type >= RT_EV_GO_MAP_READ && type <= RT_EV_GO_ONCE_SLOW_DONE &&
+		type != RT_EV_TICK) ||
+	       type == RT_EV_GO_GC;
 }
 
 /* Classes of Go code sites, as the symbolizer tells them (rt_sym__go_class). */
