@@ -468,14 +468,14 @@ def t_etcd(ctx):
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
 
-GOSVC_SECONDS = int(os.environ.get("RT_GOSVC_SECONDS", "30"))
+GOSVC_SECONDS = int(os.environ.get("RT_GOSVC_SECONDS", "60"))
 
 
 def gosvc_case(variant):
     """A go1.26 service built from popular modules (tests/targets/gosvc: a chi router with its
     middleware, Prometheus metrics, a gRPC health server; inside, RWMutex-guarded map
     shards, a sync.Map, a worker pool on channels, a WaitGroup.Go fan-out, a ticker), started
-    under racetrace and driven for RT_GOSVC_SECONDS (30) by the same binary in load mode
+    under racetrace and driven for RT_GOSVC_SECONDS (60) by the same binary in load mode
     (not traced: four HTTP clients, a gRPC health client, a metrics scraper), then stopped
     with SIGTERM. No finding, no event lost, every request answered, and its work seen."""
     def fn(ctx):
@@ -551,6 +551,6 @@ h.test("go1.19-etcdlike-transfer-lines")(transfer_case(etcd_like_transfer))
 h.test("go1.23-transfer-moved-id")(t_transfer_moved)
 h.test("go-pid-mode")(t_pid_mode)
 h.test("go-etcd", clean=True)(t_etcd)
-# a plain run drives the service once, stripped as production builds usually are (30 s)
+# a plain run drives the service once, stripped as production builds usually are (60 s)
 h.test("go1.26-service", clean=True, full_matrix_only=True)(gosvc_case(""))
 h.test("go1.26-sw-service", clean=True)(gosvc_case("-sw"))
