@@ -94,7 +94,7 @@ static const struct argp_option opts[] = {
 	{ "races", OPT_RACES, NULL, 0,
 	  "Also find data races (data-race): sample the memory accesses of the program's own "
 	  "code with uprobes on its load and store instructions and check each pair against "
-	  "happens-before (docs/detectors.md). Costs ~1-12 us per sampled access", 2 },
+	  "happens-before (docs/detectors.md). Costs a uprobe hit per sampled access", 2 },
 	{ "race-sites", OPT_RACE_SITES, "N", 0,
 	  "--races: watch at most N instructions at a time (default 2000); more rotate", 2 },
 	{ "race-rotate", OPT_RACE_ROTATE, "SECONDS", 0,

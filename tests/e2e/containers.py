@@ -10,8 +10,8 @@ mount and pid namespaces and its /proc/PID/maps name files of that root.
                       threads carry their ids in the target's pid namespace too (nstid)
   container-replaced  the binary is replaced in the root after the target started (maps say
                       "(deleted)", the path now names another program): the same result
-  container-libc      a second root whose libc6 is another build (the security suite's
-                      2.36-9+deb12u7, not the main archive's): racetrace's uprobe links are on
+  container-libc      a second root whose libc6 is another build (one `apt-cache madison`
+                      lists besides bookworm main's, e.g. the security suite's): racetrace's uprobe links are on
                       that root's libc.so.6, none on the host's, and the inversion is found
   container-daemon    `racetrace daemon` selects the container by a cgroup the test makes
                       (cgroup v2, under /sys/fs/cgroup/unified on a hybrid machine) and reports
@@ -32,8 +32,8 @@ import harness as h
 ROOTS = os.path.join(h.ROOT, ".output", "roots")
 ROOT_SCRIPT = os.path.join(h.ROOT, "scripts", "container_root.sh")
 PLAIN_ROOT = "bookworm"
-OTHER_LIBC = "2.36-9+deb12u7"  # bookworm-security's build; the main archive has another
-OTHER_ROOT = "bookworm-libc-deb12u7"
+# container-libc's root has another build of libc6 than the plain root (the main archive's):
+# one that `apt-cache madison libc6` lists today, e.g. bookworm-security's (other_libc())
 ROOT_BUILD_TIMEOUT = 1800  # debootstrap, the first time
 LIBC = "usr/lib/x86_64-linux-gnu/libc.so.6"
 ABBA_EDGES = {("lock_a", "lock_b"): "thread_ab", ("lock_b", "lock_a"): "thread_ba"}
@@ -55,6 +55,21 @@ def need_root(ctx, name, libc=None):
     h.check(r.returncode == 0, f"container root {name} built",
             (r.stderr.strip().splitlines() or ["?"])[-1])
     return path
+
+
+def other_libc():
+    """A libc6 version the archive has besides bookworm main's, which debootstrap puts in the
+    plain root (bookworm-security's or -updates' build): looked up, since the archive moves on."""
+    r = subprocess.run(["apt-cache", "madison", "libc6"], capture_output=True, text=True)
+    rows = [[f.strip() for f in line.split("|")] for line in r.stdout.splitlines()]
+    rows = [row for row in rows if len(row) >= 3 and row[0] == "libc6"]
+    main = {row[1] for row in rows if row[2].endswith(" bookworm/main amd64 Packages")}
+    others = [row[1] for row in rows if row[1] not in main and "amd64" in row[2]]
+    if not main or not others:
+        raise h.Fail("container-libc needs two builds of libc6 in the archive: `apt-cache "
+                     f"madison libc6` lists {sorted({row[1] for row in rows}) or 'none'} "
+                     "(add bookworm-security to the apt sources and run apt-get update)")
+    return others[0]
 
 
 def same_file(a, b):
@@ -204,10 +219,12 @@ def t_container_replaced(ctx):
 @h.test("container-libc")
 def t_container_libc(ctx):
     plain = need_root(ctx, PLAIN_ROOT)
-    root = need_root(ctx, OTHER_ROOT, OTHER_LIBC)
+    other = other_libc()
+    ctx.log(f"libc6 {other}: another build than bookworm main's")
+    root = need_root(ctx, "bookworm-libc-" + other.split("+")[-1].replace(":", "_"), other)
     libc, host_libc = os.path.join(root, LIBC), os.path.realpath(os.path.join("/", LIBC))
     with open(libc, "rb") as a, open(os.path.join(plain, LIBC), "rb") as b:
-        h.check(a.read() != b.read(), f"the root's libc.so.6 ({OTHER_LIBC}) is another build "
+        h.check(a.read() != b.read(), f"the root's libc.so.6 ({other}) is another build "
                 "than the plain root's")
     before = h.LinkSnapshot()
     c = Container(ctx, root, "abba")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The finding sink: de-duplicates findings by id, keeps their counts, and hands printing to
- * report_text.c or report_json.c. Decides text vs JSON in one place.
+ * text.c or json.c. Decides text vs JSON in one place.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -102,7 +102,7 @@ __u32 rt_report__count(const struct rt_report *r);
 void rt_report__summary(struct rt_report *r, const struct rt_summary *s);
 void rt_report__free(struct rt_report *r);
 
-/* Format helpers shared by report_text.c and report_json.c (report.c). */
+/* Format helpers shared by the text and JSON printers (text.c, json.c; report.c). */
 void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_finding *f,
 			     __u64 count);
 void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_finding *f,
