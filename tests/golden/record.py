@@ -204,6 +204,11 @@ GO_CASES = [
     ("testleak-leak", [], ["-test.timeout=10m", "-test.run", "TestLeak"],
      {"go-goroutine-leak/after-test": 1}),
     ("testleak-joined", [], ["-test.timeout=10m", "-test.run", "TestJoined"], {}),
+    # clean twins of three false-finding causes: a RUnlock reloading its lock pointer, maps in
+    # reused goroutine stacks, a mutex at a collected one's address (fewer rounds)
+    ("rwshard", [], ["60"], {}),
+    ("stackmap", [], ["300"], {}),
+    ("lockreuse", [], [], {}),
     # gohb.py: happens-before across ended goroutines, channel misuse
     ("mapsleep", [], [], {"go-map-race": 1}),
     ("mapsleep-chan", [], ["-chan"], {"go-map-race": 1}),
