@@ -15,9 +15,10 @@ but idle) and the workload measures its own throughput, so start-up and attach t
 not counted. Repetitions are interleaved across tools (rep outer, tool inner) so that drift
 on the machine affects all columns alike.
 
-Writes bench/results.json (all raw values) and docs/performance.md; prints the tables. Commit
-both together: every sentence of docs/performance.md is traceable to a value of results.json.
-Run through bench/run.sh (root, Debian's python3 for BCC).
+Writes bench/results.json (all raw values, the run's parameters and its commands) and renders
+docs/performance.md from it alone; prints the tables. Commit both together: every sentence of
+docs/performance.md is traceable to a value of results.json. `bench.py --render [--check]`
+renders (or checks) docs/performance.md from bench/results.json without running anything. Run through bench/run.sh (root, Debian's python3 for BCC).
 """
 import datetime
 import json
@@ -1302,11 +1303,18 @@ def detection_rows(det):
     return rows
 
 
-def write_outputs(results):
+def write_results(results):
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as f:
         json.dump(results, f, indent=1, default=list)
+        f.write("\n")
+
+
+def render(results):
+    """docs/performance.md from results alone: every value, run parameter and command comes
+    from the results (bench/results.json), none from this run's globals or this machine."""
     env = results["env"]
+    par = results["params"]
     rp = results.get("replay", {})
     md = []
     md.append("# Performance\n")
@@ -1318,7 +1326,7 @@ def write_outputs(results):
     md.append(f"- date: {env['date']}\n- kernel: {env['kernel']}\n- CPU: {env['cpu']} "
               f"({env['ncpu']} CPUs)\n- libc: {env['libc']}\n- racetrace: {env['racetrace']}\n"
               f"- repetitions: {env['reps']} per cell, interleaved across tools"
-              f"{' (QUICK smoke run: numbers not meaningful)' if QUICK else ''}\n"
+              f"{' (QUICK smoke run: numbers not meaningful)' if par['quick'] else ''}\n"
               f"- load average (1 min) at start and end: {env['loadavg_start']} and "
               f"{env.get('loadavg_end')}\n")
     if max(env["loadavg_start"] or 0, env.get("loadavg_end") or 0) > 1.0:
@@ -1354,8 +1362,8 @@ def write_outputs(results):
         md.append("The runs above are too noisy for a cost of a few percent: unpinned, this "
                   "VM's throughput is bimodal (cross-CPU wakeups are expensive here). So: one "
                   "memcached (`-t 2`) with its load generator, both pinned to CPU 1, the tool "
-                  f"pinned to CPU 0; {PAIRED_PAIRS} pairs of "
-                  f"{int(PAIRED_REQUESTS * SCALE)}-request loads, one with the tool attached "
+                  f"pinned to CPU 0; {par['paired_pairs']} pairs of "
+                  f"{par['paired_requests']}-request loads, one with the tool attached "
                   "(`-p`, before the load) and one without, the order alternating from pair "
                   "to pair; ratio = with / without per pair. *median* is the median of the "
                   "pair ratios, the *90% interval* a bootstrap of it (pairs resampled): "
@@ -1384,7 +1392,7 @@ def write_outputs(results):
               "(threads, locks, cond, sem, alloc); *racetrace-futex* = `--probes futex` "
               "(futex waits from sched_switch only: contention-only mode); *racetrace-daemon* = `racetrace "
               "daemon` selecting the target by its executable, with dist/racetrace.conf's "
-              f"budget ({DAEMON_BUDGET} events/s: over it the governor sheds probes); "
+              f"budget ({par['daemon_budget']} events/s: over it the governor sheds probes); "
               "*bcc-deadlock* = Debian's "
               "deadlock-bpfcc, patched at run time as described below; *tsan* = lockbench "
               "built with `clang-19 -fsanitize=thread`; *helgrind* = `valgrind "
@@ -1401,7 +1409,7 @@ def write_outputs(results):
               "process per request, as in a shell loop: its start-up is part of every "
               "request); racetrace attaches with -p once etcd answers. *go1.26 service* = "
               "tests/targets/gosvc (gRPC, chi, client_golang; go1.26) on 127.0.0.1 under its "
-              f"own load mode for {GOSVC_SECONDS} s (4 HTTP clients, a gRPC health client, a "
+              f"own load mode for {par['gosvc_seconds']} s (4 HTTP clients, a gRPC health client, a "
               "metrics scraper; requests/s); racetrace attaches with -p once it serves.\n")
     md.append("## Detection of the known inversion\n")
     md.append("`lockbench --buggy` takes A then B in one thread and, strictly after it, B then "
@@ -1416,14 +1424,14 @@ def write_outputs(results):
     md.append("## Added cost per probed call\n")
     pc = results.get("per_call", {})
     md.append("lockbench with 1 thread, iterations calibrated per tool to about "
-              f"{SINGLE_TARGET_S * SCALE:g} s, {pc.get('_pairs_per_iter', 0):.3f} lock+unlock "
+              f"{par['single_target_s']:g} s, {pc.get('_pairs_per_iter', 0):.3f} lock+unlock "
               "pairs per iteration: (time per iteration under the tool - time per iteration "
               "of the plain runs) / pairs per iteration = ns per pair of probed calls (one "
               "pthread_mutex_lock + one pthread_mutex_unlock). *racetrace-locks* is "
               "`--probes locks`. The *emptyprobe* rows are the floor at the functions' entries "
               "and at racetrace's own probe addresses; the last row is what racetrace adds "
               "over an empty program at the same addresses (BPF work, ring buffer, the "
-              f"consumer competing for the {os.cpu_count()} CPUs).\n")
+              f"consumer competing for the {env['ncpu']} CPUs).\n")
     md.append(md_table(["tool", "iters", "ns per pair (median)", "ns per pair (best)", "events"],
                        per_call_rows(pc)) + "\n")
     md.append("## Probe placement candidates\n")
@@ -1440,7 +1448,7 @@ def write_outputs(results):
     md.append("## Replay speed of `racetrace report`\n")
     if rp.get("events"):
         para = []
-        para.append(f"A trace of memcached under {int(REPLAY_REQUESTS[0] * SCALE)} requests "
+        para.append(f"A trace of memcached under {par['replay_requests']} requests "
                     f"(`racetrace -o`): {rp['events']} events, {rp['trace_bytes']} bytes "
                     f"({rp['trace_bytes'] / rp['events']:.1f} bytes/event on disk), "
                     f"{live_text(rp)}. `taskset -c 0 racetrace report` over "
@@ -1471,12 +1479,16 @@ def write_outputs(results):
     md.append("Pids, ports and paths of this run appear as they were; `.output/bench/` holds "
               "the built helpers. One command per kind:\n")
     md.append("```")
-    for kind, text in COMMANDS:
+    for kind, text in results["commands"]:
         md.append(f"# {kind}\n{text}")
     md.append("```\n")
-    os.makedirs(os.path.dirname(PERF_MD), exist_ok=True)
-    with open(PERF_MD, "w") as f:
-        f.write("\n".join(md))
+    return "\n".join(md)
+
+
+def write_doc(results, path=PERF_MD):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(render(results))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1509,7 +1521,14 @@ def main():
         "libc": f"{libc} ({sh(['ldd', '--version']).splitlines()[0]})",
         "racetrace": sh(["git", "-C", ROOT, "describe", "--always", "--dirty"]).strip(),
         "reps": REPS, "loadavg_start": loadavg()}, "workloads": [], "detection": {},
-        "notes": []}
+        "notes": [],
+        # the run's parameters, as the prose of docs/performance.md quotes them (render())
+        "params": {"quick": QUICK, "scale": SCALE, "paired_pairs": PAIRED_PAIRS,
+                   "paired_requests": max(2000, int(PAIRED_REQUESTS * SCALE)),
+                   "daemon_budget": DAEMON_BUDGET,
+                   "gosvc_seconds": max(5, int(GOSVC_SECONDS * SCALE)),
+                   "single_target_s": SINGLE_TARGET_S * SCALE,
+                   "replay_requests": int(REPLAY_REQUESTS[0] * SCALE)}}
     notes = results["notes"]
 
     eps = [t for t in ("emptyprobe-entry", "emptyprobe-rtsites") if t in sites]
@@ -1583,7 +1602,8 @@ def main():
                              "note": "not run: needs memcached rebuilt with -fsanitize=thread"}
         if wname in ("etcd", "gosvc"):
             tools["gorace"] = {"stats": None, "runs": [],
-                               "note": "not run: needs etcd rebuilt with go build -race"}
+                               "note": "not run: needs etcd rebuilt with go build -race"
+                               if wname == "etcd" else "not run: no -race build of the service"}
         results["workloads"].append({"name": go_names.get(wname, wname), "tools": tools})
     results["not_yet"] = []
 
@@ -1669,10 +1689,48 @@ def main():
     notes.append(f"Whole bench took {time.monotonic() - t_start:.0f} s.")
     results["env"]["seconds"] = round(time.monotonic() - t_start)
     results["env"]["loadavg_end"] = loadavg()
-    write_outputs(results)
+    results["commands"] = COMMANDS
+    write_results(results)
+    write_doc(results)
     print(open(PERF_MD).read())
     log(f"bench: wrote {os.path.relpath(RESULTS, ROOT)} and {os.path.relpath(PERF_MD, ROOT)}")
 
 
+def render_main(argv):
+    """bench.py --render [--check] [RESULTS [DOC]]: DOC (docs/performance.md) from RESULTS
+    (bench/results.json) alone, without running anything; --check compares instead of
+    writing (make test does)."""
+    check = "--check" in argv
+    args = [a for a in argv if a not in ("--render", "--check")]
+    src = args[0] if args else os.path.join(ROOT, "bench", "results.json")
+    doc = args[1] if len(args) > 1 else os.path.join(ROOT, "docs", "performance.md")
+    try:
+        with open(src) as f:
+            results = json.load(f)
+        text = render(results)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"bench: cannot render {src}: {e!r} (a results file from make bench at or "
+              "after the render step)", file=sys.stderr)
+        return 1
+    if not check:
+        with open(doc, "w") as f:
+            f.write(text)
+        return 0
+    with open(doc) as f:
+        have = f.read()
+    if have == text:
+        print(f"bench: {os.path.relpath(doc, ROOT)} is what {os.path.relpath(src, ROOT)} renders")
+        return 0
+    import difflib
+    sys.stdout.writelines(list(difflib.unified_diff(
+        have.splitlines(True), text.splitlines(True), "docs/performance.md (committed)",
+        "rendered from " + src))[:60])
+    print(f"bench: {os.path.relpath(doc, ROOT)} differs from what {src} renders: edit "
+          "bench.py's render() or rerun make bench, and commit both files", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
+    if "--render" in sys.argv[1:]:
+        sys.exit(render_main(sys.argv[1:]))
     main()
