@@ -92,9 +92,9 @@ for _minor in g.GO_VERSIONS:
     for _variant in ("", "-sw"):
         for _name, _args, _want, _roles, _least in CASES:
             _label = _name + "".join(_args)
-            h.test(f"go1.{_minor}{_variant}-{_label}",
+            h.test(f"go1.{_minor}{_variant}-{_label}", clean=not _want,
                    full_matrix_only=g.go_matrix(_minor, _variant, _label))(
                 make_case(_minor, _variant, _name, _args, _want, _roles, _least, False))
-            h.test(f"go1.{_minor}{_variant}-{_label}-pid",
+            h.test(f"go1.{_minor}{_variant}-{_label}-pid", clean=not _want,
                    full_matrix_only=g.go_matrix(_minor, _variant, _label + "-pid"))(
                 make_case(_minor, _variant, _name, _args, _want, _roles, _least, True))

@@ -98,7 +98,7 @@ PATTERNS = (
 for _name, _ok, _what, _floor in PATTERNS:
     for _mode in ("cmd", "pid"):
         h.test(f"races-{_name[5:]}-{_mode}")(t_race(_name, _mode, _ok, _what))
-        h.test(f"races-{_name[5:]}-clean-{_mode}")(t_clean(_name + "_clean", _mode, _floor))
+        h.test(f"races-{_name[5:]}-clean-{_mode}", clean=True)(t_clean(_name + "_clean", _mode, _floor))
 
 
 # Go: tests/targets/go/racefield (a struct field bumped by three goroutines; the clean twin uses
@@ -123,8 +123,8 @@ for _minor in GO_VERSIONS:
         h.test(f"races-go1.{_minor}-field-{_mode}")(
             t_race("racefield", _mode, lambda n: n.startswith("main.s+16 "),
                    "the struct field main.s.hits", gobin(_minor, "racefield")))
-        h.test(f"races-go1.{_minor}-field-clean-{_mode}")(
+        h.test(f"races-go1.{_minor}-field-clean-{_mode}", clean=True)(
             t_clean("racefield_clean", _mode, 3 * 300, gobin(_minor, "racefield_clean")))
         # job structs handed over channels, mutated by one goroutine at a time
-        h.test(f"races-go1.{_minor}-jobhandoff-{_mode}")(
+        h.test(f"races-go1.{_minor}-jobhandoff-{_mode}", clean=True)(
             t_clean("jobhandoff", _mode, 4 * 400, gobin(_minor, "jobhandoff")))
