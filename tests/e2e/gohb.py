@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """End-to-end tests of Go happens-before and channel misuse (issue 16, items 13 to 15), on the
-Go programs of tests/targets/go/ built by scripts/build_go_targets.sh for go1.19, 1.21, 1.22
-and 1.23, normally and stripped (-ldflags='-s -w'):
+Go programs of tests/targets/go/ built by scripts/build_go_targets.sh for every release of
+the matrix (go1.19, 1.21 to 1.27), normally and stripped (-ldflags='-s -w'):
 
 - mapsleep / mapsleepok: a map written by a goroutine that ended and, 300 ms later, by a new
   one (a race: the new goroutine must not inherit the ended one's clock slot), and the clean
@@ -11,8 +11,11 @@ and 1.23, normally and stripped (-ldflags='-s -w'):
   channel, and the clean twin (close after wg.Wait of every sender);
 
 Each runs in `--` mode and in -p mode; findings are compared structurally (kinds, the
-goroutines the program names in its "NAME: goid ROLE N" lines), and a clean twin must also
+goroutines the program names in its "NAME: goid ROLE N" lines, the program's function in each
+stack), and a clean twin must also
 show that racetrace watched (no event lost, the map writes and channel operations seen)."""
+import re
+
 import gotests as g
 import harness as h
 
@@ -32,15 +35,27 @@ CASES = [
     ("closenil", [], {"go-chan-close-nil": 1}, {"closer"}, {"go_chan_close": 1}),
     ("sendcloseok", [], {}, None, {"go_chan_close": 4, "go_chan_send": 7, "go_wg_wait": 1}),
 ]
+# each finding's stacks by their first function of package main (gotests.main_funcs)
+STACK_FUNCS = {
+    "mapsleep": [r"main\.writeKeys"] * 2,
+    "sendclosed": [r"main\.deliver", r"main\.main\.func1"],
+    "sendrace": [r"main\.deliver", r"main\.main\.func2"],
+    "closenil": [r"main\.\(\*service\)\.stop"],
+}
 # what the Go runtime does to each: its panic (exit 2, stderr names it), or a normal exit
 PANICS = {"sendclosed": "send on closed channel", "closenil": "close of nil channel"}
 
 
-def check_run(rc, r, err_lines, want, roles, least):
+def check_run(name, rc, r, err_lines, want, roles, least):
     findings, summary = h.parse_jsonl(r)
     got = g.kinds_of(findings)
     h.check(got == want, f"findings are exactly {want or 'none'}",
             f"got {got}: {[f['message'][:100] for f in findings]}")
+    for f in findings:
+        got_f, want_f = g.main_funcs(f["stacks"]), STACK_FUNCS[name]
+        h.check(len(got_f) == len(want_f) and
+                all(re.fullmatch(w, x) for w, x in zip(want_f, got_f)),
+                f"the finding's stacks are in the program's {want_f}", repr(got_f))
     h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
     ev = summary["events_by_type"]
     for typ, n in least.items():
@@ -83,7 +98,7 @@ def make_case(minor, variant, name, args, want, roles, least, pid_mode):
             err_lines = r.err
             ours = {r.pid}
         check_panic(name, err_lines)
-        summary = check_run(rc, r, err_lines, want, roles, least)
+        summary = check_run(name, rc, r, err_lines, want, roles, least)
         h.check_no_leaked_links(ctx, before, ours | {summary.get("pid")})
     return fn
 

@@ -117,6 +117,27 @@ FIRST_FUNCS = {
     "chanblock": "main.waitForever",
 }
 
+# every stack of the finding, by the first out-of-line function of package main in it (the
+# program's own code under the runtime's and sync's frames), as a sorted list of patterns:
+# which access or acquisition comes first in a finding depends on the interleaving
+STACK_FUNCS = {
+    "mapwrite": [r"main\.writeKeys"] * 2,
+    "maprange": [r"main\.rangeOnce", r"main\.write"],
+    "doubleclose": [r"main\.closeIt"] * 2,
+    "rlockrec": [r"main\.\(\*config\)\.Lookup", r"main\.\(\*config\)\.fallback"],
+    "wgadd": [r"main\.waitAll", r"main\.work"],
+    # the deferred wg.Done(): a wrapper named after job (deferwrap1 from go1.22, func1 before)
+    "wgneg": [r"main\.job\.(deferwrap|func)1"],
+    "abba": [r"main\.takeAB"] * 2 + [r"main\.takeBA"] * 2,
+    "rwabba": [r"main\.lockThenWrite"] * 2 + [r"main\.readThenLock"] * 2,
+}
+
+
+def main_funcs(stacks):
+    """The first out-of-line function of package main in each stack, sorted."""
+    return sorted(next((fr.get("function") for fr in st if not fr.get("inlined") and
+                        (fr.get("function") or "").startswith("main.")), "") for st in stacks)
+
 
 def gobin(minor, name, variant):
     p = os.path.abspath(os.path.join(GOTARGETS, f"go1.{minor}", name + variant))
@@ -176,6 +197,11 @@ def make_case(minor, variant, name, opts, args, want, roles):
                 h.check(first == FIRST_FUNCS[name],
                         f"the finding's stack starts in {FIRST_FUNCS[name]}",
                         repr([fr.get("function") for fr in f["stacks"][0]])[:300])
+            if name in STACK_FUNCS:
+                got_f, want_f = main_funcs(f["stacks"]), STACK_FUNCS[name]
+                h.check(len(got_f) == len(want_f) and
+                        all(re.fullmatch(w, g) for w, g in zip(want_f, got_f)),
+                        f"the finding's stacks are in the program's {want_f}", repr(got_f))
             if name in LOCK_NAMES and (variant == "" or LOCK_NAMES[name].startswith("chan")):
                 # globals are named from .symtab: not in a stripped build
                 names = [lk.get("name") or "" for lk in f.get("locks", [])]
