@@ -120,6 +120,26 @@ static void test_atomic_unplaceable(void **state)
 	rt_memsites__free(&ms);
 }
 
+static void test_evex_refused(void **state)
+{
+	/* vmovdqu64 (%rdi), %zmm0; vmovdqu64 %zmm0, (%rsi): AVX-512, which uprobes refuse */
+	static const unsigned char c[] = { 0x62, 0xf1, 0xfe, 0x48, 0x6f, 0x07,
+					   0x62, 0xf1, 0xfe, 0x48, 0x7f, 0x06 };
+	/* nop; the same load: probed on the nop before it */
+	static const unsigned char d[] = { 0x90, 0x62, 0xf1, 0xfe, 0x48, 0x6f, 0x07 };
+	struct rt_memsites ms = decode(c, sizeof(c), false);
+
+	(void)state;
+	assert_int_equal(ms.n, 0);
+	assert_int_equal(ms.skipped, 2);
+	rt_memsites__free(&ms);
+	ms = decode(d, sizeof(d), false);
+	assert_int_equal(ms.n, 1);
+	assert_int_equal(ms.s[0].vaddr, BASE + 1);
+	assert_int_equal(ms.s[0].probe, BASE);
+	rt_memsites__free(&ms);
+}
+
 static void test_go_g_register(void **state)
 {
 	/* mov 0x10(%r14), %rax: the g's stack guard in Go, data in C */
@@ -164,6 +184,10 @@ static void test_go_user_funcs(void **state)
 	assert_false(rt_memsites__go_user_func("slices.Sort[go.shape.int]"));
 	assert_false(rt_memsites__go_user_func("type:.eq.main.T"));
 	assert_false(rt_memsites__go_user_func("go:buildid"));
+	/* assembly routines' local symbols: no package */
+	assert_false(rt_memsites__go_user_func("cmpbody"));
+	assert_false(rt_memsites__go_user_func("expandAVX512_2"));
+	assert_true(rt_memsites__go_user_func("main.F[github.com/x/y.T]"));
 	assert_false(rt_memsites__go_user_func(""));
 	assert_false(rt_memsites__go_user_func(NULL));
 }
@@ -186,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_base_index_and_skips),
 		cmocka_unit_test(test_atomic_placement),
 		cmocka_unit_test(test_atomic_unplaceable),
+		cmocka_unit_test(test_evex_refused),
 		cmocka_unit_test(test_go_g_register),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_go_user_funcs),

@@ -229,6 +229,26 @@ static int push_site(struct rt_memsites *out, const struct rt_memsite *ms)
 	return 0;
 }
 
+/*
+ * An AVX-512 instruction (EVEX prefix 0x62 after the legacy prefixes): x86 uprobes refuse
+ * them (ENOTSUPP), as go1.26's runtime/gc AVX-512 code showed.
+ */
+static bool is_evex(const __u8 *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (b[i]) {
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+			continue;
+		default:
+			return b[i] == 0x62;
+		}
+	}
+	return false;
+}
+
 int rt_memsites__decode(const unsigned char *code, size_t size, __u64 vaddr, __u64 off, bool go,
 			struct rt_memsites *out)
 {
@@ -268,7 +288,8 @@ int rt_memsites__decode(const unsigned char *code, size_t size, __u64 vaddr, __u
 			 cs_insn_group(h, in, CS_GRP_IRET);
 		d->noprobe = in->detail->x86.prefix[0] == X86_PREFIX_LOCK ||
 			     (in->detail->x86.prefix[1] && in->detail->x86.prefix[1] != X86_PREFIX_FS &&
-			      in->detail->x86.prefix[1] != X86_PREFIX_GS);
+			      in->detail->x86.prefix[1] != X86_PREFIX_GS) ||
+			     is_evex(in->bytes, in->size);
 		d->writes = regs_written(h, in);
 		d->has_ms = describe_access(h, in, go, d);
 		d->site = d->has_ms;
@@ -348,6 +369,7 @@ static const char *const go_std[] = {
 
 bool rt_memsites__go_user_func(const char *name)
 {
+	const char *slash;
 	size_t n, k;
 
 	if (!name || !*name)
@@ -362,7 +384,12 @@ bool rt_memsites__go_user_func(const char *name)
 	/* compiler-made helpers: type..eq.*, go:buildid, go.shape... */
 	if (!strncmp(name, "type:", 5) || !strncmp(name, "go:", 3) || !strncmp(name, "go.", 3))
 		return false;
-	return true;
+	/*
+	 * Go code is package.Func: a name with no '.' after its last '/' is an assembly routine's
+	 * local symbol (internal/bytealg's cmpbody, go1.26's runtime/gc expandAVX512_N).
+	 */
+	slash = strrchr(name, '/');
+	return strchr(slash ? slash + 1 : name, '.') != NULL;
 }
 
 /* Names of the C runtime's start-up code and the compiler's helpers (underscore names). */

@@ -145,9 +145,13 @@ struct rt_tracer {
 };
 
 static bool libbpf_verbose;
+/* set while --races probes for the instructions the kernel refuses: those are expected */
+static bool libbpf_quiet;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
+	if (libbpf_quiet && !libbpf_verbose)
+		return 0;
 	if (level == LIBBPF_DEBUG && !libbpf_verbose)
 		return 0;
 	if (level != LIBBPF_WARN && !libbpf_verbose)
@@ -1384,7 +1388,9 @@ static int mem_attach_range(struct rt_tracer *t, pid_t pid, const char *path,
 	if (rt_grow((void **)&t->mem_links, &t->mem_links_cap, t->nmem_links + 1,
 		    sizeof(*t->mem_links)))
 		return -ENOMEM;
+	libbpf_quiet = true;
 	ret = link_multi(pid, t->skel->progs.uprobe_mem, path, offs, cookies, n, false, &link);
+	libbpf_quiet = false;
 	if (!ret) {
 		t->mem_links[t->nmem_links++] = link;
 		t->nmem += n;
@@ -1394,6 +1400,9 @@ static int mem_attach_range(struct rt_tracer *t, pid_t pid, const char *path,
 		return ret;
 	if (n == 1) {
 		t->mem_refused++;
+		if (t->opts.verbose)
+			fprintf(stderr, "racetrace: races: the kernel refused a uprobe at %s+0x%lx "
+				"(%s)\n", path, offs[0], strerror(ret == -524 ? EOPNOTSUPP : -ret));
 		return 0;
 	}
 	ret = mem_attach_range(t, pid, path, offs, cookies, n / 2);

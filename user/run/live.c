@@ -358,6 +358,7 @@ static int races_window(struct rt_tracer *tracer, pid_t pid, struct races *r, ch
 static int races_start(const struct rt_env *env, struct rt_tracer *tracer, pid_t pid,
 		       const char *path, struct races *r, char *err, size_t errlen)
 {
+	__u32 refused;
 	int ret;
 
 	snprintf(r->path, sizeof(r->path), "%s", path);
@@ -375,11 +376,16 @@ static int races_start(const struct rt_env *env, struct rt_tracer *tracer, pid_t
 	ret = races_window(tracer, pid, r, err, errlen);
 	if (ret)
 		return ret;
+	rt_tracer__nmem(tracer, &refused);
 	fprintf(stderr,
 		"racetrace: races: %zu memory-access sites in %zu functions of %s (%zu atomic, "
 		"%zu not probeable); watching %zu at a time%s\n",
 		r->ms.n, r->ms.nfuncs, path, r->ms.atomics, r->ms.skipped, RT_MIN(r->cap, r->ms.n),
 		r->ms.n > r->cap ? ", rotating" : "");
+	if (refused)
+		fprintf(stderr, "racetrace: races: the kernel refused uprobes on %u of them "
+			"(instructions it cannot single-step; -v lists them): those are not watched\n",
+			refused);
 	return 0;
 }
 
