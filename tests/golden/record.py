@@ -209,6 +209,9 @@ GO_CASES = [
     ("rwshard", [], ["60"], {}),
     ("stackmap", [], ["300"], {}),
     ("lockreuse", [], [], {}),
+    # sync.Cond: a queue's waits re-take its Mutex; the racy variant writes the map unlocked
+    ("condqueue", [], ["100"], {}),
+    ("condqueue-racy", [], ["-racy", "100"], {"go-map-race": 1}),
     # gohb.py: happens-before across ended goroutines, channel misuse
     ("mapsleep", [], [], {"go-map-race": 1}),
     ("mapsleep-chan", [], ["-chan"], {"go-map-race": 1}),

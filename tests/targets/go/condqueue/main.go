@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+
+// condqueue: a bounded queue guarded by one sync.Mutex and two sync.Conds (notEmpty and
+// notFull). Two consumers start first and wait on notEmpty; 10 ms later two producers push N
+// items each, waiting on notFull whenever the queue is full. Each consumer records what it
+// pops in a map that both consumers write, under the queue's Mutex. Cond.Wait unlocks and
+// re-takes that Mutex (through sync.Locker: the out-of-line Lock), so every map write is
+// ordered and racetrace must find nothing. The goroutines are started by spawn: from go1.25 on
+// sync.WaitGroup.Go (wg_go125.go), before it Add and a deferred Done (wg_old.go). Ends by
+// itself, exit 0; exit 1 if an item is lost or doubled.
+//
+// With -racy, the bug: pop records the item in the shared map after it unlocked the queue, so
+// the two consumers' map writes are not ordered (racetrace: go-map-race between consumer0
+// and consumer1, which the runtime may or may not catch as "concurrent map writes").
+//
+// Usage: condqueue [-w] [-racy] [N]   (items per producer, default 500)
+package main
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"racetrace/targets/target"
+)
+
+const capacity = 4
+
+type queue struct {
+	mu       sync.Mutex
+	notEmpty *sync.Cond
+	notFull  *sync.Cond
+	items    []int
+	closed   bool
+	seen     map[int]int // item -> consumer, written by both consumers under mu
+	racy     bool        // -racy: seen is written after mu is released
+}
+
+func newQueue() *queue {
+	q := &queue{seen: map[int]int{}}
+	q.notEmpty = sync.NewCond(&q.mu)
+	q.notFull = sync.NewCond(&q.mu)
+	return q
+}
+
+//go:noinline
+func (q *queue) push(v int) {
+	q.mu.Lock()
+	for len(q.items) == capacity {
+		q.notFull.Wait()
+	}
+	q.items = append(q.items, v)
+	q.notEmpty.Signal()
+	q.mu.Unlock()
+}
+
+// pop takes the next item and records it in seen; false once the queue is closed and empty.
+//
+//go:noinline
+func (q *queue) pop(who int) bool {
+	q.mu.Lock()
+	for len(q.items) == 0 && !q.closed {
+		q.notEmpty.Wait()
+	}
+	if len(q.items) == 0 {
+		q.mu.Unlock()
+		return false
+	}
+	v := q.items[0]
+	q.items = q.items[1:]
+	q.notFull.Signal()
+	if q.racy {
+		q.mu.Unlock()
+		record(q.seen, v, who)
+		return true
+	}
+	record(q.seen, v, who)
+	q.mu.Unlock()
+	return true
+}
+
+//go:noinline
+func record(seen map[int]int, v, who int) {
+	if _, dup := seen[v]; dup {
+		seen[-1-v] = who // a doubled item: main sees the key count off
+	}
+	seen[v] = who
+}
+
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.notEmpty.Broadcast()
+	q.mu.Unlock()
+}
+
+func main() {
+	args := target.Parse("[-racy] [N]")
+	q := newQueue()
+	if len(args) > 0 && args[0] == "-racy" {
+		q.racy = true
+		args = args[1:]
+	}
+	n := 500
+	if len(args) > 0 {
+		n = target.IntArg(args[0], 1, 1000000, "N")
+	}
+	var consumers, producers sync.WaitGroup
+	for c := 0; c < 2; c++ {
+		c := c
+		spawn(&consumers, func() {
+			target.NoteGoid(fmt.Sprintf("consumer%d", c))
+			for q.pop(c) {
+			}
+		})
+	}
+	time.Sleep(10 * time.Millisecond) // both consumers wait on notEmpty first
+	for p := 0; p < 2; p++ {
+		p := p
+		spawn(&producers, func() {
+			target.NoteGoid(fmt.Sprintf("producer%d", p))
+			for i := 0; i < n; i++ {
+				q.push(p*n + i)
+			}
+		})
+	}
+	producers.Wait()
+	q.close()
+	consumers.Wait()
+	if len(q.seen) != 2*n {
+		fmt.Fprintf(os.Stderr, "%s: %d distinct items popped, want %d\n", target.Name,
+			len(q.seen), 2*n)
+		os.Exit(1)
+	}
+}
