@@ -10,9 +10,10 @@ mount and pid namespaces and its /proc/PID/maps name files of that root.
                       threads carry their ids in the target's pid namespace too (nstid)
   container-replaced  the binary is replaced in the root after the target started (maps say
                       "(deleted)", the path now names another program): the same result
-  container-libc      a second root whose libc6 is another build (one `apt-cache madison`
-                      lists besides bookworm main's, e.g. the security suite's): racetrace's uprobe links are on
-                      that root's libc.so.6, none on the host's, and the inversion is found
+  container-libc      a second root whose libc6 is another build (bookworm-security's or
+                      -updates', found and fetched through a private apt state): racetrace's
+                      uprobe links are on that root's libc.so.6, none on the host's, and the
+                      inversion is found
   container-daemon    `racetrace daemon` selects the container by a cgroup the test makes
                       (cgroup v2, under /sys/fs/cgroup/unified on a hybrid machine) and reports
                       the inversion with the host pid
@@ -32,8 +33,6 @@ import harness as h
 ROOTS = os.path.join(h.ROOT, ".output", "roots")
 ROOT_SCRIPT = os.path.join(h.ROOT, "scripts", "container_root.sh")
 PLAIN_ROOT = "bookworm"
-# container-libc's root has another build of libc6 than the plain root (the main archive's):
-# one that `apt-cache madison libc6` lists today, e.g. bookworm-security's (other_libc())
 ROOT_BUILD_TIMEOUT = 1800  # debootstrap, the first time
 LIBC = "usr/lib/x86_64-linux-gnu/libc.so.6"
 ABBA_EDGES = {("lock_a", "lock_b"): "thread_ab", ("lock_b", "lock_a"): "thread_ba"}
@@ -57,19 +56,60 @@ def need_root(ctx, name, libc=None):
     return path
 
 
-def other_libc():
-    """A libc6 version the archive has besides bookworm main's, which debootstrap puts in the
-    plain root (bookworm-security's or -updates' build): looked up, since the archive moves on."""
-    r = subprocess.run(["apt-cache", "madison", "libc6"], capture_output=True, text=True)
-    rows = [[f.strip() for f in line.split("|")] for line in r.stdout.splitlines()]
-    rows = [row for row in rows if len(row) >= 3 and row[0] == "libc6"]
-    main = {row[1] for row in rows if row[2].endswith(" bookworm/main amd64 Packages")}
-    others = [row[1] for row in rows if row[1] not in main and "amd64" in row[2]]
-    if not main or not others:
-        raise h.Fail("container-libc needs two builds of libc6 in the archive: `apt-cache "
-                     f"madison libc6` lists {sorted({row[1] for row in rows}) or 'none'} "
-                     "(add bookworm-security to the apt sources and run apt-get update)")
-    return others[0]
+# A private apt state (sources, lists) for finding and fetching that second build: the
+# machine's own apt sources are not touched, and a minimal Debian has no security suite in them
+APT_DIR = os.path.join(ROOTS, "apt")
+DEB_CACHE = "/var/cache/racetrace/debootstrap"  # where scripts/container_root.sh looks first
+UPDATE_SUITES = [(os.environ.get("RT_ROOT_SECURITY_MIRROR", "http://deb.debian.org/debian-security"),
+                  "bookworm-security"),
+                 (os.environ.get("RT_ROOT_MIRROR", "http://deb.debian.org/debian"),
+                  "bookworm-updates")]
+
+
+def private_apt(ctx, *argv, cwd=None):
+    opts = ["-o", f"Dir::Etc::SourceList={APT_DIR}/sources.list",
+            "-o", "Dir::Etc::SourceParts=/nonexistent", "-o", f"Dir::State::Lists={APT_DIR}/lists",
+            "-o", f"Dir::Cache={APT_DIR}/cache", "-o", "Debug::NoLocking=1",
+            "-o", "APT::Get::List-Cleanup=0"]
+    cmd = [argv[0], *opts, *argv[1:]]
+    ctx.log("$ " + " ".join(cmd))
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
+    ctx.log(r.stdout[-2000:] + r.stderr[-2000:])
+    return r
+
+
+def other_libc(ctx, plain):
+    """A libc6 build other than the one debootstrap put in the plain root (bookworm main's):
+    bookworm-security's or -updates', looked up through a private apt state (the archive moves
+    on, so no version is pinned) and downloaded into DEB_CACHE for container_root.sh."""
+    r = subprocess.run(["dpkg-query", f"--admindir={plain}/var/lib/dpkg", "-W", "-f",
+                        "${Version}", "libc6"], capture_output=True, text=True)
+    main = r.stdout.strip()
+    h.check(r.returncode == 0 and main, "the plain root's libc6 version", r.stderr.strip())
+    for d in ("lists/partial", "cache/archives/partial"):
+        os.makedirs(os.path.join(APT_DIR, d), exist_ok=True)
+    with open(os.path.join(APT_DIR, "sources.list"), "w") as f:
+        f.writelines(f"deb {m} {suite} main\n" for m, suite in UPDATE_SUITES)
+    up = private_apt(ctx, "apt-get", "-q", "update")
+    h.check(up.returncode == 0, "apt-get update of " +
+            ", ".join(s for _, s in UPDATE_SUITES) + " (a private apt state)",
+            (up.stderr.strip().splitlines() or ["?"])[-1])
+    mad = private_apt(ctx, "apt-cache", "madison", "libc6")
+    versions = [row[1] for row in ([f.strip() for f in line.split("|")]
+                                   for line in mad.stdout.splitlines())
+                if len(row) >= 3 and row[0] == "libc6" and "amd64" in row[2]]
+    others = [v for v in versions if v != main]
+    if not others:
+        raise h.Fail(f"container-libc needs a libc6 build besides the plain root's {main}: "
+                     f"{', '.join(s for _, s in UPDATE_SUITES)} list {versions or 'none'}")
+    other = others[0]
+    deb = os.path.join(DEB_CACHE, f"libc6_{other.replace(':', '%3a')}_amd64.deb")
+    if not os.path.exists(deb):
+        os.makedirs(DEB_CACHE, exist_ok=True)
+        dl = private_apt(ctx, "apt-get", "-q", "download", f"libc6={other}", cwd=DEB_CACHE)
+        h.check(dl.returncode == 0 and os.path.exists(deb), f"libc6 {other} downloaded",
+                (dl.stderr.strip().splitlines() or ["?"])[-1])
+    return other
 
 
 def same_file(a, b):
@@ -109,7 +149,10 @@ class Container:
                     exe = os.readlink(f"/proc/{name}/exe")
                 except OSError:
                     continue
-                if exe == self.host_path:
+                # by the file, not its path: when the tests run chrooted themselves (as in
+                # scripts/fresh-check.sh), /proc shows a container's exe under the host's root
+                if exe.endswith(self.inside) and same_file(f"/proc/{name}/exe",
+                                                           self.host_path):
                     return int(name)
             h.check(self.p.alive(), "the container starts",
                     f"unshare exited {self.p.p.poll()}: {self.p.err[-3:]}")
@@ -219,8 +262,8 @@ def t_container_replaced(ctx):
 @h.test("container-libc")
 def t_container_libc(ctx):
     plain = need_root(ctx, PLAIN_ROOT)
-    other = other_libc()
-    ctx.log(f"libc6 {other}: another build than bookworm main's")
+    other = other_libc(ctx, plain)
+    ctx.log(f"libc6 {other}: another build than the plain root's")
     root = need_root(ctx, "bookworm-libc-" + other.split("+")[-1].replace(":", "_"), other)
     libc, host_libc = os.path.join(root, LIBC), os.path.realpath(os.path.join("/", LIBC))
     with open(libc, "rb") as a, open(os.path.join(plain, LIBC), "rb") as b:
