@@ -132,7 +132,8 @@ void rt_report__json_finding(const struct rt_report_opts *o, const struct rt_fin
 	fputs("],\"locks\":[", out);
 	for (i = 0; i < f->nlocks; i++) {
 		char name[768];
-		const char *n = rt_report__lock_name(o, f->pid, &f->locks[i], name, sizeof(name));
+		const char *n = rt_report__lock_name(o, f->pid, &f->locks[i],
+						     rt_finding_goroutines(f), name, sizeof(name));
 
 		fputs(i ? ",{\"addr\":" : "{\"addr\":", out);
 		json_addr(out, f->locks[i].addr);

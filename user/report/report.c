@@ -124,7 +124,7 @@ const char *rt_report__sym(const struct rt_report_opts *o, __u32 pid, __u64 addr
 }
 
 const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid,
-				 const struct rt_finding_lock *lk, char *buf, size_t len)
+				 const struct rt_finding_lock *lk, bool go, char *buf, size_t len)
 {
 	const struct rt_finding_block *bi = &lk->block;
 	const char *kind = lk->kind;
@@ -149,8 +149,12 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid,
 			 bi->freed ? " (since freed)" : "");
 		return buf;
 	}
-	/* Go's heap is not a thread's stack (and goroutine stacks move): no guess for Go */
-	if (o->unwind && strncmp(kind, "sync.", 5) && strcmp(kind, "chan")) {
+	/*
+	 * Go's heap is not a thread's stack (and goroutine stacks, which move, live in it: a
+	 * heap map sat "above the stack pointer" of a thread): no guess for Go
+	 */
+	if (o->unwind && !go && strncmp(kind, "sync.", 5) && strcmp(kind, "chan") &&
+	    strcmp(kind, "map")) {
 		__u64 above, site;
 		__u32 tid;
 

@@ -64,10 +64,11 @@ struct rt_report_opts {
  * A lock's name as a human would give it: a global or static symbol ("g_accounts_lock"), a
  * channel's make site, a field of a heap block ("mutex at +16 in a 64-byte heap block allocated
  * at account_new+0x1a (bank.c:40) by thread 3"), a thread's stack, or NULL when unknown. Only
- * the symbolizer and the unwinder are asked; what the engine knew is in lk.
+ * the symbolizer and the unwinder are asked; what the engine knew is in lk. go: the finding is
+ * a Go program's (its goroutine stacks live in the Go heap: no thread-stack guess).
  */
 const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid,
-				 const struct rt_finding_lock *lk, char *buf, size_t len);
+				 const struct rt_finding_lock *lk, bool go, char *buf, size_t len);
 
 /* Stack of a call site: the site, then its callers; at least the site itself. */
 int rt_report__stack(const struct rt_report_opts *o, __u32 pid, __u64 site, __u64 *pcs, int max);

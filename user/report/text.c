@@ -94,7 +94,8 @@ void rt_report__text_finding(const struct rt_report_opts *o, const struct rt_fin
 	}
 	for (i = 0; i < f->nlocks; i++) {
 		char name[768];
-		const char *n = rt_report__lock_name(o, f->pid, &f->locks[i], name, sizeof(name));
+		const char *n = rt_report__lock_name(o, f->pid, &f->locks[i],
+						     rt_finding_goroutines(f), name, sizeof(name));
 
 		if (n)
 			fprintf(out, "  L%u is %s\n", i + 1, n);

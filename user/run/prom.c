@@ -179,7 +179,8 @@ void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 
 				snprintf(lk.kind, sizeof(lk.kind), "%s", rt_lock_kind_name(s->kind));
 				hb__describe_lock(p->targets[t].hb, &lk);
-				n = rt_report__lock_name(&ro, s->pid, &lk, label, sizeof(label));
+				n = rt_report__lock_name(&ro, s->pid, &lk, false, label,
+							 sizeof(label));
 
 				if (!n) {
 					snprintf(label, sizeof(label), "%s 0x%llx",
