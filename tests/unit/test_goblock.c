@@ -791,12 +791,27 @@ static void test_go_lock_reuse_after_gc(void **state)
 {
 	struct fixture *f = *state;
 
-	go_nest(f, 5, 0x7000, 0x7100, 0x401000, 0x401100); /* parent, then child */
+	const __u64 a = 0xc000010000, b = 0xc000010100; /* in the Go heap */
+
+	go_nest(f, 5, a, b, 0x401000, 0x401100); /* parent, then child */
 	go_ev(f, RT_EV_GO_GC, 5, 0, 0x409000);
-	go_nest(f, 5, 0x7100, 0x7000, 0x401000, 0x401100); /* new objects, roles swapped */
+	go_nest(f, 5, b, a, 0x401000, 0x401100); /* new objects, roles swapped */
 	assert_int_equal(rt_report__count(f->report), 0);
 	/* the first order again, in the same epoch as the second: an inversion */
-	go_nest(f, 6, 0x7000, 0x7100, 0x402000, 0x402100);
+	go_nest(f, 6, a, b, 0x402000, 0x402100);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"lock-order-inversion\""));
+}
+
+/* Globals are never collected: their two orders make an inversion across a collection too. */
+static void test_go_global_inversion_across_gc(void **state)
+{
+	struct fixture *f = *state;
+
+	go_nest(f, 5, 0x5a1000, 0x5a1100, 0x401000, 0x401100);
+	go_ev(f, RT_EV_GO_GC, 5, 0, 0x409000);
+	go_ev(f, RT_EV_GO_GC, 6, 0, 0x409000);
+	go_nest(f, 6, 0x5a1100, 0x5a1000, 0x402000, 0x402100);
 	assert_int_equal(rt_report__count(f->report), 1);
 	assert_true(said(f, "\"kind\":\"lock-order-inversion\""));
 }
@@ -808,6 +823,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_thread_is_not_goroutine),
 		T(test_go_lock_reuse_after_gc),
+		T(test_go_global_inversion_across_gc),
 		T(test_double_lock_confirmed),
 		T(test_double_lock_missed_unlock),
 		T(test_recursive_rlock),

@@ -12,9 +12,11 @@
  * time (up to RT_LO_GATES); a cycle whose edges all share a gate lock cannot deadlock.
  * Go locks have no destroy and no free: the garbage collector frees their memory, and a new
  * object may get the address of a dead one (a false cycle through one "lock" that is two). So a
- * Go lock's node lasts one GC epoch (from one collection's mark termination to the next, when
- * no object seen in use can have been freed): after a collection the same address gets a new
- * node, and a cycle is only found between acquisitions of the same epoch.
+ * Go lock in the Go heap has a node for one GC epoch (from one collection's mark termination to
+ * the next: an object seen in use in between cannot have been freed in between): after a
+ * collection the same address gets a new node. The price: an inversion between heap locks
+ * whose two orders are separated by a collection is not found (the orders must meet in one
+ * epoch; a bug that runs often does). Globals are never freed: their nodes last.
  * Not reported: trylock and timed acquisitions (they add no edge), re-acquisition of a held
  * lock (double-lock is another detector), cycles longer than RT_FINDING_MAX.
  */
@@ -146,6 +148,13 @@ static void lockorder_retire(void *st, __u64 addr)
 	rt_map_del(&lo->node_of, addr);
 }
 
+/*
+ * Where the Go heap starts on linux/amd64: the runtime's arena hints begin at 0x00c0 << 32
+ * (mallocinit). A non-PIE program's globals lie far below it; a PIE's may lie above and are
+ * then taken for heap (their inversions must meet in one GC epoch, as heap locks' must).
+ */
+#define RT_GO_HEAP_MIN 0xc000000000ULL
+
 /* Node index for addr, created if new; -ENOMEM. */
 static long node_get(struct lockorder *lo, __u64 addr, __u8 kind)
 {
@@ -155,7 +164,7 @@ static long node_get(struct lockorder *lo, __u64 addr, __u8 kind)
 
 	if (v) {
 		n = &lo->nodes[*v - 1];
-		if (!rt_lock_kind_go(n->kind) || n->epoch == lo->gc_epoch)
+		if (!rt_lock_kind_go(n->kind) || n->epoch == lo->gc_epoch || addr < RT_GO_HEAP_MIN)
 			return *v - 1;
 		/* a Go lock last seen before a collection: maybe another object now */
 		handoff = n->handoff; /* kept: a handed-off lock makes no order, and may still be */
