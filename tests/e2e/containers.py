@@ -278,8 +278,11 @@ def t_container_libc(ctx):
         paths = {i.get("path") for i in h.bpf_links_of(r.pid).values()
                  if i.get("link_type") == "uprobe_multi"}
         ctx.log(f"racetrace's uprobe links are on {sorted(map(str, paths))}")
-        h.check(os.path.realpath(libc) in paths, "a uprobe link on the root's libc.so.6",
-                repr(sorted(map(str, paths))))
+        # (run chrooted, as in fresh-check, the kernel names a file of the container's mount
+        # namespace from the host's root: the same path with the chroot's directory before it)
+        mine = os.path.realpath(libc)
+        h.check(any(p and (p == mine or p.endswith(mine)) for p in paths),
+                "a uprobe link on the root's libc.so.6", repr(sorted(map(str, paths))))
         h.check(host_libc not in paths, "no uprobe link on the host's libc.so.6",
                 repr(sorted(map(str, paths))))
         c.release()

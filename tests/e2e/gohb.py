@@ -14,8 +14,6 @@ Each runs in `--` mode and in -p mode; findings are compared structurally (kinds
 goroutines the program names in its "NAME: goid ROLE N" lines, the program's function in each
 stack), and a clean twin must also
 show that racetrace watched (no event lost, the map writes and channel operations seen)."""
-import re
-
 import gotests as g
 import harness as h
 
@@ -46,16 +44,13 @@ STACK_FUNCS = {
 PANICS = {"sendclosed": "send on closed channel", "closenil": "close of nil channel"}
 
 
-def check_run(name, rc, r, err_lines, want, roles, least):
+def check_run(ctx, name, rc, r, err_lines, want, roles, least):
     findings, summary = h.parse_jsonl(r)
     got = g.kinds_of(findings)
     h.check(got == want, f"findings are exactly {want or 'none'}",
             f"got {got}: {[f['message'][:100] for f in findings]}")
     for f in findings:
-        got_f, want_f = g.main_funcs(f["stacks"]), STACK_FUNCS[name]
-        h.check(len(got_f) == len(want_f) and
-                all(re.fullmatch(w, x) for w, x in zip(want_f, got_f)),
-                f"the finding's stacks are in the program's {want_f}", repr(got_f))
+        g.check_stack_funcs(ctx, f["stacks"], STACK_FUNCS[name])
     h.check(summary["lost"] == 0, "no event lost", repr(summary.get("lost_by_reason")))
     ev = summary["events_by_type"]
     for typ, n in least.items():
@@ -98,7 +93,7 @@ def make_case(minor, variant, name, args, want, roles, least, pid_mode):
             err_lines = r.err
             ours = {r.pid}
         check_panic(name, err_lines)
-        summary = check_run(name, rc, r, err_lines, want, roles, least)
+        summary = check_run(ctx, name, rc, r, err_lines, want, roles, least)
         h.check_no_leaked_links(ctx, before, ours | {summary.get("pid")})
     return fn
 

@@ -147,6 +147,24 @@ def main_funcs(stacks):
                         (fr.get("function") or "").startswith("main.")), "") for st in stacks)
 
 
+def check_stack_funcs(ctx, stacks, want):
+    """Each stack of a finding is in the program's function want[i] (patterns, sorted as
+    main_funcs sorts). A stack cut after its first frame (seen about once in 30 runs: the
+    frame-pointer walk of a fresh goroutine's stack stopped there; docs/go.md) has no frame of
+    the program: then each whole stack must match one of the patterns."""
+    got = main_funcs(stacks)
+    cut = [st for st in stacks if len(st) == 1]
+    if not cut:
+        h.check(len(got) == len(want) and all(re.fullmatch(w, g) for w, g in zip(want, got)),
+                f"the finding's stacks are in the program's {want}", repr(got))
+        return
+    ctx.log(f"{len(cut)} stack(s) cut after the first frame: {cut}")
+    whole = main_funcs([st for st in stacks if len(st) > 1])
+    h.check(len(stacks) <= len(want) and
+            all(any(re.fullmatch(w, g) for w in want) for g in whole),
+            f"the finding's whole stacks are in the program's {want}", repr(got))
+
+
 def gobin(minor, name, variant):
     p = os.path.abspath(os.path.join(GOTARGETS, f"go1.{minor}", name + variant))
     h.check(os.access(p, os.X_OK), f"{name}{variant} built with go1.{minor}",
@@ -206,10 +224,7 @@ def make_case(minor, variant, name, opts, args, want, roles):
                         f"the finding's stack starts in {FIRST_FUNCS[name]}",
                         repr([fr.get("function") for fr in f["stacks"][0]])[:300])
             if name in STACK_FUNCS:
-                got_f, want_f = main_funcs(f["stacks"]), STACK_FUNCS[name]
-                h.check(len(got_f) == len(want_f) and
-                        all(re.fullmatch(w, g) for w, g in zip(want_f, got_f)),
-                        f"the finding's stacks are in the program's {want_f}", repr(got_f))
+                check_stack_funcs(ctx, f["stacks"], STACK_FUNCS[name])
             if name in LOCK_NAMES and (variant == "" or LOCK_NAMES[name].startswith("chan")):
                 # globals are named from .symtab: not in a stripped build
                 names = [lk.get("name") or "" for lk in f.get("locks", [])]
