@@ -227,8 +227,10 @@ go-targets:
 	$(Q)scripts/build_go_targets.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFTEST_BINS) $(FUZZ_BINS)
-	$(Q)$(MAKE) --no-print-directory go-targets
+	$(Q)t=$$(date +%s); $(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFTEST_BINS) \
+		$(FUZZ_BINS) && echo "make test: built in $$(($$(date +%s) - t)) s"
+	$(Q)t=$$(date +%s); $(MAKE) --no-print-directory go-targets && \
+		echo "make test: Go targets built in $$(($$(date +%s) - t)) s"
 	$(Q)tests/run_all.sh
 
 demo: deps

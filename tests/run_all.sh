@@ -28,12 +28,15 @@ passed=0
 failed=0
 failed_tiers=()
 
-tier_result() { # NAME REASON (empty reason: passed)
+tier_start=$SECONDS
+tier_result() { # NAME REASON (empty reason: passed); the tier's time since the last result
+	local took=$((SECONDS - tier_start))
+	tier_start=$SECONDS
 	if [ -z "$2" ]; then
-		echo "PASS $1"
+		echo "PASS $1 (${took} s)"
 		passed=$((passed + 1))
 	else
-		echo "FAIL $1: $2"
+		echo "FAIL $1: $2 (${took} s)"
 		failed=$((failed + 1))
 		failed_tiers+=("$1")
 	fi
