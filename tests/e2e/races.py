@@ -5,8 +5,8 @@ is reported in `--` and -p mode with both stacks in the target's source, and eac
 least as many memory-access records as the twin makes accesses it must see (one a round per
 worker, a floor: each round makes several). Checks are structural (kinds, threads, sites,
 stacks, names), never on text or timing."""
-import os
 
+import gotests as g
 import harness as h
 
 RACES = ("--races", "--json")
@@ -104,20 +104,12 @@ for _name, _ok, _what, _floor in PATTERNS:
 # Go: tests/targets/go/racefield (a struct field bumped by three goroutines; the clean twin uses
 # sync/atomic), built for each release by scripts/build_go_targets.sh: every release of the
 # matrix, normal builds (the race names the variable from .symtab).
-GOTARGETS = os.path.join(h.ROOT, ".output", "go-targets")
-GO_VERSIONS = (19, 21, 22, 23, 24, 25, 26, 27)
-
-
 def gobin(minor, name):
-    def path():
-        p = os.path.join(GOTARGETS, f"go1.{minor}", name)
-        h.check(os.access(p, os.X_OK), f"{name} built with go1.{minor}",
-                f"{p} missing: run 'scripts/build_go_targets.sh {minor}'")
-        return p
-    return path
+    """The normal build's path, looked up (and checked) when the test runs."""
+    return lambda: g.gobin(minor, name, "")
 
 
-for _minor in GO_VERSIONS:
+for _minor in g.GO_VERSIONS:
     for _mode in ("cmd", "pid"):
         h.test(f"races-go1.{_minor}-field-{_mode}")(
             t_race("racefield", _mode, lambda n: n.startswith("main.s+16 "),

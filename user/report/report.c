@@ -151,10 +151,9 @@ const char *rt_report__lock_name(const struct rt_report_opts *o, __u32 pid,
 	}
 	/*
 	 * Go's heap is not a thread's stack (and goroutine stacks, which move, live in it: a
-	 * heap map sat "above the stack pointer" of a thread): no guess for Go
+	 * heap map sat "above the stack pointer" of a thread): no guess for a Go finding or lock
 	 */
-	if (o->unwind && !go && strncmp(kind, "sync.", 5) && strcmp(kind, "chan") &&
-	    strcmp(kind, "map")) {
+	if (o->unwind && !go && strncmp(kind, "sync.", 5) && strcmp(kind, "chan")) {
 		__u64 above, site;
 		__u32 tid;
 
