@@ -52,6 +52,8 @@ CASES = [
     ("abab", [], [], {}, None),
     ("chanblock", HANG, [], {"go-goroutine-leak": 1}, {"blocked"}),
     ("doublelock", HANG, ["1500"], {"double-lock": 1}, {"handler"}),
+    # the program exits 20 ms after the handler parks: settled at exit, not after 100 ms
+    ("doublelock:doublelock-exit", [], ["20"], {"double-lock": 1}, {"handler"}),
     ("rlockrec", [], [], {"double-lock/recursive-rlock": 1}, {"handler"}),
     ("rwabba", [], [], {"lock-order-inversion": 1}, {"reader", "writer"}),
     ("rwshard", [], [], {}, None),
@@ -65,6 +67,10 @@ CASES = [
     ("wgneg", [], [], {"go-waitgroup-misuse/negative-counter": 1}, {"worker"}),
     ("acceptloop", HANG, ["2000"], {}, None),
     ("tickerloop", HANG, ["2500"], {}, None),
+    # a lock held across a channel receive or a Cond wait while others queue on it
+    ("holdwait", HANG, [], {"hang/hold-and-wait": 1}, {"reader", "writer", "replier"}),
+    ("holdwait", HANG, ["-cond"], {"hang/hold-and-wait": 1}, {"waiter", "producer"}),
+    ("holdwait", HANG, ["-ok"], {}, None),
 ]
 
 # What the clean programs' own code makes (h.check_watched): {record type: count or (low,
@@ -98,6 +104,10 @@ GO_CLEAN_MAKES = {
     "lockreuse": {"go_unlock": 4000, "go_gc": (40, None)},
     # a service and a client goroutine; the client's one connection is read
     "acceptloop": {"go_go": 2},
+    # holdwait -ok: 3 + 2 + 2 goroutines under a WaitGroup (3 Add, 7 Done); the reader's and the replier's
+    # RLock, the writer's Lock, the waiter's Cond wait (the producer answers 1.5 s later)
+    "holdwait": {"go_go": 7, "go_rlock": 2, "go_runlock": 2, "go_wlock": 1, "go_wunlock": 1,
+                 "go_cond_wait": (1, None), "go_wg_add": (10, 10)},
     # the ticker's goroutine and the timer's, each receiving from its timer channel
     "tickerloop": {"go_go": 2, "go_chan_recv": 2},
     # the test's goroutine and the one running Produce, which sends 42 that the test receives
@@ -138,6 +148,14 @@ STACK_FUNCS = {
     "abba": [r"main\.takeAB"] * 2 + [r"main\.takeBA"] * 2,
     "rwabba": [r"main\.lockThenWrite"] * 2 + [r"main\.readThenLock"] * 2,
     "condqueue": [r"main\.record"] * 2,
+    # (by label when a program's variants differ) the first waiter's RLock (in get) or Lock
+    # (in set), whichever the engine looks at first, the holder's RLock and its receive (in
+    # lookupAndWait): sorted, get comes first and set last
+    "holdwait": [r"main\.\(\*registry\)\.(get|lookupAndWait)",
+                 r"main\.\(\*registry\)\.lookupAndWait",
+                 r"main\.\(\*registry\)\.(lookupAndWait|set)"],
+    # the producer's Lock (in push), the waiter's Lock and its Cond wait (in pop)
+    "holdwait-cond": [r"main\.\(\*queue\)\.pop"] * 2 + [r"main\.\(\*queue\)\.push"],
 }
 
 
@@ -190,7 +208,7 @@ def kinds_of(findings):
     return k
 
 
-def make_case(minor, variant, name, opts, args, want, roles):
+def make_case(minor, variant, name, opts, args, want, roles, label=None):
     def fn(ctx):
         before = h.LinkSnapshot()
         path = gobin(minor, name, variant)
@@ -223,8 +241,9 @@ def make_case(minor, variant, name, opts, args, want, roles):
                 h.check(first == FIRST_FUNCS[name],
                         f"the finding's stack starts in {FIRST_FUNCS[name]}",
                         repr([fr.get("function") for fr in f["stacks"][0]])[:300])
-            if name in STACK_FUNCS:
-                check_stack_funcs(ctx, f["stacks"], STACK_FUNCS[name])
+            stack_funcs = STACK_FUNCS.get(label, STACK_FUNCS.get(name))
+            if stack_funcs:
+                check_stack_funcs(ctx, f["stacks"], stack_funcs)
             if name in LOCK_NAMES and (variant == "" or LOCK_NAMES[name].startswith("chan")):
                 # globals are named from .symtab: not in a stripped build
                 names = [lk.get("name") or "" for lk in f.get("locks", [])]
@@ -523,30 +542,37 @@ def t_etcd(ctx):
 
 
 GOSVC_SECONDS = int(os.environ.get("RT_GOSVC_SECONDS", "60"))
+GOSVC_IDLE = 10  # of those, the seconds the service idles at the end
 
 
 def gosvc_case(variant):
     """A go1.26 service built from popular modules (tests/targets/gosvc: a chi router with its
     middleware, Prometheus metrics, a gRPC health server; inside, RWMutex-guarded map
     shards, a sync.Map, a worker pool on channels, a WaitGroup.Go fan-out, a ticker), started
-    under racetrace and driven for RT_GOSVC_SECONDS (60) by the same binary in load mode
-    (not traced: four HTTP clients, a gRPC health client, a metrics scraper), then stopped
-    with SIGTERM. No finding, no event lost, every request answered, and its work seen."""
+    under racetrace with a hang threshold of 1 s, driven for RT_GOSVC_SECONDS (60) less
+    GOSVC_IDLE by the same binary in load mode (not traced: four HTTP clients, a gRPC health
+    client, a metrics scraper), left idle for GOSVC_IDLE (its pools parked in `range jobs`,
+    one of them since its start, its ticker running: issue #16's idle service), then
+    stopped with SIGTERM. No finding, no event lost, every request answered, and its work
+    seen."""
     def fn(ctx):
         before = h.LinkSnapshot()
         path = gobin(26, "gosvc", variant)
         hport, gport = str(h.free_port()), str(h.free_port())
-        r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path, "serve", hport, gport])
+        r = h.Proc(ctx, [h.RACETRACE, "--json", "--hang-threshold", "1", "--", path, "serve",
+                         hport, gport])
         pid = h.wait_tracing(r)
         got = r.wait_line("stderr", lambda l: "gosvc: serving" in l, 30)
         h.check(got, "the service serves within 30 s", f"stderr {r.err[-3:]}")
-        load = subprocess.run([path, "load", hport, gport, str(GOSVC_SECONDS), "4"],
-                              capture_output=True, text=True, timeout=GOSVC_SECONDS + 120)
-        ctx.log(f"{load.stdout.strip()} in {GOSVC_SECONDS} s; {load.stderr.strip()[:300]}")
+        busy = max(GOSVC_SECONDS - GOSVC_IDLE, 5)
+        load = subprocess.run([path, "load", hport, gport, str(busy), "4"],
+                              capture_output=True, text=True, timeout=busy + 120)
+        ctx.log(f"{load.stdout.strip()} in {busy} s; {load.stderr.strip()[:300]}")
         m = re.search(r"load: (\d+) requests, (\d+) failed", load.stdout)
         h.check(load.returncode == 0 and m and int(m.group(2)) == 0,
                 "every request answered", f"rc {load.returncode}: {load.stdout} {load.stderr}")
         h.check(int(m.group(1)) >= 1000, "1000 or more requests", m.group(1))
+        time.sleep(GOSVC_IDLE)  # idle: its workers parked far past the 1 s threshold
         h.check(r.alive() and os.path.exists(f"/proc/{pid}"), "service and racetrace still run")
         os.kill(pid, signal.SIGTERM)
         rc = r.wait(h.TIMEOUT, "racetrace exits after the service stops")
@@ -583,11 +609,13 @@ def t_pid_mode(ctx):
 for _minor in GO_VERSIONS:
     for _variant in ("", "-sw"):
         for _name, _opts, _args, _want, _roles in CASES:
-            # a program's variants are named after their flags: condqueue-racy
-            _label = _name + "".join(a for a in _args if a.startswith("-"))
+            # a program's variants are named after their flags (condqueue-racy), or
+            # explicitly ("PROGRAM:LABEL")
+            _prog, _, _label = _name.partition(":")
+            _label = _label or _prog + "".join(a for a in _args if a.startswith("-"))
             h.test(f"go1.{_minor}{_variant}-{_label}", clean=not _want,
                    full_matrix_only=go_matrix(_minor, _variant, _label))(
-                make_case(_minor, _variant, _name, _opts, _args, _want, _roles))
+                make_case(_minor, _variant, _prog, _opts, _args, _want, _roles, _label))
         h.test(f"go1.{_minor}{_variant}-gotest-deadlock",
                full_matrix_only=go_matrix(_minor, _variant, "gotest-deadlock"))(
             gotest_case(_minor, _variant, "TestHandoff", {"deadlock/all-goroutines": 1}))

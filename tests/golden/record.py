@@ -212,6 +212,12 @@ GO_CASES = [
     # sync.Cond: a queue's waits re-take its Mutex; the racy variant writes the map unlocked
     ("condqueue", [], ["100"], {}),
     ("condqueue-racy", [], ["-racy", "100"], {"go-map-race": 1}),
+    # a lock held across a receive or a Cond wait while others queue on it; its clean twin;
+    # a double lock settled at the program's exit, 20 ms after it
+    ("holdwait", HANG1, [], {"hang/hold-and-wait": 1}),
+    ("holdwait-cond", HANG1, ["-cond"], {"hang/hold-and-wait": 1}),
+    ("holdwait-ok", HANG1, ["-ok"], {}),
+    ("doublelock-exit", [], ["20"], {"double-lock": 1}),
     # gohb.py: happens-before across ended goroutines, channel misuse
     ("mapsleep", [], [], {"go-map-race": 1}),
     ("mapsleep-chan", [], ["-chan"], {"go-map-race": 1}),

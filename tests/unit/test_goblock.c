@@ -408,6 +408,97 @@ static void test_slow_test_not_leaked(void **state)
 	assert_int_equal(rt_report__count(f->report), 0);
 }
 
+/*
+ * Hold-and-wait: 5 keeps a read lock while it waits for a reply; writer 6 queues on the lock
+ * and 7, who was to reply, queues behind the writer. main (1) runs on, so no goroutine is
+ * unreachable and nothing is a leak: the held lock is what blocks them.
+ */
+static void test_hold_and_wait_rlock(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_make(f, 1, 0x6000, 0x401000, 8);
+	go_spawn(f, 1, 5, 0x401010);
+	go_spawn(f, 1, 6, 0x401020);
+	go_spawn(f, 1, 7, 0x401030);
+	go_ev(f, RT_EV_GO_RLOCK, 5, 0x8000, 0x402000);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6000, 0x402010);
+	go_ev(f, RT_EV_GO_WLOCK, 6, 0x8000, 0x403000);
+	go_rec(f, RT_EV_GO_RLOCK, 7, 0x8000, 0x404000, SF, 0);
+	tick(f, 1000); /* not yet: a lock held across a short wait is contention */
+	assert_int_equal(rt_report__count(f->report), 0);
+	tick(f, 5000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"kind\":\"hang\""));
+	assert_true(said(f, "\"detail\":\"hold-and-wait\""));
+	/* the first waiter's call, the holder's RLock, the holder's receive */
+	assert_true(said(f, "\"sites\":[\"0x403000\",\"0x402000\",\"0x402010\"]"));
+	assert_true(said(f, "\"threads\":[6,5,7]"));
+	/* once per park of the holder; the parks it explains are no leak either */
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	/* 8 queues later, behind the same held lock: the same finding, and no leak */
+	go_spawn(f, 1, 8, 0x401040);
+	go_rec(f, RT_EV_GO_RLOCK, 8, 0x8000, 0x405000, SF, 0);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_false(said(f, "goroutine 8 has been blocked"));
+}
+
+/* A Mutex held across a sync.Cond wait on another lock's Cond; the signaller needs it. */
+static void test_hold_and_wait_cond(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn(f, 1, 5, 0x401010);
+	go_spawn(f, 1, 6, 0x401020);
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x402000);	/* the stats mutex */
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7100, 0x402010);	/* the Cond's own mutex */
+	go_ev(f, RT_EV_GO_UNLOCK, 5, 0x7100, 0x470300); /* Cond.Wait releases it ... */
+	go_ev(f, RT_EV_GO_COND_WAIT, 5, 0x9000, 0x402020);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 6, 0x7000, 0x403000); /* contended: the slow path */
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"detail\":\"hold-and-wait\""));
+	assert_true(said(f, "\"sites\":[\"0x403000\",\"0x402000\",\"0x402020\"]"));
+	assert_true(said(f, "waiting on Cond"));
+}
+
+/* What is no hold-and-wait: a slow holder, a lock released before the wait, a timed wait. */
+static void test_hold_and_wait_clean(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_make(f, 1, 0x6000, 0x401000, 8);
+	go_spawn(f, 1, 5, 0x401010);
+	go_spawn(f, 1, 6, 0x401020);
+	go_spawn(f, 1, 7, 0x401030);
+	go_spawn(f, 1, 8, 0x401040);
+	/* 5 holds 0x7000 and runs (sleeps, computes): 6 waits long for a slow holder */
+	go_ev(f, RT_EV_GO_LOCK, 5, 0x7000, 0x402000);
+	go_ev(f, RT_EV_GO_LOCK_SLOW, 6, 0x7000, 0x403000); /* contended: the slow path */
+	/* 7 released its read lock before it waits for the reply; writer 8 got the lock */
+	go_ev(f, RT_EV_GO_RLOCK, 7, 0x8000, 0x404000);
+	go_ev(f, RT_EV_GO_RUNLOCK, 7, 0x8000, 0x404010);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 7, 0x6000, 0x404020);
+	go_ev(f, RT_EV_GO_WLOCK, 8, 0x8000, 0x405000);
+	go_ev(f, RT_EV_GO_WLOCK_DONE, 8, 0, 0x405010);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+	/* 5 now waits on a ticker's channel while 6 still waits for its lock: a bounded wait */
+	go_rec(f, RT_EV_GO_CHAN_NEW, 5, 0x6200, 0x470200, 0x400210, RT_GO_FIELD_READ | 24);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6200, 0x402030);
+	tick(f, 6000);
+	tick(f, 6000);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
 /* A sender whose only receiver left the select that could have taken it (a timeout). */
 static void test_abandoned_by_select(void **state)
 {
@@ -843,6 +934,9 @@ int main(void)
 		TC(test_leak_settled_at_exit),
 		TC(test_no_leak_joined),
 		T(test_slow_test_not_leaked),
+		T(test_hold_and_wait_rlock),
+		T(test_hold_and_wait_cond),
+		TC(test_hold_and_wait_clean),
 		T(test_abandoned_by_select),
 		T(test_wait_with_live_holders),
 		T(test_select_edges),

@@ -466,7 +466,8 @@ static int global_deadlock(struct stuck *s, __u32 pid)
 		 "WaitGroups) and none can wake another: a deadlock that the Go runtime does not "
 		 "report while a timer is pending (as under `go test`)",
 		 nparked);
-	return hb__report(s->hb, &f, 0);
+	/* it explains the parks: no hold-and-wait or double lock on top of it */
+	return hb__report(s->hb, &f, RT_REP_EXPLAINS);
 }
 
 static int stuck_tick(void *st)

@@ -2,7 +2,8 @@
 /*
  * The one list of detectors. The order is the order in which the engine calls their hooks,
  * so it decides the order of findings made at the same point (a tick's deadlocks before its
- * stuck goroutines).
+ * stuck goroutines; a hold-and-wait, which explains its goroutines' parks, before the leak
+ * rule would judge them).
  */
 #include "detect/registry.h"
 #include "engine/hb.h"
@@ -14,6 +15,7 @@ const struct hb_detector *const rt_detectors[] = {
 	&rt_det_deadlock,
 	&rt_det_go_doublelock,
 	&rt_det_go_testleak,
+	&rt_det_go_holdwait,
 	&rt_det_go_stuck,
 	&rt_det_go_maprace,
 	&rt_det_go_chanclose,

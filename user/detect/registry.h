@@ -16,6 +16,7 @@ extern const struct hb_detector rt_det_heap;	     /* heap.c */
 extern const struct hb_detector rt_det_deadlock;     /* deadlock.c */
 extern const struct hb_detector rt_det_go_doublelock; /* go_doublelock.c */
 extern const struct hb_detector rt_det_go_testleak;  /* go_testleak.c */
+extern const struct hb_detector rt_det_go_holdwait;  /* go_holdwait.c */
 extern const struct hb_detector rt_det_go_stuck;     /* go_stuck.c */
 extern const struct hb_detector rt_det_go_maprace;   /* go_maprace.c */
 extern const struct hb_detector rt_det_go_chanclose; /* go_chanclose.c */
