@@ -627,6 +627,46 @@ static void test_leak_settled_at_exit(void **state)
 	assert_true(said(f, "goroutine 6, started by a test"));
 }
 
+/*
+ * TestOK's sender: the test takes its value and returns, and the binary exits before the
+ * sender (made ready by the receive) ran again: not a leak. Two senders parked on one channel
+ * and one receive: one of them is left behind, reported.
+ */
+static void test_leak_woken_at_exit(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn_test(f, 1, 5);
+	go_make(f, 5, 0x6100, 0x402000, 8);
+	go_spawn(f, 5, 6, 0x402030);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 6, 0x6100, 0x403010);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6100, 0x402040);
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 5, 0, 0x470100);
+	go_ev(f, RT_EV_GO_EXIT, 5, 0, 0x470000);
+	go_ev(f, RT_EV_PROC_EXIT, 1, 0, 0x401000);
+	assert_int_equal(rt_report__count(f->report), 0);
+}
+
+static void test_leak_two_senders_one_taken(void **state)
+{
+	struct fixture *f = *state;
+
+	go_start(f);
+	go_spawn_test(f, 1, 5);
+	go_make(f, 5, 0x6100, 0x402000, 8);
+	go_spawn(f, 5, 6, 0x402030);
+	go_spawn(f, 5, 7, 0x402030);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 6, 0x6100, 0x403010);
+	go_ev(f, RT_EV_GO_CHAN_SEND, 7, 0x6100, 0x403010);
+	go_ev(f, RT_EV_GO_CHAN_RECV, 5, 0x6100, 0x402040); /* the first result only */
+	go_ev(f, RT_EV_GO_CHAN_RECV_DONE, 5, 0, 0x470100);
+	go_ev(f, RT_EV_GO_EXIT, 5, 0, 0x470000);
+	go_ev(f, RT_EV_PROC_EXIT, 1, 0, 0x401000);
+	assert_int_equal(rt_report__count(f->report), 1);
+	assert_true(said(f, "\"detail\":\"after-test\""));
+}
+
 /* The clean twin: the test joins its goroutines before it returns. */
 static void test_no_leak_joined(void **state)
 {
@@ -932,6 +972,8 @@ int main(void)
 		TC(test_idle_pool_not_leaked),
 		TC(test_leak_after_test),
 		TC(test_leak_settled_at_exit),
+		TC(test_leak_woken_at_exit),
+		TC(test_leak_two_senders_one_taken),
 		TC(test_no_leak_joined),
 		T(test_slow_test_not_leaked),
 		T(test_hold_and_wait_rlock),

@@ -11,6 +11,11 @@
  * testing.(*T).Run) received the test's signal since: the test goroutine's own end may still
  * be on its way (a parallel test signals early too, but the binary exits only after all
  * tests). One finding per parking site, naming each goroutine once.
+ * At the exit a goroutine parked in a plain send or receive is not judged when that channel
+ * was closed, or a counterpart operation on it completed (a receive for a parked send, a send
+ * for a parked receive), after it parked, and it is the only goroutine parked there: it was
+ * handed its value and made ready, and had no time to run before the process exited (seen
+ * under load: TestOK's sender, whose value the test took just before it returned).
  * Not reported: goroutines of a test that has not returned, goroutines that are not parked
  * where we look (running, sleeping, in a system call or the network poller: we cannot tell
  * they are stuck), parks with a timer's or a signal's channel in them (they wake by
@@ -33,6 +38,8 @@ struct testleak {
 	struct rt_map reported; /* goroutine uid -> 1 */
 	struct rt_map runs;	/* uid of a goroutine in T.Run -> uid of the test it started */
 	struct rt_map signalled; /* test goroutine uid -> ktime its starter received from it */
+	/* channel -> ktime a receive (sent_to: a send) on it completed last, or it was closed */
+	struct rt_map recvd_from, sent_to;
 	__u64 forgotten;	/* entries dropped at the cap */
 };
 
@@ -50,6 +57,8 @@ static void *tl_new(struct hb *hb)
 	rt_map_init(&s->reported);
 	rt_map_init(&s->runs);
 	rt_map_init(&s->signalled);
+	rt_map_init(&s->recvd_from);
+	rt_map_init(&s->sent_to);
 	return s;
 }
 
@@ -62,6 +71,8 @@ static void tl_free(void *st)
 	rt_map_free(&s->reported);
 	rt_map_free(&s->runs);
 	rt_map_free(&s->signalled);
+	rt_map_free(&s->recvd_from);
+	rt_map_free(&s->sent_to);
 	free(s);
 }
 
@@ -76,17 +87,77 @@ static void tl_actor_end(void *st, const struct hb_actor *t)
 	rt_map_del(&s->signalled, t->uid);
 }
 
-/* A goroutine in testing.(*T).Run received its test's signal: the test function is over. */
+/* A channel's key in recvd_from and sent_to: its address in process pid. */
+static __u64 chan_key(__u32 pid, __u64 ch)
+{
+	return (ch & ((1ULL << 47) - 1)) ^ ((__u64)(pid & 0xffff) << 47);
+}
+
+/* An operation on channel ch of pid completed now (m: recvd_from or sent_to), or it closed. */
+static void chan_done(struct testleak *s, struct rt_map *m, __u32 pid, __u64 ch)
+{
+	if (!ch)
+		return;
+	if (m->len >= RT_GO_TESTLEAK_MAX) {
+		/* at the cap: start again (counted); a park judged at exit may be a woken one */
+		s->forgotten += m->len;
+		rt_map_free(m);
+		rt_map_init(m);
+	}
+	rt_map_put(m, chan_key(pid, ch), hb__now(s->hb)); /* a failed put: one more forgotten */
+}
+
+/*
+ * A goroutine's park ended: remember the channel operation it completed. A goroutine in
+ * testing.(*T).Run received its test's signal: the test function is over.
+ */
 static void tl_unpark(void *st, const struct hb_actor *t)
 {
 	struct testleak *s = st;
 	__u64 *root;
 
+	if (!(t->key & RT_GO_KEY))
+		return;
+	if (t->park.kind == RT_PARK_RECV)
+		chan_done(s, &s->recvd_from, t->pid, t->park.obj);
+	else if (t->park.kind == RT_PARK_SEND)
+		chan_done(s, &s->sent_to, t->pid, t->park.obj);
+	else if (t->park.kind == RT_PARK_SELECT && t->park.sel_chosen >= 0 &&
+		 t->park.sel_chosen < RT_SELECT_SEEN)
+		chan_done(s, t->park.sel_chosen < t->park.sel_nsends ? &s->sent_to : &s->recvd_from,
+			  t->pid, t->park.sel[t->park.sel_chosen]);
 	if (t->park.kind != RT_PARK_RECV || !(root = rt_map_get(&s->runs, t->uid)))
 		return;
 	/* a failed put: the test's end is known from its goroutine's exit only */
 	rt_map_put(&s->signalled, *root, hb__now(s->hb));
 	rt_map_del(&s->runs, t->uid);
+}
+
+/*
+ * At the exit: was t, parked in a plain send or receive, handed its counterpart (or the
+ * channel closed) after it parked, being the only goroutine parked there? Then it was made
+ * ready and had no time to run. (With two or more parked there, we cannot tell which one a
+ * completion woke: they are judged.)
+ */
+static bool woken_at_exit(const struct testleak *s, const struct hb_actor *t,
+			  const struct hb_actor *a, size_t n)
+{
+	const __u64 *done;
+	size_t i;
+
+	if (t->park.kind == RT_PARK_SEND)
+		done = rt_map_get(&s->recvd_from, chan_key(t->pid, t->park.obj));
+	else if (t->park.kind == RT_PARK_RECV)
+		done = rt_map_get(&s->sent_to, chan_key(t->pid, t->park.obj));
+	else
+		return false;
+	if (!done || *done < t->park.since)
+		return false;
+	for (i = 0; i < n; i++)
+		if (&a[i] != t && a[i].alive && a[i].pid == t->pid &&
+		    a[i].park.kind == t->park.kind && a[i].park.obj == t->park.obj)
+			return false;
+	return true;
 }
 
 static int tl_go(void *st, const struct hb_actor *t, const struct hb_go_op *op)
@@ -111,6 +182,11 @@ static int tl_go(void *st, const struct hb_actor *t, const struct hb_go_op *op)
 				       rt_map_put(&s->runs, t->uid, c->uid);
 		root = rt_map_get(&s->scope_of, t->uid);
 		return root ? rt_map_put(&s->scope_of, c->uid, *root) : 0;
+	case HB_GO_CHAN_CLOSE:
+		/* wakes its receivers (and its senders, who panic) */
+		chan_done(s, &s->recvd_from, t->pid, op->obj);
+		chan_done(s, &s->sent_to, t->pid, op->obj);
+		return 0;
 	case HB_GO_EXIT:
 		root = rt_map_get(&s->scope_of, t->uid);
 		if (root && *root == t->uid) {
@@ -190,7 +266,7 @@ static int settle(struct testleak *s, __u32 pid, __u64 grace_ns)
 		      (pid && (end = rt_map_get(&s->signalled, *root)))) ||
 		    now - *end < grace_ns ||
 		    now - t->park.since < grace_ns || rt_map_get(&s->reported, t->uid) ||
-		    wakes_alone(s->hb, t))
+		    wakes_alone(s->hb, t) || (pid && woken_at_exit(s, t, a, n)))
 			continue;
 		if (rt_map_put(&s->reported, t->uid, 1))
 			return -ENOMEM;
