@@ -11,7 +11,11 @@
 //
 // With -racy, the bug: pop records the item in the shared map after it unlocked the queue, so
 // the two consumers' map writes are not ordered (racetrace: go-map-race between consumer0
-// and consumer1, which the runtime may or may not catch as "concurrent map writes").
+// and consumer1, which the runtime may or may not catch as "concurrent map writes"). Whether
+// two such writes are unordered depends on the interleaving (a consumer that pops again, or
+// waits on the Cond, releases the mutex after its write), and under load one consumer can pop
+// everything: so each consumer records its first item only once both have popped one,
+// consumer0 first, ordered in time by gates (target.Gate), which make no happens-before edge.
 //
 // Usage: condqueue [-w] [-racy] [N]   (items per producer, default 500)
 package main
@@ -35,6 +39,11 @@ type queue struct {
 	closed   bool
 	seen     map[int]int // item -> consumer, written by both consumers under mu
 	racy     bool        // -racy: seen is written after mu is released
+	// -racy: the consumers' first records wait until both popped (each consumer reads and
+	// writes only its own first[who])
+	first    [2]bool
+	popped   [2]*target.Gate
+	recorded *target.Gate
 }
 
 func newQueue() *queue {
@@ -72,6 +81,21 @@ func (q *queue) pop(who int) bool {
 	q.notFull.Signal()
 	if q.racy {
 		q.mu.Unlock()
+		if !q.first[who] {
+			// both consumers' first writes come after both pops: neither is ordered
+			// before the other's (consumer0 writes first, consumer1 after it, in time)
+			q.first[who] = true
+			q.popped[who].Open()
+			q.popped[1-who].Wait()
+			if who == 1 {
+				q.recorded.Wait()
+			}
+			record(q.seen, v, who)
+			if who == 0 {
+				q.recorded.Open()
+			}
+			return true
+		}
 		record(q.seen, v, who)
 		return true
 	}
@@ -100,6 +124,8 @@ func main() {
 	q := newQueue()
 	if len(args) > 0 && args[0] == "-racy" {
 		q.racy = true
+		q.popped = [2]*target.Gate{target.NewGate(), target.NewGate()}
+		q.recorded = target.NewGate()
 		args = args[1:]
 	}
 	n := 500
