@@ -7,6 +7,22 @@ CC ?= gcc
 ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
+# The version and its date live in one place, debian/changelog's newest entry (a release is a
+# new entry there): `racetrace -V` and the metrics' build info (through $(OUTPUT)/version.h), the
+# man page and the Debian package all take them from it. Read with sed, not
+# dpkg-parsechangelog, so that a plain `make` needs no dpkg-dev.
+VERSION := $(shell sed -n '1s/^racetrace (\([^ ]*\)) .*/\1/p' debian/changelog 2>/dev/null)
+ifeq ($(VERSION),)
+$(error no version in debian/changelog (its first line must read 'racetrace (X.Y) ...'): \
+restore it with 'git checkout debian/changelog')
+endif
+VERSION_DATE := $(shell date -u -d "$$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' debian/changelog)" +%F \
+	2>/dev/null)
+ifeq ($(VERSION_DATE),)
+$(error no date in debian/changelog's first ' -- NAME <EMAIL>  DATE' line: restore it with \
+'git checkout debian/changelog')
+endif
+
 ifeq ($(V),1)
 Q =
 msg =
@@ -115,8 +131,19 @@ $(OUTPUT)/user/%.o: user/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# live-side objects include the skeleton
-$(LIVE_OBJS): $(SKEL)
+# live-side objects include the skeleton, and run/cli.h the version
+$(LIVE_OBJS): $(SKEL) $(OUTPUT)/version.h
+
+$(OUTPUT)/version.h: debian/changelog | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)printf '/* generated from debian/changelog by the Makefile */\n#define RT_VERSION "%s"\n' \
+		'$(VERSION)' >$@
+
+# The man page with the version and date of debian/changelog's newest entry
+$(OUTPUT)/racetrace.8: dist/racetrace.8 debian/changelog | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(VERSION_DATE)/g' $< >$@
+
 
 $(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
 	$(call msg,LD,$@)
@@ -125,7 +152,7 @@ $(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
 # The same racetrace with the RT_SABOTAGE knob (user/lib/sabotage.h), never installed: it
 # exists so that tests/sabotage.sh can show that the tests notice a broken racetrace.
 SABOTAGE_OBJS := $(patsubst user/%.c,$(OUTPUT)/sabotage/%.o,$(LIVE_SRCS) $(CORE_SRCS))
-$(OUTPUT)/sabotage/%.o: user/%.c $(SKEL)
+$(OUTPUT)/sabotage/%.o: user/%.c $(SKEL) $(OUTPUT)/version.h
 	$(call msg,CC-SAB,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -DRT_SABOTAGE -c $< -o $@
@@ -244,11 +271,11 @@ bench: deps
 	$(Q)bench/run.sh
 
 PREFIX ?= /usr
-install: $(OUTPUT)/racetrace
+install: $(OUTPUT)/racetrace $(OUTPUT)/racetrace.8
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(OUTPUT)/racetrace $(DESTDIR)$(PREFIX)/sbin/racetrace
 	$(Q)install -D -m 0644 dist/racetrace.service $(DESTDIR)/lib/systemd/system/racetrace.service
-	$(Q)install -D -m 0644 dist/racetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/racetrace.8
+	$(Q)install -D -m 0644 $(OUTPUT)/racetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/racetrace.8
 	$(Q)install -D -m 0644 docs/config.md $(DESTDIR)$(PREFIX)/share/doc/racetrace/config.md
 	$(Q)install -D -m 0644 dist/racetrace.conf $(DESTDIR)$(PREFIX)/share/doc/racetrace/racetrace.conf.example
 	$(Q)test -e $(DESTDIR)/etc/racetrace/racetrace.conf || \
