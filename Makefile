@@ -32,9 +32,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Fail early, and name the fix, when the toolchain is missing. Not for deps and clean, which do
-# not need it, nor for demo, test and bench, which install it (scripts/deps.sh) before building
-# in a second make, where these checks run.
-NEED_TOOLCHAIN := $(if $(MAKECMDGOALS),$(filter-out deps clean demo test bench,$(MAKECMDGOALS)),all)
+# not need it, nor for demo, test, bench, deb and deb-check, which install it (scripts/deps.sh)
+# before building in a second make, where these checks run.
+NEED_TOOLCHAIN := $(if $(MAKECMDGOALS),$(filter-out deps clean demo test bench deb deb-check,\
+	$(MAKECMDGOALS)),all)
 ifneq ($(NEED_TOOLCHAIN),)
 ifeq ($(shell command -v $(CLANG) 2>/dev/null),)
 $(error $(CLANG) not found: run 'sudo scripts/deps.sh' (or 'make demo' / 'make test', which run it))
@@ -60,7 +61,9 @@ LIBBPF_STATIC := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-format-truncation
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
+# CPPFLAGS and LDFLAGS are empty unless given: the Debian build passes dpkg-buildflags' hardening
+# ones (_FORTIFY_SOURCE, relro, bindnow) through them (debian/rules).
+ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
 	$(LIBBPF_CFLAGS) -MD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
@@ -100,7 +103,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
 
 .PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz install soak \
-	go-targets sabotage sabotage-check fuzz-planted
+	go-targets sabotage sabotage-check fuzz-planted deb deb-check
 all: $(OUTPUT)/racetrace targets
 
 deps:
@@ -144,10 +147,9 @@ $(OUTPUT)/racetrace.8: dist/racetrace.8 debian/changelog | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(VERSION_DATE)/g' $< >$@
 
-
 $(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The same racetrace with the RT_SABOTAGE knob (user/lib/sabotage.h), never installed: it
 # exists so that tests/sabotage.sh can show that the tests notice a broken racetrace.
@@ -211,13 +213,14 @@ $(OUTPUT)/targets/%: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/target
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
 
-# Examples are built like the tests' targets: -O2, frame pointers, debug info.
+# Examples are built like the tests' targets: -O2, frame pointers, debug info; and with the
+# hardening flags of the Debian build (CPPFLAGS, LDFLAGS), which ships the bank.
 EXAMPLE_BINS := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(wildcard examples/*.c))
 $(OUTPUT)/examples:
 	$(Q)mkdir -p $@
 $(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
 	$(call msg,EXAMPLE,$@)
-	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(TARGET_CFLAGS) $(LDFLAGS) $< -o $@
 
 # The report tests need the same programs without frame pointers, and stripped.
 NOFP_CFLAGS := $(filter-out -fno-omit-frame-pointer,$(TARGET_CFLAGS)) -fomit-frame-pointer
@@ -271,7 +274,7 @@ bench: deps
 	$(Q)bench/run.sh
 
 PREFIX ?= /usr
-install: $(OUTPUT)/racetrace $(OUTPUT)/racetrace.8
+install: $(OUTPUT)/racetrace $(OUTPUT)/racetrace.8 $(OUTPUT)/examples/bank
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(OUTPUT)/racetrace $(DESTDIR)$(PREFIX)/sbin/racetrace
 	$(Q)install -D -m 0644 dist/racetrace.service $(DESTDIR)/lib/systemd/system/racetrace.service
@@ -280,6 +283,22 @@ install: $(OUTPUT)/racetrace $(OUTPUT)/racetrace.8
 	$(Q)install -D -m 0644 dist/racetrace.conf $(DESTDIR)$(PREFIX)/share/doc/racetrace/racetrace.conf.example
 	$(Q)test -e $(DESTDIR)/etc/racetrace/racetrace.conf || \
 		install -D -m 0644 dist/racetrace.conf $(DESTDIR)/etc/racetrace/racetrace.conf
+	$(Q)install -D -m 0755 $(OUTPUT)/examples/bank $(DESTDIR)$(PREFIX)/lib/racetrace/examples/bank
+	$(Q)install -D -m 0644 examples/bank.c \
+		$(DESTDIR)$(PREFIX)/share/doc/racetrace/examples/bank.c
+
+# The Debian package (debian/, docs/install.md): .output/deb/racetrace_$(VERSION)_amd64.deb and
+# its -dbgsym, built by dpkg-buildpackage in a copy of the tree, then checked by lintian.
+# DEB_SUFFIX=+local1 builds a newer local version of the same tree.
+deb:
+	$(Q)scripts/deps.sh --deb
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb $(DEB_SUFFIX)
+
+# The package on a fresh Debian 12 root: install, run, upgrade, remove, purge
+# (scripts/deb-check.sh). Not part of `make test`.
+deb-check:
+	$(Q)scripts/deps.sh --deb
+	$(Q)scripts/deb-check.sh
 
 soak: all
 	$(Q)tests/soak.sh
