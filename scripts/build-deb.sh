@@ -17,6 +17,10 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+
+# One compound command, read whole before it runs (as fresh-check.sh): editing this file while
+# a build runs cannot change what the running build executes.
+{
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 OUTDIR [SUFFIX]" >&2
 	exit 1
@@ -56,8 +60,9 @@ rm -rf "$tree/.output"
 
 if [ -n "$suffix" ]; then
 	# a newer entry on top, dated now: what `dch --local` would write
-	entry=$(printf 'racetrace (%s) bookworm; urgency=medium\n\n  * Local build %s of %s.\n\n -- %s  %s\n\n' \
-		"$version" "$suffix" "${version%"$suffix"}" \
+	entry=$(printf '%s\n\n  * %s\n\n -- %s  %s\n\n' \
+		"racetrace ($version) bookworm; urgency=medium" \
+		"Local build $suffix of ${version%"$suffix"}." \
 		"$(sed -n '/^ -- /{s/^ -- \(.*>\)  .*/\1/p;q}' "$SRC/debian/changelog")" \
 		"$(date -R)")
 	{ printf '%s\n\n' "$entry"; cat "$SRC/debian/changelog"; } >"$tree/debian/changelog"
@@ -98,3 +103,5 @@ if [ "$lrc" -ne 0 ]; then
 fi
 echo "build-deb: $deb"
 echo "build-deb: $dbg"
+exit 0
+}
