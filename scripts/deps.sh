@@ -11,7 +11,8 @@
 #
 # `scripts/deps.sh --deb` (what `make deb` and `make deb-check` run) installs instead only what
 # building the Debian package needs (debian/control's Build-Depends, debhelper), lintian, and
-# debootstrap for scripts/deb-check.sh: no Go toolchains, no test programs.
+# debootstrap, unshare, ip, curl and readelf for scripts/deb-check.sh: no Go toolchains, no test
+# programs.
 set -euo pipefail
 
 mode=all
@@ -63,7 +64,7 @@ BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutil
 # with bookworm's libelf1 and libdw1 (dpkg-shlibdeps computes the lowest version it needs).
 if [ "$mode" = deb ]; then
 	BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libmicrohttpd-dev libcapstone-dev
-		   debhelper dpkg-dev lintian debootstrap)
+		   debhelper dpkg-dev lintian debootstrap util-linux iproute2 curl binutils)
 	BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1)
 fi
 
