@@ -36,10 +36,10 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${RT_FRESH_CACHE:-/var/cache/racetrace-fresh-check}
-MIRROR=${RT_FRESH_MIRROR:-http://deb.debian.org/debian}
-SUITE=bookworm
 SUFFIX=+debcheck1
-PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+FR_NAME=deb-check
+# shellcheck source=scripts/fresh-root.sh
+. "$SRC/scripts/fresh-root.sh"
 METRICS=127.0.0.1:9464 # the example config's [output] metrics
 
 # One compound command, read whole before it runs (as fresh-check.sh): editing this file while
@@ -74,66 +74,14 @@ debs=$SRC/.output/deb
 deb_old=racetrace_${version}_amd64.deb
 deb_new=racetrace_${newer}_amd64.deb
 
-mkdir -p "$CACHE/debootstrap" "$CACHE/apt"
 logs=$(mktemp -d /var/tmp/racetrace-deb-check-logs.XXXXXX)
 root=$(mktemp -d /var/tmp/racetrace-deb-check.XXXXXX)
-chmod 0755 "$root" # it becomes /: mktemp's 0700 would shut out _apt
-
-# Mount points under the root, deepest first.
-mounts_inside() {
-	awk -v r="$root" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo |
-		sort -r
-}
-
-# Signal every process whose root directory is the root or inside it; prints how many.
-signal_inside() { # SIGNAL
-	local p r n=0
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case "$r" in
-		"$root" | "$root"/*)
-			kill -s "$1" "${p#/proc/}" 2>/dev/null && n=$((n + 1))
-			;;
-		esac
-	done
-	echo "$n"
-}
-
-cleanup() {
-	local i m left
-	trap - EXIT INT TERM
-	[ -d "$root" ] || return 0
-	for i in $(seq 1 20); do
-		[ "$(signal_inside TERM)" -eq 0 ] && break
-		sleep 0.5
-	done
-	for i in $(seq 1 10); do
-		[ "$(signal_inside KILL)" -eq 0 ] && break
-		sleep 0.5
-	done
-	for i in 1 2 3; do
-		for m in $(mounts_inside); do
-			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-		done
-	done
-	left=$(mounts_inside)
-	if [ -n "$left" ]; then
-		# removing now would reach through a bind mount (the package cache)
-		echo "deb-check: still mounted, $root NOT removed: $left" >&2
-		return 0
-	fi
-	if [ "$keep" -eq 1 ]; then
-		echo "deb-check: root kept at $root (nothing mounted)"
-	else
-		rm -rf --one-file-system "$root"
-	fi
-}
-trap cleanup EXIT
+trap fresh_root_cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_root() { # COMMAND...: a login-like root shell in the root, with a clean environment
-	chroot "$root" /usr/bin/env -i HOME=/root PATH="$PATH_IN_ROOT" TERM=dumb LANG=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive "$@"
+# Package scripts read no terminal here
+apt_in_root() { # COMMAND...
+	in_root env DEBIAN_FRONTEND=noninteractive "$@" </dev/null
 }
 
 results=()
@@ -158,30 +106,12 @@ root_files() {
 		-o -path ./var/log/alternatives.log \) -prune -o -print | LC_ALL=C sort)
 }
 
-echo "deb-check: $SUITE minbase in $root, racetrace $version and $newer; logs in $logs"
-if ! debootstrap --variant=minbase --cache-dir="$CACHE/debootstrap" "$SUITE" "$root" "$MIRROR" \
-	>"$logs/debootstrap.log" 2>&1; then
-	tail -n 20 "$logs/debootstrap.log" >&2
-	echo "deb-check: debootstrap failed (log: $logs/debootstrap.log)" >&2
-	exit 1
-fi
-printf '#!/bin/sh\n# deb-check: no service starts in this root\nexit 101\n' \
-	>"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-
-mount --bind "$root" "$root"
-mount --make-private "$root"
-mount -t proc proc "$root/proc"
-mount --rbind /sys "$root/sys"
-mount --make-rslave "$root/sys"
-mount --rbind /dev "$root/dev"
-mount --make-rslave "$root/dev"
-mount --bind "$CACHE/apt" "$root/var/cache/apt/archives"
+echo "deb-check: $FR_SUITE minbase in $root, racetrace $version and $newer; logs in $logs"
+fresh_root_make "$logs/debootstrap.log"
 mkdir -p "$root/root/debs"
 cp "$debs/$deb_old" "$debs/$deb_new" "$root/root/debs/"
 
-if ! in_root apt-get update >"$logs/update.log" 2>&1; then
+if ! apt_in_root apt-get update >"$logs/update.log" 2>&1; then
 	tail -n 20 "$logs/update.log" >&2
 	echo "deb-check: apt-get update in the root failed (log: $logs/update.log)" >&2
 	exit 1
@@ -192,7 +122,7 @@ root_files >"$logs/files-before.txt"
 sources=$(cat "$root"/etc/apt/sources.list "$root"/etc/apt/sources.list.d/* 2>/dev/null |
 	grep -v '^#' | grep . || true)
 set +e
-in_root /bin/sh -c "cd /root/debs && apt-get install -y ./$deb_old" </dev/null \
+apt_in_root /bin/sh -c "cd /root/debs && apt-get install -y ./$deb_old" \
 	>"$logs/install.log" 2>&1
 rc=$?
 set -e
@@ -249,11 +179,11 @@ fi
 deb_dbg=racetrace-dbgsym_${version}_amd64.deb
 cp "$debs/$deb_dbg" "$root/root/debs/"
 set +e
-in_root dpkg -i "/root/debs/$deb_dbg" </dev/null >"$logs/dbgsym.log" 2>&1
+apt_in_root dpkg -i "/root/debs/$deb_dbg" >"$logs/dbgsym.log" 2>&1
 rc=$?
 in_root racetrace -- /usr/lib/racetrace/examples/bank </dev/null >"$logs/bank-dbgsym.log" 2>&1
 brc=$?
-in_root dpkg --purge racetrace-dbgsym </dev/null >>"$logs/dbgsym.log" 2>&1
+apt_in_root dpkg --purge racetrace-dbgsym >>"$logs/dbgsym.log" 2>&1
 prc=$?
 set -e
 ids=""
@@ -320,7 +250,7 @@ sed -i 's/^hang_threshold_seconds = .*/hang_threshold_seconds = 9/' "$conf"
 echo "# modified by deb-check" >>"$conf"
 before=$(sha256sum <"$conf")
 set +e
-in_root /bin/sh -c "cd /root/debs && apt-get install -y ./$deb_new" </dev/null \
+apt_in_root /bin/sh -c "cd /root/debs && apt-get install -y ./$deb_new" \
 	>"$logs/upgrade.log" 2>&1
 rc=$?
 set -e
@@ -339,7 +269,7 @@ in_root dpkg -L racetrace >>"$logs/package-files.txt" 2>/dev/null || true
 
 # remove: keeps the config and the findings directory
 set +e
-in_root apt-get remove -y racetrace </dev/null >"$logs/remove.log" 2>&1
+apt_in_root apt-get remove -y racetrace >"$logs/remove.log" 2>&1
 rc=$?
 set -e
 status=$(in_root dpkg-query -W -f='${db:Status-Abbrev}' racetrace 2>/dev/null | tr -d ' ' ||
@@ -357,7 +287,7 @@ fi
 # purge: nothing left, against the package's file list, the daemon's paths and the root's
 # file list from before the install
 set +e
-in_root apt-get purge -y --autoremove racetrace </dev/null >"$logs/purge.log" 2>&1
+apt_in_root apt-get purge -y --autoremove racetrace >"$logs/purge.log" 2>&1
 rc=$?
 set -e
 left=()
@@ -409,7 +339,7 @@ else
 fi
 
 echo
-echo "deb-check: racetrace $version and $newer on a fresh $SUITE minbase root:"
+echo "deb-check: racetrace $version and $newer on a fresh $FR_SUITE minbase root:"
 for line in "${results[@]}"; do
 	echo "deb-check: $line"
 done
