@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# racetrace: make | make test | make demo | make bench | make vmlinux | make clean
+# racetrace: make | make test | make demo | make bench | make vmlinux | make deb | make deb-check |
+# make clean
 OUTPUT := .output
 CLANG ?= clang-19
 BPFTOOL ?= bpftool
