@@ -63,8 +63,10 @@ BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutil
 # packages come from backports because libbpf-dev 1.4 needs them; the package built still runs
 # with bookworm's libelf1 and libdw1 (dpkg-shlibdeps computes the lowest version it needs).
 if [ "$mode" = deb ]; then
-	BASE_PKGS=(make gcc pkg-config clang-19 llvm-19 zlib1g-dev libmicrohttpd-dev libcapstone-dev
-		   debhelper dpkg-dev lintian debootstrap util-linux iproute2 curl binutils)
+	# build-essential: dpkg-buildpackage requires it besides the Build-Depends
+	BASE_PKGS=(build-essential make gcc pkg-config clang-19 llvm-19 zlib1g-dev libmicrohttpd-dev
+		   libcapstone-dev debhelper dpkg-dev lintian
+		   debootstrap util-linux iproute2 curl binutils)
 	BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1)
 fi
 
