@@ -67,7 +67,8 @@ if [ "$mode" = deb ]; then
 	BASE_PKGS=(build-essential make gcc pkg-config clang-19 llvm-19 zlib1g-dev libmicrohttpd-dev
 		   libcapstone-dev debhelper dpkg-dev lintian
 		   debootstrap util-linux iproute2 curl binutils)
-	BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1)
+	BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 libdebuginfod-dev
+		  libdebuginfod1)
 fi
 
 BPO_LIST=/etc/apt/sources.list.d/racetrace-backports.list
