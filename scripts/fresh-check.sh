@@ -9,10 +9,12 @@
 # root. `make demo` passes when it exits 0 and its report names the lock-order-inversion and the
 # start_thread and clone3 frames; `make test` when it exits 0.
 #
-# Usage: sudo scripts/fresh-check.sh [--keep] [--bench] [REF]
+# Usage: sudo scripts/fresh-check.sh [--keep] [--bench | --deb] [REF]
 #   REF      a commit of this repository (default HEAD): what is committed, not the work tree
 #   --bench  then run `make bench` too (BENCH_QUICK=1: a short run; it installs bench/deps.sh's
 #            packages from nothing)
+#   --deb    run `make deb` instead of `make demo` and `make test`: the Debian package builds
+#            from nothing (scripts/deps.sh --deb) and lintian finds no error in it
 #   --keep   unmount, but leave the root in place for a look
 #
 # The host needs debootstrap (installed when missing) and network access to the Debian archive
@@ -36,17 +38,19 @@ FR_NAME=fresh-check
 # takes a while) cannot change what the running check executes.
 {
 usage() {
-	echo "usage: sudo $0 [--keep] [--bench] [REF]" >&2
+	echo "usage: sudo $0 [--keep] [--bench | --deb] [REF]" >&2
 	exit 1
 }
 
 keep=0
 bench=0
+deb=0
 ref=HEAD
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
 	--bench) bench=1 ;;
+	--deb) deb=1 ;;
 	-*) usage ;;
 	*) ref=$1 ;;
 	esac
@@ -121,6 +125,28 @@ result() { # LINE OK(0/1)
 	[ "$2" -eq 0 ] || failed=1
 }
 
+# The results, one line each; exits with 0 when every command passed.
+summary() {
+	local line
+	echo
+	echo "fresh-check: racetrace $commit on a fresh $FR_SUITE minbase root (+ ${PREREQS[*]}):"
+	for line in "${results[@]}"; do
+		echo "fresh-check: $line"
+	done
+	exit "$failed"
+}
+
+if [ "$deb" -eq 1 ]; then
+	run_step deb "make deb"
+	lint=$(grep -E '^build-deb: lintian: ' "$logs/deb.log" | tail -n 1 || true)
+	if [ "$rc" -eq 0 ] && grep -q ': 0 errors,' <<<"$lint"; then
+		result "PASS make deb (exit 0; ${lint#build-deb: })" 0
+	else
+		result "FAIL make deb (exit $rc; ${lint:-no lintian line}; log: $logs/deb.log)" 1
+	fi
+	summary
+fi
+
 run_step demo "make demo"
 why=""
 for want in lock-order-inversion start_thread clone3; do
@@ -152,10 +178,5 @@ if [ "$bench" -eq 1 ]; then
 	fi
 fi
 
-echo
-echo "fresh-check: racetrace $commit on a fresh $FR_SUITE minbase root (+ ${PREREQS[*]}):"
-for line in "${results[@]}"; do
-	echo "fresh-check: $line"
-done
-exit "$failed"
+summary
 }
