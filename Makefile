@@ -1,11 +1,28 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# racetrace: make | make test | make demo | make bench | make vmlinux | make clean
+# racetrace: make | make test | make demo | make bench | make vmlinux | make deb | make deb-check |
+# make clean
 OUTPUT := .output
 CLANG ?= clang-19
 BPFTOOL ?= bpftool
 CC ?= gcc
 ARCH := $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/')
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+# The version and its date live in one place, debian/changelog's newest entry (a release is a
+# new entry there): `racetrace -V` and the metrics' build info (through $(OUTPUT)/version.h), the
+# man page and the Debian package all take them from it. Read with sed, not
+# dpkg-parsechangelog, so that a plain `make` needs no dpkg-dev.
+VERSION := $(shell sed -n '1s/^racetrace (\([^ ]*\)) .*/\1/p' debian/changelog 2>/dev/null)
+ifeq ($(VERSION),)
+$(error no version in debian/changelog (its first line must read 'racetrace (X.Y) ...'): \
+restore it with 'git checkout debian/changelog')
+endif
+VERSION_DATE := $(shell date -u -d "$$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' debian/changelog)" +%F \
+	2>/dev/null)
+ifeq ($(VERSION_DATE),)
+$(error no date in debian/changelog's first ' -- NAME <EMAIL>  DATE' line: restore it with \
+'git checkout debian/changelog')
+endif
 
 ifeq ($(V),1)
 Q =
@@ -16,9 +33,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Fail early, and name the fix, when the toolchain is missing. Not for deps and clean, which do
-# not need it, nor for demo, test and bench, which install it (scripts/deps.sh) before building
-# in a second make, where these checks run.
-NEED_TOOLCHAIN := $(if $(MAKECMDGOALS),$(filter-out deps clean demo test bench,$(MAKECMDGOALS)),all)
+# not need it, nor for demo, test, bench, deb and deb-check, which install it (scripts/deps.sh)
+# before building in a second make, where these checks run.
+NEED_TOOLCHAIN := $(if $(MAKECMDGOALS),$(filter-out deps clean demo test bench deb deb-check,\
+	$(MAKECMDGOALS)),all)
 ifneq ($(NEED_TOOLCHAIN),)
 ifeq ($(shell command -v $(CLANG) 2>/dev/null),)
 $(error $(CLANG) not found: run 'sudo scripts/deps.sh' (or 'make demo' / 'make test', which run it))
@@ -44,7 +62,9 @@ LIBBPF_STATIC := $(shell pkg-config --variable=libdir libbpf 2>/dev/null)/libbpf
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-format-truncation
-ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
+# CPPFLAGS and LDFLAGS are empty unless given: the Debian build passes dpkg-buildflags' hardening
+# ones (_FORTIFY_SOURCE, relro, bindnow) through them (debian/rules).
+ALL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I $(OUTPUT) -I bpf -I user \
 	$(LIBBPF_CFLAGS) -MD -MP
 # libbpf statically (the backports version is not what a stock bookworm host has); elfutils and
 # zlib dynamically, as every Debian host has them.
@@ -84,7 +104,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -g -O2 -fno-omit-frame-pointer -pthread -Wall -Wextra -Werror
 
 .PHONY: all deps vmlinux test unit e2e bpftest demo bench clean targets fuzz install soak \
-	go-targets sabotage sabotage-check fuzz-planted
+	go-targets sabotage sabotage-check fuzz-planted deb deb-check
 all: $(OUTPUT)/racetrace targets
 
 deps:
@@ -115,17 +135,27 @@ $(OUTPUT)/user/%.o: user/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# live-side objects include the skeleton
-$(LIVE_OBJS): $(SKEL)
+# live-side objects include the skeleton, and run/cli.h the version
+$(LIVE_OBJS): $(SKEL) $(OUTPUT)/version.h
+
+$(OUTPUT)/version.h: debian/changelog | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)printf '/* generated from debian/changelog by the Makefile */\n#define RT_VERSION "%s"\n' \
+		'$(VERSION)' >$@
+
+# The man page with the version and date of debian/changelog's newest entry
+$(OUTPUT)/racetrace.8: dist/racetrace.8 debian/changelog | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(VERSION_DATE)/g' $< >$@
 
 $(OUTPUT)/racetrace: $(LIVE_OBJS) $(ENGINE_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The same racetrace with the RT_SABOTAGE knob (user/lib/sabotage.h), never installed: it
 # exists so that tests/sabotage.sh can show that the tests notice a broken racetrace.
 SABOTAGE_OBJS := $(patsubst user/%.c,$(OUTPUT)/sabotage/%.o,$(LIVE_SRCS) $(CORE_SRCS))
-$(OUTPUT)/sabotage/%.o: user/%.c $(SKEL)
+$(OUTPUT)/sabotage/%.o: user/%.c $(SKEL) $(OUTPUT)/version.h
 	$(call msg,CC-SAB,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -DRT_SABOTAGE -c $< -o $@
@@ -184,13 +214,14 @@ $(OUTPUT)/targets/%: tests/targets/%.c tests/targets/target.h | $(OUTPUT)/target
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
 
-# Examples are built like the tests' targets: -O2, frame pointers, debug info.
+# Examples are built like the tests' targets: -O2, frame pointers, debug info; and with the
+# hardening flags of the Debian build (CPPFLAGS, LDFLAGS), which ships the bank.
 EXAMPLE_BINS := $(patsubst examples/%.c,$(OUTPUT)/examples/%,$(wildcard examples/*.c))
 $(OUTPUT)/examples:
 	$(Q)mkdir -p $@
 $(OUTPUT)/examples/%: examples/%.c | $(OUTPUT)/examples
 	$(call msg,EXAMPLE,$@)
-	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(TARGET_CFLAGS) $(LDFLAGS) $< -o $@
 
 # The report tests need the same programs without frame pointers, and stripped.
 NOFP_CFLAGS := $(filter-out -fno-omit-frame-pointer,$(TARGET_CFLAGS)) -fomit-frame-pointer
@@ -244,15 +275,31 @@ bench: deps
 	$(Q)bench/run.sh
 
 PREFIX ?= /usr
-install: $(OUTPUT)/racetrace
+install: $(OUTPUT)/racetrace $(OUTPUT)/racetrace.8 $(OUTPUT)/examples/bank
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(OUTPUT)/racetrace $(DESTDIR)$(PREFIX)/sbin/racetrace
 	$(Q)install -D -m 0644 dist/racetrace.service $(DESTDIR)/lib/systemd/system/racetrace.service
-	$(Q)install -D -m 0644 dist/racetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/racetrace.8
+	$(Q)install -D -m 0644 $(OUTPUT)/racetrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/racetrace.8
 	$(Q)install -D -m 0644 docs/config.md $(DESTDIR)$(PREFIX)/share/doc/racetrace/config.md
 	$(Q)install -D -m 0644 dist/racetrace.conf $(DESTDIR)$(PREFIX)/share/doc/racetrace/racetrace.conf.example
 	$(Q)test -e $(DESTDIR)/etc/racetrace/racetrace.conf || \
 		install -D -m 0644 dist/racetrace.conf $(DESTDIR)/etc/racetrace/racetrace.conf
+	$(Q)install -D -m 0755 $(OUTPUT)/examples/bank $(DESTDIR)$(PREFIX)/lib/racetrace/examples/bank
+	$(Q)install -D -m 0644 examples/bank.c \
+		$(DESTDIR)$(PREFIX)/share/doc/racetrace/examples/bank.c
+
+# The Debian package (debian/, docs/install.md): .output/deb/racetrace_$(VERSION)_amd64.deb and
+# its -dbgsym, built by dpkg-buildpackage in a copy of the tree, then checked by lintian.
+# DEB_SUFFIX=+local1 builds a newer local version of the same tree.
+deb:
+	$(Q)scripts/deps.sh --deb
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb $(DEB_SUFFIX)
+
+# The package on a fresh Debian 12 root: install, run, upgrade, remove, purge
+# (scripts/deb-check.sh). Not part of `make test`.
+deb-check:
+	$(Q)scripts/deps.sh --deb
+	$(Q)scripts/deb-check.sh
 
 soak: all
 	$(Q)tests/soak.sh

@@ -8,7 +8,22 @@
 # present at the wanted versions and every Go toolchain is there it does nothing and needs no
 # network. libbpf, bpftool, elfutils and libdebuginfod come from bookworm-backports (libbpf 1.4
 # with uprobe.multi, bpftool 7.5, elfutils 0.192); clang-19 is in bookworm itself.
+#
+# `scripts/deps.sh --deb` (what `make deb` and `make deb-check` run) installs instead only what
+# building the Debian package needs (debian/control's Build-Depends, debhelper), lintian, and
+# debootstrap, unshare, ip, curl and readelf for scripts/deb-check.sh: no Go toolchains, no test
+# programs.
 set -euo pipefail
+
+mode=all
+case "${1:-}" in
+"") ;;
+--deb) mode=deb ;;
+*)
+	echo "usage: $0 [--deb]" >&2
+	exit 1
+	;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "racetrace deps: need root to install packages, run: sudo $0" >&2
@@ -42,6 +57,19 @@ BASE_PKGS+=(man-db systemd procps)
 BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 elfutils
 	  libdebuginfod-dev libdebuginfod1 debuginfod
 	  golang-1.21-go golang-1.22-go golang-1.23-go)
+
+# The Debian package's build: debian/control's Build-Depends, the packaging tools, lintian, and
+# debootstrap for the package check in a fresh root (scripts/deb-check.sh). elfutils' -dev
+# packages come from backports because libbpf-dev 1.4 needs them; the package built still runs
+# with bookworm's libelf1 and libdw1 (dpkg-shlibdeps computes the lowest version it needs).
+if [ "$mode" = deb ]; then
+	# build-essential: dpkg-buildpackage requires it besides the Build-Depends
+	BASE_PKGS=(build-essential make gcc pkg-config clang-19 llvm-19 zlib1g-dev libmicrohttpd-dev
+		   libcapstone-dev debhelper dpkg-dev lintian
+		   debootstrap util-linux iproute2 curl binutils)
+	BPO_PKGS=(libbpf-dev libbpf1 bpftool libelf-dev libelf1 libdw-dev libdw1 libdebuginfod-dev
+		  libdebuginfod1)
+fi
 
 BPO_LIST=/etc/apt/sources.list.d/racetrace-backports.list
 
@@ -110,6 +138,7 @@ fetch_go_modules() {
 }
 
 if [ ${#missing[@]} -eq 0 ] && [ ${#bpo_missing[@]} -eq 0 ]; then
+	[ "$mode" = deb ] && exit 0
 	fetch_go_toolchains
 	fetch_go_modules
 	exit 0
@@ -128,6 +157,8 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-fetch_go_toolchains
-fetch_go_modules
+if [ "$mode" = all ]; then
+	fetch_go_toolchains
+	fetch_go_modules
+fi
 echo "racetrace deps: done"

@@ -9,10 +9,12 @@
 # root. `make demo` passes when it exits 0 and its report names the lock-order-inversion and the
 # start_thread and clone3 frames; `make test` when it exits 0.
 #
-# Usage: sudo scripts/fresh-check.sh [--keep] [--bench] [REF]
+# Usage: sudo scripts/fresh-check.sh [--keep] [--bench | --deb] [REF]
 #   REF      a commit of this repository (default HEAD): what is committed, not the work tree
 #   --bench  then run `make bench` too (BENCH_QUICK=1: a short run; it installs bench/deps.sh's
 #            packages from nothing)
+#   --deb    run `make deb` instead of `make demo` and `make test`: the Debian package builds
+#            from nothing (scripts/deps.sh --deb) and lintian finds no error in it
 #   --keep   unmount, but leave the root in place for a look
 #
 # The host needs debootstrap (installed when missing) and network access to the Debian archive
@@ -21,31 +23,34 @@
 # /var/cache/racetrace-fresh-check), so reruns download little; they still install everything. Logs go to a directory
 # under /var/tmp that is kept. Package scripts start no services in the root (a policy-rc.d
 # refuses them); at the end, every process whose root is inside it is killed and everything
-# mounted under it is unmounted before it is removed. Exit status: 0 when every command passed.
+# mounted under it is unmounted before it is removed (scripts/fresh-root.sh, shared with
+# scripts/deb-check.sh). Exit status: 0 when every command passed.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${RT_FRESH_CACHE:-/var/cache/racetrace-fresh-check}
-MIRROR=${RT_FRESH_MIRROR:-http://deb.debian.org/debian}
-SUITE=bookworm
 PREREQS=(git make) # the README's prerequisites, and nothing more
-PATH_IN_ROOT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+FR_NAME=fresh-check
+# shellcheck source=scripts/fresh-root.sh
+. "$SRC/scripts/fresh-root.sh"
 
 # One compound command, read whole before it runs: editing this file while a check runs (it
 # takes a while) cannot change what the running check executes.
 {
 usage() {
-	echo "usage: sudo $0 [--keep] [--bench] [REF]" >&2
+	echo "usage: sudo $0 [--keep] [--bench | --deb] [REF]" >&2
 	exit 1
 }
 
 keep=0
 bench=0
+deb=0
 ref=HEAD
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep) keep=1 ;;
 	--bench) bench=1 ;;
+	--deb) deb=1 ;;
 	-*) usage ;;
 	*) ref=$1 ;;
 	esac
@@ -66,80 +71,15 @@ if ! command -v debootstrap >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
 
-mkdir -p "$CACHE/debootstrap" "$CACHE/apt" "$CACHE/gomod-download"
+mkdir -p "$CACHE/gomod-download"
 logs=$(mktemp -d /var/tmp/racetrace-fresh-logs.XXXXXX)
 root=$(mktemp -d /var/tmp/racetrace-fresh.XXXXXX)
-chmod 0755 "$root" # it becomes /: mktemp's 0700 would shut out every other user (_apt, ...)
-
-# Mount points under the root, deepest first.
-mounts_inside() {
-	awk -v r="$root" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo |
-		sort -r
-}
-
-# Signal every process whose root directory is the root or inside it; prints how many.
-signal_inside() { # SIGNAL
-	local p r n=0
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		case "$r" in
-		"$root" | "$root"/*)
-			kill -s "$1" "${p#/proc/}" 2>/dev/null && n=$((n + 1))
-			;;
-		esac
-	done
-	echo "$n"
-}
-
-cleanup() {
-	local i m left
-	trap - EXIT INT TERM
-	[ -d "$root" ] || return 0
-	for i in $(seq 1 20); do
-		[ "$(signal_inside TERM)" -eq 0 ] && break
-		sleep 0.5
-	done
-	for i in $(seq 1 10); do
-		[ "$(signal_inside KILL)" -eq 0 ] && break
-		sleep 0.5
-	done
-	for i in 1 2 3; do
-		for m in $(mounts_inside); do
-			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-		done
-	done
-	left=$(mounts_inside)
-	if [ -n "$left" ]; then
-		# removing now would reach through a bind mount (the package cache, the repository)
-		echo "fresh-check: still mounted, $root NOT removed: $left" >&2
-		return 0
-	fi
-	if [ "$keep" -eq 1 ]; then
-		echo "fresh-check: root kept at $root (nothing mounted)"
-	else
-		rm -rf --one-file-system "$root"
-	fi
-}
-trap cleanup EXIT
+trap fresh_root_cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_root() { # COMMAND...: a login-like root shell in the root, with a clean environment
-	chroot "$root" /usr/bin/env -i HOME=/root PATH="$PATH_IN_ROOT" TERM=dumb LANG=C.UTF-8 "$@"
-}
+echo "fresh-check: $FR_SUITE minbase in $root, racetrace at $commit; logs in $logs"
+fresh_root_make "$logs/debootstrap.log"
 
-echo "fresh-check: $SUITE minbase in $root, racetrace at $commit; logs in $logs"
-if ! debootstrap --variant=minbase --cache-dir="$CACHE/debootstrap" "$SUITE" "$root" "$MIRROR" \
-	>"$logs/debootstrap.log" 2>&1; then
-	tail -n 20 "$logs/debootstrap.log" >&2
-	echo "fresh-check: debootstrap failed (log: $logs/debootstrap.log)" >&2
-	exit 1
-fi
-
-# No service starts from package scripts (invoke-rc.d and deb-systemd-invoke ask this).
-printf '#!/bin/sh\n# fresh-check: no service starts in this root\nexit 101\n' \
-	>"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
 # The host's network, as resolv.conf: certificate authorities added on this host (a TLS-inspecting
 # egress proxy's, say) go where update-ca-certificates finds them, so that the root's own
 # ca-certificates, which deps.sh installs, trusts what the host trusts. A fresh machine on a
@@ -149,17 +89,6 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
 	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
 fi
 
-# The root is a mount point of its own, private, as / is on a machine: the tests make mount
-# namespaces, and unshare makes every mount private first, which needs / to be a mount.
-mount --bind "$root" "$root"
-mount --make-private "$root"
-mount -t proc proc "$root/proc"
-# rslave: what is unmounted under the root at the end is not unmounted on the host too
-mount --rbind /sys "$root/sys"
-mount --make-rslave "$root/sys"
-mount --rbind /dev "$root/dev"
-mount --make-rslave "$root/dev"
-mount --bind "$CACHE/apt" "$root/var/cache/apt/archives"
 # deps.sh's Go toolchains: only the downloaded zips are shared, it still unpacks them
 mkdir -p "$root/var/cache/racetrace/gomod/cache/download"
 mount --bind "$CACHE/gomod-download" "$root/var/cache/racetrace/gomod/cache/download"
@@ -196,6 +125,28 @@ result() { # LINE OK(0/1)
 	[ "$2" -eq 0 ] || failed=1
 }
 
+# The results, one line each; exits with 0 when every command passed.
+summary() {
+	local line
+	echo
+	echo "fresh-check: racetrace $commit on a fresh $FR_SUITE minbase root (+ ${PREREQS[*]}):"
+	for line in "${results[@]}"; do
+		echo "fresh-check: $line"
+	done
+	exit "$failed"
+}
+
+if [ "$deb" -eq 1 ]; then
+	run_step deb "make deb"
+	lint=$(grep -E '^build-deb: lintian: ' "$logs/deb.log" | tail -n 1 || true)
+	if [ "$rc" -eq 0 ] && grep -q ': 0 errors,' <<<"$lint"; then
+		result "PASS make deb (exit 0; ${lint#build-deb: })" 0
+	else
+		result "FAIL make deb (exit $rc; ${lint:-no lintian line}; log: $logs/deb.log)" 1
+	fi
+	summary
+fi
+
 run_step demo "make demo"
 why=""
 for want in lock-order-inversion start_thread clone3; do
@@ -227,10 +178,5 @@ if [ "$bench" -eq 1 ]; then
 	fi
 fi
 
-echo
-echo "fresh-check: racetrace $commit on a fresh $SUITE minbase root (+ ${PREREQS[*]}):"
-for line in "${results[@]}"; do
-	echo "fresh-check: $line"
-done
-exit "$failed"
+summary
 }
