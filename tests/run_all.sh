@@ -24,6 +24,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# The container tests' minimal Debian root (tests/e2e/containers.py), debootstrap'd once into
+# .output/roots/: built in the background while the tiers before e2e run. The tests wait for
+# it (scripts/container_root.sh holds a lock) and build it themselves if this one failed.
+mkdir -p "$OUT/roots"
+scripts/container_root.sh "$OUT/roots/bookworm" >"$OUT/roots/prebuild.log" 2>&1 &
+prebuild=$!
+
 passed=0
 failed=0
 failed_tiers=()
@@ -121,6 +128,8 @@ if timeout "$E2E_TIMEOUT" tests/e2e/run.sh; then
 else
 	tier_result e2e "see the FAIL lines above"
 fi
+
+wait "$prebuild" || true # done long before, unless e2e was cut short
 
 if [ "$failed" -gt 0 ]; then
 	echo "run_all: $passed passed, $failed failed (failed: ${failed_tiers[*]})"

@@ -103,8 +103,9 @@ for _minor in g.GO_VERSIONS:
         for _name, _args, _want, _roles, _least in CASES:
             _label = _name + "".join(_args)
             h.test(f"go1.{_minor}{_variant}-{_label}", clean=not _want,
-                   full_matrix_only=g.go_matrix(_minor, _variant, _label))(
+                   full_matrix_only=g.go_matrix(_minor, _variant, _label), parallel=True)(
                 make_case(_minor, _variant, _name, _args, _want, _roles, _least, False))
             h.test(f"go1.{_minor}{_variant}-{_label}-pid", clean=not _want,
-                   full_matrix_only=g.go_matrix(_minor, _variant, _label + "-pid"))(
+                   full_matrix_only=g.go_matrix(_minor, _variant, _label + "-pid"),
+                   parallel=True)(
                 make_case(_minor, _variant, _name, _args, _want, _roles, _least, True))

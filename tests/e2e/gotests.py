@@ -615,22 +615,22 @@ for _minor in GO_VERSIONS:
             _prog, _, _label = _name.partition(":")
             _label = _label or _prog + "".join(a for a in _args if a.startswith("-"))
             h.test(f"go1.{_minor}{_variant}-{_label}", clean=not _want,
-                   full_matrix_only=go_matrix(_minor, _variant, _label))(
+                   full_matrix_only=go_matrix(_minor, _variant, _label), parallel=True)(
                 make_case(_minor, _variant, _prog, _opts, _args, _want, _roles, _label))
         h.test(f"go1.{_minor}{_variant}-gotest-deadlock",
-               full_matrix_only=go_matrix(_minor, _variant, "gotest-deadlock"))(
+               full_matrix_only=go_matrix(_minor, _variant, "gotest-deadlock"), parallel=True)(
             gotest_case(_minor, _variant, "TestHandoff", {"deadlock/all-goroutines": 1}))
         h.test(f"go1.{_minor}{_variant}-gotest-ok", clean=True,
-               full_matrix_only=go_matrix(_minor, _variant, "gotest-ok"))(
+               full_matrix_only=go_matrix(_minor, _variant, "gotest-ok"), parallel=True)(
             gotest_case(_minor, _variant, "TestOK", {}))
         for _name, _test, _want, _roles, _first in TEST_CASES:
             h.test(f"go1.{_minor}{_variant}-{_name}-{_test}", clean=not _want,
-                   full_matrix_only=go_matrix(_minor, _variant, f"{_name}-{_test}"))(
+                   full_matrix_only=go_matrix(_minor, _variant, f"{_name}-{_test}"), parallel=True)(
                 testbin_case(_minor, _variant, _name, _test, _want, _roles, _first))
 for _minor in GO_VERSIONS:
     for _variant in ("", "-sw"):
         h.test(f"go1.{_minor}{_variant}-transfer-lines",
-               full_matrix_only=go_matrix(_minor, _variant, "transfer-lines"))(
+               full_matrix_only=go_matrix(_minor, _variant, "transfer-lines"), parallel=True)(
             transfer_case(lambda ctx, m=_minor, v=_variant: gobin(m, "transfer", v)))
 h.test("go1.19-etcdlike-transfer-lines")(transfer_case(etcd_like_transfer))
 h.test("go1.23-transfer-moved-id")(t_transfer_moved)

@@ -751,11 +751,17 @@ CLEAN_TESTS = set()
 # out to keep `make test` under 20 minutes; run.py says how many, and RT_E2E_GO_MATRIX=all
 # (or naming them) runs them. gotests.go_matrix decides which.
 FULL_MATRIX_ONLY = set()
+# Tests that may run beside each other (run.py runs them RT_E2E_JOBS at a time, after the
+# others): each starts its own racetrace and its own target, uses no fixed port, path or
+# shared state, asserts nothing about time or load, and checks only what its own processes
+# attached. The Go matrix rows: short `--` runs whose programs mostly sleep.
+PARALLEL = set()
 
 
-def test(name, clean=False, full_matrix_only=False):
-    """Decorator: register fn as the test `name`; clean=True: a must-not-report test. A name is
-    registered once, or the command line could not select it alone."""
+def test(name, clean=False, full_matrix_only=False, parallel=False):
+    """Decorator: register fn as the test `name`; clean=True: a must-not-report test;
+    parallel=True: it may run beside other such tests (PARALLEL). A name is registered once,
+    or the command line could not select it alone."""
     def reg(fn):
         if any(n == name for n, _ in TESTS):
             raise ValueError(f"e2e test {name} registered twice")
@@ -764,6 +770,8 @@ def test(name, clean=False, full_matrix_only=False):
             CLEAN_TESTS.add(name)
         if full_matrix_only:
             FULL_MATRIX_ONLY.add(name)
+        if parallel:
+            PARALLEL.add(name)
         return fn
     return reg
 

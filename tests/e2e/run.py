@@ -21,16 +21,21 @@ and prints the results.
 Usage: tests/e2e/run.py [-v] [--list] [--clean] [NAME_SUBSTRING...]
   -v      on failure, also print the test's log (commands, exit codes, output) to stderr
   --clean only the must-not-report tests (registered with clean=True; tests/sabotage.sh)
-A run without names leaves out part of the Go release matrix (271 of its 724 tests on
+A run without names leaves out part of the Go release matrix (295 of its 788 tests on
 2026-12-06): each Go case runs both normal and stripped on go1.19 and go1.26, and in one of
 the two forms, alternating, on the other releases; the go1.26 service runs stripped only. The
 first line says how many were left out; naming tests runs whatever matches.
-Environment: RT_E2E_GO_MATRIX=all (the whole Go matrix), RACETRACE (binary), RT_TARGETS (directory of targets), RT_E2E_LOGDIR (where
-the per-test logs go; by default a fresh /tmp directory, removed when every test passed).
+Tests registered parallel=True (harness.PARALLEL: the Go matrix rows) run after the others,
+RT_E2E_JOBS (default 2) at a time, each in a process of its own; RT_E2E_JOBS=1 runs everything
+one by one, in registration order.
+Environment: RT_E2E_GO_MATRIX=all (the whole Go matrix), RT_E2E_JOBS, RACETRACE (binary),
+RT_TARGETS (directory of targets), RT_E2E_LOGDIR (where the per-test logs go; by default a
+fresh /tmp directory, removed when every test passed).
 Python 3 standard library only.
 """
 import glob
 import importlib
+import multiprocessing
 import os
 import shutil
 import signal
@@ -50,6 +55,18 @@ def load_tests():
         if name not in ("run", "harness"):
             importlib.import_module(name)
     return harness.TESTS
+
+
+def run_named(name):
+    """In a worker process (forked: the registry is there already): run the test `name`.
+    Returns (name, why it failed or None, log path, seconds)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    t0 = time.monotonic()
+    reason, logpath = harness.run_test(name, dict(harness.TESTS)[name], LOGDIR)
+    return name, reason, logpath, time.monotonic() - t0
+
+
+LOGDIR = None  # the run's log directory, for run_named
 
 
 def main(argv):
@@ -94,19 +111,44 @@ def main(argv):
               "forms on the other releases): RT_E2E_GO_MATRIX=all runs them", flush=True)
     took = []
     start = time.monotonic()
-    for name, fn in selected:
-        t0 = time.monotonic()
-        reason, logpath = harness.run_test(name, fn, logdir)
-        took.append((time.monotonic() - t0, name))
+    jobs = os.environ.get("RT_E2E_JOBS", "2")
+    if not jobs.isdigit() or int(jobs) < 1:
+        print(f"run.py: RT_E2E_JOBS={jobs!r}: want a number of tests to run at once (1 or "
+              "more)", file=sys.stderr)
+        return 1
+    jobs = int(jobs)
+    together = [n for n, _ in selected if n in harness.PARALLEL] if jobs > 1 else []
+    alone = [(n, f) for n, f in selected if n not in together]
+
+    def result(name, reason, logpath, seconds):
+        nonlocal passed, failed
+        took.append((seconds, name))
         if reason is None:
             passed += 1
-            print(f"PASS {name} ({took[-1][0]:.1f} s)", flush=True)
+            print(f"PASS {name} ({seconds:.1f} s)", flush=True)
         else:
             failed += 1
-            print(f"FAIL {name}: {reason} (log: {logpath}, {took[-1][0]:.1f} s)", flush=True)
+            print(f"FAIL {name}: {reason} (log: {logpath}, {seconds:.1f} s)", flush=True)
             if verbose:
                 with open(logpath) as f:
                     sys.stderr.write(f.read())
+
+    for name, fn in alone:
+        t0 = time.monotonic()
+        reason, logpath = harness.run_test(name, fn, logdir)
+        result(name, reason, logpath, time.monotonic() - t0)
+    if together:
+        global LOGDIR
+        LOGDIR = logdir
+        print(f"e2e: {len(together)} tests, {jobs} at a time", flush=True)
+        pool = multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=20)
+        try:
+            for res in pool.imap_unordered(run_named, together):
+                result(*res)
+            pool.close()
+        finally:
+            pool.terminate()  # a SIGTERM (run_all's timeout) kills the workers and their tests
+            pool.join()
     if not failed and not os.environ.get("RT_E2E_LOGDIR"):
         shutil.rmtree(logdir, ignore_errors=True)  # logs are kept when something failed
     took.sort(reverse=True)
