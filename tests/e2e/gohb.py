@@ -9,6 +9,8 @@ the matrix (go1.19, 1.21 to 1.27), normally and stripped (-ldflags='-s -w'):
 - sendclosed / sendrace / closenil / sendcloseok: a send on a closed channel (the runtime
   panics), an unordered send and close that happen not to panic (predicted), a close of a nil
   channel, and the clean twin (close after wg.Wait of every sender);
+- workerpool: an idle worker pool whose producer lives (no leak, with a 1 s hang threshold),
+  and -leak, the pool whose producer returned without closing its channel (item 1);
 
 Each runs in `--` mode and in -p mode; findings are compared structurally (kinds, the
 goroutines the program names in its "NAME: goid ROLE N" lines, the program's function in each
@@ -32,13 +34,21 @@ CASES = [
      {"go_chan_close": 1, "go_chan_send": 3}),
     ("closenil", [], {"go-chan-close-nil": 1}, {"closer"}, {"go_chan_close": 1}),
     ("sendcloseok", [], {}, None, {"go_chan_close": 4, "go_chan_send": 7, "go_wg_wait": 1}),
+    # an idle pool (workers parked in `range jobs` for more than the 1 s threshold, some
+    # before their first job) while its producer lives, and the leak: the producer returned
+    # without closing jobs
+    ("workerpool", [], {}, None, {"go_chan_send": 8, "go_chan_recv": 8, "go_wg_wait": 1}),
+    ("workerpool", ["-leak"], {"go-goroutine-leak": 1}, {"worker"}, {"go_chan_send": 2}),
 ]
+# racetrace's options for a program (the leak rules wait for the hang threshold)
+OPTS = {"workerpool": g.HANG}
 # each finding's stacks by their first function of package main (gotests.main_funcs)
 STACK_FUNCS = {
     "mapsleep": [r"main\.writeKeys"] * 2,
     "sendclosed": [r"main\.deliver", r"main\.main\.func1"],
     "sendrace": [r"main\.deliver", r"main\.main\.func2"],
     "closenil": [r"main\.\(\*service\)\.stop"],
+    "workerpool": [r"main\.worker"],
 }
 # what the Go runtime does to each: its panic (exit 2, stderr names it), or a normal exit
 PANICS = {"sendclosed": "send on closed channel", "closenil": "close of nil channel"}
@@ -78,8 +88,9 @@ def make_case(minor, variant, name, args, want, roles, least, pid_mode):
     def fn(ctx):
         before = h.LinkSnapshot()
         path = g.gobin(minor, name, variant)
+        rt_opts = ("--json", *OPTS.get(name, ()))
         if pid_mode:
-            t, r = h.start_pid_mode(ctx, [path, *args])
+            t, r = h.start_pid_mode(ctx, [path, *args], rt_opts=rt_opts)
             t.write("go\n")
             t.close_stdin()
             trc = t.wait(h.TIMEOUT, "target exits in time")
@@ -89,7 +100,7 @@ def make_case(minor, variant, name, args, want, roles, least, pid_mode):
             err_lines = t.err  # the target's own lines are on its stderr in -p mode
             ours = {r.pid, t.pid}
         else:
-            rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=("--json",))
+            rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=rt_opts)
             err_lines = r.err
             ours = {r.pid}
         check_panic(name, err_lines)

@@ -116,6 +116,9 @@ GO_CLEAN_MAKES = {
     # the test's goroutine and the server's; a request and a reply; Add(1) and Done
     "testleak-TestJoined": {"go_go": 2, "go_chan_send": 2, "go_chan_recv": 2,
                             "go_wg_add": (2, 2)},
+    # the same, with the server sleeping 2 s before it serves
+    "testleak-TestSlow": {"go_go": 2, "go_chan_send": 2, "go_chan_recv": 2,
+                          "go_wg_add": (2, 2)},
 }
 
 # where the lock or channel of a finding was made or declared, as reports name it
@@ -453,7 +456,11 @@ TEST_CASES = [
     ("testleak", "TestLeak", {"go-goroutine-leak/after-test": 1}, {"leaked"},
      "racetrace/targets/testleak.Serve"),
     ("testleak", "TestJoined", {}, None, None),
+    # a slow test (2 s, with a 1 s hang threshold): goroutine 1 waits in testing.(*T).Run
+    ("testleak", "TestSlow", {}, None, None),
 ]
+# racetrace's options for a test (TEST_CASES), beyond --json
+TEST_OPTS = {"TestSlow": HANG}
 
 
 def testbin_case(minor, variant, name, test, want, roles, first):
@@ -463,7 +470,7 @@ def testbin_case(minor, variant, name, test, want, roles, first):
         before = h.LinkSnapshot()
         path = gobin(minor, name, variant)
         rc, r = h.run_cmd_mode(ctx, [path, "-test.timeout=10m", "-test.run", test],
-                               rt_opts=("--json",))
+                               rt_opts=("--json", *TEST_OPTS.get(test, ())))
         findings, summary = h.parse_jsonl(r)
         got = kinds_of(findings)
         h.check(got == want, f"findings are exactly {want or 'none'}",

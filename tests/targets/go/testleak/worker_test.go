@@ -6,11 +6,14 @@
 // runtime's goroutine dump shows it parked (no sleep, no edge): the
 // test passes, the goroutine stays parked in a receive, and the binary exits a moment later
 // (before any hang threshold). TestJoined, the clean twin, sends the request, takes the reply
-// and waits for the goroutine with a WaitGroup. Run as `go test` runs them
-// (-test.timeout=10m). racetrace must report TestLeak's goroutine (go-goroutine-leak, detail
-// after-test, at the receive in Serve) and nothing for TestJoined.
+// and waits for the goroutine with a WaitGroup. TestSlow is TestJoined with a slow server (it
+// sleeps 2 s before it serves): the test and goroutine 1, which waits for it in
+// testing.(*T).Run, stay parked for 2 s. Run as `go test` runs them (-test.timeout=10m).
+// racetrace must report TestLeak's goroutine (go-goroutine-leak, detail after-test, at the
+// receive in Serve) and nothing for TestJoined, nor for TestSlow with --hang-threshold 1 (a
+// slow test is not a leak).
 //
-// Usage: testleak.test -test.timeout=10m -test.run TestLeak|TestJoined
+// Usage: testleak.test -test.timeout=10m -test.run TestLeak|TestJoined|TestSlow
 package worker
 
 import (
@@ -20,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"racetrace/targets/target"
 )
@@ -70,6 +74,24 @@ func TestJoined(t *testing.T) {
 		Serve(reqs, replies)
 	}()
 	reqs <- 21
+	if v := <-replies; v != 42 {
+		t.Fatalf("got %d, expected 42", v)
+	}
+	wg.Wait()
+}
+
+func TestSlow(t *testing.T) {
+	reqs := make(chan int)
+	replies := make(chan int, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		target.NoteGoid("server")
+		time.Sleep(2 * time.Second) // a slow backend
+		Serve(reqs, replies)
+	}()
+	reqs <- 21 // parked until the server is ready
 	if v := <-replies; v != 42 {
 		t.Fatalf("got %d, expected 42", v)
 	}
