@@ -41,6 +41,9 @@ def run(ctx, name, mode, path=None):
     h.check(races["accesses"] == summary["events_by_type"].get("mem_access", 0),
             "summary.races.accesses counts the mem_access records", repr(races))
     h.check(0 < races["watched"] <= races["sites"], "some sites watched", repr(races))
+    # the data-race detector's own counter, read by name (rt_detectors_counter)
+    h.check(races["accesses"] == 0 or 0 < races["addresses"] <= races["accesses"],
+            "summary.races.addresses counts the words the accesses touched", repr(races))
     return rc, findings, summary
 
 

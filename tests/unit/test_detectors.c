@@ -671,10 +671,70 @@ static void detectors_register_alone(void **state)
 	}
 }
 
+/* A Prometheus metric or label value: [a-z_]+, as racetrace's names are. */
+static bool prom_name(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+			return false;
+	return true;
+}
+
+/*
+ * The detectors' own counters: declared names are valid and few enough, count() writes only
+ * its own slice, and rt_detectors_counter() sums a (metric, table) pair over every detector
+ * that declares it (go-stuck and go-test-leak both count into table go_leak).
+ */
+static void detectors_own_counters(void **state)
+{
+	struct hb_counters c;
+	size_t d, j, ndecl = 0;
+	__u64 go_leak = 0;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (d = 0; rt_detectors[d]; d++) {
+		const struct hb_det_counter *dc = rt_detectors[d]->counters;
+
+		assert_true(d < HB_MAX_DETECTORS);
+		assert_true((dc == NULL) == (rt_detectors[d]->count == NULL));
+		for (j = 0; dc && dc[j].metric; j++) {
+			assert_true(j < HB_DET_COUNTERS_MAX);
+			assert_true(prom_name(dc[j].metric));
+			assert_true(!dc[j].table || prom_name(dc[j].table));
+			assert_true(dc[j].table || dc[j].help); /* a family of its own has a help */
+			c.det[d][j] = 1000 * (d + 1) + j;
+			if (dc[j].table && !strcmp(dc[j].table, "go_leak"))
+				go_leak += c.det[d][j];
+			ndecl++;
+		}
+		if (dc) {
+			/* registered alone, its counters are the engine's det[0], all 0 at first */
+			struct hb_stats st;
+			struct dfx f;
+			size_t k;
+
+			dfx_open(&f, rt_detectors[d], LT_MUTEX);
+			hb__stats(f.hb, &st);
+			for (k = 0; k < HB_DET_COUNTERS_MAX; k++)
+				assert_int_equal(st.cnt.det[0][k], 0);
+			dfx_close(&f);
+		}
+	}
+	assert_true(ndecl >= 7);
+	assert_true(go_leak > 0);
+	assert_int_equal(rt_detectors_counter(&c, "racetrace_engine_evictions_total", "go_leak"),
+			 go_leak);
+	assert_int_equal(rt_detectors_counter(&c, "racetrace_engine_evictions_total", "nope"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(detectors_register_alone),
+		cmocka_unit_test(detectors_own_counters),
 		cmocka_unit_test(run_matrix),
 	};
 

@@ -74,12 +74,19 @@ static void race_free(void *st)
 	free(d);
 }
 
-static void race_stats(const void *st, struct hb_stats *s)
+static const struct hb_det_counter race_counters[] = {
+	{ "racetrace_engine_evictions_total", "race_shadow", NULL }, /* shadow words forgotten at the cap */
+	{ "racetrace_race_addresses_total", NULL,
+	  "Distinct 8-byte words the data-race detector watched (--races)." },
+	{ NULL, NULL, NULL },
+};
+
+static void race_count(const void *st, __u64 *v)
 {
 	const struct datarace *d = st;
 
-	s->cnt.race_shadow_evicted += d->evicted;
-	s->cnt.race_addrs += d->addrs;
+	v[0] = d->evicted;
+	v[1] = d->addrs;
 }
 
 static struct shadow *shadow_get(struct datarace *d, __u64 word, bool create)
@@ -266,5 +273,6 @@ const struct hb_detector rt_det_datarace = {
 	.mem_access = race_mem,
 	.block_free = race_block_free,
 	.gap = race_gap,
-	.stats = race_stats,
+	.counters = race_counters,
+	.count = race_count,
 };

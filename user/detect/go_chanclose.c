@@ -71,9 +71,15 @@ static void chanclose_free(void *st)
 	free(c);
 }
 
-static void chanclose_stats(const void *st, struct hb_stats *s)
+/* per-object states forgotten at the cap: with the engine's sync clocks, one table */
+static const struct hb_det_counter chanclose_counters[] = {
+	{ "racetrace_engine_evictions_total", "sync_clocks", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static void chanclose_count(const void *st, __u64 *v)
 {
-	s->cnt.syncs_evicted += ((const struct chanclose *)st)->evicted;
+	v[0] = ((const struct chanclose *)st)->evicted;
 }
 
 static struct chan_state *chan_get(struct chanclose *c, __u64 ch)
@@ -257,5 +263,6 @@ const struct hb_detector rt_det_go_chanclose = {
 	.new = chanclose_new,
 	.free = chanclose_free,
 	.go = chanclose_go,
-	.stats = chanclose_stats,
+	.counters = chanclose_counters,
+	.count = chanclose_count,
 };

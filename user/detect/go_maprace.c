@@ -67,9 +67,15 @@ static void maprace_free(void *st)
 	free(m);
 }
 
-static void maprace_stats(const void *st, struct hb_stats *s)
+/* per-object states forgotten at the cap: with the engine's sync clocks, one table */
+static const struct hb_det_counter maprace_counters[] = {
+	{ "racetrace_engine_evictions_total", "sync_clocks", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static void maprace_count(const void *st, __u64 *v)
 {
-	s->cnt.syncs_evicted += ((const struct maprace *)st)->evicted;
+	v[0] = ((const struct maprace *)st)->evicted;
 }
 
 static struct map_state *map_get(struct maprace *m, __u64 map)
@@ -197,5 +203,6 @@ const struct hb_detector rt_det_go_maprace = {
 	.new = maprace_new,
 	.free = maprace_free,
 	.go = maprace_go,
-	.stats = maprace_stats,
+	.counters = maprace_counters,
+	.count = maprace_count,
 };

@@ -496,11 +496,15 @@ static int stuck_tick(void *st)
 	return 0;
 }
 
-static void stuck_stats(const void *st, struct hb_stats *hs)
-{
-	const struct stuck *s = st;
+/* channels and WaitGroups forgotten at the cap (their waiters are not judged) */
+static const struct hb_det_counter stuck_counters[] = {
+	{ "racetrace_engine_evictions_total", "go_leak", NULL },
+	{ NULL, NULL, NULL },
+};
 
-	hs->cnt.go_leak_forgotten += s->objs_forgotten;
+static void stuck_count(const void *st, __u64 *v)
+{
+	v[0] = ((const struct stuck *)st)->objs_forgotten;
 }
 
 const struct hb_detector rt_det_go_stuck = {
@@ -512,5 +516,6 @@ const struct hb_detector rt_det_go_stuck = {
 	.unpark = stuck_unpark,
 	.go = stuck_go,
 	.tick = stuck_tick,
-	.stats = stuck_stats,
+	.counters = stuck_counters,
+	.count = stuck_count,
 };

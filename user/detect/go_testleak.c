@@ -297,11 +297,15 @@ static int tl_proc_exit(void *st, __u32 pid)
 	return settle(st, pid, 0);
 }
 
-static void tl_stats(const void *st, struct hb_stats *hs)
-{
-	const struct testleak *s = st;
+/* goroutines, tests and channels forgotten at the caps (with go_stuck's, one table) */
+static const struct hb_det_counter tl_counters[] = {
+	{ "racetrace_engine_evictions_total", "go_leak", NULL },
+	{ NULL, NULL, NULL },
+};
 
-	hs->cnt.go_leak_forgotten += s->forgotten;
+static void tl_count(const void *st, __u64 *v)
+{
+	v[0] = ((const struct testleak *)st)->forgotten;
 }
 
 const struct hb_detector rt_det_go_testleak = {
@@ -314,5 +318,6 @@ const struct hb_detector rt_det_go_testleak = {
 	.unpark = tl_unpark,
 	.tick = tl_tick,
 	.proc_exit = tl_proc_exit,
-	.stats = tl_stats,
+	.counters = tl_counters,
+	.count = tl_count,
 };

@@ -66,9 +66,15 @@ static void wg_free(void *st)
 	free(w);
 }
 
-static void wg_stats(const void *st, struct hb_stats *s)
+/* per-object states forgotten at the cap: with the engine's sync clocks, one table */
+static const struct hb_det_counter wg_counters[] = {
+	{ "racetrace_engine_evictions_total", "sync_clocks", NULL },
+	{ NULL, NULL, NULL },
+};
+
+static void wg_count(const void *st, __u64 *v)
 {
-	s->cnt.syncs_evicted += ((const struct waitgroup *)st)->evicted;
+	v[0] = ((const struct waitgroup *)st)->evicted;
 }
 
 static struct wg_state *wg_get(struct waitgroup *w, __u64 wg)
@@ -185,5 +191,6 @@ const struct hb_detector rt_det_go_waitgroup = {
 	.new = wg_new,
 	.free = wg_free,
 	.go = wg_go,
-	.stats = wg_stats,
+	.counters = wg_counters,
+	.count = wg_count,
 };

@@ -116,8 +116,20 @@ static void lockorder_stats(const void *st, struct hb_stats *s)
 
 	s->locks += lo->node_of.len;
 	s->lock_edges += lo->nedges;
-	s->cnt.lockorder_resets += lo->resets;
-	s->cnt.lockorder_truncated += lo->dfs_truncated;
+}
+
+static const struct hb_det_counter lockorder_counters[] = {
+	{ "racetrace_engine_evictions_total", "lock_order_graph", NULL }, /* restarted at its cap */
+	{ "racetrace_engine_evictions_total", "lock_order_search", NULL }, /* cycle searches cut at their limit */
+	{ NULL, NULL, NULL },
+};
+
+static void lockorder_count(const void *st, __u64 *v)
+{
+	const struct lockorder *lo = st;
+
+	v[0] = lo->resets;
+	v[1] = lo->dfs_truncated;
 }
 
 static long node_get(struct lockorder *lo, __u64 addr, __u8 kind);
@@ -487,4 +499,6 @@ const struct hb_detector rt_det_lockorder = {
 	.go = lockorder_go,
 	.gap = lockorder_gap,
 	.stats = lockorder_stats,
+	.counters = lockorder_counters,
+	.count = lockorder_count,
 };

@@ -5,6 +5,7 @@
  * stuck goroutines; a hold-and-wait, which explains its goroutines' parks, before the leak
  * rule would judge them).
  */
+#include <string.h>
 #include "detect/registry.h"
 #include "engine/hb.h"
 
@@ -25,6 +26,22 @@ const struct hb_detector *const rt_detectors[] = {
 	&rt_det_datarace,
 	NULL,
 };
+
+__u64 rt_detectors_counter(const struct hb_counters *c, const char *metric, const char *table)
+{
+	const struct hb_det_counter *dc;
+	__u64 sum = 0;
+	size_t i, j;
+
+	for (i = 0; i < HB_MAX_DETECTORS && rt_detectors[i]; i++)
+		for (j = 0; j < HB_DET_COUNTERS_MAX && (dc = rt_detectors[i]->counters) &&
+			    dc[j].metric;
+		     j++)
+			if (!strcmp(dc[j].metric, metric) &&
+			    (table ? dc[j].table && !strcmp(dc[j].table, table) : !dc[j].table))
+				sum += c->det[i][j];
+	return sum;
+}
 
 int rt_detectors_add(struct hb *hb)
 {

@@ -31,4 +31,11 @@ extern const struct hb_detector *const rt_detectors[];
 /* Register every detector with hb. 0, or the first hb__add_detector() error. */
 int rt_detectors_add(struct hb *hb);
 
+struct hb_counters;
+/*
+ * The sum, in counters c of engines that rt_detectors_add() set up, of the detectors'
+ * counters named (metric, table) (table NULL: a family without the label).
+ */
+__u64 rt_detectors_counter(const struct hb_counters *c, const char *metric, const char *table);
+
 #endif /* RT_DETECT_REGISTRY_H */

@@ -1378,9 +1378,12 @@ void hb__stats(const struct hb *hb, struct hb_stats *st)
 	st->threads = hb->actors_seen;
 	st->mem_bytes = vc_mem_bytes();
 	st->cnt = hb->cnt;
-	for (i = 0; i < hb->ndets; i++)
+	for (i = 0; i < hb->ndets; i++) {
 		if (hb->dets[i].ops->stats)
 			hb->dets[i].ops->stats(hb->dets[i].st, st);
+		if (hb->dets[i].ops->count)
+			hb->dets[i].ops->count(hb->dets[i].st, st->cnt.det[i]);
+	}
 }
 
 void hb__counters_add(struct hb_counters *sum, const struct hb_counters *c)

@@ -41,15 +41,16 @@ struct hb_counters {
 	__u64 syncs_evicted;	   /* sync clocks (cond, sem, futex, address) dropped */
 	__u64 dead_threads_evicted; /* exited threads' clocks dropped before a join */
 	__u64 suppressed_lossy;	   /* misuse checks skipped because events were lost */
-	__u64 lockorder_resets;	   /* lock-order graph restarted at its cap */
-	__u64 lockorder_truncated; /* cycle searches stopped at their step limit */
 	__u64 go_unlocks_missed;   /* Go mutexes found free that we thought held */
 	__u64 slots_reused;	   /* clock slots of ended goroutines reused (hb.c) */
-	__u64 go_leak_forgotten;   /* channels, WaitGroups, test goroutines the leak rules forgot */
 	__u64 atomics_evicted;	   /* atomic locations forgotten at the cap (lower_mem.c) */
-	__u64 race_shadow_evicted; /* data-race shadow words forgotten at the cap */
 	__u64 race_mem_accesses;   /* memory accesses checked (--races) */
-	__u64 race_addrs;	   /* distinct addresses watched (words entered in the shadow) */
+	/*
+	 * The detectors' own counters (hb_detector.counters), by the detector's registration
+	 * index: det[i] belongs to the engine's i-th detector (detect/registry.c's order when
+	 * run/ registered the list).
+	 */
+	__u64 det[HB_MAX_DETECTORS][HB_DET_COUNTERS_MAX];
 };
 
 /* sum += c, every counter. */

@@ -247,6 +247,21 @@ struct hb_mem {
 struct hb_counters;
 struct hb_stats;
 
+#define HB_MAX_DETECTORS 32	 /* detectors one engine can have */
+#define HB_DET_COUNTERS_MAX 4 /* counters one detector can keep */
+
+/*
+ * A counter a detector keeps (hb_detector.counters), exported as the Prometheus counter
+ * family `metric`, with the label table="`table`" when table is not NULL (the same (metric,
+ * table) pair from several detectors, or from the engine, is summed). The engine and the
+ * printers know nothing of a detector's counters but this.
+ */
+struct hb_det_counter {
+	const char *metric;
+	const char *table;
+	const char *help; /* for a family of its own (table NULL) */
+};
+
 /* hb_detector.flags */
 #define HB_DET_GO 0x1 /* only about Go programs */
 
@@ -322,8 +337,14 @@ struct hb_detector {
 	 * Findings made since the last tick are dropped by the engine; forget what depends on them.
 	 */
 	void (*gap)(void *st);
-	/* Add what the detector counts to st (caps hit, graph size). */
+	/* Add what the detector knows of its size to st (the lock-order graph's nodes, edges). */
 	void (*stats)(const void *st, struct hb_stats *s);
+	/*
+	 * Its counters (caps hit, work done): their names, ended by one with a NULL metric (at
+	 * most HB_DET_COUNTERS_MAX), and count(), which writes their values in that order.
+	 */
+	const struct hb_det_counter *counters;
+	void (*count)(const void *st, __u64 *values);
 };
 
 /* ---- queries (const views) ---- */

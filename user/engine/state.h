@@ -28,8 +28,6 @@
 
 #define RT_MAX_ATOMICS (1U << 18) /* atomic locations remembered (lower_mem.c) */
 
-#define HB_MAX_DETECTORS 32
-
 struct hb_det {
 	const struct hb_detector *ops;
 	void *st;

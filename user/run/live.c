@@ -26,6 +26,7 @@
 #include "record/event.h"
 #include "probe/procscan.h"
 #include "engine/hb.h"
+#include "detect/registry.h"
 #include "lib/log.h"
 #include "lib/sabotage.h"
 #include "lib/supp.h"
@@ -686,9 +687,11 @@ int rt_live_run(const struct rt_env *env)
 		rt_tracer__nmem(tracer, &sum.race_refused);
 		sum.race_windows = races.windows;
 		sum.race_accesses = st.cnt.race_mem_accesses;
-		sum.race_addrs = st.cnt.race_addrs;
+		sum.race_addrs =
+			rt_detectors_counter(&st.cnt, "racetrace_race_addresses_total", NULL);
 		sum.race_suppressed = rt_report__suppressed(report);
-		sum.race_evicted = st.cnt.race_shadow_evicted;
+		sum.race_evicted = rt_detectors_counter(&st.cnt, "racetrace_engine_evictions_total",
+							"race_shadow");
 	}
 	if (rt_stream__bad(stream))
 		rt_warn("%llu malformed records skipped",

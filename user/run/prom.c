@@ -5,9 +5,12 @@
  * wait, so the number of series stays bounded whatever the target does.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "run/prom.h"
+#include "detect/registry.h"
 #include "run/cli.h"
 #include "record/event.h"
 #include "report/report.h"
@@ -60,6 +63,93 @@ static void histogram(struct rt_mbuf *b, const char *name, const char *lock, __u
 	rt_mbuf_printf(b, "\"} %llu\n", (unsigned long long)count);
 }
 
+#define EVICTIONS "racetrace_engine_evictions_total"
+
+/*
+ * racetrace_engine_evictions_total's lines: the engine's tables, then those the detectors
+ * declare (hb_detector.counters), a table named twice (by the engine or several detectors)
+ * summed into one line.
+ */
+static void evictions(struct rt_mbuf *b, const struct hb_counters *c)
+{
+	const struct {
+		const char *table;
+		__u64 n;
+	} engine[] = {
+		{ "locks", c->locks_evicted },
+		{ "heap_blocks", c->blocks_evicted },
+		{ "sync_clocks", c->syncs_evicted },
+		{ "exited_threads", c->dead_threads_evicted },
+		{ "clock_slots", c->slots_reused },
+		{ "suppressed_after_loss", c->suppressed_lossy },
+		{ "atomic_locations", c->atomics_evicted },
+	};
+	const struct hb_det_counter *dc;
+	size_t i, j, k, l;
+
+	for (i = 0; i < sizeof(engine) / sizeof(engine[0]); i++)
+		rt_mbuf_printf(b, EVICTIONS "{table=\"%s\"} %llu\n", engine[i].table,
+			       (unsigned long long)(engine[i].n +
+						    rt_detectors_counter(c, EVICTIONS,
+									 engine[i].table)));
+	/* the detectors' own tables, each once, where it is first declared */
+	for (i = 0; i < HB_MAX_DETECTORS && rt_detectors[i]; i++) {
+		for (j = 0; j < HB_DET_COUNTERS_MAX && (dc = rt_detectors[i]->counters) &&
+			    dc[j].metric;
+		     j++) {
+			bool seen = !dc[j].table || strcmp(dc[j].metric, EVICTIONS);
+
+			for (k = 0; !seen && k < sizeof(engine) / sizeof(engine[0]); k++)
+				seen = !strcmp(engine[k].table, dc[j].table);
+			for (k = 0; !seen && k <= i; k++)
+				for (l = 0; !seen && l < (k == i ? j : HB_DET_COUNTERS_MAX) &&
+					    rt_detectors[k]->counters &&
+					    rt_detectors[k]->counters[l].metric;
+				     l++)
+					seen = rt_detectors[k]->counters[l].table &&
+					       !strcmp(rt_detectors[k]->counters[l].metric,
+						       EVICTIONS) &&
+					       !strcmp(rt_detectors[k]->counters[l].table,
+						       dc[j].table);
+			if (!seen)
+				rt_mbuf_printf(b, EVICTIONS "{table=\"%s\"} %llu\n", dc[j].table,
+					       (unsigned long long)rt_detectors_counter(
+						       c, EVICTIONS, dc[j].table));
+		}
+	}
+}
+
+/*
+ * The families a detector declares alone (a counter without a table): header and value, once
+ * per family (a family two detectors declare is their sum).
+ */
+static void detector_families(struct rt_mbuf *b, const struct hb_counters *c)
+{
+	const struct hb_det_counter *dc;
+	size_t i, j, k, l;
+
+	for (i = 0; i < HB_MAX_DETECTORS && rt_detectors[i]; i++)
+		for (j = 0; j < HB_DET_COUNTERS_MAX && (dc = rt_detectors[i]->counters) &&
+			    dc[j].metric;
+		     j++) {
+			bool seen = dc[j].table != NULL;
+
+			for (k = 0; !seen && k < i; k++)
+				for (l = 0; !seen && l < HB_DET_COUNTERS_MAX &&
+					    rt_detectors[k]->counters &&
+					    rt_detectors[k]->counters[l].metric;
+				     l++)
+					seen = !rt_detectors[k]->counters[l].table &&
+					       !strcmp(rt_detectors[k]->counters[l].metric,
+						       dc[j].metric);
+			if (seen)
+				continue;
+			rt_mbuf_header(b, dc[j].metric, "counter", dc[j].help ? dc[j].help : "");
+			rt_mbuf_printf(b, "%s %llu\n", dc[j].metric,
+				       (unsigned long long)rt_detectors_counter(c, dc[j].metric, NULL));
+		}
+}
+
 void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 {
 	struct rt_report_opts ro = { .sym = p->sym, .unwind = p->unwind };
@@ -108,37 +198,12 @@ void rt_prom__render(struct rt_mbuf *b, const struct rt_prom *p)
 	rt_mbuf_header(b, "racetrace_engine_evictions_total", "counter",
 		       "State the engine dropped at a table's cap, or checks it skipped after lost "
 		       "events, by table.");
-	rt_mbuf_printf(b,
-		       "racetrace_engine_evictions_total{table=\"locks\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"heap_blocks\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"sync_clocks\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"exited_threads\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"clock_slots\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"lock_order_graph\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"lock_order_search\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"suppressed_after_loss\"} "
-		       "%llu\n"
-		       "racetrace_engine_evictions_total{table=\"go_leak\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"atomic_locations\"} %llu\n"
-		       "racetrace_engine_evictions_total{table=\"race_shadow\"} %llu\n",
-		       (unsigned long long)c->locks_evicted, (unsigned long long)c->blocks_evicted,
-		       (unsigned long long)c->syncs_evicted,
-		       (unsigned long long)c->dead_threads_evicted,
-		       (unsigned long long)c->slots_reused,
-		       (unsigned long long)c->lockorder_resets,
-		       (unsigned long long)c->lockorder_truncated,
-		       (unsigned long long)c->suppressed_lossy,
-		       (unsigned long long)c->go_leak_forgotten,
-		       (unsigned long long)c->atomics_evicted,
-		       (unsigned long long)c->race_shadow_evicted);
+	evictions(b, c);
 	rt_mbuf_header(b, "racetrace_race_accesses_total", "counter",
 		       "Memory accesses checked by the data-race detector (--races).");
 	rt_mbuf_printf(b, "racetrace_race_accesses_total %llu\n",
 		       (unsigned long long)c->race_mem_accesses);
-	rt_mbuf_header(b, "racetrace_race_addresses_total", "counter",
-		       "Distinct 8-byte words the data-race detector watched (--races).");
-	rt_mbuf_printf(b, "racetrace_race_addresses_total %llu\n",
-		       (unsigned long long)c->race_addrs);
+	detector_families(b, c);
 	rt_mbuf_header(b, "racetrace_go_unlocks_missed_total", "counter",
 		       "Go unlocks the probes did not see (an inlined Unlock that could not "
 		       "be probed), found when the lock was next taken.");
