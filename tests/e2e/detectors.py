@@ -588,6 +588,18 @@ def t_futex_clean_storm(ctx):
 # ---------------------------------------------------------------------------------------------
 # Clean twins: nothing may be reported
 
+def io_twin(mode, locks=0, waits=0, **more):
+    """CLEAN's entry for `all_blocked_io MODE`: 2 workers in untimed cond waits and main in a
+    join for 1.5 s while the idler sits in a wait the all-threads rule must not count, then
+    broadcasts. Each worker signals ready once and waits at least once, main waits for them at
+    most once; `locks` and `waits`: the idler's own lock calls and cond waits; `more`: its
+    other calls."""
+    return (["all_blocked_io", mode], {"thread_fork": 3, "pthread_create": 3,
+                                       "pthread_join": 3, "cond_signal": 2,
+                                       "cond_broadcast": 1, "mutex_lock": 4 + locks,
+                                       "cond_wait": (2 + waits, None), **more}, 16)
+
+
 # name: (target argv, what the target's own code makes with those arguments, for
 # h.check_watched: {event type: count, or (low, high or None) where the interleaving decides},
 # slack for the runtime's own calls (glibc locks once per pthread_create and at exit))
@@ -637,6 +649,15 @@ CLEAN = {
     "all-blocked-ok": (["all_blocked", "ok"], {"pthread_join": 3, "cond_broadcast": 1,
                                                "thread_fork": 3,
                                                "cond_wait": (2 + 3, None)}, 16),
+    # all_blocked_io MODE: the idler in accept() on a loopback listener, in sem_wait() (posted
+    # by a signal handler), in a process-shared cond wait (signalled by a child process), in
+    # read() on a pipe, in sigwait(), in a timed cond wait (to its deadline)
+    "all-blocked-io-accept": io_twin("accept"),
+    "all-blocked-io-sem": io_twin("sem", sem_wait=(1, None), sem_post=1),
+    "all-blocked-io-pshared": io_twin("pshared", locks=1, waits=1),
+    "all-blocked-io-pipe": io_twin("pipe"),
+    "all-blocked-io-sigwait": io_twin("sigwait"),
+    "all-blocked-io-timed": io_twin("timed", locks=1, waits=1),
 }
 
 
@@ -934,20 +955,21 @@ def t_abort_early_pid(ctx):
 # Every thread of a C program blocked
 
 
-def all_blocked(ctx, mode):
+def all_blocked(ctx, mode, targv=("all_blocked", "3"), nworkers=3, roles=("main",),
+                sites=("thread_worker", "wait_for_workers")):
     """all_blocked: workers in untimed pthread_cond_wait that no one will signal, main in
-    pthread_join. One deadlock, detail all-threads, naming main and every worker, with each
-    thread's call site in the target's own functions; then the hung target is stopped (by a
-    SIGTERM that racetrace passes on in `--` mode) and racetrace exits with the findings'
-    status."""
-    path = h.need_target("all_blocked")
+    pthread_join. One deadlock, detail all-threads, naming every worker and the threads of
+    `roles`, with each thread's call site in the target's own functions (`sites`); then the
+    hung target is stopped (by a SIGTERM that racetrace passes on in `--` mode) and racetrace
+    exits with the findings' status."""
+    path = h.need_target(targv[0])
     before = h.LinkSnapshot()
     if mode == "cmd":
-        r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path, "3"])
+        r = h.Proc(ctx, [h.RACETRACE, "--json", "--", path, *targv[1:]])
         pid = h.wait_tracing(r)
         terr = r.err
     else:
-        t, r = h.start_pid_mode(ctx, [path, "3"])
+        t, r = h.start_pid_mode(ctx, [path, *targv[1:]])
         pid = t.pid
         t.write("go\n")
         terr = t.err
@@ -967,13 +989,14 @@ def all_blocked(ctx, mode):
     tids, _ = h.notes(terr)
     workers = sorted(int(line.rsplit(" ", 1)[1]) for line in terr
                      if ": tid worker " in line)
-    h.check(len(workers) == 3, "the target noted its 3 workers", repr(terr[-5:]))
-    h.check(sorted(f["threads"]) == sorted([tids["main"], *workers]),
-            "the finding names main and every worker", f"{f['threads']} vs {tids}, {workers}")
+    h.check(len(workers) == nworkers, f"the target noted its {nworkers} workers",
+            repr(terr[-5:]))
+    h.check(sorted(f["threads"]) == sorted([*(tids[role] for role in roles), *workers]),
+            f"the finding names every worker and {', '.join(roles)}",
+            f"{f['threads']} vs {tids}, {workers}")
     got = site_funcs(f)
-    h.check(got == {"thread_worker", "wait_for_workers"},
-            "sites: the workers' cond wait and main's join, in the target's functions",
-            f"got {sorted(got)}")
+    h.check(got == set(sites), "sites: each thread's wait, in the target's functions",
+            f"got {sorted(got)}, want {sorted(sites)}")
     h.check(summary["lost"] == 0, "no event lost", repr(summary["lost"]))
     h.check_no_leaked_links(ctx, before, {r.pid, pid})
 
@@ -986,3 +1009,19 @@ def t_all_blocked_cmd(ctx):
 @h.test("detect-all-blocked-pid")
 def t_all_blocked_pid(ctx):
     all_blocked(ctx, "pid")
+
+
+# all_blocked_io's positive control: the idler of its clean twins (CLEAN["all-blocked-io-*"])
+# in an untimed wait on a private condition variable nobody signals is reported with the rest
+IO_COND = dict(targv=("all_blocked_io", "cond"), nworkers=2, roles=("main", "idler"),
+               sites=("thread_worker", "wait_for_threads", "idle_cond"))
+
+
+@h.test("detect-all-blocked-io-cond-cmd")
+def t_all_blocked_io_cond_cmd(ctx):
+    all_blocked(ctx, "cmd", **IO_COND)
+
+
+@h.test("detect-all-blocked-io-cond-pid")
+def t_all_blocked_io_cond_pid(ctx):
+    all_blocked(ctx, "pid", **IO_COND)
