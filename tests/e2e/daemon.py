@@ -55,7 +55,7 @@ PROM_WAIT = 30  # seconds for Prometheus to start, to scrape, to see the counter
 HTTP_TIMEOUT = 5  # seconds per HTTP request
 # lockstorm's run time, untraced and traced alike (long enough for the governor, which decides
 # every 250 ms, to degrade it)
-GOV_SECONDS = 10
+GOV_SECONDS = 4
 GOV_BUDGET = 10000  # max_events_per_second: lockstorm makes millions
 RUNNING_PREFIX = "racetrace: daemon running"
 # This run's comm names for targets selected by comm (at most 15 characters, the kernel's limit)

@@ -1246,6 +1246,10 @@ static int tick(struct hb *hb, const struct rt_event *e)
 		hb__forget_lock_states(hb);
 		hb->suppress = true;
 		HB_CALL_VOID(hb, gap);
+	} else if (hb->suppress && hb->probes_changed && e->h.ktime < hb->probes_settled) {
+		/* records from before the change may still come: stay quiet, learn nothing */
+		hb__forget_lock_states(hb);
+		drop_pending_acquisitions(hb);
 	} else if (hb->suppress) {
 		hb__forget_lock_states(hb);
 		if (hb->probes_changed)
@@ -1319,7 +1323,7 @@ int hb__event(struct hb *hb, const struct rt_event *e)
 	return hb_lower_pthread(hb, t, e);
 }
 
-void hb__probes_changed(struct hb *hb)
+void hb__probes_changed(struct hb *hb, __u64 done_ns)
 {
 	/*
 	 * As after a loss: forget, stay quiet until the next tick, then forget again. Unlike a
@@ -1330,6 +1334,7 @@ void hb__probes_changed(struct hb *hb)
 	hb__forget_lock_states(hb);
 	drop_pending_acquisitions(hb);
 	hb->probes_changed = true;
+	hb->probes_settled = done_ns + RT_PROBES_SETTLE_NS;
 	hb->suppress = true;
 	HB_CALL_VOID(hb, gap);
 }

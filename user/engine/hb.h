@@ -86,12 +86,17 @@ void hb__stats(const struct hb *hb, struct hb_stats *st);
  */
 void hb__forget_lock_states(struct hb *hb);
 /*
- * The probes were changed while the target ran (the daemon's governor): calls were missed
- * around the change, so this is handled like a loss: forget, report nothing and add no
- * lock-order edge until the next tick, then forget again and relearn. Acquisitions entered
- * but not returned are dropped too, now and at that tick: their returns may never come.
+ * The probes were changed while the target ran (the daemon's governor), the change done at
+ * done_ns (CLOCK_MONOTONIC, the ticks' clock): calls were missed around the change, so this is
+ * handled like a loss: forget, report nothing and add no lock-order edge until the first tick
+ * at least RT_PROBES_SETTLE_NS after done_ns, then forget again and relearn. (Not the next
+ * tick: records of the calls before and during the change may still be read after it, and
+ * the state learned from them, a lock we saw unlocked before a gap that hid its next lock,
+ * would make an unlock after the gap look unheld.) Acquisitions entered but not returned are
+ * dropped too, now and at that tick: their returns may never come.
  */
-void hb__probes_changed(struct hb *hb);
+#define RT_PROBES_SETTLE_NS 200000000ULL /* two ticks: the change's backlog is read by then */
+void hb__probes_changed(struct hb *hb, __u64 done_ns);
 /* Findings waiting for a tick (defer_findings). */
 size_t hb__pending(const struct hb *hb);
 /*

@@ -91,7 +91,8 @@ struct hb {
 	__u64 now;  /* ktime of the latest record */
 	__u64 lost; /* drops reported by the live side (tick records) */
 	bool suppress; /* events were lost since the last tick: no findings */
-	bool probes_changed; /* hb__probes_changed since the last tick: drop pendings there */
+	bool probes_changed; /* hb__probes_changed, and quiet since: drop pendings at its end */
+	__u64 probes_settled; /* quiet until a tick at or after this time (ns) */
 	struct hb_pending *pending;
 	size_t npending, pending_cap;
 	__u64 events;

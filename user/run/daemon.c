@@ -554,7 +554,7 @@ static void govern(struct daemon *d, double dt)
 		if (level > t->level)
 			d->degrade_events++;
 		/* calls were missed around the change: like a loss (hb.h) */
-		hb__probes_changed(t->hb);
+		hb__probes_changed(t->hb, now_ns());
 		t->level = level;
 		t->under_since = 0;
 	}
