@@ -74,6 +74,10 @@ CASES = [
     ("holdwait", HANG, ["-ok", "0"], {}, None),
 ]
 
+# Programs only run under `--`: a WaitGroup bug needs the program's start seen (its whole
+# history)
+NOT_PID = {"wgadd", "wgneg", "doubleclose"}  # doubleclose: the runtime panics (exit 2)
+
 # What the clean programs' own code makes (h.check_watched): {record type: count or (low,
 # high)}, with GO_SLACK for the runtime's and the standard library's own (init, timers, the
 # testing package), which vary from release to release. Goroutine counts are the program's `go`
@@ -212,11 +216,18 @@ def kinds_of(findings):
     return k
 
 
-def make_case(minor, variant, name, opts, args, want, roles, label=None):
+def make_case(minor, variant, name, opts, args, want, roles, label=None, pid_mode=False):
+    """The program under `racetrace -- PROGRAM`, or (pid_mode) started with -w and attached
+    with `racetrace -p`, then released: the same findings either way."""
     def fn(ctx):
         before = h.LinkSnapshot()
         path = gobin(minor, name, variant)
-        rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=("--json", *opts))
+        if pid_mode:
+            rc, r, t = h.run_pid_mode(ctx, [path, *args], rt_opts=("--json", *opts))
+            err_lines, ours = t.err, {r.pid, t.pid}  # the program's notes: its own stderr
+        else:
+            rc, r = h.run_cmd_mode(ctx, [path, *args], rt_opts=("--json", *opts))
+            err_lines, ours = r.err, {r.pid}
         findings, summary = h.parse_jsonl(r)
         got = kinds_of(findings)
         h.check(got == want, f"findings are exactly {want or 'none'}",
@@ -227,7 +238,7 @@ def make_case(minor, variant, name, opts, args, want, roles, label=None):
         if not want:
             h.check_watched(summary, GO_CLEAN_MAKES[name], GO_SLACK)
         if roles:
-            ids = goids(r.err)
+            ids = goids(err_lines)
             want_ids = {ids.get(x) for x in roles}
             h.check(None not in want_ids, "the program named its goroutines", repr(ids))
             h.check(set(findings[0]["threads"]) == want_ids,
@@ -266,7 +277,7 @@ def make_case(minor, variant, name, opts, args, want, roles, label=None):
                 h.check(ti.get("name") == "goroutine" and ok,
                         "goroutines come with their creation stack", repr(ti)[:200])
         h.check(rc == (h.FINDINGS_RC if want else 0), f"exit status {h.FINDINGS_RC if want else 0}", f"got {rc}")
-        h.check_no_leaked_links(ctx, before, {r.pid, summary.get("pid")})
+        h.check_no_leaked_links(ctx, before, ours | {summary.get("pid")})
     return fn
 
 
@@ -624,6 +635,14 @@ for _minor in GO_VERSIONS:
             h.test(f"go1.{_minor}{_variant}-{_label}", clean=not _want,
                    full_matrix_only=go_matrix(_minor, _variant, _label), parallel=True)(
                 make_case(_minor, _variant, _prog, _opts, _args, _want, _roles, _label))
+            if _prog in NOT_PID:
+                continue
+            # the same under -p: a plain run tries them on go1.23 (normal), the rest with
+            # RT_E2E_GO_MATRIX=all
+            h.test(f"go1.{_minor}{_variant}-{_label}-pid", clean=not _want,
+                   full_matrix_only=(_minor, _variant) != (23, ""), parallel=True)(
+                make_case(_minor, _variant, _prog, _opts, _args, _want, _roles, _label,
+                          pid_mode=True))
         h.test(f"go1.{_minor}{_variant}-gotest-deadlock",
                full_matrix_only=go_matrix(_minor, _variant, "gotest-deadlock"), parallel=True)(
             gotest_case(_minor, _variant, "TestHandoff", {"deadlock/all-goroutines": 1}))

@@ -21,8 +21,8 @@ and prints the results.
 Usage: tests/e2e/run.py [-v] [--list] [--clean] [NAME_SUBSTRING...]
   -v      on failure, also print the test's log (commands, exit codes, output) to stderr
   --clean only the must-not-report tests (registered with clean=True; tests/sabotage.sh)
-A run without names leaves out part of the Go release matrix (325 of its 868 tests on
-2026-12-06): each Go case runs both normal and stripped on go1.19 and go1.26, and in one of
+A run without names leaves out part of the Go release matrix (700 of its 1268 tests on
+2026-12-06; most of them gotests.py's -p rows, which a plain run tries on go1.23): each Go case runs both normal and stripped on go1.19 and go1.26, and in one of
 the two forms, alternating, on the other releases; the go1.26 service runs stripped only. The
 first line says how many were left out; naming tests runs whatever matches.
 Tests registered parallel=True (harness.PARALLEL: the Go matrix rows) run after the others,
