@@ -15,6 +15,9 @@
  * trees with a nested inlining, a moduledata), a few KiB each so that mutations land in the
  * tables. Regenerate them with
  *   RT_GOELF_WRITE_SEEDS=tests/fuzz/corpus/goelf .output/tests/unit/test_goelf
+ * tests/fuzz/run.sh also runs this target from real binaries (a small program built by every
+ * Go release of the e2e tests, normal and stripped: .output/go-targets), not committed here:
+ * they are MiBs each and come from the toolchains.
  */
 #include <errno.h>
 #include <fcntl.h>
