@@ -153,7 +153,11 @@ for _argv, _want in ((["unlock_static"], {"unlock-unheld": 1, "cond-wait-unheld"
                      (["destroy_waited", "ok"], {}),
                      (["all_blocked", "ok"], {}),
                      (["destroy_unlocked"], {}),
-                     (["free_unlocked"], {})):
+                     (["free_unlocked"], {}),
+                     # every thread blocked but one, in a wait the rule leaves out
+                     (["all_blocked_io", "accept"], {}),
+                     (["all_blocked_io", "pshared"], {}),
+                     (["all_blocked_io", "timed"], {})):
     _label = "-".join(_argv)
     for _how in ("cmd", "pid"):
         RECIPES.append(c(f"{_label}-{_how}", _how, [], _argv, _want))
@@ -218,6 +222,9 @@ GO_CASES = [
     ("holdwait-cond", HANG1, ["-cond"], {"hang/hold-and-wait": 1}),
     ("holdwait-ok", HANG1, ["-ok"], {}),
     ("doublelock-exit", [], ["20"], {"double-lock": 1}),
+    # an idle pool whose producer lives, and the pool whose producer left without closing
+    ("workerpool", HANG1, [], {}),
+    ("workerpool-leak", HANG1, ["-leak"], {"go-goroutine-leak": 1}),
     # gohb.py: happens-before across ended goroutines, channel misuse
     ("mapsleep", [], [], {"go-map-race": 1}),
     ("mapsleep-chan", [], ["-chan"], {"go-map-race": 1}),
