@@ -120,9 +120,9 @@ static const struct argp_option opts[] = {
 	  "report: time reading the trace and the engine separately (stderr)", 3 },
 	{ NULL, 0, NULL, 0, "Daemon:", 4 },
 	{ "config", OPT_CONFIG, "FILE", 0, "daemon: the config file (docs/config.md)", 4 },
-	{ "metrics", OPT_METRICS, "ADDR:PORT", 0,
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
 	  "daemon: serve Prometheus metrics on /metrics (default: the config's [output] metrics; "
-	  "none when unset)", 4 },
+	  "none when unset); a port alone is on loopback (127.0.0.1)", 4 },
 	{},
 };
 

@@ -68,6 +68,8 @@ static void test_errors_name_the_line(void **state)
 		{ "[target]\nprobes = locks,bogus\ncomm=x\n", "line 2: bad value for probes" },
 		{ "[target]\nprobes = futex,locks\ncomm=x\n", "line 2: bad value for probes" },
 		{ "[target]\nprobes = ,\ncomm=x\n", "line 2: bad value for probes" },
+		{ "[target]\ncomm=x\n[output]\nmetrics = localhost\n", "line 4: bad value for metrics" },
+		{ "[target]\ncomm=x\n[output]\nmetrics = 94x4\n", "line 4: bad value for metrics" },
 	};
 	size_t i;
 
@@ -80,6 +82,17 @@ static void test_errors_name_the_line(void **state)
 		if (!strstr(err, cases[i].want))
 			fail_msg("case %zu: error '%s' does not contain '%s'", i, err, cases[i].want);
 	}
+}
+
+/* A port alone is taken (the metrics server puts it on loopback: run/metrics.c). */
+static void test_metrics_port_alone(void **state)
+{
+	struct rt_config c;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse(&c, "[target]\ncomm=x\n[output]\nmetrics = 9464\n", err), 0);
+	assert_string_equal(c.metrics, "9464");
 }
 
 static void test_nul_and_long_lines(void **state)
@@ -127,6 +140,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_metrics_port_alone),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_match),
 	};

@@ -123,8 +123,11 @@ static int set_key(struct rt_config *c, enum section sec, const char *k, const c
 			return v[0] == '/' ? set_str(c->findings, sizeof(c->findings), v) : -EINVAL;
 		}
 		if (!strcmp(k, "metrics")) {
-			*fix = "ADDR:PORT, e.g. 127.0.0.1:9464";
-			return strchr(v, ':') ? set_str(c->metrics, sizeof(c->metrics), v) : -EINVAL;
+			/* a port alone is served on loopback (run/metrics.c) */
+			*fix = "[ADDR:]PORT, e.g. 127.0.0.1:9464 (a port alone: loopback)";
+			return strchr(v, ':') || (v[0] && strspn(v, "0123456789") == strlen(v)) ?
+				       set_str(c->metrics, sizeof(c->metrics), v) :
+				       -EINVAL;
 		}
 		return -ENOENT;
 	case SEC_DETECTORS:

@@ -61,20 +61,21 @@ struct rt_metrics *rt_metrics__start(const char *listen, char *err, size_t errle
 	char *end;
 	size_t hl;
 
-	if (!colon || colon == listen) {
-		snprintf(err, errlen, "metrics address '%s': want ADDR:PORT", listen);
+	/* PORT or :PORT alone: loopback (0.0.0.0:PORT, or an address, serves beyond the host) */
+	port = strtol(colon ? colon + 1 : listen, &end, 10);
+	if (*end || port <= 0 || port > 65535 || end == (colon ? colon + 1 : listen)) {
+		snprintf(err, errlen, "metrics address '%s': want [ADDR:]PORT with a port of 1 to "
+			 "65535, e.g. 127.0.0.1:9464", listen);
 		return NULL;
 	}
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port <= 0 || port > 65535) {
-		snprintf(err, errlen, "metrics address '%s': bad port", listen);
-		return NULL;
-	}
-	hl = colon - listen;
+	hl = colon ? (size_t)(colon - listen) : 0;
 	if (hl >= sizeof(host))
 		hl = sizeof(host) - 1;
 	memcpy(host, listen, hl);
 	host[hl] = 0;
+	if (!hl)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	hl = strlen(host);
 	if (host[0] == '[' && host[hl - 1] == ']') {
 		host[hl - 1] = 0;
 		if (inet_pton(AF_INET6, host + 1, &a6.sin6_addr) != 1) {
