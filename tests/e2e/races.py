@@ -114,11 +114,11 @@ def gobin(minor, name):
 
 for _minor in g.GO_VERSIONS:
     for _mode in ("cmd", "pid"):
-        h.test(f"races-go1.{_minor}-field-{_mode}")(
+        h.test(f"races-go1.{_minor}-field-{_mode}", parallel=True)(
             t_race("racefield", _mode, lambda n: n.startswith("main.s+16 "),
                    "the struct field main.s.hits", gobin(_minor, "racefield")))
-        h.test(f"races-go1.{_minor}-field-clean-{_mode}", clean=True)(
+        h.test(f"races-go1.{_minor}-field-clean-{_mode}", clean=True, parallel=True)(
             t_clean("racefield_clean", _mode, 3 * 300, gobin(_minor, "racefield_clean")))
         # job structs handed over channels, mutated by one goroutine at a time
-        h.test(f"races-go1.{_minor}-jobhandoff-{_mode}", clean=True)(
+        h.test(f"races-go1.{_minor}-jobhandoff-{_mode}", clean=True, parallel=True)(
             t_clean("jobhandoff", _mode, 4 * 400, gobin(_minor, "jobhandoff")))
