@@ -379,7 +379,7 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	}
 
 	for (i = TP_FORK; i <= TP_EXEC; i++)
-		if ((i != TP_EXEC || !opts->pid) && tp_set(t, i, true, err, errlen))
+		if (tp_set(t, i, true, err, errlen))
 			goto fail;
 	if (sync_futex_tps(t, err, errlen))
 		goto fail;
