@@ -2,12 +2,15 @@
 /*
  * execer: a traced process that becomes another program. Released (-w), thread "locker" takes
  * mutexes A then B a few times (ordered: nothing to report), is joined, and the process then
- * exec()s PROGRAM with its arguments, keeping its pid. tests/e2e/faults.py attaches
+ * exec()s PROGRAM with its arguments, keeping its pid, while thread "bystander" is blocked in
+ * a read(2) that never returns (the exec ends it, as it ends every other thread). tests/e2e/faults.py attaches
  * `racetrace -p` to it and checks that racetrace follows into the new program unharmed and
  * leaves no probe behind on the old one.
  *
  * Usage: execer [-w] PROGRAM [ARG...]   (-k is refused: the process does not come back)
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include "target.h"
 
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
@@ -26,11 +29,25 @@ static __attribute__((noinline)) void *thread_locker(void *arg)
 	return arg;
 }
 
+static int never[2]; /* a pipe nobody writes to */
+
+static __attribute__((noinline)) void *thread_bystander(void *arg)
+{
+	char c;
+
+	while (read(never[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return arg;
+}
+
 static void work(void *arg)
 {
 	char **cmd = arg;
 	pthread_t t;
 
+	if (pipe2(never, O_CLOEXEC))
+		target_die("pipe", errno);
+	CHECK_PT(pthread_create(&t, NULL, thread_bystander, NULL));
 	CHECK_PT(pthread_create(&t, NULL, thread_locker, NULL));
 	CHECK_PT(pthread_join(t, NULL));
 	target_note("exec %s", cmd[0]);
