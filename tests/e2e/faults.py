@@ -7,6 +7,7 @@ left once it exited, and racetrace either reports correctly or exits with one cl
   faults-exec-pid        -p on a process that exec()s another program (execer -> abba): one
                          stderr line says racetrace follows it, abba's inversion is reported in
                          abba's own functions, both programs exit 0
+  faults-exec-cmd        the same in `--` mode, where following the command's exec is silent
   faults-fork-pid, faults-fork-cmd
                          a traced process forks children that each make an inversion of
                          their own: the children exit as they should, and only the parent's
@@ -84,6 +85,23 @@ def t_exec_pid(ctx):
     h.check(not [s for s in stderr_errors(r) if s != line and not s.startswith(h.TRACING_PREFIX)],
             "nothing else on racetrace's stderr", repr(r.err))
     h.check_no_leaked_links(ctx, before, {r.pid, t.pid})
+
+
+@h.test("faults-exec-cmd")
+def t_exec_cmd(ctx):
+    """`--` mode: the command's own exec is followed too, silently (the first exec is the
+    command starting); the new program's inversion is reported, named in it."""
+    before = h.LinkSnapshot()
+    execer, abba = h.need_target("execer"), h.need_target("abba")
+    rc, r = h.run_cmd_mode(ctx, [execer, abba])
+    findings, summary = h.parse_jsonl(r)
+    h.check_report(findings, summary, None, 1, 2)
+    h.check_in_target(findings[0], abba, ABBA_EDGES)
+    h.check(rc == h.FINDINGS_RC, f"exit status {h.FINDINGS_RC}", f"got {rc}")
+    h.check(f"{execer}: exec {abba}" in r.err, "the command exec'ed", repr(r.err))
+    h.check(not [s for s in stderr_errors(r) if not s.startswith(h.TRACING_PREFIX)],
+            "nothing else from racetrace on stderr", repr(r.err))
+    h.check_no_leaked_links(ctx, before, {r.pid, summary["pid"]})
 
 
 # ---------------------------------------------------------------------------------------------
