@@ -265,6 +265,34 @@ static int check_pid(pid_t pid, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * Has pid exited (gone, or a zombie)? While we attach, a failure to read its maps, its
+ * executable or its files has that as its real cause, which is the one to tell.
+ */
+static bool target_gone(pid_t pid)
+{
+	char path[64], buf[512], *close_paren, state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
+		state = close_paren[1] == ' ' ? close_paren[2] : 0;
+	fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/* An attach step failed with err: say why, once, in one line (-p: the target may be gone). */
+static void attach_failed(bool child, pid_t pid, const char *err)
+{
+	if (!child && target_gone(pid))
+		rt_err("pid %d exited while attaching", pid);
+	else
+		rt_err("%s", err);
+}
+
 /* execvp's search, done in the parent so the child only has to execv(). */
 static int resolve_cmd(const char *name, char *out, size_t outlen, char *why, size_t len)
 {
@@ -494,7 +522,7 @@ int rt_live_run(const struct rt_env *env)
 		snprintf(gopath, sizeof(gopath), "/proc/%d/exe", pid);
 	ret = rt_goprobe__goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
 	if (ret && ret != -ENOEXEC) {
-		rt_err("%s", err);
+		attach_failed(child, pid, err);
 		goto cleanup;
 	}
 	l.pid = pid;
@@ -509,17 +537,22 @@ int rt_live_run(const struct rt_env *env)
 	if (ret >= 0 && topts.go_goid_off && !rt_sabotage("nogo"))
 		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
 	if (ret < 0) {
-		rt_err("%s", err);
+		attach_failed(child, pid, err);
 		goto cleanup;
 	}
 	if (ret >= 0 && env->races)
 		ret = races_start(env, tracer, pid, gopath, &races, err, sizeof(err));
 	if (ret < 0) {
-		rt_err("%s", err);
+		attach_failed(child, pid, err);
 		goto cleanup;
 	}
 	/* (a sabotaged Go program has none, and is traced anyway: the tests must notice) */
 	if (rt_tracer__nprobes(tracer) == 0 && env->probes && !rt_sabotage("nogo")) {
+		if (!child && target_gone(pid)) {
+			/* its maps were empty or went away as we read them */
+			attach_failed(child, pid, "");
+			goto cleanup;
+		}
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
 		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
 		       pid, child ? cmdpath : "its executable or libraries");
