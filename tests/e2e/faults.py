@@ -19,7 +19,9 @@ left once it exited, and racetrace either reports correctly or exits with one cl
   faults-dlopen-pid, faults-dlopen-cmd
                          an inversion inside a library dlopen()ed after the attach, dlclose()d,
                          loaded again and closed, then one in the executable: two inversions,
-                         each over its own module's locks and named after its functions
+                         each over its own module's locks and named after its functions (the
+                         library stays loaded until its inversion is reported, and its count
+                         in the summary is left unchecked: docs/design.md, "Unloaded code")
   faults-threads-2000-pid
                          2000 threads exist when -p attaches: it attaches, counts them, and
                          the target's lock calls are all seen
