@@ -240,7 +240,14 @@ $(OUTPUT)/targets/bank-nofp: examples/bank.c | $(OUTPUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(NOFP_CFLAGS) $< -o $@
 
-targets: $(TARGET_BINS) $(EXAMPLE_BINS) $(VARIANT_BINS)
+# Shared libraries the targets dlopen() (tests/targets/dlopener.c): built like them, PIC.
+TARGET_LIBS := $(patsubst tests/targets/lib/%.c,$(OUTPUT)/targets/lib%.so,\
+	$(wildcard tests/targets/lib/*.c))
+$(OUTPUT)/targets/lib%.so: tests/targets/lib/%.c | $(OUTPUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fPIC -shared $< -o $@
+
+targets: $(TARGET_BINS) $(EXAMPLE_BINS) $(VARIANT_BINS) $(TARGET_LIBS)
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

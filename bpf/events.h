@@ -92,8 +92,9 @@ enum rt_ev_type {
 	RT_EV_THREAD_NAME,	/* the thread's comm changed (or learned at attach): obj and obj2
 				 * hold its 16 bytes, NUL-padded; learned at attach, arg = its tid
 				 * in its own pid namespace (0: unknown) */
-	RT_EV_EXEC,		/* any process exec'ed (daemon mode only, not filtered by target):
-				 * obj and obj2 hold the new comm */
+	RT_EV_EXEC,		/* a process exec'ed: the target (one target), or any process
+				 * (daemon mode, not filtered by target); obj and obj2 hold the
+				 * new comm */
 	/*
 	 * Go (h.goid is the goroutine). obj comes from the Go register ABI: arg 0 is in RAX,
 	 * arg 1 in RBX; "site" probes sit inside a caller, on an inlined body.

@@ -56,14 +56,22 @@ int BPF_PROG(tp_btf_task_rename, struct task_struct *task, const char *comm)
 	return 0;
 }
 
+/*
+ * The daemon watches every exec on the machine (its own ring); one target's exec goes in the
+ * events ring, in order with the records of the program it replaces.
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p)
 {
+	__u64 id = bpf_get_current_pid_tgid();
 	struct rt_event *e;
 
-	if (!watch_exec)
+	if (watch_exec)
+		e = rt_reserve_exec(id);
+	else if (rt_traced(id >> 32))
+		e = rt_reserve(RT_EV_EXEC, 0, id);
+	else
 		return 0;
-	e = rt_reserve_exec(bpf_get_current_pid_tgid());
 	if (!e)
 		return 0;
 	BPF_CORE_READ_STR_INTO(&e->obj, p, comm);

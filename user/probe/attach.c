@@ -379,7 +379,7 @@ struct rt_tracer *rt_tracer__open(const struct rt_tracer_opts *opts, char *err, 
 	}
 
 	for (i = TP_FORK; i <= TP_EXEC; i++)
-		if ((i != TP_EXEC || !opts->pid) && tp_set(t, i, true, err, errlen))
+		if (tp_set(t, i, true, err, errlen))
 			goto fail;
 	if (sync_futex_tps(t, err, errlen))
 		goto fail;
@@ -766,10 +766,53 @@ static int attach_multi(pid_t pid, struct bpf_program *prog, const char *path,
 	return link_multi(pid, prog, path, offs, cookies, n, ret, out);
 }
 
+/*
+ * The kernel keeps one uprobe per file and offset, shared by every tracer, and refuses
+ * (EINVAL) a second registration whose reference counter offset differs from the first one's:
+ * a tool that probes a function with a reference counter (a USDT semaphore; BCC attaches
+ * through perf_event_open with one) makes our link over the same site fail as a whole, saying
+ * nothing more. Find the refused sites by linking each alone (each link is destroyed at once)
+ * and name their functions in buf: "pthread_mutex_lock", "malloc and free". 0 when none fails
+ * alone with EINVAL (the cause is something else); buf is then left unchanged.
+ */
+static int refused_sites(pid_t pid, struct bpf_program *prog, const char *path,
+			 const struct site *s, __u32 n, bool ret, char *buf, size_t len)
+{
+	const char *names[8];
+	__u32 i, j, nnames = 0, nrefused = 0;
+	size_t used = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned long off = s[i].off;
+		struct bpf_link *l = NULL;
+		const char *name = "?";
+		__u64 slot = RT_CK_SLOT(s[i].cookie);
+		bool seen = false;
+
+		if (link_multi(pid, prog, path, &off, &s[i].cookie, 1, ret, &l) != -EINVAL) {
+			bpf_link__destroy(l);
+			continue;
+		}
+		nrefused++;
+		if (slot >= 1 && slot <= RT_ARRAY_SIZE(probes))
+			name = probes[slot - 1].name;
+		for (j = 0; j < nnames; j++)
+			seen |= !strcmp(names[j], name);
+		if (!seen && nnames < RT_ARRAY_SIZE(names))
+			names[nnames++] = name;
+	}
+	if (!nrefused)
+		return 0;
+	for (j = 0; j < nnames && used < len; j++)
+		used += snprintf(buf + used, len - used, "%s%s",
+				 !j ? "" : j + 1 == nnames ? " and " : ", ", names[j]);
+	return nrefused;
+}
+
 /* Create m's links for its sites with families m->probes. 0 or -errno with err set. */
 static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t errlen)
 {
-	char file[64];
+	char file[64], refused[256] = "";
 	struct sites sites;
 	int ret;
 
@@ -791,28 +834,44 @@ static int module_link(struct rt_tracer *t, struct module *m, char *err, size_t 
 				 (unsigned long long)sites.ret[i].off,
 				 (unsigned long long)sites.ret[i].cookie);
 	}
+	/* a refusal is reported below, with its cause: libbpf's own line would only add noise */
+	libbpf_quiet = true;
 	if (sites.nentry) {
 		ret = attach_multi(m->pid, t->skel->progs.uprobe_entry, file, sites.entry,
 				   sites.nentry, false, &m->entry_link);
+		if (ret == -EINVAL)
+			refused_sites(m->pid, t->skel->progs.uprobe_entry, file, sites.entry,
+				      sites.nentry, false, refused, sizeof(refused));
 		if (ret)
 			goto fail;
 	}
 	if (sites.nret) {
 		ret = attach_multi(m->pid, t->skel->progs.uretprobe_exit, file, sites.ret,
 				   sites.nret, true, &m->ret_link);
+		if (ret == -EINVAL)
+			refused_sites(m->pid, t->skel->progs.uretprobe_exit, file, sites.ret,
+				      sites.nret, true, refused, sizeof(refused));
 		if (ret)
 			goto fail;
 	}
+	libbpf_quiet = false;
 	m->nsites = sites.nentry + sites.nret;
 	m->mask = sites.mask;
 	t->nprobes += m->nsites;
 	t->probe_mask |= sites.mask;
 	return 0;
 fail:
+	libbpf_quiet = false;
 	bpf_link__destroy(m->entry_link);
 	m->entry_link = NULL;
 	if (ret == -ESRCH)
 		snprintf(err, errlen, "pid %d exited while attaching", m->pid);
+	else if (ret == -EINVAL && refused[0])
+		snprintf(err, errlen,
+			 "attaching uprobes to %s failed: another tool holds a uprobe with a "
+			 "reference counter (semaphore) on %s there, as BCC's deadlock tool or a "
+			 "USDT tracer does, and the kernel allows only one kind per function: stop "
+			 "that tool and retry", m->path, refused);
 	else if (ret == -EINVAL)
 		snprintf(err, errlen,
 			 "attaching uprobes to %s failed: %s (another tracer, such as a BCC tool, "

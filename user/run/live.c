@@ -6,6 +6,7 @@
  * which waits on a pipe until the probes are in place, and to which a SIGTERM or SIGINT sent
  * to racetrace is passed on (racetrace keeps tracing until it exits, as `timeout` does). With
  * --json on stdout, the command's stdout is racetrace's stderr: stdout is the JSON stream.
+ * A target that exec()s another program is followed into it (same pid): -p says so on stderr.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -79,6 +80,8 @@ struct live {
 	struct rt_symbolizer *sym;
 	bool maps_loaded; /* the symbolizer has the maps since the last module change */
 	bool exit_seen;	  /* the target called exit() (it stops there when we started it) */
+	__u32 execs;	  /* exec records of the target not handled yet (follow_exec) */
+	char exec_comm[16 + 1];
 	struct rt_tracer *tracer;
 	struct rt_pipeline *pl;
 	struct rt_event tmp; /* a record we had to mark */
@@ -101,6 +104,11 @@ static int on_event(void *ctx, const struct rt_event *e)
 
 	if (e->h.type == RT_EV_PROC_EXIT)
 		l->exit_seen = true;
+	if (e->h.type == RT_EV_EXEC && (pid_t)e->h.tgid == l->pid) {
+		l->execs++;
+		memcpy(l->exec_comm, &e->obj, 16);
+		l->exec_comm[16] = 0;
+	}
 	/* Go call sites are classified by the symbolizer (rt_pipeline__mark) */
 	if (!l->maps_loaded && (pid_t)e->h.tgid == l->pid && e->h.goid)
 		l->maps_loaded = rt_sym__load_maps(l->sym, l->pid) == 0;
@@ -258,6 +266,34 @@ static int check_pid(pid_t pid, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * Has pid exited (gone, or a zombie)? While we attach, a failure to read its maps, its
+ * executable or its files has that as its real cause, which is the one to tell.
+ */
+static bool target_gone(pid_t pid)
+{
+	char path[64], buf[512], *close_paren, state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')))
+		state = close_paren[1] == ' ' ? close_paren[2] : 0;
+	fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/* An attach step failed with err: say why, once, in one line (-p: the target may be gone). */
+static void attach_failed(bool child, pid_t pid, const char *err)
+{
+	if (!child && target_gone(pid))
+		rt_err("pid %d exited while attaching", pid);
+	else
+		rt_err("%s", err);
+}
+
 /* execvp's search, done in the parent so the child only has to execv(). */
 static int resolve_cmd(const char *name, char *out, size_t outlen, char *why, size_t len)
 {
@@ -337,6 +373,38 @@ static void read_comm(pid_t pid, char *out, size_t len)
 	fclose(f);
 }
 
+/*
+ * The target exec'ed (same pid, a new program): the probes of the libraries it keeps follow it
+ * (the uprobe.multi links filter on the process, not the program), so attach the new executable
+ * and the libraries it needs now, before its first calls, and take its mappings. The links on
+ * the old program stay until we detach; they can no longer fire. In -p mode say so, once per
+ * exec; in `--` mode the first exec is the command starting, and a later one (`sh -c 'exec
+ * prog'`) is the command's own business, logged with -v.
+ */
+static void follow_exec(struct live *l, bool child)
+{
+	char err[512], exe[4096 + 32], path[64];
+	ssize_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", l->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	ret = rt_tracer__attach_needed(l->tracer, l->pid, err, sizeof(err));
+	if (ret < 0)
+		rt_debug("exec: %s", err);
+	if (rt_sym__load_maps(l->sym, l->pid) == 0) {
+		rt_unwind__invalidate(l->unwind, l->pid);
+		l->maps_loaded = false;
+	}
+	if (child)
+		rt_debug("pid %d exec'ed %s (%s)", l->pid, n > 0 ? exe : "?", l->exec_comm);
+	else
+		fprintf(stderr, "racetrace: pid %d exec'ed %s (%s): following it into the new "
+			"program\n", l->pid, n > 0 ? exe : "a new program, gone already",
+			l->exec_comm);
+}
+
 /* Attach the next window of memory-access sites (all of them when they fit). */
 static int races_window(struct rt_tracer *tracer, pid_t pid, struct races *r, char *err,
 			size_t errlen)
@@ -411,6 +479,7 @@ int rt_live_run(const struct rt_env *env)
 	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
 	int forwarded = 0; /* the last signal passed on to the command */
+	__u32 execs_seen = 0; /* the command's execs (the first one starts it) */
 	FILE *json_out = NULL;
 	pid_t pid = env->pid;
 
@@ -454,7 +523,7 @@ int rt_live_run(const struct rt_env *env)
 		snprintf(gopath, sizeof(gopath), "/proc/%d/exe", pid);
 	ret = rt_goprobe__goid_offset(gopath, &topts.go_goid_off, err, sizeof(err));
 	if (ret && ret != -ENOEXEC) {
-		rt_err("%s", err);
+		attach_failed(child, pid, err);
 		goto cleanup;
 	}
 	l.pid = pid;
@@ -469,17 +538,22 @@ int rt_live_run(const struct rt_env *env)
 	if (ret >= 0 && topts.go_goid_off && !rt_sabotage("nogo"))
 		ret = rt_tracer__attach_go(tracer, pid, gopath, err, sizeof(err));
 	if (ret < 0) {
-		rt_err("%s", err);
+		attach_failed(child, pid, err);
 		goto cleanup;
 	}
 	if (ret >= 0 && env->races)
 		ret = races_start(env, tracer, pid, gopath, &races, err, sizeof(err));
 	if (ret < 0) {
-		rt_err("%s", err);
+		attach_failed(child, pid, err);
 		goto cleanup;
 	}
 	/* (a sabotaged Go program has none, and is traced anyway: the tests must notice) */
 	if (rt_tracer__nprobes(tracer) == 0 && env->probes && !rt_sabotage("nogo")) {
+		if (!child && target_gone(pid)) {
+			/* its maps were empty or went away as we read them */
+			attach_failed(child, pid, "");
+			goto cleanup;
+		}
 		rt_err("pid %d: no pthread or allocator functions found in %s (a stripped static "
 		       "binary? racetrace needs symbols for pthread_mutex_lock and friends)",
 		       pid, child ? cmdpath : "its executable or libraries");
@@ -580,6 +654,9 @@ int rt_live_run(const struct rt_env *env)
 			rt_err("processing events: out of memory");
 			goto cleanup;
 		}
+		for (; l.execs; l.execs--)
+			if (!child || ++execs_seen > 1)
+				follow_exec(&l, child);
 		if (stop_signal && child && !forwarded) {
 			/*
 			 * Pass it on and trace on until the command exits (a terminal's Ctrl-C
