@@ -145,10 +145,14 @@ def main(argv):
         try:
             for res in pool.imap_unordered(run_named, together):
                 result(*res)
-            pool.close()
-        finally:
+        except BaseException:
             pool.terminate()  # a SIGTERM (run_all's timeout) kills the workers and their tests
             pool.join()
+            raise
+        # every result is in: let the workers end by themselves (terminate() on idle
+        # workers hung once, in a futex, with a worker left a zombie)
+        pool.close()
+        pool.join()
     if not failed and not os.environ.get("RT_E2E_LOGDIR"):
         shutil.rmtree(logdir, ignore_errors=True)  # logs are kept when something failed
     took.sort(reverse=True)

@@ -9,13 +9,15 @@
 // sync.WaitGroup.Go (wg_go125.go), before it Add and a deferred Done (wg_old.go). Ends by
 // itself, exit 0; exit 1 if an item is lost or doubled.
 //
-// With -racy, the bug: pop records the item in the shared map after it unlocked the queue, so
-// the two consumers' map writes are not ordered (racetrace: go-map-race between consumer0
-// and consumer1, which the runtime may or may not catch as "concurrent map writes"). Whether
-// two such writes are unordered depends on the interleaving (a consumer that pops again, or
-// waits on the Cond, releases the mutex after its write), and under load one consumer can pop
-// everything: so each consumer records its first item only once both have popped one,
-// consumer0 first, ordered in time by gates (target.Gate), which make no happens-before edge.
+// With -racy, the bug: pop records each consumer's first item in the shared map after it
+// unlocked the queue, so the two consumers' writes are not ordered (racetrace: go-map-race
+// between consumer0 and consumer1). Whether two such writes are unordered would depend on the
+// interleaving (a consumer that pops again, or waits on the Cond, releases the mutex after its
+// write), and under load one consumer can pop everything: so each consumer records its first
+// item only once both have popped one, consumer0 first, ordered in time by gates
+// (target.Gate), which make no happens-before edge. Later items are recorded under the lock,
+// so the runtime's "concurrent map writes" check, which needs two writes at the same moment,
+// never ends the program (its exit status stays 0, in -p mode too).
 //
 // Usage: condqueue [-w] [-racy] [N]   (items per producer, default 500)
 package main
@@ -41,9 +43,10 @@ type queue struct {
 	racy     bool        // -racy: seen is written after mu is released
 	// -racy: the consumers' first records wait until both popped (each consumer reads and
 	// writes only its own first[who])
-	first    [2]bool
-	popped   [2]*target.Gate
-	recorded *target.Gate
+	first     [2]bool
+	popped    [2]*target.Gate
+	recorded  *target.Gate // consumer0's first write is done
+	recorded1 *target.Gate // consumer1's first write is done
 }
 
 func newQueue() *queue {
@@ -79,24 +82,26 @@ func (q *queue) pop(who int) bool {
 	v := q.items[0]
 	q.items = q.items[1:]
 	q.notFull.Signal()
-	if q.racy {
+	if q.racy && !q.first[who] {
+		// the bug, on each consumer's first item: recorded after the unlock. Both
+		// consumers' first writes come after both pops, so neither is ordered before the
+		// other's; consumer0 writes first, consumer1 after it, and consumer0 goes on only
+		// then, in time, so the runtime's own check never sees two writes overlap (it would
+		// crash the program)
 		q.mu.Unlock()
-		if !q.first[who] {
-			// both consumers' first writes come after both pops: neither is ordered
-			// before the other's (consumer0 writes first, consumer1 after it, in time)
-			q.first[who] = true
-			q.popped[who].Open()
-			q.popped[1-who].Wait()
-			if who == 1 {
-				q.recorded.Wait()
-			}
-			record(q.seen, v, who)
-			if who == 0 {
-				q.recorded.Open()
-			}
-			return true
+		q.first[who] = true
+		q.popped[who].Open()
+		q.popped[1-who].Wait()
+		if who == 1 {
+			q.recorded.Wait()
 		}
 		record(q.seen, v, who)
+		if who == 0 {
+			q.recorded.Open()
+			q.recorded1.Wait() // consumer1's write is done before any more of ours
+		} else {
+			q.recorded1.Open()
+		}
 		return true
 	}
 	record(q.seen, v, who)
@@ -125,7 +130,7 @@ func main() {
 	if len(args) > 0 && args[0] == "-racy" {
 		q.racy = true
 		q.popped = [2]*target.Gate{target.NewGate(), target.NewGate()}
-		q.recorded = target.NewGate()
+		q.recorded, q.recorded1 = target.NewGate(), target.NewGate()
 		args = args[1:]
 	}
 	n := 500
