@@ -108,7 +108,8 @@ def main(argv):
     if left_out and not listing:
         print(f"e2e: {len(selected)} tests; {left_out} more of the Go release matrix are left "
               "out (each Go case runs stripped and not on go1.19 and go1.26, in one of the two "
-              "forms on the other releases): RT_E2E_GO_MATRIX=all runs them", flush=True)
+              "forms on the other releases, and attached with -p on go1.23 only): "
+              "RT_E2E_GO_MATRIX=all runs them", flush=True)
     took = []
     start = time.monotonic()
     jobs = os.environ.get("RT_E2E_JOBS", "2")
