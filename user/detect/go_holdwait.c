@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "detect/go_park.h"
 #include "detect/registry.h"
 #include "engine/hb.h"
 #include "lib/util.h"
@@ -36,22 +37,6 @@ struct holdwait {
 	struct rt_map reported; /* holder uid -> index + 1 in reps */
 	struct hw_rep *reps;
 	size_t nreps, reps_cap;
-};
-
-static const char *const park_what[RT_PARK_MAX] = {
-	[RT_PARK_RECV] = "receiving from channel",
-	[RT_PARK_SEND] = "sending to channel",
-	[RT_PARK_WG] = "waiting on WaitGroup",
-	[RT_PARK_COND] = "waiting on Cond",
-	[RT_PARK_SELECT] = "in a select on channel",
-};
-
-static const char *const park_kind[RT_PARK_MAX] = {
-	[RT_PARK_RECV] = "chan",
-	[RT_PARK_SEND] = "chan",
-	[RT_PARK_WG] = "sync.WaitGroup",
-	[RT_PARK_COND] = "sync.Cond",
-	[RT_PARK_SELECT] = "chan",
 };
 
 static void *hw_new(struct hb *hb)
@@ -92,27 +77,6 @@ static bool lock_park(__u8 kind)
 	return kind == RT_PARK_MUTEX || kind == RT_PARK_RLOCK || kind == RT_PARK_WLOCK;
 }
 
-/* A receive (or a select's receive case) on a channel a timer or a signal sends on. */
-static bool wakes_by_itself(const struct hb *hb, const struct hb_park *p)
-{
-	const unsigned int self = RT_GO_CHAN_TIMER | RT_GO_CHAN_SIGNAL;
-	__u16 i;
-
-	switch (p->kind) {
-	case RT_PARK_RECV:
-		return hb__go_chan(hb, p->obj, NULL) & self;
-	case RT_PARK_SELECT:
-		if (p->sel_ncases > RT_SELECT_SEEN)
-			return true;
-		for (i = p->sel_nsends; i < p->sel_ncases; i++)
-			if (hb__go_chan(hb, p->sel[i], NULL) & self)
-				return true;
-		return false;
-	default:
-		return false;
-	}
-}
-
 /* A goroutine of a live process, parked for at least the hang threshold, not yet explained. */
 static bool parked_long(const struct hb *hb, const struct hb_actor *t)
 {
@@ -147,7 +111,7 @@ static int report(struct holdwait *w, const struct hb_actor *g, const struct hw_
 		rt_finding_thread(&f, waiter->tid);
 	rt_finding_thread(&f, g->tid);
 	hb__finding_lock(&f, l, r->lock);
-	rt_finding_lock(&f, g->park.obj, park_kind[g->park.kind]);
+	rt_finding_lock(&f, g->park.obj, rt_go_park_kind[g->park.kind]);
 	rt_finding_site(&f, r->waiter_site);
 	rt_finding_site(&f, r->hold_site);
 	rt_finding_site(&f, g->park.site);
@@ -168,7 +132,7 @@ static int report(struct holdwait *w, const struct hb_actor *g, const struct hw_
 		 "one of them",
 		 waiter ? waiter->tid : f.threads[1], f.locks[0].kind, (unsigned long long)r->lock,
 		 waiter ? (hb__now(w->hb) - waiter->park.since) / 1e9 : 0.0, g->tid,
-		 hold_mode == RT_MODE_SHARED ? "a read lock" : "locked", park_what[g->park.kind],
+		 hold_mode == RT_MODE_SHARED ? "a read lock" : "locked", rt_go_park_what[g->park.kind],
 		 (unsigned long long)g->park.obj, (hb__now(w->hb) - g->park.since) / 1e9,
 		 nqueued ? ", and more goroutines are queued on the lock" : "", g->tid);
 	return hb__report(w->hb, &f, RT_REP_EXPLAINS);
@@ -238,9 +202,9 @@ static int hw_tick(void *st)
 			const struct rt_held *h;
 
 			if (g == waiter || g->pid != waiter->pid || !parked_long(w->hb, g) ||
-			    lock_park(g->park.kind) || !park_what[g->park.kind] ||
+			    lock_park(g->park.kind) ||
 			    !(h = hb__held(g, waiter->park.obj)) ||
-			    wakes_by_itself(w->hb, &g->park) || reported(w, g))
+			    rt_go_park_wakes_alone(w->hb, &g->park) || reported(w, g))
 				continue;
 			if (!(r = remember(w, g)))
 				return -ENOMEM;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect/go_park.h"
 #include "detect/registry.h"
 #include "engine/hb.h"
 #include "lib/util.h"
@@ -51,24 +52,6 @@ struct stuck {
 	size_t live_cap;
 	struct rt_map in_deadlock; /* actor uid -> 1: part of a reported global deadlock */
 	struct rt_map deadlocked;  /* pid -> 1: a global deadlock was reported */
-};
-
-static const char *const park_what[RT_PARK_MAX] = {
-	[RT_PARK_RECV] = "receiving from channel",
-	[RT_PARK_SEND] = "sending to channel",
-	[RT_PARK_WG] = "waiting on WaitGroup",
-	[RT_PARK_MUTEX] = "locking Mutex",
-	[RT_PARK_RLOCK] = "read-locking RWMutex",
-	[RT_PARK_WLOCK] = "locking RWMutex",
-	[RT_PARK_COND] = "waiting on Cond",
-	[RT_PARK_SELECT] = "in a select on channel",
-};
-
-static const char *const park_kind[RT_PARK_MAX] = {
-	[RT_PARK_RECV] = "chan",	     [RT_PARK_SEND] = "chan",
-	[RT_PARK_WG] = "sync.WaitGroup",     [RT_PARK_MUTEX] = "sync.Mutex",
-	[RT_PARK_RLOCK] = "sync.RWMutex",    [RT_PARK_WLOCK] = "sync.RWMutex",
-	[RT_PARK_COND] = "sync.Cond",	     [RT_PARK_SELECT] = "chan",
 };
 
 static void *stuck_new(struct hb *hb)
@@ -212,34 +195,9 @@ static void stuck_unpark(void *st, const struct hb_actor *t)
 	}
 }
 
-/* Something outside the program sends on ch: a timer or a signal. */
-static bool wakeable_chan(const struct hb *hb, __u64 ch)
-{
-	return hb__go_chan(hb, ch, NULL) & (RT_GO_CHAN_TIMER | RT_GO_CHAN_SIGNAL);
-}
-
 static bool event_chan(const struct hb *hb, __u64 ch)
 {
 	return hb__go_chan(hb, ch, NULL) & RT_GO_CHAN_EVENT;
-}
-
-/*
- * Parked on a channel that a timer or a signal sends on: waiting, not stuck. A select is
- * waiting when one of its cases is such a channel, or has cases we did not see.
- */
-static bool parked_waiting(const struct hb *hb, const struct hb_actor *t)
-{
-	__u16 i;
-
-	if (t->park.kind == RT_PARK_SELECT) {
-		if (t->park.sel_ncases > RT_SELECT_SEEN)
-			return true;
-		for (i = t->park.sel_nsends; i < t->park.sel_ncases; i++)
-			if (wakeable_chan(hb, t->park.sel[i]))
-				return true;
-		return false;
-	}
-	return t->park.kind == RT_PARK_RECV && wakeable_chan(hb, t->park.obj);
 }
 
 /*
@@ -266,7 +224,7 @@ static bool leak_candidate(const struct stuck *s, const struct hb_actor *t)
 	return t->alive && (t->key & RT_GO_KEY) && t->park.kind && !t->park.explained &&
 	       !t->go_system && !hb__proc_exited(s->hb, t->pid) && !rt_map_get(&s->in_deadlock, t->uid) &&
 	       hb__now(s->hb) - t->park.since >= hb__hang_threshold(s->hb) &&
-	       !parked_waiting(s->hb, t) && !parked_on_event(s->hb, t);
+	       !rt_go_park_wakes_alone(s->hb, &t->park) && !parked_on_event(s->hb, t);
 }
 
 /* Can p (a goroutine that can run, not t) reach the channel or WaitGroup at key? */
@@ -352,12 +310,12 @@ static int leak_report(struct stuck *s, const struct hb_actor *t)
 
 	hb__finding(s->hb, &f, RT_K_GO_GOROUTINE_LEAK, t->pid);
 	rt_finding_thread(&f, t->tid);
-	rt_finding_lock(&f, t->park.obj, park_kind[t->park.kind]);
+	rt_finding_lock(&f, t->park.obj, rt_go_park_kind[t->park.kind]);
 	rt_finding_site(&f, t->park.site);
 	snprintf(f.message, sizeof(f.message),
 		 "goroutine %u has been blocked %s 0x%llx for %.1f s, and no goroutine that can "
 		 "still run can reach it",
-		 t->tid, park_what[t->park.kind], (unsigned long long)t->park.obj,
+		 t->tid, rt_go_park_what[t->park.kind], (unsigned long long)t->park.obj,
 		 (hb__now(s->hb) - t->park.since) / 1e9);
 	return hb__report(s->hb, &f, RT_REP_EXPLAINS);
 }
@@ -435,7 +393,7 @@ static int global_deadlock(struct stuck *s, __u32 pid)
 
 		if (!counts(s, t, pid))
 			continue;
-		if (!t->park.kind || parked_waiting(s->hb, t))
+		if (!t->park.kind || rt_go_park_wakes_alone(s->hb, &t->park))
 			return 0;
 		if (t->park.since > newest)
 			newest = t->park.since;
@@ -458,7 +416,7 @@ static int global_deadlock(struct stuck *s, __u32 pid)
 		if (f.nthreads >= RT_FINDING_MAX)
 			continue;
 		rt_finding_thread(&f, t->tid);
-		rt_finding_lock(&f, t->park.obj, park_kind[t->park.kind]);
+		rt_finding_lock(&f, t->park.obj, rt_go_park_kind[t->park.kind]);
 		rt_finding_site(&f, t->park.site);
 	}
 	snprintf(f.message, sizeof(f.message),

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "detect/go_park.h"
 #include "detect/registry.h"
 #include "engine/hb.h"
 #include "lib/util.h"
@@ -205,41 +206,6 @@ static int tl_go(void *st, const struct hb_actor *t, const struct hb_go_op *op)
 	}
 }
 
-/* A timer or a signal may end the park by itself; or it has cases we did not see. */
-static bool wakes_alone(const struct hb *hb, const struct hb_actor *t)
-{
-	const unsigned int wake = RT_GO_CHAN_TIMER | RT_GO_CHAN_SIGNAL;
-	__u16 i;
-
-	if (t->park.kind == RT_PARK_SELECT) {
-		if (t->park.sel_ncases > RT_SELECT_SEEN)
-			return true;
-		for (i = t->park.sel_nsends; i < t->park.sel_ncases; i++)
-			if (hb__go_chan(hb, t->park.sel[i], NULL) & wake)
-				return true;
-		return false;
-	}
-	return t->park.kind == RT_PARK_RECV && (hb__go_chan(hb, t->park.obj, NULL) & wake);
-}
-
-static const char *const park_what[RT_PARK_MAX] = {
-	[RT_PARK_RECV] = "receiving from channel",
-	[RT_PARK_SEND] = "sending to channel",
-	[RT_PARK_WG] = "waiting on WaitGroup",
-	[RT_PARK_MUTEX] = "locking Mutex",
-	[RT_PARK_RLOCK] = "read-locking RWMutex",
-	[RT_PARK_WLOCK] = "locking RWMutex",
-	[RT_PARK_COND] = "waiting on Cond",
-	[RT_PARK_SELECT] = "in a select on channel",
-};
-
-static const char *const park_kind[RT_PARK_MAX] = {
-	[RT_PARK_RECV] = "chan",	     [RT_PARK_SEND] = "chan",
-	[RT_PARK_WG] = "sync.WaitGroup",     [RT_PARK_MUTEX] = "sync.Mutex",
-	[RT_PARK_RLOCK] = "sync.RWMutex",    [RT_PARK_WLOCK] = "sync.RWMutex",
-	[RT_PARK_COND] = "sync.Cond",	     [RT_PARK_SELECT] = "chan",
-};
-
 /*
  * Report the goroutines of ended tests parked for grace_ns after their test ended (all of
  * pid's, with grace 0, at its exit; pid 0: every process).
@@ -266,19 +232,19 @@ static int settle(struct testleak *s, __u32 pid, __u64 grace_ns)
 		      (pid && (end = rt_map_get(&s->signalled, *root)))) ||
 		    now - *end < grace_ns ||
 		    now - t->park.since < grace_ns || rt_map_get(&s->reported, t->uid) ||
-		    wakes_alone(s->hb, t) || (pid && woken_at_exit(s, t, a, n)))
+		    rt_go_park_wakes_alone(s->hb, &t->park) || (pid && woken_at_exit(s, t, a, n)))
 			continue;
 		if (rt_map_put(&s->reported, t->uid, 1))
 			return -ENOMEM;
 		hb__finding(s->hb, &f, RT_K_GO_GOROUTINE_LEAK, t->pid);
 		snprintf(f.detail, sizeof(f.detail), "after-test");
 		rt_finding_thread(&f, t->tid);
-		rt_finding_lock(&f, t->park.obj, park_kind[t->park.kind]);
+		rt_finding_lock(&f, t->park.obj, rt_go_park_kind[t->park.kind]);
 		rt_finding_site(&f, t->park.site);
 		snprintf(f.message, sizeof(f.message),
 			 "goroutine %u, started by a test, is still blocked %s 0x%llx %.1f s after "
 			 "its test returned: a leaked goroutine (the test does not wait for it)",
-			 t->tid, park_what[t->park.kind], (unsigned long long)t->park.obj,
+			 t->tid, rt_go_park_what[t->park.kind], (unsigned long long)t->park.obj,
 			 (now - *end) / 1e9);
 		err = hb__report(s->hb, &f, RT_REP_EXPLAINS);
 		if (err)
