@@ -108,17 +108,9 @@ static void chan_done(struct testleak *s, struct rt_map *m, __u32 pid, __u64 ch)
 	rt_map_put(m, chan_key(pid, ch), hb__now(s->hb)); /* a failed put: one more forgotten */
 }
 
-/*
- * A goroutine's park ended: remember the channel operation it completed. A goroutine in
- * testing.(*T).Run received its test's signal: the test function is over.
- */
-static void tl_unpark(void *st, const struct hb_actor *t)
+/* t's park ended: remember the channel operation it completed (woken_at_exit). */
+static void note_completion(struct testleak *s, const struct hb_actor *t)
 {
-	struct testleak *s = st;
-	__u64 *root;
-
-	if (!(t->key & RT_GO_KEY))
-		return;
 	if (t->park.kind == RT_PARK_RECV)
 		chan_done(s, &s->recvd_from, t->pid, t->park.obj);
 	else if (t->park.kind == RT_PARK_SEND)
@@ -127,6 +119,22 @@ static void tl_unpark(void *st, const struct hb_actor *t)
 		 t->park.sel_chosen < RT_SELECT_SEEN)
 		chan_done(s, t->park.sel_chosen < t->park.sel_nsends ? &s->sent_to : &s->recvd_from,
 			  t->pid, t->park.sel[t->park.sel_chosen]);
+}
+
+/*
+ * A goroutine's park ended. A goroutine in testing.(*T).Run received its test's signal: the
+ * test function is over.
+ */
+static void tl_unpark(void *st, const struct hb_actor *t)
+{
+	struct testleak *s = st;
+	__u64 *root;
+
+	if (!(t->key & RT_GO_KEY))
+		return;
+	/* completions matter only to goroutines of a test: none kept in a program without tests */
+	if (s->scope_of.len)
+		note_completion(s, t);
 	if (t->park.kind != RT_PARK_RECV || !(root = rt_map_get(&s->runs, t->uid)))
 		return;
 	/* a failed put: the test's end is known from its goroutine's exit only */
@@ -184,9 +192,11 @@ static int tl_go(void *st, const struct hb_actor *t, const struct hb_go_op *op)
 		root = rt_map_get(&s->scope_of, t->uid);
 		return root ? rt_map_put(&s->scope_of, c->uid, *root) : 0;
 	case HB_GO_CHAN_CLOSE:
-		/* wakes its receivers (and its senders, who panic) */
-		chan_done(s, &s->recvd_from, t->pid, op->obj);
-		chan_done(s, &s->sent_to, t->pid, op->obj);
+		/* wakes its receivers (and its senders, who panic); only tests' goroutines care */
+		if (s->scope_of.len) {
+			chan_done(s, &s->recvd_from, t->pid, op->obj);
+			chan_done(s, &s->sent_to, t->pid, op->obj);
+		}
 		return 0;
 	case HB_GO_EXIT:
 		root = rt_map_get(&s->scope_of, t->uid);
