@@ -44,6 +44,11 @@
 #define RT_RESCAN_INTERVAL_MS 500
 
 static volatile sig_atomic_t stop_signal;
+/*
+ * How many stop signals arrived: the main loop consumes them one at a time, so a second
+ * one that lands while the first is being passed on is never lost.
+ */
+static volatile sig_atomic_t stop_signals;
 /* the last signal was sent by a process (kill), not by the terminal to the whole group */
 static volatile sig_atomic_t stop_signal_sent;
 
@@ -52,6 +57,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	stop_signal = sig;
 	stop_signal_sent = si && si->si_code != SI_KERNEL;
+	stop_signals++;
 }
 
 static __u64 now_ns(clockid_t clk)
@@ -479,6 +485,7 @@ int rt_live_run(const struct rt_env *env)
 	__u64 start_ns, last_rescan, last_tick, lost_told = 0, drops[RT_DROP_MAX] = { 0 };
 	bool child = env->cmd != NULL, exited = false;
 	int forwarded = 0; /* the last signal passed on to the command */
+	sig_atomic_t consumed = 0; /* stop signals acted on */
 	__u32 execs_seen = 0; /* the command's execs (the first one starts it) */
 	FILE *json_out = NULL;
 	pid_t pid = env->pid;
@@ -657,7 +664,7 @@ int rt_live_run(const struct rt_env *env)
 		for (; l.execs; l.execs--)
 			if (!child || ++execs_seen > 1)
 				follow_exec(&l, child);
-		if (stop_signal && child && !forwarded) {
+		if (stop_signals > consumed && child && !forwarded) {
 			/*
 			 * Pass it on and trace on until the command exits (a terminal's Ctrl-C
 			 * reached the command already: it is in our process group). A second
@@ -673,9 +680,9 @@ int rt_live_run(const struct rt_env *env)
 					kill(pid, SIGCONT);
 			}
 			forwarded = stop_signal;
-			stop_signal = 0;
+			consumed++;
 		}
-		if (stop_signal)
+		if (stop_signals > consumed)
 			break;
 		if (child) {
 			pid_t w = waitpid(pid, &child_status, WNOHANG | WUNTRACED);
@@ -773,7 +780,7 @@ int rt_live_run(const struct rt_env *env)
 	if (rt_stream__bad(stream))
 		rt_warn("%llu malformed records skipped",
 			(unsigned long long)rt_stream__bad(stream));
-	if (stop_signal && (!env->json || child) && !json_out)
+	if (stop_signals > consumed && (!env->json || child) && !json_out)
 		fprintf(stderr, "racetrace: detaching from pid %d (%s)\n", pid,
 			strsignal(stop_signal));
 	if (forwarded && exited)
